@@ -1,0 +1,1 @@
+"""Every write. Actions change state in the session; the caller commits once."""

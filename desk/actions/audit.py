@@ -1,0 +1,49 @@
+"""Who did it, and the audit row every change writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from desk.models import AuditEntry, Customer, User
+
+
+@dataclass(frozen=True)
+class Actor:
+    type: str  # user, customer, system, api
+    id: int | None
+    name: str
+
+    @classmethod
+    def of_user(cls, user: User, via_api: bool = False) -> Actor:
+        return cls("api" if via_api else "user", user.id, user.name)
+
+    @classmethod
+    def of_customer(cls, customer: Customer) -> Actor:
+        return cls("customer", customer.id, customer.name)
+
+
+SYSTEM = Actor("system", None, "Desk")
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    entity: str,
+    entity_id: int,
+    action: str,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            actor_type=actor.type,
+            actor_id=actor.id,
+            actor_name=actor.name,
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            changes=changes or {},
+        )
+    )

@@ -1,0 +1,115 @@
+"""Staff accounts, passwords (argon2) and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from desk.actions.audit import Actor, record
+from desk.models import ApiToken, Role, Team, TeamMembership, User
+from desk.models.base import now
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a failed sign-in the same for unknown emails.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class UserError(ValueError):
+    """A request about users that cannot be done; the message says why."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_user(
+    session: Session, actor: Actor, email: str, name: str, role: str, password: str | None,
+    locale: str = "en",
+) -> User:
+    email = email.strip().lower()
+    if role not in {r.value for r in Role}:
+        raise UserError(f"role must be one of agent, supervisor, admin, not {role!r}")
+    if "@" not in email:
+        raise UserError(f"{email!r} is not an email address")
+    if session.exec(select(User).where(User.email == email)).first() is not None:
+        raise UserError(f"a user with the email {email} exists already")
+    user = User(
+        email=email, name=name.strip() or email, role=role, locale=locale,
+        password_hash=hash_password(password) if password else "",
+    )
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    record(session, actor, "user", user.id, "created", {"email": [None, email], "role": [None, role]})
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None or not user.password_hash or not user.is_active:
+        try:
+            _hasher.verify(_DUMMY_HASH, password or "x")
+        except VerificationError:
+            pass
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.add(user)
+    return user
+
+
+def set_locale(session: Session, actor: Actor, user: User, locale: str) -> None:
+    assert user.id is not None
+    if user.locale != locale:
+        record(session, actor, "user", user.id, "updated", {"locale": [user.locale, locale]})
+        user.locale = locale
+        session.add(user)
+
+
+def ensure_team(session: Session, actor: Actor, name: str) -> Team:
+    team = session.exec(select(Team).where(Team.name == name)).first()
+    if team is None:
+        team = Team(name=name)
+        session.add(team)
+        session.flush()
+        assert team.id is not None
+        record(session, actor, "team", team.id, "created", {"name": [None, name]})
+    return team
+
+
+def add_to_team(session: Session, actor: Actor, user: User, team: Team) -> None:
+    assert user.id is not None and team.id is not None
+    if session.get(TeamMembership, (team.id, user.id)) is None:
+        session.add(TeamMembership(team_id=team.id, user_id=user.id))
+        record(session, actor, "user", user.id, "joined_team", {"team": [None, team.name]})
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, actor: Actor, user: User, name: str = "") -> str:
+    """A new API token for ``user``; the clear token is returned once and never stored."""
+    assert user.id is not None
+    token = "desk_" + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=token_hash(token), name=name)
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    record(session, actor, "api_token", row.id, "created", {"user": [None, user.email]})
+    return token
+
+
+def revoke_token(session: Session, actor: Actor, token: ApiToken) -> None:
+    assert token.id is not None
+    token.revoked_at = now()
+    session.add(token)
+    record(session, actor, "api_token", token.id, "revoked")

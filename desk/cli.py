@@ -1,0 +1,147 @@
+"""The ``desk`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from sqlmodel import select
+
+from desk.actions.audit import SYSTEM
+from desk.actions.users import UserError, create_token, create_user
+from desk.db import Database, commit
+from desk.logs import configure
+from desk.migrate import upgrade
+from desk.models import User
+from desk.settings import Settings, load_settings
+
+
+def _database(settings: Settings) -> Database:
+    db = Database(settings)
+    upgrade(db.engine)
+    return db
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from desk.app import create_app
+
+    db = _database(settings)
+    app = create_app(settings, db)
+    mode = f"arq on {settings.redis_url}" if settings.redis_url else "in-process job runner"
+    print(f"Desk on http://{args.host}:{args.port}/agent/ ({mode}; database "
+          f"{db.engine.url.render_as_string(hide_password=True)})", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower(),
+                access_log=False, log_config=None)
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from arq.worker import Worker
+
+    from desk.jobs.arq_backend import worker_settings
+
+    if not settings.redis_url:
+        print("desk worker needs DESK_REDIS_URL (without it, desk serve runs the jobs)",
+              file=sys.stderr)
+        return 2
+    _database(settings).dispose()
+    worker = Worker(**worker_settings(settings, burst=args.burst))
+    worker.run()
+    return 0
+
+
+def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
+    db = _database(settings)
+    with db.session() as session:
+        try:
+            user = create_user(session, SYSTEM, args.email, args.name, args.role, args.password,
+                               locale=args.locale)
+        except UserError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        commit(session)
+    print(f"created {user.role} {user.email} (id {user.id})")
+    return 0
+
+
+def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
+    db = _database(settings)
+    with db.session() as session:
+        user = session.exec(select(User).where(User.email == args.email.lower())).first()
+        if user is None:
+            print(f"error: no user with the email {args.email}", file=sys.stderr)
+            return 1
+        token = create_token(session, SYSTEM, user, name=args.name)
+        commit(session)
+    print(token)
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from desk.demo import load_demo
+
+    db = _database(settings)
+    summary = load_demo(db, settings)
+    print(summary.describe())
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    _database(settings).dispose()
+    print("database is up to date")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="desk", description="Desk, the service desk.")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate the database and run the web app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run background jobs from Redis (arq)")
+    worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    worker.set_defaults(func=cmd_worker)
+
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd",
+                                                                        required=True)
+    add = user.add_parser("add", help="add a staff member")
+    add.add_argument("email")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=["agent", "supervisor", "admin"])
+    add.add_argument("--password")
+    add.add_argument("--locale", default="en", choices=["en", "zh_CN"])
+    add.set_defaults(func=cmd_user_add)
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_cmd",
+                                                                      required=True)
+    create = token.add_parser("create", help="print a new API token for a staff member")
+    create.add_argument("email")
+    create.add_argument("--name", default="")
+    create.set_defaults(func=cmd_token_create)
+
+    demo = sub.add_parser("demo", help="load demo data to click through")
+    demo.set_defaults(func=cmd_demo)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.set_defaults(func=cmd_migrate)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    configure(args.log_level)
+    settings = load_settings()
+    result: int = args.func(settings, args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Background jobs: the same functions run in-process or on arq workers."""

@@ -1,0 +1,122 @@
+"""Jobs on arq: commits enqueue ``run_job(job_id)``; ``desk worker`` runs them.
+
+The job row stays the record: arq only carries the id. A lost Redis entry is
+found again by the sweep that runs when a worker starts and every minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any
+
+from arq import create_pool, cron
+from arq.connections import ArqRedis, RedisSettings
+
+from desk.db import Database
+from desk.jobs.runner import due_jobs, execute_job
+from desk.models import Job
+from desk.settings import Settings, load_settings
+
+log = logging.getLogger("desk.jobs")
+
+
+def redis_settings(url: str) -> RedisSettings:
+    return RedisSettings.from_dsn(url)
+
+
+class ArqEnqueuer:
+    """Called after each commit with the new job ids; pushes them to Redis."""
+
+    kind = "arq"
+
+    def __init__(self, db: Database, redis_url: str) -> None:
+        self.db = db
+        self.redis_url = redis_url
+        self.pool: ArqRedis | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.last_error = ""
+
+    async def start(self) -> None:
+        self.pool = await create_pool(redis_settings(self.redis_url))
+        self._loop = asyncio.get_running_loop()
+        self.db.on_jobs = self.notify
+
+    async def stop(self) -> None:
+        self.db.on_jobs = None
+        if self.pool is not None:
+            await self.pool.aclose()
+
+    @property
+    def healthy(self) -> bool:
+        return self.pool is not None and not self.last_error
+
+    def notify(self, job_ids: list[int]) -> None:
+        if self._loop is None:
+            return
+        for job_id in job_ids:
+            self._loop.create_task(self.enqueue(job_id))
+
+    async def enqueue(self, job_id: int, defer_until: datetime | None = None) -> None:
+        assert self.pool is not None
+        try:
+            await enqueue_run(self.pool, job_id, defer_until)
+            self.last_error = ""
+        except OSError as exc:  # Redis unreachable: the sweep re-enqueues later
+            self.last_error = str(exc)
+            log.warning("job=%s could not be enqueued: %s", job_id, exc)
+
+
+async def enqueue_run(pool: ArqRedis, job_id: int, defer_until: datetime | None = None) -> None:
+    # The attempt number is not known here; a time bucket keeps arq's de-duplication
+    # from refusing a retry while still collapsing duplicate sweeps.
+    key = f"desk-job:{job_id}:{int((defer_until.timestamp() if defer_until else 0))}"
+    await pool.enqueue_job("run_job", job_id, _job_id=key, _defer_until=defer_until)
+
+
+async def run_job(ctx: dict[str, Any], job_id: int) -> str:
+    db: Database = ctx["db"]
+    job = await asyncio.to_thread(execute_job, db, job_id)
+    if job is not None and job.status == "queued":
+        await enqueue_run(ctx["redis"], job_id, job.run_at)
+    return job.status if job is not None else "skipped"
+
+
+async def sweep(ctx: dict[str, Any]) -> int:
+    db: Database = ctx["db"]
+    ids = await asyncio.to_thread(due_jobs, db, 1000)
+    for job_id in ids:
+        await enqueue_run(ctx["redis"], job_id)
+    return len(ids)
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx.get("settings") or load_settings()
+    ctx["db"] = Database(settings)
+    await sweep(ctx)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    ctx["db"].dispose()
+
+
+def worker_settings(settings: Settings, burst: bool = False) -> dict[str, Any]:
+    """Keyword arguments for arq's Worker; burst runs have no cron (it never exits)."""
+    assert settings.redis_url
+    options: dict[str, Any] = {
+        "functions": [run_job],
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "redis_settings": redis_settings(settings.redis_url),
+        "ctx": {"settings": settings},
+        "max_jobs": 20,
+        "burst": burst,
+        "handle_signals": not burst,
+    }
+    if not burst:
+        options["cron_jobs"] = [cron(sweep, second={0}, run_at_startup=False)]
+    return options
+
+
+__all__ = ["ArqEnqueuer", "Job", "run_job", "sweep", "worker_settings"]

@@ -1,0 +1,45 @@
+"""Every table, imported here so SQLModel.metadata knows them all."""
+
+from desk.models.audit import AuditEntry
+from desk.models.customers import Customer, Organization, Tier
+from desk.models.jobs import Job, JobStatus, Notification
+from desk.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
+from desk.models.tickets import (
+    OPEN_STATUSES,
+    Attachment,
+    Channel,
+    Direction,
+    Message,
+    Priority,
+    Status,
+    Ticket,
+    TicketTag,
+)
+from desk.models.users import ApiToken, Role, Team, TeamMembership, User
+
+__all__ = [
+    "OPEN_STATUSES",
+    "ApiToken",
+    "Attachment",
+    "AuditEntry",
+    "Channel",
+    "Customer",
+    "Direction",
+    "Job",
+    "JobStatus",
+    "Message",
+    "Notification",
+    "Organization",
+    "OutboundKind",
+    "OutboundMessage",
+    "OutboundStatus",
+    "Priority",
+    "Role",
+    "Status",
+    "Team",
+    "TeamMembership",
+    "Ticket",
+    "TicketTag",
+    "Tier",
+    "User",
+]

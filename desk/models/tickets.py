@@ -1,0 +1,100 @@
+"""Tickets, their messages, attachments and tags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Index, Text
+from sqlmodel import Field, SQLModel
+
+from desk.models.base import now
+
+
+class Status(StrEnum):
+    new = "new"
+    open = "open"
+    pending = "pending"
+    on_hold = "on_hold"
+    solved = "solved"
+    closed = "closed"
+
+
+# Tickets that still need work from the desk ("all open" in the queue).
+OPEN_STATUSES = (Status.new, Status.open, Status.on_hold)
+
+
+class Priority(StrEnum):
+    low = "low"
+    normal = "normal"
+    high = "high"
+    urgent = "urgent"
+
+
+class Channel(StrEnum):
+    web = "web"
+    email = "email"
+    api = "api"
+
+
+class Direction(StrEnum):
+    inbound = "inbound"  # from the customer
+    outbound = "outbound"  # a public reply from the desk
+    internal = "internal"  # a note: never shown to or sent to the customer
+
+
+class Ticket(SQLModel, table=True):
+    """A customer's request. Its id is the ticket number people quote."""
+
+    __table_args__ = (
+        Index("ix_ticket_status_updated", "status", "updated_at"),
+        Index("ix_ticket_team_status_updated", "team_id", "status", "updated_at"),
+        Index("ix_ticket_assignee_status_updated", "assignee_id", "status", "updated_at"),
+        Index("ix_ticket_customer_updated", "customer_id", "updated_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=300)
+    status: str = Field(default=Status.new, max_length=20)
+    priority: str = Field(default=Priority.normal, max_length=20)
+    channel: str = Field(default=Channel.web, max_length=20)
+    customer_id: int = Field(foreign_key="customer.id")
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    assignee_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=now)
+    updated_at: datetime = Field(default_factory=now)
+    first_response_at: datetime | None = None
+    solved_at: datetime | None = None
+
+
+class TicketTag(SQLModel, table=True):
+    __table_args__ = (Index("ix_tickettag_tag_ticket", "tag", "ticket_id"),)
+
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    tag: str = Field(primary_key=True, max_length=50)
+
+
+class Message(SQLModel, table=True):
+    __table_args__ = (Index("ix_message_ticket_id", "ticket_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    direction: str = Field(max_length=10)
+    author_user_id: int | None = Field(default=None, foreign_key="user.id")
+    author_customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    text: str = Field(default="", sa_type=Text)
+    html: str = Field(default="", sa_type=Text)
+    # RFC 5322 Message-ID, with angle brackets; threads mail replies.
+    message_id: str = Field(max_length=998, index=True)
+    created_at: datetime = Field(default_factory=now)
+
+
+class Attachment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(default="application/octet-stream", max_length=255)
+    size: int
+    # Random name under the data folder; never derived from the filename.
+    storage_key: str = Field(max_length=100)
+    sha256: str = Field(max_length=64)

@@ -1,0 +1,48 @@
+"""Mail Desk writes to customers, rendered from localised templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from desk import ROOT
+from desk.i18n import translations
+
+
+@dataclass(frozen=True)
+class Notice:
+    subject: str
+    text: str
+
+
+@cache
+def _env(locale: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(ROOT / "templates" / "email"),
+        autoescape=select_autoescape(enabled_extensions=("html",)),
+        extensions=["jinja2.ext.i18n"],
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def _render(name: str, locale: str, **context: object) -> str:
+    return _env(locale).get_template(name).render(**context)
+
+
+def acknowledgement(
+    locale: str, ticket_id: int, subject: str, customer_name: str, link: str
+) -> Notice:
+    text = _render(
+        "acknowledgement.txt", locale, number=ticket_id, name=customer_name, link=link,
+        subject=subject,
+    )
+    return Notice(subject=f"[#{ticket_id}] {subject}", text=text)
+
+
+def reply(locale: str, ticket_id: int, subject: str, body: str, agent_name: str, link: str) -> Notice:
+    text = _render("reply.txt", locale, body=body, agent=agent_name, link=link, number=ticket_id)
+    return Notice(subject=f"Re: [#{ticket_id}] {subject}", text=text)

@@ -1,0 +1,1 @@
+"""Reads. access_* functions check permissions and raise NotFound/Forbidden."""

@@ -1,0 +1,202 @@
+"""The queue: views, filters, sorting, paging and the permission behind each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_
+from sqlmodel import Session, col, select
+
+from desk.models import (
+    OPEN_STATUSES,
+    AuditEntry,
+    Customer,
+    Role,
+    Status,
+    TeamMembership,
+    Ticket,
+    TicketTag,
+    User,
+)
+from desk.queries.errors import Forbidden, NotFound
+
+VIEWS = ("my_open", "unassigned", "all_open", "pending", "solved")
+SORTS = {
+    "updated": (col(Ticket.updated_at).desc(), col(Ticket.id).desc()),
+    "oldest": (col(Ticket.updated_at).asc(), col(Ticket.id).asc()),
+    "created": (col(Ticket.id).desc(),),
+    "priority": (col(Ticket.priority).desc(), col(Ticket.updated_at).desc()),
+}
+PAGE_SIZE = 50
+
+
+@dataclass
+class TicketFilter:
+    view: str | None = None
+    status: str | None = None
+    priority: str | None = None
+    team_id: int | None = None
+    assignee_id: int | None = None
+    channel: str | None = None
+    tag: str | None = None
+    customer_email: str | None = None
+    customer_id: int | None = None
+    sort: str = "updated"
+    page: int = 1
+    per_page: int = PAGE_SIZE
+
+
+@dataclass
+class TicketPage:
+    tickets: list[Ticket]
+    customers: dict[int, Customer]
+    total: int
+    page: int
+    per_page: int
+    has_next: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def team_ids(session: Session, user: User) -> list[int]:
+    return list(session.exec(select(TeamMembership.team_id).where(TeamMembership.user_id == user.id)))
+
+
+def visible_to(session: Session, user: User) -> ColumnElement[bool] | None:
+    """The condition limiting tickets to what ``user`` may see; None when everything."""
+    if user.role in (Role.supervisor, Role.admin):
+        return None
+    teams = team_ids(session, user)
+    # Tickets nobody has routed yet are the shared triage pool every agent sees.
+    return or_(
+        col(Ticket.team_id).in_(teams), col(Ticket.team_id).is_(None), Ticket.assignee_id == user.id
+    )
+
+
+def view_condition(view: str, user: User) -> ColumnElement[bool]:
+    open_ = col(Ticket.status).in_(OPEN_STATUSES)
+    if view == "my_open":
+        return and_(open_, Ticket.assignee_id == user.id)
+    if view == "unassigned":
+        return and_(open_, col(Ticket.assignee_id).is_(None))
+    if view == "pending":
+        return Ticket.status == Status.pending
+    if view == "solved":
+        return Ticket.status == Status.solved
+    return open_
+
+
+def _conditions(session: Session, user: User, f: TicketFilter) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    access = visible_to(session, user)
+    if access is not None:
+        conds.append(access)
+    if f.view:
+        conds.append(view_condition(f.view, user))
+    if f.status:
+        conds.append(Ticket.status == f.status)
+    if f.priority:
+        conds.append(Ticket.priority == f.priority)
+    if f.team_id is not None:
+        conds.append(Ticket.team_id == f.team_id)
+    if f.assignee_id is not None:
+        conds.append(Ticket.assignee_id == f.assignee_id)
+    if f.channel:
+        conds.append(Ticket.channel == f.channel)
+    if f.customer_id is not None:
+        conds.append(Ticket.customer_id == f.customer_id)
+    if f.customer_email:
+        sub = select(Customer.id).where(Customer.email == f.customer_email.strip().lower())
+        conds.append(col(Ticket.customer_id).in_(sub.scalar_subquery()))
+    if f.tag:
+        tagged = select(TicketTag.ticket_id).where(TicketTag.tag == f.tag.lower())
+        conds.append(col(Ticket.id).in_(tagged.scalar_subquery()))
+    return conds
+
+
+def list_tickets(session: Session, user: User, f: TicketFilter) -> TicketPage:
+    conds = _conditions(session, user, f)
+    query = select(Ticket).where(*conds).order_by(*SORTS.get(f.sort, SORTS["updated"]))
+    offset = (max(f.page, 1) - 1) * f.per_page
+    rows = list(session.exec(query.offset(offset).limit(f.per_page + 1)))
+    has_next = len(rows) > f.per_page
+    rows = rows[: f.per_page]
+    total = session.exec(select(func.count()).select_from(Ticket).where(*conds)).one()
+    ids = {t.customer_id for t in rows}
+    customers = {
+        c.id: c for c in session.exec(select(Customer).where(col(Customer.id).in_(ids))) if c.id
+    }
+    return TicketPage(rows, customers, total, max(f.page, 1), f.per_page, has_next)
+
+
+def view_counts(session: Session, user: User) -> dict[str, int]:
+    access = visible_to(session, user)
+    counts: dict[str, int] = {}
+    for view in VIEWS:
+        conds = [view_condition(view, user)]
+        if access is not None:
+            conds.append(access)
+        counts[view] = session.exec(select(func.count()).select_from(Ticket).where(*conds)).one()
+    return counts
+
+
+def can_see(session: Session, user: User, ticket: Ticket) -> bool:
+    if user.role in (Role.supervisor, Role.admin):
+        return True
+    return (
+        ticket.team_id is None
+        or ticket.assignee_id == user.id
+        or ticket.team_id in team_ids(session, user)
+    )
+
+
+def access_ticket(session: Session, user: User, number: int) -> Ticket:
+    ticket = session.get(Ticket, number)
+    if ticket is None:
+        raise NotFound(number)
+    if not can_see(session, user, ticket):
+        raise Forbidden(number)
+    return ticket
+
+
+def ticket_history(session: Session, ticket_id: int) -> list[AuditEntry]:
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.entity == "ticket", AuditEntry.entity_id == ticket_id)
+        .order_by(col(AuditEntry.id))
+    )
+    return list(session.exec(query))
+
+
+def customer_tickets(session: Session, customer_id: int, limit: int = 20) -> list[Ticket]:
+    query = (
+        select(Ticket)
+        .where(Ticket.customer_id == customer_id)
+        .order_by(col(Ticket.updated_at).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def filter_from_params(params: Any) -> TicketFilter:
+    """A TicketFilter from query parameters; unusable values are ignored, not errors."""
+
+    def number(name: str) -> int | None:
+        raw = params.get(name)
+        return int(raw) if raw and str(raw).isdigit() else None
+
+    page = number("page") or 1
+    view = params.get("view")
+    return TicketFilter(
+        view=view if view in VIEWS else None,
+        status=params.get("status") or None,
+        priority=params.get("priority") or None,
+        team_id=number("team"),
+        assignee_id=number("assignee"),
+        channel=params.get("channel") or None,
+        tag=params.get("tag") or None,
+        customer_email=params.get("customer") if "@" in (params.get("customer") or "") else None,
+        customer_id=number("customer") if (params.get("customer") or "").isdigit() else None,
+        sort=params.get("sort") if params.get("sort") in SORTS else "updated",
+        page=min(page, 100000),
+    )

@@ -1,0 +1,89 @@
+"""The only reader of DESK_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class Secret(str):
+    """A string that hides itself in repr and str formatting of containers."""
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Desk reads from its environment, typed, read once."""
+
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: Secret = field(repr=True)
+    base_url: str
+    session_max_age: int
+    form_rate_limit: int
+    max_attachment_bytes: int
+    max_attachments: int
+    debug: bool
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+
+# Every setting Desk reads, with its meaning; README's "Configuration" lists them
+# all and a test keeps the two in step.
+DOCUMENTED = {
+    "DESK_DATA_DIR": "folder for the SQLite database, attachments and indexes (default ./var)",
+    "DESK_DATABASE_URL": "SQLAlchemy URL (default sqlite under DESK_DATA_DIR)",
+    "DESK_REDIS_URL": "redis://... to run jobs on arq; unset runs them in-process",
+    "DESK_SECRET_KEY": "signs sessions and links, derives the encryption key",
+    "DESK_BASE_URL": "public address used in links sent to customers",
+    "DESK_SESSION_MAX_AGE": "seconds a staff session lasts without activity (default 43200)",
+    "DESK_FORM_RATE_LIMIT": "web-form submissions per IP address per minute (default 10)",
+    "DESK_MAX_ATTACHMENT_MB": "largest attachment accepted, in MB (default 10)",
+    "DESK_MAX_ATTACHMENTS": "most attachments on one message (default 5)",
+    "DESK_DEBUG": "1 shows tracebacks (never in production)",
+}
+
+_DEV_SECRET = "desk-development-secret-change-me"
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("DESK_DATA_DIR") or "var").resolve()
+    database_url = env.get("DESK_DATABASE_URL") or f"sqlite:///{data_dir / 'desk.db'}"
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=env.get("DESK_REDIS_URL") or None,
+        secret_key=Secret(env.get("DESK_SECRET_KEY") or _DEV_SECRET),
+        base_url=(env.get("DESK_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        session_max_age=_int(env, "DESK_SESSION_MAX_AGE", 12 * 3600),
+        form_rate_limit=_int(env, "DESK_FORM_RATE_LIMIT", 10),
+        max_attachment_bytes=_int(env, "DESK_MAX_ATTACHMENT_MB", 10) * 1024 * 1024,
+        max_attachments=_int(env, "DESK_MAX_ATTACHMENTS", 5),
+        debug=env.get("DESK_DEBUG", "") in ("1", "true", "yes"),
+    )

@@ -1,0 +1,1 @@
+"""The web layer: one module per area, each exporting ``routes``."""

@@ -1,0 +1,5 @@
+"""admin pages."""
+
+from starlette.routing import BaseRoute
+
+routes: list[BaseRoute] = []

@@ -1,0 +1,5 @@
+"""agent pages."""
+
+from starlette.routing import BaseRoute
+
+routes: list[BaseRoute] = []

@@ -1,0 +1,120 @@
+"""Staff sign-in, the session behind it, CSRF tokens and role checks."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from desk.actions.audit import Actor, record
+from desk.actions.users import authenticate
+from desk.db import Database, commit
+from desk.models import Role, User
+from desk.web.templating import render
+
+ROLE_RANK = {Role.agent: 1, Role.supervisor: 2, Role.admin: 3}
+
+
+class LoginRequired(Exception):
+    """Raised by a staff page when nobody (or an expired session) is signed in."""
+
+
+def db_of(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    request.scope["desk.csrf"] = token
+    return str(token)
+
+
+def check_csrf(request: Request, form: FormData) -> None:
+    sent = form.get("csrf_token")
+    expected = request.session.get("csrf")
+    if not expected or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+        raise HTTPException(403, "The form has expired or did not come from Desk. Reload the page.")
+
+
+def staff(request: Request, role: str = Role.agent) -> User:
+    """The signed-in staff member with at least ``role``; sets locale and CSRF for the page."""
+    user_id = request.session.get("uid")
+    if not isinstance(user_id, int):
+        raise LoginRequired()
+    with db_of(request).session() as session:
+        user = session.get(User, user_id)
+    if user is None or not user.is_active or request.session.get("pw") != user.password_hash[-16:]:
+        request.session.clear()
+        raise LoginRequired()
+    request.scope["desk.user"] = user
+    request.scope["desk.locale"] = user.locale
+    csrf_token(request)
+    if ROLE_RANK.get(Role(user.role), 0) < ROLE_RANK[Role(role)]:
+        raise HTTPException(403, "You do not have access to this page.")
+    return user
+
+
+async def login_redirect(request: Request, exc: Exception) -> Response:
+    target = request.url.path
+    return RedirectResponse(f"/agent/login?next={target}", status_code=303)
+
+
+def _safe_next(value: Any) -> str:
+    if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+        return value
+    return "/agent/"
+
+
+async def login_page(request: Request) -> Response:
+    csrf_token(request)
+    return render(request, "auth/login.html", next=_safe_next(request.query_params.get("next")),
+                  email="", error=None)
+
+
+async def login(request: Request) -> Response:
+    form = await request.form()
+    check_csrf(request, form)
+    email = str(form.get("email", ""))[:320]
+    password = str(form.get("password", ""))[:1000]
+    target = _safe_next(form.get("next"))
+    with db_of(request).session() as session:
+        user = authenticate(session, email, password)
+        if user is not None:
+            record(session, Actor.of_user(user), "user", user.id or 0, "signed_in")
+            commit(session)
+    if user is None:
+        csrf_token(request)
+        return render(request, "auth/login.html", status_code=400, next=target, email=email,
+                      error="Wrong email or password.")
+    request.session.clear()
+    request.session["uid"] = user.id
+    # Changing the password ends every other session of the account.
+    request.session["pw"] = user.password_hash[-16:]
+    request.session["at"] = int(time.time())
+    csrf_token(request)
+    return RedirectResponse(target, status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    check_csrf(request, form)
+    request.session.clear()
+    return RedirectResponse("/agent/login", status_code=303)
+
+
+routes = [
+    Route("/agent/login", login_page, methods=["GET"]),
+    Route("/agent/login", login, methods=["POST"]),
+    Route("/agent/logout", logout, methods=["POST"]),
+]

@@ -1,0 +1,74 @@
+"""Errors: JSON with a reason under /api, a translated page everywhere else."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from desk.queries.errors import Forbidden, NotFound
+from desk.web.templating import render
+
+log = logging.getLogger("desk.web")
+
+REASONS = {
+    400: "bad request",
+    401: "authentication required",
+    403: "forbidden",
+    404: "not found",
+    405: "method not allowed",
+    413: "request too large",
+    422: "invalid input",
+    429: "too many requests",
+    500: "internal error",
+}
+
+
+class ApiError(HTTPException):
+    """An API failure with a machine-readable reason and optional field errors."""
+
+    def __init__(self, status_code: int, reason: str, fields: dict[str, str] | None = None):
+        super().__init__(status_code, reason)
+        self.reason = reason
+        self.fields = fields or {}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if _is_api(request):
+        body: dict[str, object] = {"error": getattr(exc, "reason", None) or exc.detail
+                                   or REASONS.get(exc.status_code, "error")}
+        if isinstance(exc, ApiError) and exc.fields:
+            body["fields"] = exc.fields
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+    return render(request, "error.html", status_code=exc.status_code,
+                  status=exc.status_code, detail=exc.detail)
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    return await http_error(request, HTTPException(404, REASONS[404]))
+
+
+async def forbidden(request: Request, exc: Exception) -> Response:
+    return await http_error(request, HTTPException(403, REASONS[403]))
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    if _is_api(request):
+        return JSONResponse({"error": REASONS[500]}, status_code=500)
+    return render(request, "error.html", status_code=500, status=500, detail=REASONS[500])
+
+
+HANDLERS = {
+    HTTPException: http_error,
+    NotFound: not_found,
+    Forbidden: forbidden,
+    500: server_error,
+}

@@ -1,0 +1,5 @@
+"""public pages."""
+
+from starlette.routing import BaseRoute
+
+routes: list[BaseRoute] = []

@@ -1,0 +1,50 @@
+"""Jinja2 pages, translated per request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from desk import ROOT
+from desk.i18n import LOCALE_NAMES, translations
+
+env = Environment(
+    loader=FileSystemLoader(ROOT / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    extensions=["jinja2.ext.i18n"],
+    auto_reload=False,
+)
+env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+
+
+def translator(locale: str) -> Callable[..., str]:
+    trans = translations(locale)
+
+    def _(message: str, **params: Any) -> str:
+        text = trans.gettext(message)
+        return text % params if params else text
+
+    return _
+
+
+def request_locale(request: Request) -> str:
+    locale = request.scope.get("desk.locale")
+    return locale if isinstance(locale, str) else "en"
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    locale = request_locale(request)
+    context.setdefault("user", request.scope.get("desk.user"))
+    html = env.get_template(template).render(
+        request=request,
+        _=translator(locale),
+        locale=locale,
+        locale_names=LOCALE_NAMES,
+        csrf_token=request.scope.get("desk.csrf", ""),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status_code)

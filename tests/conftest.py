@@ -1,0 +1,141 @@
+"""Fixtures: a real database per test (SQLite file, or PostgreSQL when
+DESK_TEST_BACKEND=postgres), the app, signed-in clients, and data made by the
+real actions."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import Session, SQLModel
+from starlette.testclient import TestClient
+
+import desk.models  # noqa: F401
+from desk.actions.audit import SYSTEM
+from desk.actions.users import create_user
+from desk.app import create_app
+from desk.db import Database, commit, make_engine
+from desk.migrate import upgrade
+from desk.models import User
+from desk.settings import Settings, load_settings
+
+BACKEND = os.environ.get("DESK_TEST_BACKEND", "sqlite")
+PG_ADMIN_URL = os.environ.get(
+    "DESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("DESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+PASSWORD = "correct horse battery staple"
+
+
+def _pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database made once per run: a SQLite file to copy, or a PG database."""
+    if BACKEND == "postgres":
+        name = f"desk_test_{secrets.token_hex(4)}"
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:  # noqa: BLE001
+            if os.environ.get("CI") == "true":
+                raise
+            pytest.skip(f"PostgreSQL is not reachable: {exc}")
+        engine = make_engine(_pg_url(name))
+        upgrade(engine)
+        engine.dispose()
+        yield _pg_url(name)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        path = tmp_path_factory.mktemp("template") / "desk.db"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        engine.dispose()
+        yield str(path)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, template_db: str) -> Settings:
+    data = tmp_path / "var"
+    data.mkdir()
+    env = {"DESK_DATA_DIR": str(data), "DESK_SECRET_KEY": "test-secret",
+           "DESK_FORM_RATE_LIMIT": "1000", "DESK_BASE_URL": "http://testserver"}
+    if BACKEND == "postgres":
+        env["DESK_DATABASE_URL"] = template_db
+    else:
+        shutil.copy(template_db, data / "desk.db")
+    return load_settings(env)
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    database = Database(settings)
+    yield database
+    if BACKEND == "postgres":
+        names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        with database.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    database.dispose()
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    with db.session() as s:
+        yield s
+
+
+@pytest.fixture
+def app_factory(db: Database, settings: Settings):  # type: ignore[no-untyped-def]
+    def make(**overrides: object):  # type: ignore[no-untyped-def]
+        return create_app(replace(settings, **overrides) if overrides else settings, db,
+                          run_jobs=False)
+    return make
+
+
+@pytest.fixture
+def client(app_factory) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app_factory()) as c:
+        yield c
+
+
+@pytest.fixture
+def make_user(db: Database):  # type: ignore[no-untyped-def]
+    def make(role: str = "agent", email: str | None = None, name: str = "Ana Agent",
+             locale: str = "en") -> User:
+        with db.session() as s:
+            user = create_user(s, SYSTEM, email or f"{role}-{secrets.token_hex(3)}@desk.test",
+                               name, role, PASSWORD, locale=locale)
+            commit(s)
+            return user
+    return make
+
+
+def sign_in(client: TestClient, user: User) -> TestClient:
+    page = client.get("/agent/login")
+    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = client.post("/agent/login", data={"email": user.email, "password": PASSWORD,
+                                                  "csrf_token": token, "next": "/agent/"},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return client
+
+
+def csrf_of(client: TestClient, path: str = "/agent/") -> str:
+    page = client.get(path)
+    return page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+@pytest.fixture
+def agent_client(client: TestClient, make_user) -> TestClient:  # type: ignore[no-untyped-def]
+    return sign_in(client, make_user("agent"))

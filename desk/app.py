@@ -16,7 +16,7 @@ from desk.db import Database
 from desk.jobs.arq_backend import ArqEnqueuer
 from desk.jobs.inprocess import InProcessRunner
 from desk.settings import Settings
-from desk.web import admin, agent, api, auth, health, public
+from desk.web import admin, agent, api, auth, health, public, tickets
 from desk.web.errors import HANDLERS
 from desk.web.middleware import RequestContext
 
@@ -44,6 +44,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *public.routes,
         *auth.routes,
         *agent.routes,
+        *tickets.routes,
         *admin.routes,
         Mount("/api/v1", routes=api.routes),
         Mount("/static", app=StaticFiles(directory=ROOT / "static"), name="static"),

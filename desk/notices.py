@@ -29,8 +29,8 @@ def _env(locale: str) -> Environment:
     return env
 
 
-def _render(name: str, locale: str, **context: object) -> str:
-    return _env(locale).get_template(name).render(**context)
+def _render(template: str, locale: str, **context: object) -> str:
+    return _env(locale).get_template(template).render(**context)
 
 
 def acknowledgement(

@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse
 
 from desk import ROOT
 from desk.i18n import LOCALE_NAMES, translations
+from desk.web import labels
 
 env = Environment(
     loader=FileSystemLoader(ROOT / "templates"),
@@ -19,6 +20,17 @@ env = Environment(
     auto_reload=False,
 )
 env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+env.globals.update(
+    status_labels=labels.STATUS,
+    priority_labels=labels.PRIORITY,
+    channel_labels=labels.CHANNEL,
+    view_labels=labels.VIEW,
+    sort_labels=labels.SORT,
+    role_labels=labels.ROLE,
+    field_error_labels=labels.FIELD_ERROR,
+    action_labels=labels.ACTION,
+    field_labels=labels.FIELD,
+)
 
 
 def translator(locale: str) -> Callable[..., str]:

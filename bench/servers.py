@@ -1,0 +1,202 @@
+"""The processes a benchmark runs against: desk serve/worker, a throw-away database, Redis.
+
+Everything here is started in a fresh temporary folder and torn down afterwards, so a
+benchmark never touches a developer's ``var/`` or a shared database.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+REDIS_SERVER = "redis://127.0.0.1:6379"
+SECRET_KEY = "desk-bench-secret-key-not-for-production"
+
+
+def say(*parts: object) -> None:
+    """Progress for the person watching; stdout is kept for the one JSON line."""
+    print("[bench]", *parts, file=sys.stderr, flush=True)
+
+
+def desk_command() -> list[str]:
+    beside = Path(sys.executable).with_name("desk")
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("desk")
+    if found is None:
+        raise SystemExit("cannot find the desk command: run with the project's .venv/bin/python")
+    return [found]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def desk_env(data_dir: Path, database_url: str | None = None, redis_url: str | None = None,
+             **extra: str) -> dict[str, str]:
+    """A clean environment: no DESK_* setting leaks in from the developer's shell."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DESK_")}
+    env["DESK_DATA_DIR"] = str(data_dir)
+    env["DESK_SECRET_KEY"] = SECRET_KEY
+    if database_url:
+        env["DESK_DATABASE_URL"] = database_url
+    if redis_url:
+        env["DESK_REDIS_URL"] = redis_url
+    env.update(extra)
+    return env
+
+
+def run_desk(args: list[str], env: dict[str, str]) -> str:
+    """Run a short desk command (migrate, user add) and return what it printed."""
+    done = subprocess.run([*desk_command(), "--log-level", "WARNING", *args], env=env,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"desk {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+    return done.stdout
+
+
+class DeskProcess:
+    """One long-running ``desk serve`` or ``desk worker``, its output in a log file."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log_path: Path,
+                 port: int | None = None) -> None:
+        self.args = args
+        self.port = port
+        self.log_path = log_path
+        self._log: IO[bytes] = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen([*desk_command(), "--log-level", "WARNING", *args],
+                                     env=env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    @classmethod
+    def serve(cls, env: dict[str, str], folder: Path, port: int) -> DeskProcess:
+        return cls(["serve", "--host", "127.0.0.1", "--port", str(port)], env,
+                   folder / f"serve-{port}.log", port)
+
+    @classmethod
+    def worker(cls, env: dict[str, str], folder: Path) -> DeskProcess:
+        return cls(["worker"], env, folder / "worker.log")
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def log_tail(self, lines: int = 30) -> str:
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+    def wait_healthy(self, timeout: float = 60.0) -> None:
+        """Poll /healthz until it answers 200."""
+        assert self.port is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"desk {self.args[0]} exited ({self.proc.returncode}):\n"
+                                 f"{self.log_tail()}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    return
+                conn.close()
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise SystemExit(f"desk serve on port {self.port} not healthy after {timeout}s:\n"
+                         f"{self.log_tail()}")
+
+    def status_kb(self, field: str) -> int:
+        """A size line of /proc/<pid>/status (VmRSS, VmHWM) in kB."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        return 0
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (from /proc/<pid>/stat)."""
+    raw = Path(f"/proc/{pid}/stat").read_text()
+    fields = raw[raw.rindex(")") + 2:].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    total = sum(values[:8])
+    return total - idle, total
+
+
+def busy_percent(before: tuple[int, int], after: tuple[int, int]) -> float:
+    busy, total = after[0] - before[0], after[1] - before[1]
+    return round(100.0 * busy / total, 1) if total else 0.0
+
+
+class PostgresDatabase:
+    """A fresh ``desk_bench_<random>`` database, dropped by drop()."""
+
+    def __init__(self) -> None:
+        import psycopg
+
+        self.name = f"desk_bench_{secrets.token_hex(4)}"
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
+                             autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.name}"')
+        self.url = f"{PG_SERVER}/{self.name}"
+
+    def count(self, table: str) -> int:
+        import psycopg
+
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{self.name}") as conn:
+            row = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+        return int(row[0]) if row else 0
+
+    def drop(self) -> None:
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
+                             autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def sqlite_count(data_dir: Path, table: str) -> int:
+    with sqlite3.connect(data_dir / "desk.db", timeout=30) as conn:
+        row = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+    return int(row[0])
+
+
+def flush_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()

@@ -1,0 +1,210 @@
+"""What API callers send: bodies and query parameters, checked into typed values.
+
+Every problem becomes an ApiError: 400 for a body that is not a JSON object,
+413 for one too large, 422 with a code per field for values we cannot use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+
+from channels.message import InboundMessage
+from channels.webform import EMAIL_RE
+from desk.actions.ticket_checks import check_ticket_changes
+from desk.models import Channel, Priority, Status
+from desk.queries.tickets import SORTS, VIEWS, TicketFilter, filter_from_params
+from desk.web.errors import ApiError
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
+MAX_PAGE = 100_000
+MAX_PER_PAGE = 100
+MAX_TAGS = 20
+LIMITS = {"subject": 300, "text": 50_000, "name": 200, "email": 320}
+LIST_PARAMS = ("view", "status", "priority", "team", "assignee", "channel", "tag", "customer",
+               "sort", "page", "per_page")
+CHOICES: dict[str, tuple[str, ...]] = {
+    "view": VIEWS,
+    "status": tuple(s.value for s in Status),
+    "priority": tuple(p.value for p in Priority),
+    "channel": tuple(c.value for c in Channel),
+    "sort": tuple(SORTS),
+}
+
+
+def invalid(fields: dict[str, str], reason: str = "invalid input") -> ApiError:
+    return ApiError(422, reason, fields)
+
+
+async def read_body(request: Request) -> bytes:
+    """The raw body, refused with 413 past MAX_BODY_BYTES even without a Content-Length."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise ApiError(413, "request too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError(400, "the body is not valid JSON") from exc
+    if not isinstance(body, dict):
+        raise ApiError(400, "the body must be a JSON object")
+    return body
+
+
+def _text(value: Any, limit: int) -> tuple[str, str | None]:
+    """A trimmed string without control characters, or an error code."""
+    if not isinstance(value, str):
+        return "", "not_a_string"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape
+        return "", "invalid_characters"
+    # NUL and other C0 controls (tab and newlines aside) break storage and display.
+    cleaned = "".join(ch for ch in value if ch >= " " or ch in "\t\n\r").strip()
+    if not cleaned:
+        return "", "required"
+    if len(cleaned) > limit:
+        return "", "too_long"
+    return cleaned, None
+
+
+def _int_param(raw: str, low: int, high: int) -> int | None:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        return None
+    return int(raw)
+
+
+def _list_param_error(name: str, raw: str) -> str | None:
+    if name in CHOICES:
+        return None if raw in CHOICES[name] else "invalid_choice"
+    if name in ("team", "assignee"):
+        return None if _int_param(raw, 1, MAX_ID) else "invalid_id"
+    if name == "page":
+        return None if _int_param(raw, 1, MAX_PAGE) else "out_of_range"
+    if name == "per_page":
+        return None if _int_param(raw, 1, MAX_PER_PAGE) else "out_of_range"
+    if name == "tag":
+        return None if 0 < len(raw) <= 50 else "invalid_tag"
+    if name == "customer":
+        if "@" in raw:
+            return None if len(raw) <= LIMITS["email"] else "too_long"
+        return None if _int_param(raw, 1, MAX_ID) else "invalid_customer"
+    return "unknown_parameter"
+
+
+def ticket_filter(params: Mapping[str, str]) -> TicketFilter:
+    """The queue filter for GET /tickets; unknown or unusable parameters are 422."""
+    errors = {name: error for name, raw in params.items()
+              if (error := _list_param_error(name, raw)) is not None}
+    if errors:
+        raise invalid(errors, "invalid query parameters")
+    result = filter_from_params(params)
+    result.per_page = int(params.get("per_page") or result.per_page)
+    return result
+
+
+@dataclass
+class NewTicket:
+    inbound: InboundMessage
+    changes: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] | None = None
+
+
+def _tags_error(body: dict[str, Any]) -> str | None:
+    if "tags" not in body:
+        return None
+    if not isinstance(body["tags"], list):
+        return "invalid_tags"
+    return "too_many" if len(body["tags"]) > MAX_TAGS else None
+
+
+def _customer(value: Any, errors: dict[str, str]) -> tuple[str, str]:
+    if not isinstance(value, dict):
+        errors["customer"] = "required" if value is None else "not_an_object"
+        return "", ""
+    for key in value.keys() - {"email", "name"}:
+        errors[f"customer.{key}"] = "unknown_field"
+    email, error = _text(value.get("email"), LIMITS["email"])
+    if error is None and not EMAIL_RE.match(email):
+        error = "invalid_email"
+    if error:
+        errors["customer.email"] = "required" if value.get("email") is None else error
+    raw_name = value.get("name")
+    name, error = _text("" if raw_name is None else raw_name, LIMITS["name"])
+    if error and error != "required":  # a name is optional: the address stands in for it
+        errors["customer.name"] = error
+    return email.lower(), name
+
+
+def new_ticket(session: Session, body: dict[str, Any]) -> NewTicket:
+    """POST /tickets: the customer's request as the API channel's InboundMessage."""
+    errors = {key: "unknown_field" for key in body.keys() - {
+        "customer", "subject", "text", "priority", "tags"}}
+    email, name = _customer(body.get("customer"), errors)
+    values: dict[str, str] = {}
+    for key in ("subject", "text"):
+        values[key], error = _text(body.get(key), LIMITS[key])
+        if error:
+            errors[key] = "required" if body.get(key) is None else error
+    if tag_error := _tags_error(body):
+        errors["tags"] = tag_error
+    checked = check_ticket_changes(
+        session, {k: body[k] for k in ("priority", "tags") if k in body and k not in errors})
+    errors.update(checked.errors)
+    if errors:
+        raise invalid(errors)
+    inbound = InboundMessage(channel=Channel.api.value, from_address=email, from_name=name,
+                             subject=values["subject"], text=values["text"])
+    return NewTicket(inbound, checked.fields, checked.tags)
+
+
+def ticket_changes(session: Session, body: dict[str, Any]) -> tuple[dict[str, Any], list[str] | None]:
+    """PATCH /tickets/{number}: checked field changes and the new tag list (None: unchanged)."""
+    errors: dict[str, str] = {}
+    raw = dict(body)
+    if "subject" in raw:
+        raw["subject"], error = _text(raw["subject"], LIMITS["subject"])
+        if error:
+            errors["subject"] = error
+            del raw["subject"]
+    if tag_error := _tags_error(raw):
+        errors["tags"] = tag_error
+        del raw["tags"]
+    checked = check_ticket_changes(session, raw)
+    errors.update(checked.errors)
+    if errors:
+        raise invalid(errors)
+    return checked.fields, checked.tags
+
+
+@dataclass(frozen=True)
+class NewReply:
+    text: str
+    internal: bool
+
+
+def new_reply(body: dict[str, Any]) -> NewReply:
+    """POST /tickets/{number}/replies: the text and whether it is an internal note."""
+    errors = {key: "unknown_field" for key in body.keys() - {"text", "internal"}}
+    text, error = _text(body.get("text"), LIMITS["text"])
+    if error:
+        errors["text"] = "required" if body.get("text") is None else error
+    internal = body.get("internal", False)
+    if not isinstance(internal, bool):
+        errors["internal"] = "not_a_boolean"
+    if errors:
+        raise invalid(errors)
+    return NewReply(text, internal)

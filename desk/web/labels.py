@@ -1,0 +1,60 @@
+"""Words shown for stored codes: statuses, priorities, channels, form errors.
+
+Marked with ``_`` for extraction; templates translate them with the page's locale."""
+
+from __future__ import annotations
+
+from desk.i18n import _
+
+STATUS = {
+    "new": _("New"),
+    "open": _("Open"),
+    "pending": _("Pending"),
+    "on_hold": _("On hold"),
+    "solved": _("Solved"),
+    "closed": _("Closed"),
+}
+PRIORITY = {"low": _("Low"), "normal": _("Normal"), "high": _("High"), "urgent": _("Urgent")}
+CHANNEL = {"web": _("Web form"), "email": _("Email"), "api": _("API")}
+VIEW = {
+    "my_open": _("My open tickets"),
+    "unassigned": _("Unassigned"),
+    "all_open": _("All open"),
+    "pending": _("Pending"),
+    "solved": _("Solved"),
+}
+SORT = {
+    "updated": _("Last updated"),
+    "oldest": _("Oldest update first"),
+    "created": _("Newest first"),
+    "priority": _("Priority"),
+}
+ROLE = {"agent": _("Agent"), "supervisor": _("Supervisor"), "admin": _("Admin")}
+FIELD_ERROR = {
+    "required": _("This field is required."),
+    "too_long": _("This is too long."),
+    "invalid_email": _("Enter a valid email address, like name@example.com."),
+    "too_many_files": _("Too many attachments."),
+    "file_too_large": _("An attachment is too large."),
+    "invalid_choice": _("Choose one of the options."),
+    "not_found": _("This no longer exists."),
+    "invalid_tags": _("Tags are single words separated by commas."),
+    "unknown_field": _("Unknown field."),
+}
+ACTION = {
+    "created": _("created the ticket"),
+    "updated": _("changed"),
+    "replied": _("replied"),
+    "note_added": _("added an internal note"),
+    "customer_replied": _("wrote again"),
+}
+FIELD = {
+    "subject": _("Subject"),
+    "status": _("Status"),
+    "priority": _("Priority"),
+    "team_id": _("Team"),
+    "assignee_id": _("Assignee"),
+    "tags": _("Tags"),
+    "channel": _("Channel"),
+    "message": _("Message"),
+}

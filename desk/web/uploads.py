@@ -1,0 +1,31 @@
+"""Reading uploaded files from a form without holding more than the limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.datastructures import FormData, UploadFile
+
+from channels.message import InboundAttachment
+
+
+@dataclass(frozen=True)
+class Uploads:
+    files: tuple[InboundAttachment, ...]
+    oversize: tuple[str, ...]  # names of files over the limit, dropped
+
+
+async def read_uploads(form: FormData, field: str, max_bytes: int) -> Uploads:
+    files: list[InboundAttachment] = []
+    oversize: list[str] = []
+    for item in form.getlist(field):
+        if not isinstance(item, UploadFile) or not item.filename:
+            continue
+        data = await item.read(max_bytes + 1)
+        await item.close()
+        name = item.filename.replace("\\", "/").rsplit("/", 1)[-1][:255]
+        if len(data) > max_bytes:
+            oversize.append(name)
+            continue
+        files.append(InboundAttachment(name, item.content_type or "application/octet-stream", data))
+    return Uploads(tuple(files), tuple(oversize))

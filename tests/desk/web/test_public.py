@@ -1,0 +1,138 @@
+"""The public web form and the customer's own request page."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from desk.db import Database
+from desk.models import Attachment, Customer, OutboundMessage, Ticket
+
+
+def _submit(client: TestClient, **overrides: str) -> object:
+    data = {"name": "李雷", "email": "lilei@example.cn", "subject": "打印机无法连接",
+            "message": "办公室的打印机昨天开始无法连接。", "website": ""}
+    data.update(overrides)
+    return client.post("/requests", data=data, follow_redirects=False)
+
+
+def _count(db: Database, model: type) -> int:
+    with db.session() as s:
+        return s.exec(select(func.count()).select_from(model)).one()
+
+
+def test_form_submission_creates_ticket_customer_and_acknowledgement(client: TestClient, db: Database) -> None:
+    response = _submit(client)
+    assert response.status_code == 303
+    page = client.get(response.headers["location"])
+    assert page.status_code == 200
+    number = re.search(r"#(\d+)", page.text)
+    assert number is not None
+    assert "打印机无法连接" in page.text
+    with db.session() as s:
+        ticket = s.get(Ticket, int(number.group(1)))
+        assert ticket is not None and ticket.channel == "web" and ticket.status == "new"
+        customer = s.get(Customer, ticket.customer_id)
+        assert customer is not None and customer.email == "lilei@example.cn"
+        ack = s.exec(select(OutboundMessage).where(OutboundMessage.ticket_id == ticket.id)).one()
+        assert ack.kind == "acknowledgement" and ack.status == "queued"
+        assert f"[#{ticket.id}]" in ack.subject
+        # The acknowledgement carries the private link to the request page.
+        assert response.headers["location"].split("?")[0] in ack.body_text
+
+
+def test_known_email_links_ticket_to_existing_customer(client: TestClient, db: Database) -> None:
+    _submit(client)
+    _submit(client, email="LILEI@example.cn", subject="第二个问题")
+    assert _count(db, Customer) == 1
+    assert _count(db, Ticket) == 2
+
+
+def test_invalid_input_is_shown_back_with_input_kept(client: TestClient, db: Database) -> None:
+    response = _submit(client, email="not-an-address", subject="")
+    assert response.status_code == 400
+    assert 'value="李雷"' in response.text
+    assert "办公室的打印机昨天开始无法连接。" in response.text
+    assert 'id="email-error"' in response.text and 'id="subject-error"' in response.text
+    assert _count(db, Ticket) == 0
+
+
+def test_oversize_fields_are_refused(client: TestClient, db: Database) -> None:
+    response = _submit(client, subject="x" * 201, message="y" * 20001)
+    assert response.status_code == 400
+    assert 'id="subject-error"' in response.text and 'id="message-error"' in response.text
+    assert _count(db, Ticket) == 0
+
+
+def test_html_and_script_are_shown_as_text(client: TestClient, db: Database) -> None:
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    response = _submit(client, name=evil, subject=evil, message=evil)
+    page = client.get(response.headers["location"])
+    assert "<script>alert" not in page.text
+    assert "&lt;script&gt;alert" in page.text
+    assert "<img src=x" not in page.text
+
+
+def test_honeypot_looks_accepted_but_stores_nothing(client: TestClient, db: Database) -> None:
+    response = _submit(client, website="http://spam.example")
+    assert response.status_code == 200
+    assert _count(db, Ticket) == 0
+
+
+def test_rate_limit_per_ip(app_factory, db: Database) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(app_factory(form_rate_limit=2)) as limited:
+        assert _submit(limited).status_code == 303
+        assert _submit(limited).status_code == 303
+        third = _submit(limited)
+        assert third.status_code == 429
+    assert _count(db, Ticket) == 2
+
+
+def test_attachment_limits_are_clear_and_store_nothing(app_factory, db: Database) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(app_factory()) as c:
+        big = b"0" * (20 * 1024 * 1024)
+        response = c.post("/requests", data={"name": "A", "email": "a@example.com",
+                                             "subject": "Big", "message": "file"},
+                          files={"attachments": ("huge.bin", big, "application/octet-stream")})
+        assert response.status_code == 400
+        assert 'id="attachments-error"' in response.text
+        assert 'value="a@example.com"' in response.text
+    assert _count(db, Ticket) == 0 and _count(db, Attachment) == 0
+
+
+def test_attachment_is_stored_and_downloaded_with_real_name(client: TestClient, db: Database) -> None:
+    response = client.post(
+        "/requests",
+        data={"name": "A", "email": "a@example.com", "subject": "Logs", "message": "see file"},
+        files={"attachments": ("报告 2026.html", b"<script>x</script>", "text/html")},
+        follow_redirects=False,
+    )
+    page = client.get(response.headers["location"])
+    assert "报告 2026.html" in page.text
+    link = re.search(r'href="(/requests/[^"]+/attachments/\d+)"', page.text)
+    assert link is not None
+    download = client.get(link.group(1))
+    assert download.content == b"<script>x</script>"
+    assert download.headers["content-type"].startswith("application/octet-stream")
+    assert download.headers["content-disposition"].startswith("attachment;")
+
+
+def test_customer_reply_reopens_and_tampered_link_is_refused(client: TestClient, db: Database) -> None:
+    location = _submit(client).headers["location"].split("?")[0]
+    reply = client.post(location + "/replies", data={"message": "补充：型号是 HP 1020"},
+                        follow_redirects=False)
+    assert reply.status_code == 303
+    assert "补充：型号是 HP 1020" in client.get(location).text
+    assert client.get(location + "x").status_code == 404
+
+
+def test_accept_language_and_switch_choose_chinese(client: TestClient) -> None:
+    english = client.get("/requests/new", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert "Contact support" in english.text
+    chinese = client.get("/requests/new", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert 'lang="zh-CN"' in chinese.text
+    client.get("/locale/zh_CN?next=/requests/new")
+    assert 'lang="zh-CN"' in client.get("/requests/new").text

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from html import unescape
 from urllib.parse import urlencode
 
-_INPUT = re.compile(rb"<input\b[^>]*>", re.IGNORECASE)
+_HIDDEN = re.compile(rb"<input\b[^>]*\btype=[\"']?hidden[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(rb"""([a-zA-Z_-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
@@ -61,8 +61,10 @@ class Connection:
         return await self.request("GET", path)
 
     async def post_form(self, path: str, fields: dict[str, str]) -> Response:
-        body = urlencode(fields).encode()
-        return await self.request("POST", path, body, "application/x-www-form-urlencoded")
+        return await self.post(path, urlencode(fields).encode())
+
+    async def post(self, path: str, urlencoded: bytes) -> Response:
+        return await self.request("POST", path, urlencoded, "application/x-www-form-urlencoded")
 
     async def request(self, method: str, path: str, body: bytes = b"",
                       content_type: str = "") -> Response:
@@ -135,7 +137,7 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
 def hidden_inputs(page: bytes) -> dict[str, str]:
     """name -> value of every hidden <input> of a page, as a browser would submit them."""
     fields: dict[str, str] = {}
-    for tag in _INPUT.findall(page):
+    for tag in _HIDDEN.findall(page):
         attrs = {m[0].lower(): (m[1] or m[2]) for m in _ATTR.findall(tag)}
         if attrs.get(b"type", b"").lower() == b"hidden" and attrs.get(b"name"):
             fields[unescape(attrs[b"name"].decode())] = unescape(attrs.get(b"value", b"").decode())

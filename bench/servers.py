@@ -21,6 +21,7 @@ from typing import IO
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 REDIS_SERVER = "redis://127.0.0.1:6379"
+REPO = Path(__file__).resolve().parent.parent
 SECRET_KEY = "desk-bench-secret-key-not-for-production"
 
 
@@ -73,18 +74,26 @@ class DeskProcess:
     """One long-running ``desk serve`` or ``desk worker``, its output in a log file."""
 
     def __init__(self, args: list[str], env: dict[str, str], log_path: Path,
-                 port: int | None = None) -> None:
+                 port: int | None = None, command: list[str] | None = None) -> None:
         self.args = args
         self.port = port
         self.log_path = log_path
         self._log: IO[bytes] = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([*desk_command(), "--log-level", "WARNING", *args],
-                                     env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            command or [*desk_command(), "--log-level", "WARNING", *args], env=env,
+            stdout=self._log, stderr=subprocess.STDOUT, cwd=REPO)
 
     @classmethod
     def serve(cls, env: dict[str, str], folder: Path, port: int) -> DeskProcess:
         return cls(["serve", "--host", "127.0.0.1", "--port", str(port)], env,
                    folder / f"serve-{port}.log", port)
+
+    @classmethod
+    def stub(cls, env: dict[str, str], folder: Path, port: int) -> DeskProcess:
+        """bench/stub_app.py under uvicorn, started the way desk serve starts Desk."""
+        command = [sys.executable, "-m", "uvicorn", "bench.stub_app:app", "--host", "127.0.0.1",
+                   "--port", str(port), "--log-level", "warning", "--no-access-log"]
+        return cls(["stub"], env, folder / f"stub-{port}.log", port, command)
 
     @classmethod
     def worker(cls, env: dict[str, str], folder: Path) -> DeskProcess:

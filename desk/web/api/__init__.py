@@ -1,5 +1,7 @@
-"""JSON API v1, mounted at /api/v1."""
+"""JSON API v1, mounted at /api/v1: Bearer tokens, JSON in and out, described by openapi.json."""
 
 from starlette.routing import BaseRoute
 
-routes: list[BaseRoute] = []
+from desk.web.api import openapi, tickets
+
+routes: list[BaseRoute] = [*tickets.routes, *openapi.routes]

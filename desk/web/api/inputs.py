@@ -171,7 +171,9 @@ def new_ticket(session: Session, body: dict[str, Any]) -> NewTicket:
     return NewTicket(inbound, checked.fields, checked.tags)
 
 
-def ticket_changes(session: Session, body: dict[str, Any]) -> tuple[dict[str, Any], list[str] | None]:
+def ticket_changes(
+    session: Session, body: dict[str, Any]
+) -> tuple[dict[str, Any], list[str] | None]:
     """PATCH /tickets/{number}: checked field changes and the new tag list (None: unchanged)."""
     errors: dict[str, str] = {}
     raw = dict(body)

@@ -1,0 +1,254 @@
+"""The OpenAPI 3.1 document for /api/v1, built from the same constants the code checks.
+
+A test fails when a route is missing here, and checks real answers against these schemas.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from desk.web.api.inputs import CHOICES, LIMITS, MAX_ID, MAX_PAGE, MAX_PER_PAGE, MAX_TAGS
+
+JSON = dict[str, Any]
+DATE_TIME = {"type": "string", "format": "date-time"}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+TAGS = {"type": "array", "maxItems": MAX_TAGS,
+        "items": {"type": "string", "pattern": r"^[\w\-.:]{1,50}$"}}
+
+
+def ref(name: str) -> JSON:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: JSON) -> JSON:
+    if "$ref" in schema:
+        return {"oneOf": [schema, {"type": "null"}]}
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def obj(properties: JSON, required: tuple[str, ...] | None = None) -> JSON:
+    """An object schema; every property is required unless ``required`` says otherwise."""
+    return {"type": "object", "additionalProperties": False, "properties": properties,
+            "required": list(properties if required is None else required)}
+
+
+def text(limit: int, **extra: Any) -> JSON:
+    return {"type": "string", "minLength": 1, "maxLength": limit, **extra}
+
+
+def enum(name: str) -> JSON:
+    return {"type": "string", "enum": list(CHOICES[name])}
+
+
+TICKET_PROPERTIES: JSON = {
+    "number": ID,
+    "subject": {"type": "string"},
+    "status": enum("status"),
+    "priority": enum("priority"),
+    "channel": enum("channel"),
+    "customer": ref("CustomerRef"),
+    "team": nullable(ref("TeamRef")),
+    "assignee": nullable(ref("UserRef")),
+    "tags": {"type": "array", "items": {"type": "string"}},
+    "created_at": DATE_TIME,
+    "updated_at": DATE_TIME,
+    "first_response_at": nullable(DATE_TIME),
+    "solved_at": nullable(DATE_TIME),
+}
+
+SCHEMAS: JSON = {
+    "Error": obj({"error": {"type": "string", "description": "Why the request failed."}}),
+    "ValidationError": obj({
+        "error": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "A code per field or parameter: required, too_long, "
+                                  "not_a_string, invalid_choice, invalid_email, not_found, "
+                                  "unknown_field, unknown_parameter, out_of_range..."},
+    }),
+    "CustomerRef": obj({"id": ID, "name": {"type": "string"}, "email": {"type": "string"}}),
+    "TeamRef": obj({"id": ID, "name": {"type": "string"}}),
+    "UserRef": obj({"id": ID, "name": {"type": "string"}}),
+    "Ticket": obj(TICKET_PROPERTIES),
+    "TicketDetail": obj({**TICKET_PROPERTIES,
+                         "messages": {"type": "array", "items": ref("Message")}}),
+    "TicketPage": obj({
+        "tickets": {"type": "array", "items": ref("Ticket")},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        "total": {"type": "integer", "minimum": 0},
+        "has_next": {"type": "boolean"},
+    }),
+    "Author": obj({"type": {"type": "string", "enum": ["customer", "agent"]}, "id": ID,
+                   "name": {"type": "string"}}),
+    "Attachment": obj({"id": ID, "filename": {"type": "string"},
+                       "content_type": {"type": "string"},
+                       "size": {"type": "integer", "minimum": 0}}),
+    "Message": obj({
+        "id": ID,
+        "direction": {"type": "string", "enum": ["inbound", "outbound", "internal"],
+                      "description": "inbound: from the customer; outbound: a public reply; "
+                                     "internal: a note the customer never sees."},
+        "author": nullable(ref("Author")),
+        "text": {"type": "string"},
+        "html": {"type": "string", "description": "Sanitised on the way in; may be empty."},
+        "message_id": {"type": "string", "description": "RFC 5322 Message-ID."},
+        "created_at": DATE_TIME,
+        "attachments": {"type": "array", "items": ref("Attachment")},
+    }),
+    "NewTicket": obj({
+        "customer": obj({"email": text(LIMITS["email"], format="email"),
+                         "name": {"type": "string", "maxLength": LIMITS["name"]}},
+                        required=("email",)),
+        "subject": text(LIMITS["subject"]),
+        "text": text(LIMITS["text"]),
+        "priority": enum("priority"),
+        "tags": TAGS,
+    }, required=("customer", "subject", "text")),
+    "TicketChanges": obj({
+        "subject": text(LIMITS["subject"]),
+        "status": enum("status"),
+        "priority": enum("priority"),
+        "team_id": nullable(ID),
+        "assignee_id": nullable(ID),
+        "tags": {**TAGS, "description": "The complete new list of tags."},
+    }, required=()),
+    "NewReply": obj({
+        "text": text(LIMITS["text"]),
+        "internal": {"type": "boolean", "default": False,
+                     "description": "true: an internal note; false: a reply mailed to the "
+                                    "customer."},
+    }, required=("text",)),
+}
+
+
+def error(description: str, schema: str = "Error") -> JSON:
+    return {"description": description,
+            "content": {"application/json": {"schema": ref(schema)}}}
+
+
+RESPONSES: JSON = {
+    "BadRequest": error("The body is not a JSON object."),
+    "Unauthorized": {
+        **error("No token, or a token that is unknown, revoked or of an inactive user."),
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"},
+                                         "description": 'Bearer realm="desk"'}}},
+    "Forbidden": error("The token's user may not see this ticket."),
+    "NotFound": error("No such ticket."),
+    "TooLarge": error("The body is larger than 1 MiB."),
+    "Invalid": error("Some fields or parameters cannot be used; see fields.",
+                     "ValidationError"),
+    "Other": error("Any other failure, such as 405 for a method the path does not have."),
+}
+
+
+def answers(ok: int, description: str, schema: str, *errors: int) -> JSON:
+    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+             413: "TooLarge", 422: "Invalid"}
+    out: JSON = {str(ok): {"description": description,
+                           "content": {"application/json": {"schema": ref(schema)}}}}
+    for status in (401, *errors):
+        out[str(status)] = {"$ref": f"#/components/responses/{names[status]}"}
+    out["default"] = {"$ref": "#/components/responses/Other"}
+    return out
+
+
+def query(name: str, schema: JSON, description: str) -> JSON:
+    return {"name": name, "in": "query", "required": False, "schema": schema,
+            "description": description}
+
+
+def body(schema: str) -> JSON:
+    return {"required": True, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+NUMBER = {"name": "number", "in": "path", "required": True, "schema": ID,
+          "description": "The ticket number."}
+WRITE_ERRORS = (400, 413, 422)
+
+LIST_PARAMETERS = [
+    query("view", enum("view"), "A queue view, as in the agent queue."),
+    query("status", enum("status"), "Only tickets with this status."),
+    query("priority", enum("priority"), "Only tickets with this priority."),
+    query("team", ID, "Only tickets of this team id."),
+    query("assignee", ID, "Only tickets assigned to this user id."),
+    query("channel", enum("channel"), "Only tickets that came in by this channel."),
+    query("tag", {"type": "string", "minLength": 1, "maxLength": 50},
+          "Only tickets with this tag."),
+    query("customer", {"type": "string", "maxLength": LIMITS["email"]},
+          "A customer's email address or id."),
+    query("sort", {**enum("sort"), "default": "updated"}, "The order of the tickets."),
+    query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+          "The page, from 1."),
+    query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 50},
+          "Tickets per page."),
+]
+
+PATHS: JSON = {
+    "/tickets": {
+        "get": {"operationId": "listTickets", "summary": "Tickets the token's user may see",
+                "parameters": LIST_PARAMETERS,
+                "responses": answers(200, "A page of tickets.", "TicketPage", 422)},
+        "post": {"operationId": "createTicket",
+                 "summary": "Open a ticket for a customer (the API channel)",
+                 "requestBody": body("NewTicket"),
+                 "responses": answers(201, "The new ticket.", "TicketDetail", *WRITE_ERRORS)},
+    },
+    "/tickets/{number}": {
+        "parameters": [NUMBER],
+        "get": {"operationId": "getTicket", "summary": "A ticket with all its messages",
+                "responses": answers(200, "The ticket.", "TicketDetail", 403, 404)},
+        "patch": {"operationId": "updateTicket", "summary": "Change fields and tags",
+                  "requestBody": body("TicketChanges"),
+                  "responses": answers(200, "The changed ticket.", "TicketDetail",
+                                       403, 404, *WRITE_ERRORS)},
+    },
+    "/tickets/{number}/replies": {
+        "parameters": [NUMBER],
+        "post": {"operationId": "replyToTicket",
+                 "summary": "A public reply to the customer, or an internal note",
+                 "requestBody": body("NewReply"),
+                 "responses": answers(201, "The new message.", "Message",
+                                      403, 404, *WRITE_ERRORS)},
+    },
+    "/openapi.json": {
+        "get": {"operationId": "getOpenApi", "summary": "This document", "security": [],
+                "responses": {"200": {"description": "The OpenAPI document.",
+                                      "content": {"application/json": {
+                                          "schema": {"type": "object"}}}}}},
+    },
+}
+PATHS["/tickets"]["post"]["responses"]["201"]["headers"] = {
+    "Location": {"schema": {"type": "string", "format": "uri"},
+                 "description": "The new ticket's address."}}
+
+DOCUMENT: JSON = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Desk API",
+        "version": "1",
+        "description": "Every request but this document's needs `Authorization: Bearer "
+                       "<token>` (`desk token create EMAIL`). Errors are JSON: "
+                       '`{"error": "<reason>"}`, with `fields` for 422.',
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearerAuth": []}],
+    "paths": PATHS,
+    "components": {
+        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        "schemas": SCHEMAS,
+        "responses": RESPONSES,
+    },
+}
+
+
+def openapi_document(request: Request) -> Response:
+    return JSONResponse(DOCUMENT)
+
+
+routes = [
+    Route("/openapi.json", openapi_document, methods=["GET"], name="api:openapi"),
+]

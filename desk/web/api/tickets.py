@@ -1,0 +1,119 @@
+"""Tickets over the API: the queue, the API channel, one ticket, changes and replies.
+
+Reads run in the thread pool (HTTPEndpoint does that for plain methods); writes
+read their body on the event loop, then do the database work in the pool too.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.endpoints import HTTPEndpoint
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from desk.actions.audit import Actor
+from desk.actions.tickets import add_agent_reply, ingest, update_ticket
+from desk.db import commit
+from desk.models import Ticket, User
+from desk.queries.errors import NotFound
+from desk.queries.messages import ConversationItem
+from desk.queries.tickets import access_ticket, list_tickets
+from desk.settings import Settings
+from desk.web.api.inputs import (
+    MAX_ID,
+    json_object,
+    new_reply,
+    new_ticket,
+    read_body,
+    ticket_changes,
+    ticket_filter,
+)
+from desk.web.api.schemas import message_json, page_json, ticket_detail_json
+from desk.web.api.tokens import authenticated, bearer_token
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _ticket(session: Session, user: User, request: Request) -> Ticket:
+    number: int = request.path_params["number"]
+    if number > MAX_ID:  # the database would refuse to compare it
+        raise NotFound(number)
+    return access_ticket(session, user, number)
+
+
+async def _body(request: Request) -> bytes:
+    """The body of a write, read only once the caller has shown a token at all."""
+    bearer_token(request)
+    return await read_body(request)
+
+
+def ticket_url(request: Request, ticket: Ticket) -> str:
+    return str(request.url_for("api:ticket", number=ticket.id))
+
+
+class TicketCollection(HTTPEndpoint):
+    def get(self, request: Request) -> Response:
+        with authenticated(request) as (session, user):
+            page = list_tickets(session, user, ticket_filter(request.query_params))
+            return JSONResponse(page_json(session, page))
+
+    async def post(self, request: Request) -> Response:
+        return await run_in_threadpool(self.create, request, await _body(request))
+
+    def create(self, request: Request, raw: bytes) -> Response:
+        with authenticated(request) as (session, user):
+            new = new_ticket(session, json_object(raw))
+            ticket, _ = ingest(session, _settings(request), new.inbound)
+            if new.changes or new.tags:
+                update_ticket(session, Actor.of_user(user, via_api=True), ticket,
+                              new.changes, new.tags)
+            commit(session)
+            return JSONResponse(ticket_detail_json(session, ticket), status_code=201,
+                                headers={"Location": ticket_url(request, ticket)})
+
+
+class TicketResource(HTTPEndpoint):
+    def get(self, request: Request) -> Response:
+        with authenticated(request) as (session, user):
+            ticket = _ticket(session, user, request)
+            return JSONResponse(ticket_detail_json(session, ticket))
+
+    async def patch(self, request: Request) -> Response:
+        return await run_in_threadpool(self.change, request, await _body(request))
+
+    def change(self, request: Request, raw: bytes) -> Response:
+        with authenticated(request) as (session, user):
+            ticket = _ticket(session, user, request)
+            fields, tags = ticket_changes(session, json_object(raw))
+            update_ticket(session, Actor.of_user(user, via_api=True), ticket, fields, tags)
+            commit(session)
+            return JSONResponse(ticket_detail_json(session, ticket))
+
+
+class TicketReplies(HTTPEndpoint):
+    async def post(self, request: Request) -> Response:
+        return await run_in_threadpool(self.reply, request, await _body(request))
+
+    def reply(self, request: Request, raw: bytes) -> Response:
+        with authenticated(request) as (session, user):
+            ticket = _ticket(session, user, request)
+            reply = new_reply(json_object(raw))
+            message, _ = add_agent_reply(
+                session, _settings(request), Actor.of_user(user, via_api=True), user, ticket,
+                reply.text, internal=reply.internal,
+            )
+            commit(session)
+            return JSONResponse(message_json(ConversationItem(message, user.name, [])),
+                                status_code=201)
+
+
+routes = [
+    Route("/tickets", TicketCollection, name="api:tickets"),
+    Route("/tickets/{number:int}", TicketResource, name="api:ticket"),
+    Route("/tickets/{number:int}/replies", TicketReplies, name="api:ticket_replies"),
+]

@@ -1,0 +1,62 @@
+"""The same jobs on arq + Redis: enqueued after commit, run by a worker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from dataclasses import replace
+
+import pytest
+from arq.worker import Worker
+from redis.asyncio import Redis
+from sqlmodel import select
+
+from channels.message import InboundMessage
+from desk.actions.tickets import ingest
+from desk.db import Database, commit
+from desk.jobs.arq_backend import ArqEnqueuer, worker_settings
+from desk.models import Job
+from desk.settings import Settings
+from tests.conftest import REDIS_URL
+
+
+async def _redis_or_skip(url: str) -> None:
+    client = Redis.from_url(url)
+    try:
+        await client.ping()
+    except OSError as exc:
+        if os.environ.get("CI") == "true" or os.environ.get("DESK_TEST_BACKEND") == "postgres":
+            raise
+        pytest.skip(f"Redis is not reachable: {exc}")
+    finally:
+        await client.aclose()
+
+
+def test_jobs_run_on_an_arq_worker(db: Database, settings: Settings) -> None:
+    db_number = 1 + secrets.randbelow(14)
+    url = REDIS_URL.rsplit("/", 1)[0] + f"/{db_number}"
+    arq_settings = replace(settings, redis_url=url)
+
+    async def scenario() -> set[str]:
+        await _redis_or_skip(url)
+        redis = Redis.from_url(url)
+        await redis.flushdb()
+        enqueuer = ArqEnqueuer(db, url)
+        await enqueuer.start()
+        try:
+            with db.session() as s:
+                ingest(s, settings, InboundMessage("api", "a@example.com", "A", "Hi", "Text"))
+                commit(s)
+            await asyncio.sleep(0.1)  # the enqueue task runs after the commit returns
+            worker = Worker(**worker_settings(arq_settings, burst=True))
+            await worker.main()
+            await worker.close()
+        finally:
+            await enqueuer.stop()
+            await redis.flushdb()
+            await redis.aclose()
+        with db.session() as s:
+            return {j.status for j in s.exec(select(Job))}
+
+    assert asyncio.run(scenario()) == {"done"}

@@ -34,7 +34,9 @@ AREAS = (
 class PySpy:
     """``py-spy record`` of one process for the timed window of a benchmark."""
 
-    def __init__(self, pid: int, folder: Path, rate: int = 100) -> None:
+    def __init__(self, pid: int, folder: Path, rate: int = 100,
+                 extra: tuple[str, ...] = ()) -> None:
+        self.extra = extra
         self.pid = pid
         self.folder = folder
         self.rate = rate
@@ -52,7 +54,7 @@ class PySpy:
         self.proc = subprocess.Popen(
             [command, "record", "--pid", str(self.pid), "--duration", str(int(seconds)),
              "--rate", str(self.rate), "--format", "raw", "--output", str(self.raw),
-             "--nonblocking"],
+             "--nonblocking", *self.extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def report(self, top: int = 25) -> dict[str, object]:

@@ -23,6 +23,7 @@ if __package__ in (None, ""):  # run as a file: import bench.* from the reposito
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -71,10 +72,12 @@ class Tally:
 
 
 def is_accepted(response: Response) -> bool:
-    """303 to the thank-you page, or the thank-you page itself (not the form again)."""
-    if response.status == 303:
-        return True
-    return response.status == 200 and b'name="website"' not in response.body
+    """Desk answers a stored request with 303 to the request's own page.
+
+    A 200 is the form again or the page shown to robots (nothing stored): not accepted.
+    """
+    return response.status == 303 and response.headers.get("location", "").startswith(
+        ("/requests/", "http"))
 
 
 # Encoded once: quoting the long message on every submission cost the client more CPU
@@ -235,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             proc.wait_healthy()
         ports = [proc.port for proc in procs if proc.port]
         say(f"desk serve on {ports}; {args.clients} browsers for {args.duration:.0f}s")
-        spy = PySpy(procs[0].pid, Path(args.py_spy)) if args.py_spy else None
+        spy = PySpy(procs[0].pid, Path(args.py_spy), extra=("--idle",) if os.environ.get("PYSPY_IDLE") else ()) if args.py_spy else None
         tally, usage = run(load(ports, args.clients, args.duration, args.warmup,
                                 args.follow_redirect, procs, worker, spy))  # type: ignore[misc]
         say(f"accepted {tally.accepted}; waiting for the tickets")

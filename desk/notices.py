@@ -43,6 +43,8 @@ def acknowledgement(
     return Notice(subject=f"[#{ticket_id}] {subject}", text=text)
 
 
-def reply(locale: str, ticket_id: int, subject: str, body: str, agent_name: str, link: str) -> Notice:
+def reply(
+    locale: str, ticket_id: int, subject: str, body: str, agent_name: str, link: str
+) -> Notice:
     text = _render("reply.txt", locale, body=body, agent=agent_name, link=link, number=ticket_id)
     return Notice(subject=f"Re: [#{ticket_id}] {subject}", text=text)

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlmodel import Session
 
 from desk.models import AuditEntry, Customer, User
+from desk.models.base import now
+
+AUDIT: Table = AuditEntry.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,10 @@ def record(
     action: str,
     changes: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditEntry(
+    # A Core insert: audit rows are written on every change, often several per request.
+    session.execute(
+        insert(AUDIT).values(
+            at=now(),
             actor_type=actor.type,
             actor_id=actor.id,
             actor_name=actor.name,

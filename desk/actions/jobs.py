@@ -4,24 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlmodel import Session
 
 from desk.events import AgentReplied, CustomerReplied, Event, TicketCreated, TicketUpdated
-from desk.models import Job
+from desk.models import Job, JobStatus
+from desk.models.base import now
 
 
-def enqueue(session: Session, name: str, **args: Any) -> Job:
-    job = Job(name=name, args=args)
-    session.add(job)
-    session.flush()
-    assert job.id is not None
-    session.info.setdefault("new_jobs", []).append(job.id)
-    return job
+JOBS_TABLE: Table = Job.__table__  # type: ignore[attr-defined]
+
+
+def enqueue(session: Session, name: str, max_attempts: int = 5, **args: Any) -> int:
+    """Write a job row; returns its id. ``desk.db.commit`` hands it to the runner."""
+    stamp = now()
+    job_id: int = session.execute(
+        insert(JOBS_TABLE)
+        .values(name=name, args=args, status=JobStatus.queued, attempts=0,
+                max_attempts=max_attempts, run_at=stamp, last_error="", created_at=stamp)
+        .returning(JOBS_TABLE.c.id)
+    ).scalar_one()
+    session.info.setdefault("new_jobs", []).append(job_id)
+    return job_id
 
 
 def jobs_for(event: Event) -> list[tuple[str, dict[str, Any]]]:
     """Events route: which jobs an event starts. Decisions live in the jobs."""
     if isinstance(event, TicketCreated):
+        # Unrouted tickets notify nobody one by one (see notify_agents): no job needed.
+        if event.team_id is None and event.assignee_id is None:
+            return []
         return [("notify_agents", {"ticket_id": event.ticket_id, "reason": "created"})]
     if isinstance(event, CustomerReplied):
         return [("notify_agents", {"ticket_id": event.ticket_id, "reason": "customer_replied"})]
@@ -30,6 +42,8 @@ def jobs_for(event: Event) -> list[tuple[str, dict[str, Any]]]:
         return []
     if isinstance(event, TicketUpdated) and "assignee_id" in event.fields:
         return [("notify_agents", {"ticket_id": event.ticket_id, "reason": "assigned"})]
+    if isinstance(event, TicketUpdated) and "team_id" in event.fields:
+        return [("notify_agents", {"ticket_id": event.ticket_id, "reason": "routed"})]
     return []
 
 

@@ -26,10 +26,11 @@ def _optional_id(value: Any) -> int | None | str:
         return None
     if isinstance(value, bool):
         return "bad"
-    if isinstance(value, int):
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    # Ids are 32-bit columns: PostgreSQL refuses to compare with anything larger.
+    if isinstance(value, int) and 0 < value < 2**31:
         return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
     return "bad"
 
 
@@ -47,12 +48,12 @@ def check_ticket_changes(session: Session, raw: dict[str, Any]) -> CheckedChange
     out = CheckedChanges()
     for key, value in raw.items():
         if key == "status":
-            if value not in {s.value for s in Status}:
+            if not isinstance(value, str) or value not in {s.value for s in Status}:
                 out.errors[key] = "invalid_choice"
             else:
                 out.fields[key] = value
         elif key == "priority":
-            if value not in {p.value for p in Priority}:
+            if not isinstance(value, str) or value not in {p.value for p in Priority}:
                 out.errors[key] = "invalid_choice"
             else:
                 out.fields[key] = value

@@ -5,13 +5,14 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlmodel import Session, select
 
-from channels.message import InboundMessage
+from channels.message import InboundAttachment, InboundMessage
 from desk import notices
 from desk.actions.attachments import store_attachment
-from desk.actions.audit import Actor, record
-from desk.actions.customers import identify_customer
+from desk.actions.audit import SYSTEM, Actor, record
+from desk.actions.customers import Sender, identify_sender
 from desk.actions.jobs import publish
 from desk.events import AgentReplied, CustomerReplied, Event, TicketCreated, TicketUpdated
 from desk.links import request_url
@@ -21,6 +22,8 @@ from desk.models import (
     Message,
     OutboundKind,
     OutboundMessage,
+    OutboundStatus,
+    Priority,
     Status,
     Ticket,
     TicketTag,
@@ -35,10 +38,15 @@ def new_message_id(settings: Settings) -> str:
     return f"<{secrets.token_hex(12)}@{host or 'desk.invalid'}>"
 
 
+TICKETS: Table = Ticket.__table__  # type: ignore[attr-defined]
+MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]
+OUTBOX: Table = OutboundMessage.__table__  # type: ignore[attr-defined]
+
+
 def _add_message(
     session: Session,
     settings: Settings,
-    ticket: Ticket,
+    ticket_id: int,
     direction: str,
     text: str,
     *,
@@ -46,63 +54,74 @@ def _add_message(
     author_customer_id: int | None = None,
     html: str = "",
     message_id: str = "",
-    attachments: tuple[Any, ...] = (),
-) -> Message:
-    assert ticket.id is not None
-    message = Message(
-        ticket_id=ticket.id,
-        direction=direction,
-        author_user_id=author_user_id,
-        author_customer_id=author_customer_id,
-        text=text,
-        html=html,
-        message_id=message_id or new_message_id(settings),
-    )
-    session.add(message)
-    session.flush()
-    assert message.id is not None
+    attachments: tuple[InboundAttachment, ...] = (),
+) -> int:
+    """Insert a message (a Core statement: intake runs this for every message)."""
+    new_id: int = session.execute(
+        insert(MESSAGES).values(
+            ticket_id=ticket_id, direction=direction, author_user_id=author_user_id,
+            author_customer_id=author_customer_id, text=text, html=html,
+            message_id=message_id or new_message_id(settings), created_at=now(),
+        ).returning(MESSAGES.c.id)
+    ).scalar_one()
     for upload in attachments:
-        store_attachment(session, settings.attachments_dir, message.id, upload)
-    return message
+        store_attachment(session, settings.attachments_dir, new_id, upload)
+    return new_id
 
 
 def ingest(session: Session, settings: Settings, inbound: InboundMessage) -> tuple[Ticket, list[Event]]:
     """The single entrance for a customer's new request, from every channel."""
-    customer = identify_customer(
-        session, Actor("system", None, "Desk"), inbound.from_address, inbound.from_name,
+    sender = identify_sender(
+        session, SYSTEM, inbound.from_address, inbound.from_name,
         source=inbound.channel, locale=inbound.locale,
     )
-    assert customer.id is not None
-    ticket = Ticket(subject=inbound.subject[:300], channel=inbound.channel, customer_id=customer.id)
-    session.add(ticket)
-    session.flush()
-    assert ticket.id is not None
+    stamp = now()
+    subject = inbound.subject[:300]
+    ticket_id: int = session.execute(
+        insert(TICKETS).values(
+            subject=subject, status=Status.new, priority=Priority.normal,
+            channel=inbound.channel, customer_id=sender.id, created_at=stamp, updated_at=stamp,
+        ).returning(TICKETS.c.id)
+    ).scalar_one()
     _add_message(
-        session, settings, ticket, Direction.inbound, inbound.text,
-        author_customer_id=customer.id, html=inbound.html, message_id=inbound.message_id,
+        session, settings, ticket_id, Direction.inbound, inbound.text,
+        author_customer_id=sender.id, html=inbound.html, message_id=inbound.message_id,
         attachments=inbound.attachments,
     )
-    record(session, Actor.of_customer(customer), "ticket", ticket.id, "created",
-           {"subject": [None, ticket.subject], "channel": [None, inbound.channel]})
-    queue_acknowledgement(session, settings, ticket, customer)
-    events: list[Event] = [TicketCreated(ticket.id, inbound.channel)]
+    record(session, Actor("customer", sender.id, sender.name), "ticket", ticket_id, "created",
+           {"subject": [None, subject], "channel": [None, inbound.channel]})
+    queue_acknowledgement(session, settings, ticket_id, subject, sender)
+    events: list[Event] = [TicketCreated(ticket_id, inbound.channel)]
     publish(session, events)
+    ticket = session.get(Ticket, ticket_id)
+    assert ticket is not None
     return ticket, events
 
 
 def queue_acknowledgement(
-    session: Session, settings: Settings, ticket: Ticket, customer: Customer
-) -> OutboundMessage:
+    session: Session, settings: Settings, ticket_id: int, subject: str, sender: Sender
+) -> None:
     """Put the 'we received your request' mail in the outbox; the email channel sends it."""
-    assert ticket.id is not None and customer.id is not None
-    link = request_url(settings.base_url, settings.secret_key, ticket.id, customer.id)
-    notice = notices.acknowledgement(customer.locale, ticket.id, ticket.subject, customer.name, link)
-    outbound = OutboundMessage(
-        ticket_id=ticket.id, kind=OutboundKind.acknowledgement, to_address=customer.email,
-        subject=notice.subject, body_text=notice.text, rfc_message_id=new_message_id(settings),
-    )
-    session.add(outbound)
-    return outbound
+    link = request_url(settings.base_url, settings.secret_key, ticket_id, sender.id)
+    notice = notices.acknowledgement(sender.locale, ticket_id, subject, sender.name, link)
+    _queue_outbound(session, ticket_id, None, OutboundKind.acknowledgement, sender.email, notice,
+                    new_message_id(settings))
+
+
+def _queue_outbound(
+    session: Session, ticket_id: int, message_id: int | None, kind: str, to_address: str,
+    notice: notices.Notice, rfc_message_id: str,
+) -> int:
+    stamp = now()
+    outbound_id: int = session.execute(
+        insert(OUTBOX).values(
+            ticket_id=ticket_id, message_id=message_id, kind=kind, to_address=to_address,
+            subject=notice.subject, body_text=notice.text, rfc_message_id=rfc_message_id,
+            status=OutboundStatus.queued, attempts=0, last_error="", next_attempt_at=stamp,
+            created_at=stamp,
+        ).returning(OUTBOX.c.id)
+    ).scalar_one()
+    return outbound_id
 
 
 def add_customer_reply(
@@ -110,8 +129,8 @@ def add_customer_reply(
     text: str, attachments: tuple[Any, ...] = (),
 ) -> tuple[Message, list[Event]]:
     assert ticket.id is not None and customer.id is not None
-    message = _add_message(
-        session, settings, ticket, Direction.inbound, text,
+    message_id = _add_message(
+        session, settings, ticket.id, Direction.inbound, text,
         author_customer_id=customer.id, attachments=attachments,
     )
     before = ticket.status
@@ -120,14 +139,13 @@ def add_customer_reply(
         ticket.status = Status.open
     ticket.updated_at = now()
     session.add(ticket)
-    changes: dict[str, Any] = {"message": [None, message.id]}
+    changes: dict[str, Any] = {"message": [None, message_id]}
     if before != ticket.status:
         changes["status"] = [before, ticket.status]
     record(session, Actor.of_customer(customer), "ticket", ticket.id, "customer_replied", changes)
-    assert message.id is not None
-    events: list[Event] = [CustomerReplied(ticket.id, message.id)]
+    events: list[Event] = [CustomerReplied(ticket.id, message_id)]
     publish(session, events)
-    return message, events
+    return _message(session, message_id), events
 
 
 def add_agent_reply(
@@ -137,12 +155,12 @@ def add_agent_reply(
     """A public reply (queued for the customer) or an internal note (never sent)."""
     assert ticket.id is not None
     direction = Direction.internal if internal else Direction.outbound
-    message = _add_message(
-        session, settings, ticket, direction, text, author_user_id=agent.id,
-        attachments=attachments,
+    rfc_id = new_message_id(settings)
+    message_id = _add_message(
+        session, settings, ticket.id, direction, text, author_user_id=agent.id,
+        attachments=attachments, message_id=rfc_id,
     )
-    assert message.id is not None
-    changes: dict[str, Any] = {"message": [None, message.id]}
+    changes: dict[str, Any] = {"message": [None, message_id]}
     outbound_id: int | None = None
     if not internal:
         if ticket.first_response_at is None:
@@ -150,32 +168,32 @@ def add_agent_reply(
         if ticket.status == Status.new:
             changes["status"] = [ticket.status, Status.open]
             ticket.status = Status.open
-        outbound = _queue_reply(session, settings, ticket, message, agent)
-        outbound_id = outbound.id
+        outbound_id = _queue_reply(session, settings, ticket, message_id, rfc_id, text, agent)
     ticket.updated_at = now()
     session.add(ticket)
     record(session, actor, "ticket", ticket.id, "note_added" if internal else "replied", changes)
-    events: list[Event] = [AgentReplied(ticket.id, message.id, outbound_id)]
+    events: list[Event] = [AgentReplied(ticket.id, message_id, outbound_id)]
     publish(session, events)
-    return message, events
+    return _message(session, message_id), events
+
+
+def _message(session: Session, message_id: int) -> Message:
+    message = session.get(Message, message_id)
+    assert message is not None
+    return message
 
 
 def _queue_reply(
-    session: Session, settings: Settings, ticket: Ticket, message: Message, agent: User
-) -> OutboundMessage:
+    session: Session, settings: Settings, ticket: Ticket, message_id: int, rfc_id: str,
+    text: str, agent: User,
+) -> int:
     assert ticket.id is not None
     customer = session.get(Customer, ticket.customer_id)
     assert customer is not None and customer.id is not None
     link = request_url(settings.base_url, settings.secret_key, ticket.id, customer.id)
-    notice = notices.reply(customer.locale, ticket.id, ticket.subject, message.text, agent.name, link)
-    outbound = OutboundMessage(
-        ticket_id=ticket.id, message_id=message.id, kind=OutboundKind.reply,
-        to_address=customer.email, subject=notice.subject, body_text=notice.text,
-        rfc_message_id=message.message_id,
-    )
-    session.add(outbound)
-    session.flush()
-    return outbound
+    notice = notices.reply(customer.locale, ticket.id, ticket.subject, text, agent.name, link)
+    return _queue_outbound(session, ticket.id, message_id, OutboundKind.reply, customer.email,
+                           notice, rfc_id)
 
 
 EDITABLE = ("subject", "status", "priority", "team_id", "assignee_id")

@@ -2,7 +2,7 @@
 
 Texts are ``str.format`` templates: ``{first}`` is how the agent greets the
 customer, ``{n}`` a number that makes invoices and orders differ, ``{domain}`` the
-customer's mail domain.
+customer's mail domain, ``{company}`` the name their company invoices under.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlmodel import Session, col, select
 
 from desk.models import (
@@ -22,11 +22,14 @@ from desk.models import (
 from desk.queries.errors import Forbidden, NotFound
 
 VIEWS = ("my_open", "unassigned", "all_open", "pending", "solved")
+# Priorities are stored as words; sorting the words would put "high" after "low".
+PRIORITY_RANK = case({"urgent": 4, "high": 3, "normal": 2, "low": 1}, value=col(Ticket.priority),
+                     else_=0)
 SORTS = {
     "updated": (col(Ticket.updated_at).desc(), col(Ticket.id).desc()),
     "oldest": (col(Ticket.updated_at).asc(), col(Ticket.id).asc()),
     "created": (col(Ticket.id).desc(),),
-    "priority": (col(Ticket.priority).desc(), col(Ticket.updated_at).desc()),
+    "priority": (PRIORITY_RANK.desc(), col(Ticket.updated_at).desc()),
 }
 PAGE_SIZE = 50
 

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from desk.actions.audit import Actor
 from desk.actions.users import UserError, add_to_team, create_user
 from desk.db import commit
+from desk.i18n import _
 from desk.jobs.runner import retry_job
 from desk.models import Job, JobStatus, Role, Team, TeamMembership, User
 from desk.web.auth import check_csrf, db_of, staff
@@ -47,15 +48,15 @@ async def add_user(request: Request) -> Response:
     values = {k: str(form.get(k, "")) for k in ("email", "name", "role", "team")}
     password = str(form.get("password", ""))
     if len(password) < 10:
-        return _page(request, 400, "The password needs at least 10 characters.", values)
+        return _page(request, 400, _("The password needs at least 10 characters."), values)
     with db_of(request).session() as session:
         try:
             user = create_user(session, Actor.of_user(admin), values["email"], values["name"],
                                values["role"], password)
         except UserError:
             session.rollback()
-            return _page(request, 400, "That user could not be created: check the email "
-                                       "(it may exist already) and the role.", values)
+            return _page(request, 400, _("That user could not be created: check the email "
+                                         "(it may exist already) and the role."), values)
         if values["team"].isdigit():
             team = session.get(Team, int(values["team"]))
             if team is not None:

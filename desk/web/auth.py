@@ -16,6 +16,7 @@ from starlette.routing import Route
 from desk.actions.audit import Actor, record
 from desk.actions.users import authenticate
 from desk.db import Database, commit
+from desk.i18n import _
 from desk.models import Role, User
 from desk.web.templating import render
 
@@ -44,7 +45,9 @@ def check_csrf(request: Request, form: FormData) -> None:
     sent = form.get("csrf_token")
     expected = request.session.get("csrf")
     if not expected or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
-        raise HTTPException(403, "The form has expired or did not come from Desk. Reload the page.")
+        raise HTTPException(
+            403, _("The form has expired or did not come from Desk. Reload the page.")
+        )
 
 
 def staff(request: Request, role: str = Role.agent) -> User:
@@ -61,7 +64,7 @@ def staff(request: Request, role: str = Role.agent) -> User:
     request.scope["desk.locale"] = user.locale
     csrf_token(request)
     if ROLE_RANK.get(Role(user.role), 0) < ROLE_RANK[Role(role)]:
-        raise HTTPException(403, "You do not have access to this page.")
+        raise HTTPException(403, _("You do not have access to this page."))
     return user
 
 
@@ -96,7 +99,7 @@ async def login(request: Request) -> Response:
     if user is None:
         csrf_token(request)
         return render(request, "auth/login.html", status_code=400, next=target, email=email,
-                      error="Wrong email or password.")
+                      error=_("Wrong email or password."))
     request.session.clear()
     request.session["uid"] = user.id
     # Changing the password ends every other session of the account.

@@ -8,22 +8,27 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from desk.i18n import _
 from desk.queries.errors import Forbidden, NotFound
 from desk.web.templating import render
 
 log = logging.getLogger("desk.web")
 
+# Machine-readable in the API's JSON, which stays English; marked because the error
+# page shows them too, translated.
 REASONS = {
-    400: "bad request",
-    401: "authentication required",
-    403: "forbidden",
-    404: "not found",
-    405: "method not allowed",
-    413: "request too large",
-    422: "invalid input",
-    429: "too many requests",
-    500: "internal error",
+    400: _("bad request"),
+    401: _("authentication required"),
+    403: _("forbidden"),
+    404: _("not found"),
+    405: _("method not allowed"),
+    413: _("request too large"),
+    422: _("invalid input"),
+    429: _("too many requests"),
+    500: _("internal error"),
 }
+# Starlette's own details when no route takes a path or a method, for the error page.
+STARLETTE_DETAILS = (_("Not Found"), _("Method Not Allowed"))
 
 
 class ApiError(HTTPException):

@@ -12,7 +12,7 @@ from channels.webform import HONEYPOT, Limits, validate_request
 from desk.actions.attachments import attachment_path
 from desk.actions.tickets import add_customer_reply, ingest
 from desk.db import commit
-from desk.i18n import LOCALES
+from desk.i18n import LOCALES, _
 from desk.links import read_request_token, request_token
 from desk.models import Attachment, Customer, Direction, Message, Ticket
 from desk.queries.messages import conversation
@@ -56,7 +56,7 @@ async def _read_form(request: Request) -> FormData:
     try:
         return await request.form(max_files=100, max_fields=50)
     except HTTPException as exc:
-        raise HTTPException(400, "The form could not be read.") from exc
+        raise HTTPException(400, _("The form could not be read.")) from exc
 
 
 async def submit_request(request: Request) -> Response:
@@ -89,12 +89,12 @@ def _load(request: Request) -> tuple[str, Ticket, Customer]:
     token = request.path_params["token"]
     ids = read_request_token(_settings(request).secret_key, token)
     if ids is None:
-        raise HTTPException(404, "This link is not valid.")
+        raise HTTPException(404, _("This link is not valid."))
     with request.app.state.db.session() as session:
         ticket = session.get(Ticket, ids[0])
         customer = session.get(Customer, ids[1])
     if ticket is None or customer is None or ticket.customer_id != customer.id:
-        raise HTTPException(404, "This link is not valid.")
+        raise HTTPException(404, _("This link is not valid."))
     return token, ticket, customer
 
 
@@ -158,7 +158,7 @@ async def request_attachment(request: Request) -> Response:
         message = session.get(Message, attachment.message_id) if attachment else None
     if (attachment is None or message is None or message.ticket_id != ticket.id
             or message.direction == Direction.internal):
-        raise HTTPException(404, "Not found.")
+        raise HTTPException(404, _("Not found."))
     return attachment_response(_settings(request), attachment)
 
 

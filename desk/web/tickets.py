@@ -12,6 +12,7 @@ from desk.actions.audit import Actor
 from desk.actions.ticket_checks import check_ticket_changes
 from desk.actions.tickets import add_agent_reply, ticket_tags, update_ticket
 from desk.db import commit
+from desk.i18n import _
 from desk.models import Attachment, Customer, Message, Organization, Priority, Status, Team, User
 from desk.queries.messages import conversation
 from desk.queries.tickets import access_ticket, customer_tickets, ticket_history
@@ -109,7 +110,7 @@ async def download(request: Request) -> Response:
         attachment = session.get(Attachment, request.path_params["attachment_id"])
         message = session.get(Message, attachment.message_id) if attachment else None
         if attachment is None or message is None:
-            raise HTTPException(404, "Not found.")
+            raise HTTPException(404, _("Not found."))
         access_ticket(session, user, message.ticket_id)
     return attachment_response(request.app.state.settings, attachment)
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 
 from channels.message import InboundMessage
 from channels.webform import EMAIL_RE
-from desk.actions.ticket_checks import check_ticket_changes
+from desk.actions.ticket_checks import TAG_RE, check_ticket_changes
 from desk.models import Channel, Priority, Status
 from desk.queries.tickets import SORTS, VIEWS, TicketFilter, filter_from_params
 from desk.web.errors import ApiError
@@ -97,10 +97,11 @@ def _list_param_error(name: str, raw: str) -> str | None:
     if name == "per_page":
         return None if _int_param(raw, 1, MAX_PER_PAGE) else "out_of_range"
     if name == "tag":
-        return None if 0 < len(raw) <= 50 else "invalid_tag"
+        return None if TAG_RE.fullmatch(raw.lower()) else "invalid_tag"
     if name == "customer":
         if "@" in raw:
-            return None if len(raw) <= LIMITS["email"] else "too_long"
+            ok = raw.isprintable() and len(raw) <= LIMITS["email"]
+            return None if ok else "invalid_customer"
         return None if _int_param(raw, 1, MAX_ID) else "invalid_customer"
     return "unknown_parameter"
 

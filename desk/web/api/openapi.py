@@ -11,13 +11,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from desk.actions.ticket_checks import TAG_RE
 from desk.web.api.inputs import CHOICES, LIMITS, MAX_ID, MAX_PAGE, MAX_PER_PAGE, MAX_TAGS
 
 JSON = dict[str, Any]
 DATE_TIME = {"type": "string", "format": "date-time"}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 TAGS = {"type": "array", "maxItems": MAX_TAGS,
-        "items": {"type": "string", "pattern": r"^[\w\-.:]{1,50}$"}}
+        "items": {"type": "string", "pattern": TAG_RE.pattern}}
 
 
 def ref(name: str) -> JSON:
@@ -176,8 +177,7 @@ LIST_PARAMETERS = [
     query("team", ID, "Only tickets of this team id."),
     query("assignee", ID, "Only tickets assigned to this user id."),
     query("channel", enum("channel"), "Only tickets that came in by this channel."),
-    query("tag", {"type": "string", "minLength": 1, "maxLength": 50},
-          "Only tickets with this tag."),
+    query("tag", TAGS["items"], "Only tickets with this tag (any case)."),
     query("customer", {"type": "string", "maxLength": LIMITS["email"]},
           "A customer's email address or id."),
     query("sort", {**enum("sort"), "default": "updated"}, "The order of the tickets."),

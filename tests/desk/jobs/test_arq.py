@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from sqlmodel import select
 
 from channels.message import InboundMessage
+from desk.actions.jobs import enqueue
 from desk.actions.tickets import ingest
 from desk.db import Database, commit
 from desk.jobs.arq_backend import ArqEnqueuer, worker_settings
@@ -46,7 +47,8 @@ def test_jobs_run_on_an_arq_worker(db: Database, settings: Settings) -> None:
         await enqueuer.start()
         try:
             with db.session() as s:
-                ingest(s, settings, InboundMessage("api", "a@example.com", "A", "Hi", "Text"))
+                ticket, _ = ingest(s, settings, InboundMessage("api", "a@example.com", "A", "Hi", "T"))
+                enqueue(s, "notify_agents", ticket_id=ticket.id, reason="created")
                 commit(s)
             await asyncio.sleep(0.1)  # the enqueue task runs after the commit returns
             worker = Worker(**worker_settings(arq_settings, burst=True))
@@ -60,3 +62,5 @@ def test_jobs_run_on_an_arq_worker(db: Database, settings: Settings) -> None:
             return {j.status for j in s.exec(select(Job))}
 
     assert asyncio.run(scenario()) == {"done"}
+    with db.session() as s:
+        assert len(s.exec(select(Job)).all()) == 1

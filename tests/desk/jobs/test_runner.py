@@ -10,13 +10,13 @@ from sqlmodel import select
 from channels.message import InboundMessage
 from desk.actions.audit import SYSTEM
 from desk.actions.jobs import enqueue
-from desk.actions.tickets import ingest, update_ticket
+from desk.actions.tickets import add_customer_reply, ingest, update_ticket
 from desk.actions.users import add_to_team, ensure_team
 from desk.db import Database, commit
 from desk.jobs.functions import JOBS, JobContext
 from desk.jobs.inprocess import InProcessRunner
 from desk.jobs.runner import due_jobs, execute_job, retry_job
-from desk.models import Job, Notification, Ticket
+from desk.models import Customer, Job, Notification, Ticket
 from desk.models.base import now
 from desk.settings import Settings
 
@@ -25,9 +25,13 @@ def _failing(ctx: JobContext, **args: object) -> None:
     raise RuntimeError("SMTP server said no")
 
 
-def test_ticket_creation_writes_a_job_in_the_same_transaction(db: Database, settings: Settings) -> None:
+def test_jobs_are_written_in_the_same_transaction(db: Database, settings: Settings) -> None:
     with db.session() as s:
         ticket, _ = ingest(s, settings, InboundMessage("web", "a@example.com", "A", "Hi", "Text"))
+        customer = s.get(Customer, ticket.customer_id)
+        assert customer is not None
+        add_customer_reply(s, settings, ticket, customer, "More")
+        assert s.exec(select(Job)).all() != []
         s.rollback()
     with db.session() as s:
         assert s.exec(select(Job)).all() == []
@@ -56,38 +60,39 @@ def test_team_members_are_notified_of_a_routed_ticket(db: Database, settings: Se
 def test_failing_job_is_retried_with_backoff_then_dead_and_retryable(db: Database) -> None:
     functions = {**JOBS, "explode": _failing}
     with db.session() as s:
-        job = enqueue(s, "explode", ticket_id=1)
-        job.max_attempts = 2
-        s.add(job)
+        job_id = enqueue(s, "explode", max_attempts=2, ticket_id=1)
         commit(s)
-    assert job.id is not None
-    first = execute_job(db, job.id, functions)
+    first = execute_job(db, job_id, functions)
     assert first is not None and first.status == "queued" and first.attempts == 1
     assert first.run_at > now() + timedelta(seconds=5)
     assert "SMTP server said no" in first.last_error
-    assert execute_job(db, job.id, functions) is None  # not due yet
+    assert execute_job(db, job_id, functions) is None  # not due yet
     with db.session() as s:
-        row = s.get(Job, job.id)
+        row = s.get(Job, job_id)
         assert row is not None
         row.run_at = now()
         s.add(row)
         s.commit()
-    second = execute_job(db, job.id, functions)
+    second = execute_job(db, job_id, functions)
     assert second is not None and second.status == "dead"
-    assert retry_job(db, job.id)
+    assert retry_job(db, job_id)
     with db.session() as s:
-        row = s.get(Job, job.id)
+        row = s.get(Job, job_id)
         assert row is not None and row.status == "queued" and row.attempts == 0
 
 
 def test_job_abandoned_by_a_killed_process_is_picked_up_again(db: Database) -> None:
     with db.session() as s:
-        job = enqueue(s, "notify_agents", ticket_id=999, reason="created")
+        job_id = enqueue(s, "notify_agents", ticket_id=999, reason="created")
+        commit(s)
+    with db.session() as s:
+        job = s.get(Job, job_id)
+        assert job is not None
         job.status = "running"
         job.run_at = now() - timedelta(hours=1)
         s.add(job)
-        commit(s)
-    assert job.id in due_jobs(db)
+        s.commit()
+    assert job_id in due_jobs(db)
 
 
 def test_in_process_runner_runs_jobs_after_commit(db: Database, settings: Settings) -> None:
@@ -96,13 +101,14 @@ def test_in_process_runner_runs_jobs_after_commit(db: Database, settings: Settin
         await runner.start()
         try:
             with db.session() as s:
-                ingest(s, settings, InboundMessage("web", "a@example.com", "A", "Hi", "Text"))
+                ticket, _ = ingest(s, settings, InboundMessage("web", "a@example.com", "A", "H", "T"))
+                enqueue(s, "notify_agents", ticket_id=ticket.id, reason="created")
                 commit(s)  # wakes the runner; the 30 s poll would be too late
             for _ in range(100):
                 await asyncio.sleep(0.02)
                 with db.session() as s:
                     statuses = {j.status for j in s.exec(select(Job))}
-                if statuses == {"done"}:
+                if statuses == {"done"}:  # the job ran without anyone polling
                     return "done"
             return str(statuses)
         finally:

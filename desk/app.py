@@ -12,7 +12,9 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from desk import ROOT
+from desk.actions.intake import open_tickets
 from desk.db import Database
+from desk.group_commit import GroupCommit
 from desk.jobs.arq_backend import ArqEnqueuer
 from desk.jobs.inprocess import InProcessRunner
 from desk.settings import Settings
@@ -66,4 +68,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
     app.state.db = database
     app.state.jobs = None
     app.state.rate_limiter = None
+    app.state.page_cache = {}
+    app.state.intake = GroupCommit(
+        database, lambda session, items: open_tickets(session, settings, items))
     return app

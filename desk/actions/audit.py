@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlmodel import Session
 
+from desk.actions.inserts import insert_plain
 from desk.models import AuditEntry, Customer, User
 from desk.models.base import now
 
@@ -32,6 +33,17 @@ class Actor:
 SYSTEM = Actor("system", None, "Desk")
 
 
+def audit_row(
+    actor: Actor, entity: str, entity_id: int, action: str,
+    changes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The values of one audit row, for callers that insert many at once."""
+    return dict(
+        at=now(), actor_type=actor.type, actor_id=actor.id, actor_name=actor.name,
+        entity=entity, entity_id=entity_id, action=action, changes=changes or {},
+    )
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -41,15 +53,4 @@ def record(
     changes: dict[str, Any] | None = None,
 ) -> None:
     # A Core insert: audit rows are written on every change, often several per request.
-    session.execute(
-        insert(AUDIT).values(
-            at=now(),
-            actor_type=actor.type,
-            actor_id=actor.id,
-            actor_name=actor.name,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            changes=changes or {},
-        )
-    )
+    insert_plain(session, AUDIT, audit_row(actor, entity, entity_id, action, changes))

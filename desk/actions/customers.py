@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, select
 from sqlmodel import Session
 
-from desk.actions.audit import Actor, record
-from desk.models import Customer, Organization
+from desk.actions.audit import Actor, audit_row
+from desk.actions.inserts import insert_many, insert_rows
+from desk.models import AuditEntry, Customer, Organization
 from desk.models.base import now
 
 CUSTOMERS: Table = Customer.__table__  # type: ignore[attr-defined]
 ORGANIZATIONS: Table = Organization.__table__  # type: ignore[attr-defined]
+AUDIT: Table = AuditEntry.__table__  # type: ignore[attr-defined]
+# Built once: intake runs them for every batch of messages.
+_BY_EMAILS = select(CUSTOMERS.c.id, CUSTOMERS.c.name, CUSTOMERS.c.email, CUSTOMERS.c.locale).where(
+    CUSTOMERS.c.email.in_(bindparam("emails", expanding=True)))
+_ORGS_BY_DOMAINS = select(ORGANIZATIONS.c.domain, ORGANIZATIONS.c.id, ORGANIZATIONS.c.tier).where(
+    ORGANIZATIONS.c.domain.in_(bindparam("domains", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -25,42 +33,63 @@ class Sender:
     locale: str
 
 
-def identify_sender(
-    session: Session, actor: Actor, email: str, name: str, source: str, locale: str = "en"
-) -> Sender:
-    """The customer who owns ``email``, created (and joined to its domain's organisation).
+@dataclass(frozen=True)
+class Contact:
+    """Who wrote, as a channel saw them."""
 
-    Core statements: this runs for every inbound message, on the intake hot path."""
-    email = email.strip().lower()
-    c = CUSTOMERS.c
-    row = session.execute(
-        select(c.id, c.name, c.email, c.locale).where(c.email == email)
-    ).first()
-    if row is not None:
-        return Sender(row.id, row.name, row.email, row.locale)
-    domain = email.rpartition("@")[2]
-    org = session.execute(
-        select(ORGANIZATIONS.c.id, ORGANIZATIONS.c.tier)
-        .where(ORGANIZATIONS.c.domain == domain).limit(1)
-    ).first()
-    name = name or email.partition("@")[0]
+    email: str
+    name: str
+    source: str
+    locale: str = "en"
+
+
+def identify_senders(session: Session, actor: Actor, contacts: Sequence[Contact]) -> list[Sender]:
+    """The customer behind each contact, in order; unknown addresses become new
+    customers (joined to their domain's organisation). One query for the lot."""
+    emails = [c.email.strip().lower() for c in contacts]
+    known = {
+        row.email: Sender(row.id, row.name, row.email, row.locale)
+        for row in session.connection().execute(_BY_EMAILS, {"emails": sorted(set(emails))})
+    }
+    new: dict[str, Contact] = {}
+    for email, contact in zip(emails, contacts, strict=True):
+        if email not in known and email not in new:
+            new[email] = contact
+    if new:
+        known.update(_create(session, actor, new))
+    return [known[email] for email in emails]
+
+
+def _create(session: Session, actor: Actor, new: dict[str, Contact]) -> dict[str, Sender]:
+    domains = sorted({email.rpartition("@")[2] for email in new})
+    orgs = {row.domain: row for row in
+            session.connection().execute(_ORGS_BY_DOMAINS, {"domains": domains})}
     stamp = now()
-    customer_id: int = session.execute(
-        insert(CUSTOMERS).values(
-            name=name, email=email, source=source, locale=locale,
-            organization_id=org.id if org else None, tier=org.tier if org else "standard",
-            created_at=stamp, updated_at=stamp,
-        ).returning(c.id)
-    ).scalar_one()
-    record(session, actor, "customer", customer_id, "created", {"email": [None, email]})
-    return Sender(customer_id, name, email, locale)
+    rows = []
+    for email, contact in new.items():
+        org = orgs.get(email.rpartition("@")[2])
+        rows.append(dict(
+            name=contact.name or email.partition("@")[0], email=email, source=contact.source,
+            locale=contact.locale, organization_id=org.id if org else None,
+            tier=org.tier if org else "standard", created_at=stamp, updated_at=stamp,
+        ))
+    ids = insert_rows(session, CUSTOMERS, rows)
+    senders = {
+        email: Sender(customer_id, contact.name or email.partition("@")[0], email, contact.locale)
+        for customer_id, (email, contact) in zip(ids, new.items(), strict=True)
+    }
+    insert_many(session, AUDIT, [
+        audit_row(actor, "customer", s.id, "created", {"email": [None, s.email]})
+        for s in senders.values()
+    ])
+    return senders
 
 
 def identify_customer(
     session: Session, actor: Actor, email: str, name: str, source: str, locale: str = "en"
 ) -> Customer:
-    """Like identify_sender, returning the full record."""
-    sender = identify_sender(session, actor, email, name, source, locale)
+    """The full record of the customer who owns ``email``, created when new."""
+    (sender,) = identify_senders(session, actor, [Contact(email, name, source, locale)])
     customer = session.get(Customer, sender.id)
     assert customer is not None
     return customer

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlmodel import Session
 
+from desk.actions.inserts import insert_row
 from desk.events import AgentReplied, CustomerReplied, Event, TicketCreated, TicketUpdated
 from desk.models import Job, JobStatus
 from desk.models.base import now
-
 
 JOBS_TABLE: Table = Job.__table__  # type: ignore[attr-defined]
 
@@ -18,12 +18,10 @@ JOBS_TABLE: Table = Job.__table__  # type: ignore[attr-defined]
 def enqueue(session: Session, name: str, max_attempts: int = 5, **args: Any) -> int:
     """Write a job row; returns its id. ``desk.db.commit`` hands it to the runner."""
     stamp = now()
-    job_id: int = session.execute(
-        insert(JOBS_TABLE)
-        .values(name=name, args=args, status=JobStatus.queued, attempts=0,
-                max_attempts=max_attempts, run_at=stamp, last_error="", created_at=stamp)
-        .returning(JOBS_TABLE.c.id)
-    ).scalar_one()
+    job_id = insert_row(session, JOBS_TABLE, dict(
+        name=name, args=args, status=JobStatus.queued, attempts=0, max_attempts=max_attempts,
+        run_at=stamp, last_error="", created_at=stamp,
+    ))
     session.info.setdefault("new_jobs", []).append(job_id)
     return job_id
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlmodel import Session, select
 
-from channels.message import InboundAttachment, InboundMessage
+from channels.message import InboundAttachment
 from desk import notices
 from desk.actions.attachments import store_attachment
-from desk.actions.audit import SYSTEM, Actor, record
-from desk.actions.customers import Sender, identify_sender
+from desk.actions.audit import Actor, record
+from desk.actions.inserts import insert_row
 from desk.actions.jobs import publish
-from desk.events import AgentReplied, CustomerReplied, Event, TicketCreated, TicketUpdated
+from desk.events import AgentReplied, CustomerReplied, Event, TicketUpdated
 from desk.links import request_url
 from desk.models import (
     Customer,
@@ -23,7 +22,6 @@ from desk.models import (
     OutboundKind,
     OutboundMessage,
     OutboundStatus,
-    Priority,
     Status,
     Ticket,
     TicketTag,
@@ -31,12 +29,7 @@ from desk.models import (
 )
 from desk.models.base import now
 from desk.settings import Settings
-
-
-def new_message_id(settings: Settings) -> str:
-    host = settings.base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-    return f"<{secrets.token_hex(12)}@{host or 'desk.invalid'}>"
-
+from desk.threading_ids import new_message_id
 
 TICKETS: Table = Ticket.__table__  # type: ignore[attr-defined]
 MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]
@@ -57,55 +50,14 @@ def _add_message(
     attachments: tuple[InboundAttachment, ...] = (),
 ) -> int:
     """Insert a message (a Core statement: intake runs this for every message)."""
-    new_id: int = session.execute(
-        insert(MESSAGES).values(
-            ticket_id=ticket_id, direction=direction, author_user_id=author_user_id,
-            author_customer_id=author_customer_id, text=text, html=html,
-            message_id=message_id or new_message_id(settings), created_at=now(),
-        ).returning(MESSAGES.c.id)
-    ).scalar_one()
+    new_id = insert_row(session, MESSAGES, dict(
+        ticket_id=ticket_id, direction=direction, author_user_id=author_user_id,
+        author_customer_id=author_customer_id, text=text, html=html,
+        message_id=message_id or new_message_id(settings), created_at=now(),
+    ))
     for upload in attachments:
         store_attachment(session, settings.attachments_dir, new_id, upload)
     return new_id
-
-
-def ingest(session: Session, settings: Settings, inbound: InboundMessage) -> tuple[Ticket, list[Event]]:
-    """The single entrance for a customer's new request, from every channel."""
-    sender = identify_sender(
-        session, SYSTEM, inbound.from_address, inbound.from_name,
-        source=inbound.channel, locale=inbound.locale,
-    )
-    stamp = now()
-    subject = inbound.subject[:300]
-    ticket_id: int = session.execute(
-        insert(TICKETS).values(
-            subject=subject, status=Status.new, priority=Priority.normal,
-            channel=inbound.channel, customer_id=sender.id, created_at=stamp, updated_at=stamp,
-        ).returning(TICKETS.c.id)
-    ).scalar_one()
-    _add_message(
-        session, settings, ticket_id, Direction.inbound, inbound.text,
-        author_customer_id=sender.id, html=inbound.html, message_id=inbound.message_id,
-        attachments=inbound.attachments,
-    )
-    record(session, Actor("customer", sender.id, sender.name), "ticket", ticket_id, "created",
-           {"subject": [None, subject], "channel": [None, inbound.channel]})
-    queue_acknowledgement(session, settings, ticket_id, subject, sender)
-    events: list[Event] = [TicketCreated(ticket_id, inbound.channel)]
-    publish(session, events)
-    ticket = session.get(Ticket, ticket_id)
-    assert ticket is not None
-    return ticket, events
-
-
-def queue_acknowledgement(
-    session: Session, settings: Settings, ticket_id: int, subject: str, sender: Sender
-) -> None:
-    """Put the 'we received your request' mail in the outbox; the email channel sends it."""
-    link = request_url(settings.base_url, settings.secret_key, ticket_id, sender.id)
-    notice = notices.acknowledgement(sender.locale, ticket_id, subject, sender.name, link)
-    _queue_outbound(session, ticket_id, None, OutboundKind.acknowledgement, sender.email, notice,
-                    new_message_id(settings))
 
 
 def _queue_outbound(
@@ -113,14 +65,12 @@ def _queue_outbound(
     notice: notices.Notice, rfc_message_id: str,
 ) -> int:
     stamp = now()
-    outbound_id: int = session.execute(
-        insert(OUTBOX).values(
-            ticket_id=ticket_id, message_id=message_id, kind=kind, to_address=to_address,
-            subject=notice.subject, body_text=notice.text, rfc_message_id=rfc_message_id,
-            status=OutboundStatus.queued, attempts=0, last_error="", next_attempt_at=stamp,
-            created_at=stamp,
-        ).returning(OUTBOX.c.id)
-    ).scalar_one()
+    outbound_id = insert_row(session, OUTBOX, dict(
+        ticket_id=ticket_id, message_id=message_id, kind=kind, to_address=to_address,
+        subject=notice.subject, body_text=notice.text, rfc_message_id=rfc_message_id,
+        status=OutboundStatus.queued, attempts=0, last_error="", next_attempt_at=stamp,
+        created_at=stamp,
+    ))
     return outbound_id
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 
@@ -44,17 +45,16 @@ def create_user(
     session.add(user)
     session.flush()
     assert user.id is not None
-    record(session, actor, "user", user.id, "created", {"email": [None, email], "role": [None, role]})
+    record(session, actor, "user", user.id, "created",
+           {"email": [None, email], "role": [None, role]})
     return user
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None or not user.password_hash or not user.is_active:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password or "x")
-        except VerificationError:
-            pass
         return None
     try:
         _hasher.verify(user.password_hash, password)

@@ -14,8 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy import Connection, event, inspect
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
 
@@ -36,12 +35,15 @@ class DemoClock:
         self.when = real_now
 
     def __enter__(self) -> DemoClock:
+        # The demo writes in one transaction, so one connection sees every insert,
+        # whether it comes from an ORM flush or a Core statement.
+        self.connection = self.session.connection()
         event.listen(self.session, "before_flush", self._stamp_flush)
-        event.listen(self.session, "do_orm_execute", self._stamp_insert)
+        event.listen(self.connection, "before_execute", self._stamp_insert, retval=True)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        event.remove(self.session, "do_orm_execute", self._stamp_insert)
+        event.remove(self.connection, "before_execute", self._stamp_insert)
         event.remove(self.session, "before_flush", self._stamp_flush)
 
     @contextmanager
@@ -54,20 +56,25 @@ class DemoClock:
     def _settled(self) -> bool:
         return self.when < self.real_now - SETTLED_AFTER
 
-    def _stamp_insert(self, state: ORMExecuteState) -> None:
-        statement = state.statement
-        if not (state.is_insert and isinstance(statement, Insert)):
-            return
-        table = statement.table
+    def _stamp_insert(
+        self, _conn: Connection, clause: Any, multiparams: Any, params: Any,
+        _options: Any,
+    ) -> tuple[Any, Any, Any]:
+        if not isinstance(clause, Insert):
+            return clause, multiparams, params
+        table = clause.table
         values: dict[str, Any] = {
-            c.name: self.when for c in table.columns if c.name in WRITTEN_AT
+            c.name: self.when for c in table.columns if c.name in WRITTEN_AT  # type: ignore[attr-defined]
         }
-        if table.name == JOB_TABLE and self._settled():
+        if table.name == JOB_TABLE and self._settled():  # type: ignore[attr-defined]
             values.update(status=JobStatus.done, attempts=1, finished_at=self.when)
-        elif table.name == OUTBOX_TABLE:
+        elif table.name == OUTBOX_TABLE:  # type: ignore[attr-defined]
             values.update(self._delivered())
-        if values:
-            state.statement = statement.values(**values)
+        if not values:
+            return clause, multiparams, params
+        if not multiparams and not params:
+            return clause.values(**values), multiparams, params
+        return clause, [_restamp(p, values) for p in multiparams], _restamp(params, values)
 
     def _delivered(self) -> dict[str, Any]:
         # The demo has no mail server: its outbox shows mail as delivered, not as
@@ -88,3 +95,12 @@ class DemoClock:
             for attr in inspect(row).attrs:
                 if isinstance(attr.value, datetime) and attr.history.added:
                     setattr(row, attr.key, self.when)
+
+
+def _restamp(params: Any, values: dict[str, Any]) -> Any:
+    """Parameters (one dict or a list of dicts) with the clock's values set."""
+    if isinstance(params, dict):
+        return {**params, **values} if params else params
+    if isinstance(params, list):
+        return [_restamp(p, values) for p in params]
+    return params

@@ -18,7 +18,8 @@ from sqlmodel import Session
 
 from channels.message import InboundAttachment, InboundMessage
 from desk.actions.audit import SYSTEM, Actor
-from desk.actions.tickets import add_agent_reply, add_customer_reply, ingest, update_ticket
+from desk.actions.intake import ingest
+from desk.actions.tickets import add_agent_reply, add_customer_reply, update_ticket
 from desk.demo.clock import DemoClock
 from desk.demo.people import Cast, Person
 from desk.demo.stories import Lines, Story

@@ -37,6 +37,7 @@ class ArqEnqueuer:
         self.pool: ArqRedis | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.last_error = ""
+        self._tasks: set[asyncio.Future[None]] = set()
 
     async def start(self) -> None:
         self.pool = await create_pool(redis_settings(self.redis_url))
@@ -53,10 +54,17 @@ class ArqEnqueuer:
         return self.pool is not None and not self.last_error
 
     def notify(self, job_ids: list[int]) -> None:
-        if self._loop is None:
+        """Called after a commit, from the event loop or from a worker thread."""
+        loop = self._loop
+        if loop is None:
             return
         for job_id in job_ids:
-            self._loop.create_task(self.enqueue(job_id))
+            loop.call_soon_threadsafe(self._spawn, job_id)
+
+    def _spawn(self, job_id: int) -> None:
+        task = asyncio.ensure_future(self.enqueue(job_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def enqueue(self, job_id: int, defer_until: datetime | None = None) -> None:
         assert self.pool is not None
@@ -71,7 +79,7 @@ class ArqEnqueuer:
 async def enqueue_run(pool: ArqRedis, job_id: int, defer_until: datetime | None = None) -> None:
     # The attempt number is not known here; a time bucket keeps arq's de-duplication
     # from refusing a retry while still collapsing duplicate sweeps.
-    key = f"desk-job:{job_id}:{int((defer_until.timestamp() if defer_until else 0))}"
+    key = f"desk-job:{job_id}:{int(defer_until.timestamp() if defer_until else 0)}"
     await pool.enqueue_job("run_job", job_id, _job_id=key, _defer_until=defer_until)
 
 

@@ -10,10 +10,10 @@ from starlette.routing import Route
 
 from channels.webform import HONEYPOT, Limits, validate_request
 from desk.actions.attachments import attachment_path
-from desk.actions.tickets import add_customer_reply, ingest
+from desk.actions.tickets import add_customer_reply
 from desk.db import commit
 from desk.i18n import LOCALES, _
-from desk.links import read_request_token, request_token
+from desk.links import read_request_token
 from desk.models import Attachment, Customer, Direction, Message, Ticket
 from desk.queries.messages import conversation
 from desk.settings import Settings
@@ -49,7 +49,13 @@ def _form_page(request: Request, values: dict[str, str], errors: dict[str, str],
 
 
 async def new_request(request: Request) -> Response:
-    return _form_page(request, {}, {})
+    # The blank form is the same for everyone in a language: render it once.
+    cache: dict[str, bytes] = request.app.state.page_cache
+    locale = request_locale(request)
+    body = cache.get(locale)
+    if body is None:
+        body = cache[locale] = bytes(_form_page(request, {}, {}).body)
+    return Response(body, media_type="text/html")
 
 
 async def _read_form(request: Request) -> FormData:
@@ -77,12 +83,8 @@ async def submit_request(request: Request) -> Response:
         return render(request, "public/received_spam.html")
     if result.message is None:
         return _form_page(request, result.values, result.errors, status_code=400)
-    with request.app.state.db.session() as session:
-        ticket, _events = ingest(session, settings, result.message)
-        commit(session)
-    assert ticket.id is not None
-    token = request_token(settings.secret_key, ticket.id, ticket.customer_id)
-    return RedirectResponse(f"/requests/{token}?received=1", status_code=303)
+    opened = await request.app.state.intake.submit(result.message)
+    return RedirectResponse(f"/requests/{opened.token}?received=1", status_code=303)
 
 
 def _load(request: Request) -> tuple[str, Ticket, Customer]:

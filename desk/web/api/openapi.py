@@ -17,8 +17,8 @@ from desk.web.api.inputs import CHOICES, LIMITS, MAX_ID, MAX_PAGE, MAX_PER_PAGE,
 JSON = dict[str, Any]
 DATE_TIME = {"type": "string", "format": "date-time"}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-TAGS = {"type": "array", "maxItems": MAX_TAGS,
-        "items": {"type": "string", "pattern": TAG_RE.pattern}}
+TAGS: JSON = {"type": "array", "maxItems": MAX_TAGS,
+              "items": {"type": "string", "pattern": TAG_RE.pattern}}
 
 
 def ref(name: str) -> JSON:

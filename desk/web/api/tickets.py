@@ -14,7 +14,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.tickets import add_agent_reply, ingest, update_ticket
+from desk.actions.intake import ingest
+from desk.actions.tickets import add_agent_reply, update_ticket
 from desk.db import commit
 from desk.models import Ticket, User
 from desk.queries.errors import NotFound

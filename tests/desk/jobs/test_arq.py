@@ -13,8 +13,8 @@ from redis.asyncio import Redis
 from sqlmodel import select
 
 from channels.message import InboundMessage
+from desk.actions.intake import ingest
 from desk.actions.jobs import enqueue
-from desk.actions.tickets import ingest
 from desk.db import Database, commit
 from desk.jobs.arq_backend import ArqEnqueuer, worker_settings
 from desk.models import Job

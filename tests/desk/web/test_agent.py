@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from channels.message import InboundMessage
 from desk.actions.audit import SYSTEM
-from desk.actions.tickets import ingest
+from desk.actions.intake import ingest
 from desk.actions.users import add_to_team, ensure_team
 from desk.db import Database, commit
 from desk.models import Message, Ticket

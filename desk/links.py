@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from itsdangerous import BadSignature, URLSafeSerializer
 
 _SALT = "desk.request-link"
 
 
+@cache
+def _serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt=_SALT)
+
+
 def request_token(secret: str, ticket_id: int, customer_id: int) -> str:
-    return URLSafeSerializer(secret, salt=_SALT).dumps([ticket_id, customer_id])
+    return _serializer(secret).dumps([ticket_id, customer_id])
 
 
 def read_request_token(secret: str, token: str) -> tuple[int, int] | None:
     """(ticket_id, customer_id) for a genuine token, None for anything else."""
     try:
-        value = URLSafeSerializer(secret, salt=_SALT).loads(token)
+        value = _serializer(secret).loads(token)
     except BadSignature:
         return None
     if (

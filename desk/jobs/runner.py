@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from desk.db import Database
 from desk.jobs.functions import JOBS, JobContext, JobFunction
+from desk.logs import current_context
 from desk.models import Job, JobStatus
 from desk.models.base import now
 
@@ -48,6 +49,14 @@ def claim(db: Database, job_id: int) -> Job | None:
 
 def execute_job(db: Database, job_id: int, functions: Mapping[str, JobFunction] = JOBS) -> Job | None:
     """Run a job once if it is due; returns the job row as it ends up, or None."""
+    token = current_context.set(f"job={job_id}")
+    try:
+        return _execute(db, job_id, functions)
+    finally:
+        current_context.reset(token)
+
+
+def _execute(db: Database, job_id: int, functions: Mapping[str, JobFunction]) -> Job | None:
     job = claim(db, job_id)
     if job is None:
         return None

@@ -29,6 +29,7 @@ SORT = {
     "created": _("Newest first"),
     "priority": _("Priority"),
 }
+TIER = {"vip": _("VIP"), "standard": _("Standard"), "prospect": _("Prospect")}
 ROLE = {"agent": _("Agent"), "supervisor": _("Supervisor"), "admin": _("Admin")}
 FIELD_ERROR = {
     "required": _("This field is required."),

@@ -27,6 +27,7 @@ env.globals.update(
     view_labels=labels.VIEW,
     sort_labels=labels.SORT,
     role_labels=labels.ROLE,
+    tier_labels=labels.TIER,
     field_error_labels=labels.FIELD_ERROR,
     action_labels=labels.ACTION,
     field_labels=labels.FIELD,

@@ -24,7 +24,9 @@ def _count(db: Database, model: type) -> int:
         return s.exec(select(func.count()).select_from(model)).one()
 
 
-def test_form_submission_creates_ticket_customer_and_acknowledgement(client: TestClient, db: Database) -> None:
+def test_form_submission_creates_ticket_customer_and_acknowledgement(
+    client: TestClient, db: Database
+) -> None:
     response = _submit(client)
     assert response.status_code == 303
     page = client.get(response.headers["location"])

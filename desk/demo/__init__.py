@@ -67,8 +67,7 @@ class DemoSummary:
             lines = [f"The demo data is already loaded ({counts}). Nothing was added."]
         else:
             lines = [f"Demo data loaded: {counts}."]
-        lines += ["", f"Start the server with `desk serve`, then sign in at "
-                      f"{self.base_url}/agent/ as:"]
+        lines += ["", f"Sign in at {self.base_url}/agent/ (once `desk serve` runs) as:"]
         width = max(len(a.email) for a in self.accounts)
         for account in self.accounts:
             about = ", ".join(account.teams)

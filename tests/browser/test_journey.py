@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from desk.i18n import gettext_for
 from desk.models import User
+from desk.web.labels import STATUS
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -23,6 +25,13 @@ REPLY = "王先生您好，我们已重启打印服务器，请再试一次。"
 NOTE = "内部备注：打印服务器的证书过期了，下周更换。"
 
 
+def zh(message: str) -> str:
+    """The Chinese the customer must see; never the English left untranslated."""
+    text = gettext_for("zh_CN", message)
+    assert text != message, f"no zh_CN translation for {message!r}"
+    return text
+
+
 def shot(page: Page, artifacts: Path, name: str) -> None:
     page.screenshot(path=artifacts / name, full_page=True)
 
@@ -32,6 +41,7 @@ def submit_request(page: Page, attachment: Path, artifacts: Path) -> tuple[int, 
     page.goto("/requests/new")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(page.locator("nav.lang strong")).to_have_text("简体中文")
+    expect(page.locator("h1")).to_have_text(zh("Contact support"))
     page.fill("#name", "王小明")
     page.fill("#email", "wangxm@example.cn")
     page.fill("#subject", SUBJECT)
@@ -108,7 +118,9 @@ def test_customer_request_is_answered_solved_and_read_on_the_private_link(
 
     customer.goto(link)
     expect(customer.locator("h1 .number")).to_have_text(f"#{number}")
-    expect(customer.locator(".status[data-status]")).to_have_attribute("data-status", "solved")
+    status = customer.locator(".status[data-status]")
+    expect(status).to_have_attribute("data-status", "solved")
+    expect(status).to_have_text(zh(STATUS["solved"]))
     expect(customer.locator("article.message.outbound .body")).to_have_text(REPLY)
     expect(customer.locator("article.message.inbound .attachments a")).to_have_text(LOG_NAME)
     expect(customer.locator("article.message")).to_have_count(2)

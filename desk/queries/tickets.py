@@ -72,20 +72,20 @@ def visible_to(session: Session, user: User) -> ColumnElement[bool] | None:
     teams = team_ids(session, user)
     # Tickets nobody has routed yet are the shared triage pool every agent sees.
     return or_(
-        col(Ticket.team_id).in_(teams), col(Ticket.team_id).is_(None), Ticket.assignee_id == user.id
+        col(Ticket.team_id).in_(teams), col(Ticket.team_id).is_(None), col(Ticket.assignee_id) == user.id
     )
 
 
 def view_condition(view: str, user: User) -> ColumnElement[bool]:
     open_ = col(Ticket.status).in_(OPEN_STATUSES)
     if view == "my_open":
-        return and_(open_, Ticket.assignee_id == user.id)
+        return and_(open_, col(Ticket.assignee_id) == user.id)
     if view == "unassigned":
         return and_(open_, col(Ticket.assignee_id).is_(None))
     if view == "pending":
-        return Ticket.status == Status.pending
+        return col(Ticket.status) == Status.pending
     if view == "solved":
-        return Ticket.status == Status.solved
+        return col(Ticket.status) == Status.solved
     return open_
 
 
@@ -97,17 +97,17 @@ def _conditions(session: Session, user: User, f: TicketFilter) -> list[ColumnEle
     if f.view:
         conds.append(view_condition(f.view, user))
     if f.status:
-        conds.append(Ticket.status == f.status)
+        conds.append(col(Ticket.status) == f.status)
     if f.priority:
-        conds.append(Ticket.priority == f.priority)
+        conds.append(col(Ticket.priority) == f.priority)
     if f.team_id is not None:
-        conds.append(Ticket.team_id == f.team_id)
+        conds.append(col(Ticket.team_id) == f.team_id)
     if f.assignee_id is not None:
-        conds.append(Ticket.assignee_id == f.assignee_id)
+        conds.append(col(Ticket.assignee_id) == f.assignee_id)
     if f.channel:
-        conds.append(Ticket.channel == f.channel)
+        conds.append(col(Ticket.channel) == f.channel)
     if f.customer_id is not None:
-        conds.append(Ticket.customer_id == f.customer_id)
+        conds.append(col(Ticket.customer_id) == f.customer_id)
     if f.customer_email:
         sub = select(Customer.id).where(Customer.email == f.customer_email.strip().lower())
         conds.append(col(Ticket.customer_id).in_(sub.scalar_subquery()))
@@ -174,7 +174,7 @@ def ticket_history(session: Session, ticket_id: int) -> list[AuditEntry]:
 def customer_tickets(session: Session, customer_id: int, limit: int = 20) -> list[Ticket]:
     query = (
         select(Ticket)
-        .where(Ticket.customer_id == customer_id)
+        .where(col(Ticket.customer_id) == customer_id)
         .order_by(col(Ticket.updated_at).desc())
         .limit(limit)
     )

@@ -112,8 +112,10 @@ def server(settings: Settings, db: Database, tmp_path: Path, artifacts: Path,
         (artifacts / f"{request.node.name}-server.log").write_bytes(log.read_bytes())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    # Package scope: Playwright's sync API keeps an event loop running in this
+    # thread while it lives; it must be gone before tests that call asyncio.run().
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh")

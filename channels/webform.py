@@ -37,6 +37,33 @@ def _clean(value: str) -> str:
     return "".join(ch for ch in value if ch >= " " or ch in "\t\n\r").strip()
 
 
+def text_error(value: str, max_length: int) -> str | None:
+    """The error code for a required text, or None when it is fine."""
+    if not value:
+        return "required"
+    return "too_long" if len(value) > max_length else None
+
+
+def attachments_error(files: int, oversize: Sequence[str], limits: Limits) -> str | None:
+    """The error code for a message's uploads, or None when they are fine."""
+    if files + len(oversize) > limits.max_attachments:
+        return "too_many_files"
+    return "file_too_large" if oversize else None
+
+
+def message_errors(
+    text_field: str, text: str, max_length: int, files: int, oversize: Sequence[str],
+    limits: Limits,
+) -> dict[str, str]:
+    """Errors of a follow-up message (text and uploads), by field."""
+    errors = {}
+    if code := text_error(text, max_length):
+        errors[text_field] = code
+    if code := attachments_error(files, oversize, limits):
+        errors["attachments"] = code
+    return errors
+
+
 def validate_request(
     fields: Mapping[str, str],
     files: Sequence[InboundAttachment],
@@ -50,16 +77,12 @@ def validate_request(
         return FormResult(None, {}, values, is_spam=True)
     errors: dict[str, str] = {}
     for name in FIELDS:
-        if not values[name]:
-            errors[name] = "required"
-        elif len(values[name]) > MAX_LENGTHS[name]:
-            errors[name] = "too_long"
+        if code := text_error(values[name], MAX_LENGTHS[name]):
+            errors[name] = code
     if "email" not in errors and not EMAIL_RE.match(values["email"]):
         errors["email"] = "invalid_email"
-    if len(files) + len(oversize_files) > limits.max_attachments:
-        errors["attachments"] = "too_many_files"
-    elif oversize_files:
-        errors["attachments"] = "file_too_large"
+    if code := attachments_error(len(files), oversize_files, limits):
+        errors["attachments"] = code
     if errors:
         return FormResult(None, errors, values)
     message = InboundMessage(

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from channels.webform import HONEYPOT, Limits, validate_request
+from channels.webform import HONEYPOT, MAX_LENGTHS, message_errors, validate_request
 from desk.actions.attachments import attachment_path
 from desk.actions.tickets import add_customer_reply
 from desk.db import commit
@@ -20,7 +20,7 @@ from desk.settings import Settings
 from desk.web.middleware import LOCALE_COOKIE
 from desk.web.ratelimit import SlidingWindow
 from desk.web.templating import render, request_locale
-from desk.web.uploads import read_uploads
+from desk.web.uploads import read_uploads, upload_limits
 
 # Content types a browser could run if served as they are; sent as plain downloads.
 ACTIVE_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml", "text/xml",
@@ -75,7 +75,7 @@ async def submit_request(request: Request) -> Response:
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     result = validate_request(
         fields, uploads.files,
-        Limits(settings.max_attachment_bytes, settings.max_attachments),
+        upload_limits(settings),
         uploads.oversize, locale=request_locale(request),
     )
     if result.is_spam:
@@ -116,15 +116,8 @@ async def reply_to_request(request: Request) -> Response:
     form = await _read_form(request)
     uploads = await read_uploads(form, "attachments", settings.max_attachment_bytes)
     text = str(form.get("message", "")).strip()
-    errors: dict[str, str] = {}
-    if not text:
-        errors["message"] = "required"
-    elif len(text) > 20000:
-        errors["message"] = "too_long"
-    if len(uploads.files) + len(uploads.oversize) > settings.max_attachments:
-        errors["attachments"] = "too_many_files"
-    elif uploads.oversize:
-        errors["attachments"] = "file_too_large"
+    errors = message_errors("message", text, MAX_LENGTHS["message"], len(uploads.files),
+                            uploads.oversize, upload_limits(settings))
     if errors:
         assert ticket.id is not None
         with request.app.state.db.session() as session:

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from channels.webform import message_errors
 from desk.actions.audit import Actor
 from desk.actions.ticket_checks import check_ticket_changes
 from desk.actions.tickets import add_agent_reply, ticket_tags, update_ticket
@@ -20,7 +21,7 @@ from desk.settings import Settings
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.public import attachment_response
 from desk.web.templating import render
-from desk.web.uploads import read_uploads
+from desk.web.uploads import read_uploads, upload_limits
 
 
 def _ticket_page(request: Request, number: int, status_code: int = 200,
@@ -77,15 +78,8 @@ async def reply(request: Request) -> Response:
     uploads = await read_uploads(form, "attachments", settings.max_attachment_bytes)
     text = str(form.get("text", "")).strip()
     internal = form.get("kind") == "note"
-    errors: dict[str, str] = {}
-    if not text:
-        errors["text"] = "required"
-    elif len(text) > 50000:
-        errors["text"] = "too_long"
-    if len(uploads.files) + len(uploads.oversize) > settings.max_attachments:
-        errors["attachments"] = "too_many_files"
-    elif uploads.oversize:
-        errors["attachments"] = "file_too_large"
+    errors = message_errors("text", text, 50000, len(uploads.files), uploads.oversize,
+                            upload_limits(settings))
     if errors:
         return _ticket_page(request, number, 400, errors=errors, reply_text=text)
     status = form.get("status")

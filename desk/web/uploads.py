@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from starlette.datastructures import FormData, UploadFile
 
 from channels.message import InboundAttachment
+from channels.webform import Limits
+from desk.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -29,3 +31,7 @@ async def read_uploads(form: FormData, field: str, max_bytes: int) -> Uploads:
             continue
         files.append(InboundAttachment(name, item.content_type or "application/octet-stream", data))
     return Uploads(tuple(files), tuple(oversize))
+
+
+def upload_limits(settings: Settings) -> Limits:
+    return Limits(settings.max_attachment_bytes, settings.max_attachments)

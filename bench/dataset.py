@@ -17,12 +17,12 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Table, insert, text
 
-from desk.models import Customer, Team, TeamMembership, Ticket, User
+from desk.models import Customer, Team, TeamMembership, User
 
 BATCH = 5000
 Row = tuple[Any, ...]
@@ -36,8 +36,9 @@ HISTORY_DAYS = 3 * 365
 PRIORITY_MIX = (("low", 0.2), ("normal", 0.6), ("high", 0.15), ("urgent", 0.05))
 CHANNEL_MIX = (("email", 0.6), ("web", 0.3), ("api", 0.1))
 SUBJECTS = ("Printer shows a paper jam", "Invoice amount is wrong", "Cannot sign in",
-            "VPN drops every hour", "Refund for order", "打印机无法连接", "Password reset link expired",
-            "Upgrade our plan", "Export to CSV is empty", "发票抬头需要修改")
+            "VPN drops every hour", "Refund for order", "打印机无法连接",
+            "Password reset link expired", "Upgrade our plan", "Export to CSV is empty",
+            "发票抬头需要修改")
 
 
 @dataclass
@@ -193,7 +194,8 @@ def _copy_tickets(engine: Engine, rows: list[Row]) -> None:
         # Rows valid by construction: skip the per-row foreign-key triggers of the load.
         conn.exec_driver_sql("ALTER TABLE ticket DISABLE TRIGGER ALL")
         conn.exec_driver_sql(
-            f"INSERT INTO ticket ({columns}) SELECT {converted} FROM ticket_load ORDER BY created_at")
+            f"INSERT INTO ticket ({columns}) SELECT {converted} FROM ticket_load "
+            "ORDER BY created_at")
         conn.exec_driver_sql("ALTER TABLE ticket ENABLE TRIGGER ALL")
         for ddl in rebuild:
             conn.exec_driver_sql(ddl)

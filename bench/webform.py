@@ -23,7 +23,6 @@ if __package__ in (None, ""):  # run as a file: import bench.* from the reposito
 import argparse
 import asyncio
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -238,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
             proc.wait_healthy()
         ports = [proc.port for proc in procs if proc.port]
         say(f"desk serve on {ports}; {args.clients} browsers for {args.duration:.0f}s")
-        spy = PySpy(procs[0].pid, Path(args.py_spy), extra=("--idle",) if os.environ.get("PYSPY_IDLE") else ()) if args.py_spy else None
+        spy = PySpy(procs[0].pid, Path(args.py_spy)) if args.py_spy else None
         tally, usage = run(load(ports, args.clients, args.duration, args.warmup,
                                 args.follow_redirect, procs, worker, spy))  # type: ignore[misc]
         say(f"accepted {tally.accepted}; waiting for the tickets")

@@ -9,6 +9,7 @@ the share of each library.
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -56,6 +57,11 @@ class PySpy:
              "--rate", str(self.rate), "--format", "raw", "--output", str(self.raw),
              "--nonblocking", *self.extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def stop(self) -> None:
+        """End the recording early (SIGINT makes py-spy write what it has)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
 
     def report(self, top: int = 25) -> dict[str, object]:
         """Wait for the recording, print the summary on stderr and return it."""

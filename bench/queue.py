@@ -25,9 +25,11 @@ import json
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass, field
 
 from bench.connection import Connection, hidden_inputs, percentile, run
 from bench.dataset import analyze, seed
+from bench.pyspy import PySpy
 from bench.servers import DeskProcess, PostgresDatabase, desk_env, free_port, run_desk, say
 from desk.db import make_engine
 
@@ -50,23 +52,32 @@ async def sign_in(conn: Connection) -> None:
         raise SystemExit(f"sign-in failed: {answer.status} {answer.body[:300]!r}")
 
 
-async def measure(port: int, requests: int, warmup: int) -> dict[str, object]:
+@dataclass
+class Timings:
+    server_ms: list[float] = field(default_factory=list)
+    roundtrip_ms: list[float] = field(default_factory=list)
+    rows: int = 0
+
+
+async def measure(port: int, requests: int, warmup: int, spy: PySpy | None) -> Timings:
     conn = Connection("127.0.0.1", port)
     await sign_in(conn)
-    server_ms: list[float] = []
-    roundtrip_ms: list[float] = []
-    rows = 0
+    timings = Timings()
     for i in range(warmup + requests):
+        if i == warmup and spy is not None:
+            spy.start(600)  # stopped when the requests are done
         page = await conn.get(PATH)
         if page.status != 200:
             raise SystemExit(f"GET {PATH} answered {page.status}: {page.body[:300]!r}")
         if i < warmup:
             continue
-        rows = page.body.count(b"<tr data-ticket=")
-        server_ms.append(page.server_ms or 0.0)
-        roundtrip_ms.append(page.seconds * 1000)
+        timings.rows = page.body.count(b"<tr data-ticket=")
+        timings.server_ms.append(page.server_ms or 0.0)
+        timings.roundtrip_ms.append(page.seconds * 1000)
     conn.close()
-    return {"server": server_ms, "roundtrip": roundtrip_ms, "rows": rows}
+    if spy is not None:
+        spy.stop()
+    return timings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=10, help="untimed requests first (10)")
     p.add_argument("--no-analyze", action="store_true",
                    help="skip ANALYZE / VACUUM ANALYZE after seeding (planner without statistics)")
+    p.add_argument("--py-spy", metavar="DIR",
+                   help="profile desk serve during the timed requests; raw stacks in DIR")
     args = p.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="desk-bench-queue-"))
@@ -104,16 +117,19 @@ def main(argv: list[str] | None = None) -> int:
         server.wait_healthy()
         assert server.port is not None
         say(f"desk serve on {server.port}; {args.requests} requests of {PATH}")
-        result = run(measure(server.port, args.requests, args.warmup))
-        assert isinstance(result, dict)
-        server_ms, roundtrip_ms = result["server"], result["roundtrip"]
+        spy = PySpy(server.pid, Path(args.py_spy)) if args.py_spy else None
+        result = run(measure(server.port, args.requests, args.warmup, spy))
+        assert isinstance(result, Timings)
+        server_ms, roundtrip_ms = result.server_ms, result.roundtrip_ms
+        if spy is not None:
+            spy.report()
         out = {
             "bench": "queue",
             "backend": args.backend,
             "tickets": args.tickets,
             "open_tickets": seeded.open_tickets,
             "requests": args.requests,
-            "rows_on_page": result["rows"],
+            "rows_on_page": result.rows,
             "server_ms_p50": round(percentile(server_ms, 50), 1),
             "server_ms_p95": round(percentile(server_ms, 95), 1),
             "roundtrip_ms_p50": round(percentile(roundtrip_ms, 50), 1),

@@ -182,12 +182,11 @@ class PostgresDatabase:
             conn.execute(f'CREATE DATABASE "{self.name}"')
         self.url = f"{PG_SERVER}/{self.name}"
 
-    def count(self, table: str) -> int:
+    def rows(self, sql: str) -> list[tuple[object, ...]]:
         import psycopg
 
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{self.name}") as conn:
-            row = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()
-        return int(row[0]) if row else 0
+            return list(conn.execute(sql).fetchall())
 
     def drop(self) -> None:
         import psycopg
@@ -197,10 +196,9 @@ class PostgresDatabase:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
-def sqlite_count(data_dir: Path, table: str) -> int:
+def sqlite_rows(data_dir: Path, sql: str) -> list[tuple[object, ...]]:
     with sqlite3.connect(data_dir / "desk.db", timeout=30) as conn:
-        row = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()
-    return int(row[0])
+        return list(conn.execute(sql).fetchall())
 
 
 def flush_redis(url: str) -> None:

@@ -44,7 +44,7 @@ from bench.servers import (
     machine_ticks,
     run_desk,
     say,
-    sqlite_count,
+    sqlite_rows,
 )
 
 TARGET_PER_S = 1000
@@ -99,8 +99,37 @@ def form_body(page: bytes, client: int, n: int) -> bytes:
     return urlencode(fields).encode() + b"&" + _MESSAGE_FIELD
 
 
+BOUNDARY = "----DeskBenchBoundary7MA4YWxkTrZu0gW"
+MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
+_EMPTY_FILE = (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="attachments"; '
+               f'filename=""\r\nContent-Type: application/octet-stream\r\n\r\n\r\n').encode()
+
+
+def _part(name: str, value: str) -> bytes:
+    return (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n").encode()
+
+
+def multipart_body(page: bytes, client: int, n: int) -> bytes:
+    """What a browser sends for the form as Desk renders it (enctype multipart/form-data,
+    an empty file input): the page's fields in document order."""
+    hidden = hidden_inputs(page)
+    hidden.pop("website", None)
+    parts = [_part(k, v) for k, v in hidden.items()]
+    parts += [
+        _part("name", f"Bench Customer {client}.{n % 20}"),
+        _part("email", f"bench{client}.{n % 20}@example.com"),
+        _part("subject", f"Printer on floor {n % 7} shows a paper jam ({client}-{n})"),
+        _part("message", MESSAGE.replace("\n", "\r\n")),
+        _EMPTY_FILE,
+        _part("website", ""),
+        f"--{BOUNDARY}--\r\n".encode(),
+    ]
+    return b"".join(parts)
+
+
 async def browser(client: int, port: int, tally: Tally, window: tuple[float, float],
-                  follow: bool) -> None:
+                  follow: bool, multipart: bool = False) -> None:
     conn = Connection("127.0.0.1", port)
     n = 0
     start, end = window
@@ -119,7 +148,11 @@ async def browser(client: int, port: int, tally: Tally, window: tuple[float, flo
             continue
         tally.attempted += 1
         try:
-            answer = await conn.post("/requests", form_body(page.body, client, n))
+            if multipart:
+                answer = await conn.request("POST", "/requests",
+                                            multipart_body(page.body, client, n), MULTIPART)
+            else:
+                answer = await conn.post("/requests", form_body(page.body, client, n))
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             tally.ambiguous += 1
             tally.errors[f"POST {type(exc).__name__}"] += 1
@@ -154,12 +187,13 @@ class Usage:
 
 
 async def load(ports: list[int], clients: int, duration: float, warmup: float, follow: bool,
-               servers: list[DeskProcess], worker: DeskProcess | None,
+               multipart: bool, servers: list[DeskProcess], worker: DeskProcess | None,
                spy: PySpy | None) -> tuple[Tally, Usage]:
     tally = Tally()
     start = time.perf_counter() + warmup
     end = start + duration
-    tasks = [asyncio.create_task(browser(i, ports[i % len(ports)], tally, (start, end), follow))
+    tasks = [asyncio.create_task(browser(i, ports[i % len(ports)], tally, (start, end), follow,
+                                         multipart))
              for i in range(clients)]
     await asyncio.sleep(max(0.0, start - time.perf_counter()))
     say(f"warm-up done ({tally.accepted} accepted); timing {duration:.0f}s")
@@ -176,8 +210,19 @@ async def load(ports: list[int], clients: int, duration: float, warmup: float, f
     return tally, usage
 
 
+def database_rows(data_dir: Path, pg: PostgresDatabase | None,
+                  sql: str) -> list[tuple[object, ...]]:
+    return pg.rows(sql) if pg is not None else sqlite_rows(data_dir, sql)
+
+
 def count_tickets(data_dir: Path, pg: PostgresDatabase | None) -> int:
-    return pg.count("ticket") if pg is not None else sqlite_count(data_dir, "ticket")
+    return int(str(database_rows(data_dir, pg, "SELECT count(*) FROM ticket")[0][0]))
+
+
+def job_counts(data_dir: Path, pg: PostgresDatabase | None) -> dict[str, int]:
+    """Job rows by status: what the job runner or arq worker still owes after the load."""
+    rows = database_rows(data_dir, pg, "SELECT status, count(*) FROM job GROUP BY status")
+    return {str(status): int(str(n)) for status, n in rows}
 
 
 def wait_for_tickets(expected: int, count: Callable[[], int], timeout: float = 30.0) -> float:
@@ -207,6 +252,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="seconds of load before the timing (counted in 'lost', not in the rate)")
     p.add_argument("--follow-redirect", action="store_true",
                    help="also GET the thank-you page after a 303, as a browser does")
+    p.add_argument("--multipart", action="store_true",
+                   help="send multipart/form-data with an empty file part, as a browser does "
+                        "for Desk's form (its enctype); default: urlencoded")
+    p.add_argument("--servers", type=int, default=0,
+                   help="desk serve processes (default: 1 on sqlite, 2 on postgres)")
     p.add_argument("--redis-db", type=int, default=9, help="Redis db for --backend postgres (9)")
     p.add_argument("--py-spy", metavar="DIR",
                    help="profile the (first) desk serve during the timed window; raw stacks in DIR")
@@ -229,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
             procs.append(DeskProcess.stub(env, tmp, free_port()))
         else:
             run_desk(["migrate"], env)
-            for _ in range(2 if pg else 1):
+            for _ in range(args.servers or (2 if pg else 1)):
                 procs.append(DeskProcess.serve(env, tmp, free_port()))
         if pg and args.server == "desk":
             worker = DeskProcess.worker(env, tmp)
@@ -238,8 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         ports = [proc.port for proc in procs if proc.port]
         say(f"desk serve on {ports}; {args.clients} browsers for {args.duration:.0f}s")
         spy = PySpy(procs[0].pid, Path(args.py_spy)) if args.py_spy else None
-        tally, usage = run(load(ports, args.clients, args.duration, args.warmup,
-                                args.follow_redirect, procs, worker, spy))  # type: ignore[misc]
+        tally, usage = run(load(ports, args.clients, args.duration, args.warmup,  # type: ignore[misc]
+                                args.follow_redirect, args.multipart, procs, worker, spy))
         say(f"accepted {tally.accepted}; waiting for the tickets")
         def tickets_now() -> int:
             return 0 if args.server == "stub" else count_tickets(tmp, pg)
@@ -250,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         if worker:
             worker.stop()
         tickets = tickets_now()
+        jobs = {} if args.server == "stub" else job_counts(tmp, pg)
         if spy is not None:
             spy.report()
         result = {
@@ -257,12 +308,13 @@ def main(argv: list[str] | None = None) -> int:
             "backend": args.backend,
             "servers": len(procs),
             "clients": args.clients,
+            "encoding": "multipart" if args.multipart else "urlencoded",
             "duration_s": args.duration,
             "submissions_per_s": round(tally.in_window / args.duration, 1),
             "attempted": tally.attempted,
             "accepted": tally.accepted,
-            "tickets": tickets,
-            "lost": tally.accepted - tickets,
+            "tickets": None if args.server == "stub" else tickets,
+            "lost": None if args.server == "stub" else tally.accepted - tickets,
             "ambiguous": tally.ambiguous,
             "errors": dict(tally.errors),
             "get_ms_p50": round(percentile(tally.get_seconds, 50) * 1000, 1),
@@ -270,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
             "post_ms_p95": round(percentile(tally.post_seconds, 95) * 1000, 1),
             "post_ms_p99": round(percentile(tally.post_seconds, 99) * 1000, 1),
             "drain_s": round(drain_s, 1),
+            "jobs": jobs,
             "cpu_s": {"client": round(usage.client_s, 1), "servers": round(usage.servers_s, 1),
                       "worker": round(usage.worker_s, 1)},
             "machine_busy_pct": usage.machine_busy_pct,

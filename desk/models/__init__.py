@@ -5,6 +5,7 @@ from desk.models.customers import Customer, Organization, Tier
 from desk.models.jobs import Job, JobStatus, Notification
 from desk.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
 from desk.models.tickets import (
+    OPEN_SQL,
     OPEN_STATUSES,
     Attachment,
     Channel,
@@ -18,6 +19,7 @@ from desk.models.tickets import (
 from desk.models.users import ApiToken, Role, Team, TeamMembership, User
 
 __all__ = [
+    "OPEN_SQL",
     "OPEN_STATUSES",
     "ApiToken",
     "Attachment",

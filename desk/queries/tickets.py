@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import Boolean, ColumnElement, and_, case, func, literal_column, or_
 from sqlmodel import Session, col, select
 
 from desk.models import (
-    OPEN_STATUSES,
+    OPEN_SQL,
     AuditEntry,
     Customer,
     Role,
@@ -76,8 +76,14 @@ def visible_to(session: Session, user: User) -> ColumnElement[bool] | None:
     )
 
 
+# Literal SQL, so the planner can match the partial index ix_ticket_open_updated.
+IS_OPEN: ColumnElement[bool] = literal_column(f"ticket.{OPEN_SQL}", Boolean)
+# Counts stop here: exact counts of huge views would scan them on every page load.
+COUNT_CAP = 10_000
+
+
 def view_condition(view: str, user: User) -> ColumnElement[bool]:
-    open_ = col(Ticket.status).in_(OPEN_STATUSES)
+    open_ = IS_OPEN
     if view == "my_open":
         return and_(open_, col(Ticket.assignee_id) == user.id)
     if view == "unassigned":
@@ -124,7 +130,7 @@ def list_tickets(session: Session, user: User, f: TicketFilter) -> TicketPage:
     rows = list(session.exec(query.offset(offset).limit(f.per_page + 1)))
     has_next = len(rows) > f.per_page
     rows = rows[: f.per_page]
-    total = session.exec(select(func.count()).select_from(Ticket).where(*conds)).one()
+    total = capped_count(session, conds)
     ids = {t.customer_id for t in rows}
     customers = {
         c.id: c for c in session.exec(select(Customer).where(col(Customer.id).in_(ids))) if c.id
@@ -132,15 +138,18 @@ def list_tickets(session: Session, user: User, f: TicketFilter) -> TicketPage:
     return TicketPage(rows, customers, total, max(f.page, 1), f.per_page, has_next)
 
 
-def view_counts(session: Session, user: User) -> dict[str, int]:
+def capped_count(session: Session, conds: list[ColumnElement[bool]], cap: int = COUNT_CAP) -> int:
+    """How many tickets match, counting no further than ``cap``."""
+    matching = select(col(Ticket.id)).where(*conds).limit(cap).subquery()
+    return session.exec(select(func.count()).select_from(matching)).one()
+
+
+def view_counts(session: Session, user: User, cap: int = COUNT_CAP) -> dict[str, int]:
+    """Each view's size (at most ``cap``) as ``user`` sees it."""
     access = visible_to(session, user)
-    counts: dict[str, int] = {}
-    for view in VIEWS:
-        conds = [view_condition(view, user)]
-        if access is not None:
-            conds.append(access)
-        counts[view] = session.exec(select(func.count()).select_from(Ticket).where(*conds)).one()
-    return counts
+    extra = [access] if access is not None else []
+    return {view: capped_count(session, [view_condition(view, user), *extra], cap)
+            for view in VIEWS}
 
 
 def can_see(session: Session, user: User, ticket: Ticket) -> bool:

@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse
 
 from desk import ROOT
 from desk.i18n import LOCALE_NAMES, translations
+from desk.queries.tickets import COUNT_CAP
 from desk.web import labels
 
 env = Environment(
@@ -20,6 +21,12 @@ env = Environment(
     auto_reload=False,
 )
 env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+def count_label(count: int) -> str:
+    """A view's size; counts stop at COUNT_CAP, shown as '10000+'."""
+    return f"{COUNT_CAP}+" if count >= COUNT_CAP else str(count)
+
+
+env.filters["count_label"] = count_label
 env.globals.update(
     status_labels=labels.STATUS,
     priority_labels=labels.PRIORITY,

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from desk.actions.ticket_checks import TAG_RE
+from desk.queries.tickets import COUNT_CAP
 from desk.web.api.inputs import CHOICES, LIMITS, MAX_ID, MAX_PAGE, MAX_PER_PAGE, MAX_TAGS
 
 JSON = dict[str, Any]
@@ -80,7 +81,9 @@ SCHEMAS: JSON = {
         "tickets": {"type": "array", "items": ref("Ticket")},
         "page": {"type": "integer", "minimum": 1},
         "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-        "total": {"type": "integer", "minimum": 0},
+        "total": {"type": "integer", "minimum": 0, "maximum": COUNT_CAP,
+                  "description": f"Matching tickets, counted up to {COUNT_CAP}: a value of "
+                                 f"{COUNT_CAP} means 'at least'."},
         "has_next": {"type": "boolean"},
     }),
     "Author": obj({"type": {"type": "string", "enum": ["customer", "agent"]}, "id": ID,

@@ -14,8 +14,9 @@ from desk.actions.intake import ingest
 from desk.actions.users import add_to_team, ensure_team
 from desk.db import Database, commit
 from desk.models import Message, Ticket
-from desk.queries.tickets import ticket_history
+from desk.queries.tickets import COUNT_CAP, ticket_history, view_counts
 from desk.settings import Settings
+from desk.web.templating import count_label
 from tests.conftest import PASSWORD, csrf_of, sign_in
 
 
@@ -185,3 +186,14 @@ def test_password_is_stored_as_argon2(make_user, db: Database) -> None:  # type:
     user = make_user("agent")
     assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash
+
+
+
+def test_view_counts_stop_at_the_cap(db: Database, settings: Settings, make_user) -> None:  # type: ignore[no-untyped-def]
+    supervisor = make_user("supervisor")
+    for i in range(4):
+        _ticket(db, settings, subject=f"Ticket {i}")
+    with db.session() as s:
+        assert view_counts(s, supervisor, cap=3)["all_open"] == 3
+        assert view_counts(s, supervisor)["all_open"] == 4
+    assert count_label(COUNT_CAP) == f"{COUNT_CAP}+" and count_label(12) == "12"

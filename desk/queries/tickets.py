@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, and_, case, func, literal_column, or_
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_
 from sqlmodel import Session, col, select
 
 from desk.models import (
@@ -77,7 +77,9 @@ def visible_to(session: Session, user: User) -> ColumnElement[bool] | None:
 
 
 # Literal SQL, so the planner can match the partial index ix_ticket_open_updated.
-IS_OPEN: ColumnElement[bool] = literal_column(f"ticket.{OPEN_SQL}", Boolean)
+# Untyped on purpose: a Boolean-typed literal renders as "(...) = 1" on SQLite,
+# which no index matches.
+IS_OPEN: ColumnElement[bool] = literal_column(f"ticket.{OPEN_SQL}")
 # Counts stop here: exact counts of huge views would scan them on every page load.
 COUNT_CAP = 10_000
 

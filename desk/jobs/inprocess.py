@@ -28,6 +28,7 @@ class InProcessRunner:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self.last_error = ""
+        self._stopping = False
 
     def notify(self, job_ids: list[int]) -> None:
         if self._loop is not None and self._wake is not None:
@@ -40,11 +41,13 @@ class InProcessRunner:
         self._task = asyncio.create_task(self._run(), name="desk-jobs")
 
     async def stop(self) -> None:
+        """Let the job in hand finish, then end the loop."""
         self.db.on_jobs = None
+        self._stopping = True
+        if self._wake is not None:
+            self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await self._task
 
     @property
     def healthy(self) -> bool:
@@ -58,13 +61,15 @@ class InProcessRunner:
             if not ids:
                 return ran
             for job_id in ids:
+                if self._stopping:
+                    return ran
                 execute_job(self.db, job_id, self.functions)
                 ran += 1
                 await asyncio.sleep(0)  # let requests in between jobs
 
     async def _run(self) -> None:
         assert self._wake is not None
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.run_pending()
@@ -72,5 +77,8 @@ class InProcessRunner:
             except Exception as exc:  # noqa: BLE001 - e.g. the database is down: try again
                 self.last_error = str(exc)
                 log.exception("job runner pass failed")
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
+            # cancellation that arrives as the wait ends.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()

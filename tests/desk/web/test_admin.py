@@ -1,0 +1,61 @@
+"""The admin page: staff accounts and jobs that gave up."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from desk.actions.jobs import enqueue
+from desk.db import Database, commit
+from desk.jobs.functions import JOBS, JobContext
+from desk.jobs.runner import execute_job
+from desk.models import Job, User
+from tests.conftest import csrf_of, sign_in
+
+
+def _explode(ctx: JobContext, **args: object) -> None:
+    raise ConnectionRefusedError("smtp.example.com:25 refused the connection")
+
+
+def test_admin_sees_a_dead_job_with_its_error_and_retries_it(
+    client: TestClient, db: Database, make_user  # type: ignore[no-untyped-def]
+) -> None:
+    with db.session() as s:
+        job_id = enqueue(s, "send_test", max_attempts=1, ticket_id=7)
+        commit(s)
+    execute_job(db, job_id, {**JOBS, "send_test": _explode})
+    sign_in(client, make_user("admin"))
+    page = client.get("/admin/")
+    assert page.status_code == 200
+    assert f'data-job="{job_id}"' in page.text
+    assert "smtp.example.com:25 refused the connection" in page.text
+    token = csrf_of(client, "/admin/")
+    assert client.post(f"/admin/jobs/{job_id}/retry", data={"csrf_token": token},
+                       follow_redirects=False).status_code == 303
+    with db.session() as s:
+        job = s.get(Job, job_id)
+        assert job is not None and job.status == "queued" and job.attempts == 0
+
+
+def test_admin_adds_a_staff_member_and_bad_input_is_kept(
+    client: TestClient, db: Database, make_user  # type: ignore[no-untyped-def]
+) -> None:
+    sign_in(client, make_user("admin"))
+    token = csrf_of(client, "/admin/")
+    short = client.post("/admin/users", data={"csrf_token": token, "email": "new@desk.test",
+                                              "name": "Nia New", "role": "agent",
+                                              "password": "short"})
+    assert short.status_code == 400
+    assert 'value="Nia New"' in short.text
+    done = client.post("/admin/users", data={"csrf_token": token, "email": "new@desk.test",
+                                             "name": "Nia New", "role": "agent",
+                                             "password": "a long enough password"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    with db.session() as s:
+        user = s.exec(select(User).where(User.email == "new@desk.test")).one()
+        assert user.password_hash.startswith("$argon2id$")
+    again = client.post("/admin/users", data={"csrf_token": token, "email": "new@desk.test",
+                                              "name": "Twice", "role": "agent",
+                                              "password": "a long enough password"})
+    assert again.status_code == 400

@@ -14,6 +14,13 @@ from desk.logs import current_context
 
 log = logging.getLogger("desk.request")
 LOCALE_COOKIE = "desk_locale"
+# Private request links carry their token in the URL: never send it to other sites
+# in a Referer. Pages are not to be framed by other sites, nor content sniffed.
+SECURITY_HEADERS = (
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"SAMEORIGIN"),
+    (b"x-content-type-options", b"nosniff"),
+)
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -63,6 +70,7 @@ class RequestContext:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                headers.extend(SECURITY_HEADERS)
                 # Server time until the response starts: what benchmarks read.
                 server_ms = (time.perf_counter() - started) * 1000
                 headers.append((b"server-timing", f"app;dur={server_ms:.2f}".encode()))

@@ -138,3 +138,10 @@ def test_accept_language_and_switch_choose_chinese(client: TestClient) -> None:
     assert 'lang="zh-CN"' in chinese.text
     client.get("/locale/zh_CN?next=/requests/new")
     assert 'lang="zh-CN"' in client.get("/requests/new").text
+
+
+def test_private_links_do_not_leak_through_referer(client: TestClient) -> None:
+    location = _submit(client).headers["location"]
+    page = client.get(location)
+    assert page.headers["referrer-policy"] == "same-origin"
+    assert page.headers["x-frame-options"] == "SAMEORIGIN"

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -20,7 +19,7 @@ from desk.jobs.inprocess import InProcessRunner
 from desk.settings import Settings
 from desk.web import admin, agent, api, auth, health, public, tickets
 from desk.web.errors import HANDLERS
-from desk.web.middleware import RequestContext
+from desk.web.middleware import RequestContext, StaffSessions
 
 
 def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = True) -> Starlette:
@@ -57,7 +56,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         routes=routes,
         middleware=[
             Middleware(RequestContext, max_body_bytes=max_body),
-            Middleware(SessionMiddleware, secret_key=str(settings.secret_key),
+            Middleware(StaffSessions, secret_key=str(settings.secret_key),
                        session_cookie="desk_session", max_age=settings.session_max_age,
                        same_site="lax", https_only=settings.base_url.startswith("https")),
         ],

@@ -6,7 +6,9 @@ import logging
 import secrets
 import time
 from http.cookies import SimpleCookie
+from typing import Any
 
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from desk.i18n import LOCALES, from_accept_language
@@ -94,3 +96,21 @@ async def _too_large(send: Send) -> None:
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+STAFF_PATHS = ("/agent", "/admin")
+
+
+class StaffSessions:
+    """Signed-cookie sessions for staff pages only: the public form and the API
+    never read a session, so they skip the cookie work on every request."""
+
+    def __init__(self, app: ASGIApp, *args: Any, **session_options: Any) -> None:
+        self.app = app
+        self.with_session = SessionMiddleware(app, *args, **session_options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(STAFF_PATHS):
+            await self.with_session(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

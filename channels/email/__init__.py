@@ -1,0 +1,1 @@
+"""The email channel: fetch raw mail, parse it into an InboundMessage, classify it with filters."""

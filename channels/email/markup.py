@@ -1,0 +1,55 @@
+"""HTML from mail: sanitised for display, and turned into plain text."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import nh3
+
+_BLOCK = frozenset(
+    ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
+     "ul", "ol", "hr", "section", "article", "header", "footer")
+)  # fmt: skip
+_HIDDEN = frozenset(("script", "style", "head", "title"))
+_BLANK_LINES = re.compile(r"\n[ \t\xa0]*\n(?:[ \t\xa0]*\n)+")
+_SPACES = re.compile(r"[ \t\xa0]+")
+# cid: stays so that inline images can be pointed at their stored attachment later.
+_URL_SCHEMES = nh3.ALLOWED_URL_SCHEMES | {"cid"}
+
+
+def sanitise(html: str) -> str:
+    """HTML safe to show an agent: no script, event handlers, javascript: URLs or frames."""
+    return nh3.clean(html, url_schemes=_URL_SCHEMES)
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN:
+            self.hidden += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in _BLOCK and tag != "br":
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(_SPACES.sub(" ", data.replace("\r", "").replace("\n", " ")))
+
+
+def to_text(html: str) -> str:
+    """Readable text of an HTML body: block elements become line breaks."""
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    lines = (line.strip() for line in "".join(collector.parts).split("\n"))
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()

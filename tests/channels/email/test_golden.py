@@ -1,0 +1,68 @@
+"""Golden mail (Zammad style): every tests/fixtures/email/NNN-what.eml against its .json.
+
+Keys of the .json: subject, from_address, from_name, text (the new text; or
+text_prefix), full_text_contains, text_excludes, attachments (name, size),
+message_id, in_reply_to, references, classification, thread_hint,
+html_excludes, bounce_original, or error (the mail must raise ParseError).
+A bug report about a mail becomes one more pair.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from channels.email.classify import Drop, run_filters
+from channels.email.filters import FILTERS
+from channels.email.parse import ParseError, parse
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "email"
+CASES = sorted(FIXTURES.glob("*.eml"))
+
+
+def test_there_are_golden_mails() -> None:
+    assert len(CASES) >= 25
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_golden_mail(path: Path) -> None:
+    want: dict[str, Any] = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    raw = path.read_bytes()
+    if "error" in want:
+        with pytest.raises(ParseError, match=want["error"]):
+            parse(raw)
+        return
+    result = run_filters(parse(raw), FILTERS)
+    assert not isinstance(result, Drop)
+    got = result
+    assert got.channel == "email"
+    assert got.subject == want["subject"]
+    assert (got.from_address, got.from_name) == (want["from_address"], want["from_name"])
+    if "text" in want:
+        assert got.text == want["text"]
+    if "text_prefix" in want:
+        assert got.text.startswith(want["text_prefix"])
+    for fragment in want.get("text_excludes", []):
+        assert fragment not in got.text
+    if "full_text_contains" in want:
+        assert want["full_text_contains"] in got.full_text
+        assert want["full_text_contains"] not in got.text
+    attachments = [{"name": a.filename, "size": len(a.data)} for a in got.attachments]
+    expected = [{"name": a["name"], "size": a.get("size", len(b.data))}
+                for a, b in zip(want["attachments"], got.attachments, strict=False)]  # fmt: skip
+    assert attachments == expected and len(attachments) == len(want["attachments"])
+    assert got.message_id == want["message_id"]
+    assert got.in_reply_to == want["in_reply_to"]
+    if "references" in want:
+        assert list(got.references) == want["references"]
+    assert got.classification == want["classification"]
+    assert got.thread_hint == want["thread_hint"]
+    for fragment in want.get("html_excludes", []):
+        assert fragment.lower() not in got.html.lower()
+    if "bounce_original" in want:
+        assert got.delivery_report is not None
+        assert got.delivery_report.original_message_id == want["bounce_original"]
+        assert got.delivery_report.recipients == tuple(want["bounce_recipients"])

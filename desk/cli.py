@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlmodel import select
 
@@ -89,6 +90,31 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+INGEST_BATCH = 500
+
+
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    """Raw .eml files through the same path as IMAP: stored and committed, then ingested."""
+    from desk.actions.mail_intake import IngestReport, ingest_stored, store_raw
+
+    db = _database(settings)
+    total, stored = IngestReport(), 0
+    paths: list[str] = args.files
+    with db.session() as session:
+        for start in range(0, len(paths), INGEST_BATCH):
+            raws = [Path(p).read_bytes() for p in paths[start:start + INGEST_BATCH]]
+            ids = store_raw(session, args.mailbox, raws)
+            commit(session)
+            stored += len(ids)
+            total.add(ingest_stored(session, settings, ids))
+            commit(session)
+    db.dispose()
+    print(f"stored {stored}, tickets opened {total.opened}, replies threaded {total.threaded}, "
+          f"duplicates {total.duplicates}, auto-replies {total.autoreplies}, "
+          f"bounces {total.bounces}, quarantined {total.quarantined}")
+    return 0
+
+
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     _database(settings).dispose()
     print("database is up to date")
@@ -128,6 +154,11 @@ def parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="load demo data to click through")
     demo.set_defaults(func=cmd_demo)
+
+    ingest = sub.add_parser("ingest", help="feed raw .eml files through the mail intake")
+    ingest.add_argument("--mailbox", required=True, help="the mailbox name to file them under")
+    ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.set_defaults(func=cmd_ingest)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)

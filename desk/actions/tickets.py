@@ -76,12 +76,14 @@ def _queue_outbound(
 
 def add_customer_reply(
     session: Session, settings: Settings, ticket: Ticket, customer: Customer,
-    text: str, attachments: tuple[Any, ...] = (),
+    text: str, attachments: tuple[Any, ...] = (), *, html: str = "", message_id: str = "",
 ) -> tuple[Message, list[Event]]:
+    """`message_id`: the mail's own Message-ID (a new one is made when empty)."""
     assert ticket.id is not None and customer.id is not None
-    message_id = _add_message(
+    new_id = _add_message(
         session, settings, ticket.id, Direction.inbound, text,
-        author_customer_id=customer.id, attachments=attachments,
+        author_customer_id=customer.id, html=html, message_id=message_id,
+        attachments=attachments,
     )
     before = ticket.status
     # A customer writing again puts the ticket back in front of the desk.
@@ -89,13 +91,13 @@ def add_customer_reply(
         ticket.status = Status.open
     ticket.updated_at = now()
     session.add(ticket)
-    changes: dict[str, Any] = {"message": [None, message_id]}
+    changes: dict[str, Any] = {"message": [None, new_id]}
     if before != ticket.status:
         changes["status"] = [before, ticket.status]
     record(session, Actor.of_customer(customer), "ticket", ticket.id, "customer_replied", changes)
-    events: list[Event] = [CustomerReplied(ticket.id, message_id)]
+    events: list[Event] = [CustomerReplied(ticket.id, new_id)]
     publish(session, events)
-    return _message(session, message_id), events
+    return _message(session, new_id), events
 
 
 def add_agent_reply(

@@ -3,6 +3,7 @@
 from desk.models.audit import AuditEntry
 from desk.models.customers import Customer, Organization, Tier
 from desk.models.jobs import Job, JobStatus, Notification
+from desk.models.mail import RawMessage, RawStatus
 from desk.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
 from desk.models.tickets import (
     OPEN_SQL,
@@ -36,6 +37,8 @@ __all__ = [
     "OutboundMessage",
     "OutboundStatus",
     "Priority",
+    "RawMessage",
+    "RawStatus",
     "Role",
     "Status",
     "Team",

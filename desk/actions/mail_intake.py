@@ -1,0 +1,249 @@
+"""Mail intake: raw bytes stored first, then parsed, filtered and ingested in batches.
+
+`store_raw` and `ingest_stored` are separate so the caller commits the raw bytes
+before anything can fail on them: a mail that breaks the parser is kept, with its
+error, and never stops the mail after it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Table, bindparam
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
+
+from channels.email import headers
+from channels.email.classify import Drop, run_filters
+from channels.email.filters import FILTERS
+from channels.email.parse import ParseError, parse
+from channels.message import InboundMessage
+from desk.actions.audit import SYSTEM
+from desk.actions.customers import identify_customer
+from desk.actions.inserts import insert_rows
+from desk.actions.intake import open_tickets
+from desk.actions.tickets import add_customer_reply
+from desk.models import (
+    Customer,
+    Message,
+    OutboundMessage,
+    OutboundStatus,
+    RawMessage,
+    RawStatus,
+    Ticket,
+)
+from desk.models.base import now
+from desk.settings import Settings
+
+RAW: Table = RawMessage.__table__  # type: ignore[attr-defined]
+MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]
+OUTBOX: Table = OutboundMessage.__table__  # type: ignore[attr-defined]
+_MESSAGES_BY_IDS = core_select(MESSAGES.c.message_id, MESSAGES.c.ticket_id).where(
+    MESSAGES.c.message_id.in_(bindparam("ids", expanding=True)))
+_OUTBOX_BY_IDS = core_select(OUTBOX.c.rfc_message_id, OUTBOX.c.ticket_id).where(
+    OUTBOX.c.rfc_message_id.in_(bindparam("ids", expanding=True)))
+
+
+@dataclass
+class IngestReport:
+    """What became of a batch of stored mail, one count per outcome."""
+
+    opened: int = 0
+    threaded: int = 0
+    duplicates: int = 0
+    autoreplies: int = 0
+    bounces: int = 0
+    quarantined: int = 0
+    ticket_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: IngestReport) -> None:
+        for name in ("opened", "threaded", "duplicates", "autoreplies", "bounces", "quarantined"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.ticket_ids.extend(other.ticket_ids)
+
+
+def store_raw(session: Session, mailbox: str, raws: Sequence[bytes]) -> list[int]:
+    """Insert the raw mails (one statement) with status "stored"; their ids in order.
+
+    The caller commits before calling `ingest_stored`."""
+    stamp = now()
+    return insert_rows(session, RAW, [dict(
+        mailbox=mailbox, uidvalidity=None, uid=None, message_id=_header_message_id(raw),
+        sha256=hashlib.sha256(raw).hexdigest(), raw=raw, status=RawStatus.stored, error="",
+        ticket_id=None, created_at=stamp,
+    ) for raw in raws])
+
+
+def _header_message_id(raw: bytes) -> str:
+    """The Message-ID read straight from the header block, without parsing the mail."""
+    end = raw.find(b"\n\n")
+    crlf = raw.find(b"\r\n\r\n")
+    head = raw[: min(e for e in (end, crlf, len(raw)) if e >= 0)]
+    for line in head.splitlines():
+        if line[:11].lower() == b"message-id:":
+            ids = headers.message_ids(line[11:].decode("latin-1"))
+            return ids[0][:998] if ids else ""
+    return ""
+
+
+@dataclass
+class _Reply:
+    row: RawMessage
+    message: InboundMessage
+    # The ticket it belongs to, or the index (in `new`) of a mail of this batch it answers.
+    ticket_id: int | None
+    new_index: int | None
+
+
+def ingest_stored(session: Session, settings: Settings, ids: Sequence[int]) -> IngestReport:
+    """Parse, filter and ingest the stored raw mails `ids`, in order; never raises on a bad mail.
+
+    New requests are opened by one `open_tickets` call; replies (by In-Reply-To and
+    References against inbound and outbound Message-IDs, then by the "[#N]" tag of
+    the same customer's ticket) are added to their ticket. In the caller's transaction."""
+    report = IngestReport()
+    rows = list(session.exec(select(RawMessage).where(col(RawMessage.id).in_(ids))
+                             .order_by(col(RawMessage.id))))
+    parsed: list[tuple[RawMessage, InboundMessage]] = []
+    for row in rows:
+        message = _parse(row)
+        if message is None:
+            report.quarantined += 1
+        else:
+            parsed.append((row, message))
+    known = _threads(session, parsed)
+    seen: dict[str, int | tuple[str, int]] = {}  # Message-ID -> ticket, or ("new", index)
+    new: list[tuple[RawMessage, InboundMessage]] = []
+    replies: list[_Reply] = []
+    for row, message in parsed:
+        mid = message.message_id
+        if mid and (mid in seen or mid in known.messages):
+            row.status = RawStatus.duplicate
+            report.duplicates += 1
+            continue
+        if message.classification == "bounce":
+            _bounce(session, row, message, known.outbound)
+            report.bounces += 1
+            continue
+        target = _thread(session, message, known, seen)
+        if target is None and message.classification == "autoreply":
+            row.status = RawStatus.autoreply
+            report.autoreplies += 1
+        elif target is None:
+            if mid:
+                seen[mid] = ("new", len(new))
+            new.append((row, message))
+        else:
+            ticket_id, index = (None, target[1]) if isinstance(target, tuple) else (target, None)
+            if mid:
+                seen[mid] = target
+            replies.append(_Reply(row, message, ticket_id, index))
+    opened = open_tickets(session, settings, [m for _, m in new])
+    for (row, _), ticket in zip(new, opened, strict=True):
+        row.status, row.ticket_id = RawStatus.ingested, ticket.ticket_id
+        report.opened += 1
+        report.ticket_ids.append(ticket.ticket_id)
+    for reply in replies:
+        ticket_id = reply.ticket_id
+        if ticket_id is None:
+            assert reply.new_index is not None
+            ticket_id = opened[reply.new_index].ticket_id
+        _add_reply(session, settings, reply.message, ticket_id)
+        autoreply = reply.message.classification == "autoreply"
+        reply.row.status = RawStatus.autoreply if autoreply else RawStatus.ingested
+        reply.row.ticket_id = ticket_id
+        if autoreply:
+            report.autoreplies += 1
+        else:
+            report.threaded += 1
+    session.add_all(rows)
+    session.flush()
+    return report
+
+
+def _parse(row: RawMessage) -> InboundMessage | None:
+    """The filtered message, or None with the row quarantined and the reason recorded."""
+    try:
+        result = run_filters(parse(row.raw), FILTERS)
+    except (ParseError, ValueError, LookupError) as exc:  # UnicodeError is a ValueError
+        row.status, row.error = RawStatus.quarantined, f"{type(exc).__name__}: {exc}"
+        return None
+    if isinstance(result, Drop):
+        row.status, row.error = RawStatus.quarantined, f"dropped: {result.reason}"
+        return None
+    return result
+
+
+@dataclass(frozen=True)
+class _Known:
+    messages: dict[str, int]  # stored Message.message_id -> ticket
+    outbound: dict[str, int]  # OutboundMessage.rfc_message_id -> ticket
+
+
+def _threads(session: Session, parsed: list[tuple[RawMessage, InboundMessage]]) -> _Known:
+    """Every Message-ID the batch names (own, In-Reply-To, References, bounced) that is stored."""
+    wanted: set[str] = set()
+    for _, m in parsed:
+        wanted.update((m.message_id, m.in_reply_to, *m.references))
+        if m.delivery_report is not None:
+            wanted.add(m.delivery_report.original_message_id)
+    wanted.discard("")
+    if not wanted:
+        return _Known({}, {})
+    conn = session.connection()
+    names = sorted(wanted)
+    return _Known(
+        {r.message_id: r.ticket_id for r in conn.execute(_MESSAGES_BY_IDS, {"ids": names})},
+        {r.rfc_message_id: r.ticket_id for r in conn.execute(_OUTBOX_BY_IDS, {"ids": names})},
+    )
+
+
+def _thread(
+    session: Session, message: InboundMessage, known: _Known,
+    seen: dict[str, int | tuple[str, int]],
+) -> int | tuple[str, int] | None:
+    """The ticket (or new mail of this batch) `message` answers; None for a new request."""
+    for ref in (message.in_reply_to, *reversed(message.references)):
+        if not ref:
+            continue
+        if ref in seen:
+            return seen[ref]
+        found = known.messages.get(ref) or known.outbound.get(ref)
+        if found is not None:
+            return found
+    # Ticket numbers are 32-bit integers; a larger "[#N]" is no ticket of ours.
+    if message.thread_hint is not None and message.thread_hint < 2**31:
+        owner = session.exec(select(Customer.email).join(
+            Ticket, col(Ticket.customer_id) == col(Customer.id)).where(
+            Ticket.id == message.thread_hint)).first()
+        if owner is not None and owner == message.from_address.strip().lower():
+            return message.thread_hint
+    return None
+
+
+def _add_reply(session: Session, settings: Settings, message: InboundMessage,
+               ticket_id: int) -> None:
+    ticket = session.get(Ticket, ticket_id)
+    assert ticket is not None
+    customer = identify_customer(session, SYSTEM, message.from_address, message.from_name,
+                                 "email", message.locale)
+    add_customer_reply(session, settings, ticket, customer, message.text,
+                       message.attachments, html=message.html, message_id=message.message_id)
+
+
+def _bounce(session: Session, row: RawMessage, message: InboundMessage,
+            outbound: dict[str, int]) -> None:
+    """Record the bounce; the outbound mail it reports (if ours) is marked failed."""
+    row.status = RawStatus.bounce
+    report = message.delivery_report
+    if report is None or report.original_message_id not in outbound:
+        return
+    sent = session.exec(select(OutboundMessage).where(
+        OutboundMessage.rfc_message_id == report.original_message_id)).first()
+    if sent is None:
+        return
+    sent.status = OutboundStatus.failed
+    sent.last_error = report.diagnostic or f"bounced ({report.status or report.action})"
+    session.add(sent)
+    row.ticket_id = sent.ticket_id

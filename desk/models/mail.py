@@ -1,0 +1,36 @@
+"""Raw mail as it arrived: stored and committed before anything reads it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import LargeBinary, Text
+from sqlmodel import Field, SQLModel
+
+from desk.models.base import now
+
+
+class RawStatus(StrEnum):
+    stored = "stored"  # not yet ingested
+    ingested = "ingested"  # opened a ticket or was added to one
+    duplicate = "duplicate"
+    autoreply = "autoreply"
+    bounce = "bounce"
+    quarantined = "quarantined"  # could not be parsed or ingested; see `error`
+
+
+class RawMessage(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str = Field(max_length=100)
+    # Where IMAP found it; None for mail fed in by `desk ingest`.
+    uidvalidity: int | None = None
+    uid: int | None = None
+    # Read from the header when stored (before parsing), with angle brackets; "" when absent.
+    message_id: str = Field(default="", max_length=998, index=True)
+    sha256: str = Field(max_length=64, index=True)
+    raw: bytes = Field(sa_type=LargeBinary)
+    status: str = Field(default=RawStatus.stored, max_length=12)
+    error: str = Field(default="", sa_type=Text)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    created_at: datetime = Field(default_factory=now)

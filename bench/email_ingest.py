@@ -1,0 +1,74 @@
+"""`desk ingest` of a generated corpus, end to end on SQLite, beside the plain
+standard-library parse of the same files measured in the same run.
+
+    .venv/bin/python -m bench.email_ingest [-n 5000] [--seed 1]
+
+Prints one JSON line. Issue 4's target: the ratio (desk ingest / naive parse) >= 1.0,
+peak RSS <= 300 MB. The corpus' [#N] tags are left as generated (they are not
+rewritten to Desk's numbers), so this measures speed, not threading accuracy;
+tests/desk/actions/test_mail_intake_corpus.py scores threading."""
+
+from __future__ import annotations
+
+import argparse
+import email
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from email import policy
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = next(p for p in (ROOT.parent / "shared" / "bench" / "corpus.py",
+                          Path("/work/shared/bench/corpus.py")) if p.exists())
+
+
+def naive_parse_rate(files: list[Path]) -> float:
+    raws = [f.read_bytes() for f in files]
+    started = time.perf_counter()
+    for raw in raws:
+        msg = email.message_from_bytes(raw, policy=policy.default)
+        body = msg.get_body(("plain", "html"))  # type: ignore[attr-defined]
+        if body is not None:
+            body.get_content()
+        for part in msg.iter_attachments():  # type: ignore[attr-defined]
+            part.get_content()
+    return len(raws) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="desk-bench-ingest-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        subprocess.run([sys.executable, str(CORPUS), "--seed", str(args.seed), "-n", str(args.n),
+                        "--out", str(corpus)], check=True, stdout=subprocess.DEVNULL)
+        files = sorted(corpus.glob("*.eml"))
+        env = {**os.environ, "DESK_DATA_DIR": str(Path(tmp) / "var")}
+        env.pop("DESK_DATABASE_URL", None)
+        desk = [str(ROOT / ".venv" / "bin" / "desk"), "--log-level", "WARNING"]
+        subprocess.run([*desk, "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+        started = time.perf_counter()
+        done = subprocess.run([*desk, "ingest", "--mailbox", "support", *map(str, files)],
+                              env=env, check=True, capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+        naive = naive_parse_rate(files)
+    rate = len(files) / elapsed
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({
+        "bench": "email_ingest", "messages": len(files), "seed": args.seed,
+        "desk_ingest_per_s": round(rate, 1), "naive_parse_per_s": round(naive, 1),
+        "ratio": round(rate / naive, 2), "peak_rss_mb": round(peak_mb, 1),
+        "counts": done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "",
+        "target_ratio": 1.0, "target_peak_rss_mb": 300,
+    }, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 class TicketCreated:
     ticket_id: int
     channel: str
-    team_id: int | None = None
-    assignee_id: int | None = None
 
 
 @dataclass(frozen=True)

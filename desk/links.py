@@ -33,5 +33,10 @@ def read_request_token(secret: str, token: str) -> tuple[int, int] | None:
     return None
 
 
+def request_link(base_url: str, token: str) -> str:
+    """The customer's private page for a request token."""
+    return f"{base_url}/requests/{token}"
+
+
 def request_url(base_url: str, secret: str, ticket_id: int, customer_id: int) -> str:
-    return f"{base_url}/requests/{request_token(secret, ticket_id, customer_id)}"
+    return request_link(base_url, request_token(secret, ticket_id, customer_id))

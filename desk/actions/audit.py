@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table
 from sqlmodel import Session
 
 from desk.actions.inserts import insert_plain
-from desk.models import AuditEntry, Customer, User
+from desk.actions.tables import AUDIT
+from desk.models import Customer, User
 from desk.models.base import now
-
-AUDIT: Table = AuditEntry.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

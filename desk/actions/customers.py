@@ -5,17 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from desk.actions.audit import Actor, audit_row
 from desk.actions.inserts import insert_many, insert_rows
-from desk.models import AuditEntry, Customer, Organization
+from desk.actions.tables import AUDIT, CUSTOMERS, ORGANIZATIONS
+from desk.models import Customer
 from desk.models.base import now
 
-CUSTOMERS: Table = Customer.__table__  # type: ignore[attr-defined]
-ORGANIZATIONS: Table = Organization.__table__  # type: ignore[attr-defined]
-AUDIT: Table = AuditEntry.__table__  # type: ignore[attr-defined]
 # Built once: intake runs them for every batch of messages.
 _BY_EMAILS = select(CUSTOMERS.c.id, CUSTOMERS.c.name, CUSTOMERS.c.email, CUSTOMERS.c.locale).where(
     CUSTOMERS.c.email.in_(bindparam("emails", expanding=True)))

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Table
 from sqlmodel import Session
 
 from channels.message import InboundMessage
@@ -19,15 +18,13 @@ from desk.actions.audit import SYSTEM, Actor, audit_row
 from desk.actions.customers import Contact, Sender, identify_senders
 from desk.actions.inserts import insert_many, insert_rows
 from desk.actions.jobs import publish
+from desk.actions.outbox import outbox_row
+from desk.actions.tables import AUDIT, MESSAGES, OUTBOX, TICKETS
 from desk.events import Event, TicketCreated
-from desk.links import request_token
+from desk.links import request_link, request_token
 from desk.models import (
-    AuditEntry,
     Direction,
-    Message,
     OutboundKind,
-    OutboundMessage,
-    OutboundStatus,
     Priority,
     Status,
     Ticket,
@@ -35,11 +32,6 @@ from desk.models import (
 from desk.models.base import now
 from desk.settings import Settings
 from desk.threading_ids import new_message_id
-
-TICKETS: Table = Ticket.__table__  # type: ignore[attr-defined]
-MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]
-OUTBOX: Table = OutboundMessage.__table__  # type: ignore[attr-defined]
-AUDIT: Table = AuditEntry.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -109,12 +101,7 @@ def _acknowledgement(
     settings: Settings, ticket_id: int, subject: str, sender: Sender, token: str
 ) -> dict[str, object]:
     """The outbox row of the 'we received your request' mail; the email channel sends it."""
-    link = f"{settings.base_url}/requests/{token}"
+    link = request_link(settings.base_url, token)
     notice = notices.acknowledgement(sender.locale, ticket_id, subject, sender.name, link)
-    stamp = now()
-    return dict(
-        ticket_id=ticket_id, message_id=None, kind=OutboundKind.acknowledgement,
-        to_address=sender.email, subject=notice.subject, body_text=notice.text,
-        rfc_message_id=new_message_id(settings), status=OutboundStatus.queued, attempts=0,
-        last_error="", next_attempt_at=stamp, created_at=stamp,
-    )
+    return outbox_row(ticket_id, None, OutboundKind.acknowledgement, sender.email, notice,
+                      new_message_id(settings))

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
 from sqlmodel import Session
 
 from desk.actions.inserts import insert_row
+from desk.actions.tables import JOBS
 from desk.events import AgentReplied, CustomerReplied, Event, TicketCreated, TicketUpdated
-from desk.models import Job, JobStatus
+from desk.models import JobStatus
 from desk.models.base import now
-
-JOBS_TABLE: Table = Job.__table__  # type: ignore[attr-defined]
 
 
 def enqueue(session: Session, name: str, max_attempts: int = 5, **args: Any) -> int:
     """Write a job row; returns its id. ``desk.db.commit`` hands it to the runner."""
     stamp = now()
-    job_id = insert_row(session, JOBS_TABLE, dict(
+    job_id = insert_row(session, JOBS, dict(
         name=name, args=args, status=JobStatus.queued, attempts=0, max_attempts=max_attempts,
         run_at=stamp, last_error="", created_at=stamp,
     ))
@@ -29,10 +27,9 @@ def enqueue(session: Session, name: str, max_attempts: int = 5, **args: Any) -> 
 def jobs_for(event: Event) -> list[tuple[str, dict[str, Any]]]:
     """Events route: which jobs an event starts. Decisions live in the jobs."""
     if isinstance(event, TicketCreated):
-        # Unrouted tickets notify nobody one by one (see notify_agents): no job needed.
-        if event.team_id is None and event.assignee_id is None:
-            return []
-        return [("notify_agents", {"ticket_id": event.ticket_id, "reason": "created"})]
+        # A new ticket has no team or assignee yet, so nobody to notify one by one
+        # (see notify_agents); routing it publishes TicketUpdated, which notifies.
+        return []
     if isinstance(event, CustomerReplied):
         return [("notify_agents", {"ticket_id": event.ticket_id, "reason": "customer_replied"})]
     if isinstance(event, AgentReplied):

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -23,10 +23,10 @@ from desk.actions.audit import SYSTEM
 from desk.actions.customers import identify_customer
 from desk.actions.inserts import insert_rows
 from desk.actions.intake import open_tickets
+from desk.actions.tables import MESSAGES, OUTBOX, RAW
 from desk.actions.tickets import add_customer_reply
 from desk.models import (
     Customer,
-    Message,
     OutboundMessage,
     OutboundStatus,
     RawMessage,
@@ -36,9 +36,6 @@ from desk.models import (
 from desk.models.base import now
 from desk.settings import Settings
 
-RAW: Table = RawMessage.__table__  # type: ignore[attr-defined]
-MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]
-OUTBOX: Table = OutboundMessage.__table__  # type: ignore[attr-defined]
 _MESSAGES_BY_IDS = core_select(MESSAGES.c.message_id, MESSAGES.c.ticket_id).where(
     MESSAGES.c.message_id.in_(bindparam("ids", expanding=True)))
 _OUTBOX_BY_IDS = core_select(OUTBOX.c.rfc_message_id, OUTBOX.c.ticket_id).where(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
 from sqlmodel import Session, select
 
 from channels.message import InboundAttachment
@@ -13,6 +12,8 @@ from desk.actions.attachments import store_attachment
 from desk.actions.audit import Actor, record
 from desk.actions.inserts import insert_row
 from desk.actions.jobs import publish
+from desk.actions.outbox import outbox_row
+from desk.actions.tables import MESSAGES, OUTBOX
 from desk.events import AgentReplied, CustomerReplied, Event, TicketUpdated
 from desk.links import request_url
 from desk.models import (
@@ -20,8 +21,6 @@ from desk.models import (
     Direction,
     Message,
     OutboundKind,
-    OutboundMessage,
-    OutboundStatus,
     Status,
     Ticket,
     TicketTag,
@@ -30,10 +29,6 @@ from desk.models import (
 from desk.models.base import now
 from desk.settings import Settings
 from desk.threading_ids import new_message_id
-
-TICKETS: Table = Ticket.__table__  # type: ignore[attr-defined]
-MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]
-OUTBOX: Table = OutboundMessage.__table__  # type: ignore[attr-defined]
 
 
 def _add_message(
@@ -64,14 +59,8 @@ def _queue_outbound(
     session: Session, ticket_id: int, message_id: int | None, kind: str, to_address: str,
     notice: notices.Notice, rfc_message_id: str,
 ) -> int:
-    stamp = now()
-    outbound_id = insert_row(session, OUTBOX, dict(
-        ticket_id=ticket_id, message_id=message_id, kind=kind, to_address=to_address,
-        subject=notice.subject, body_text=notice.text, rfc_message_id=rfc_message_id,
-        status=OutboundStatus.queued, attempts=0, last_error="", next_attempt_at=stamp,
-        created_at=stamp,
-    ))
-    return outbound_id
+    return insert_row(session, OUTBOX, outbox_row(ticket_id, message_id, kind, to_address,
+                                                  notice, rfc_message_id))
 
 
 def add_customer_reply(

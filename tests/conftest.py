@@ -24,6 +24,7 @@ from desk.db import Database, commit, make_engine
 from desk.migrate import upgrade
 from desk.models import User
 from desk.settings import Settings, load_settings
+from tests.mail_servers import Dovecot, ImapLogin, dovecot_binary
 
 BACKEND = os.environ.get("DESK_TEST_BACKEND", "sqlite")
 PG_ADMIN_URL = os.environ.get(
@@ -139,3 +140,26 @@ def csrf_of(client: TestClient, path: str = "/agent/") -> str:
 @pytest.fixture
 def agent_client(client: TestClient, make_user) -> TestClient:  # type: ignore[no-untyped-def]
     return sign_in(client, make_user("agent"))
+
+
+# A real IMAP server: one Dovecot per run, a fresh account per test.
+
+@pytest.fixture(scope="session")
+def dovecot_server() -> Iterator[Dovecot]:
+    binary = dovecot_binary()
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("dovecot is not installed (apt-get install dovecot-core dovecot-imapd)")
+        pytest.skip("dovecot is not installed (apt-get install dovecot-core dovecot-imapd)")
+    server = Dovecot()
+    try:
+        server.start(binary)
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def dovecot(dovecot_server: Dovecot) -> ImapLogin:
+    """An empty mailbox of its own for each test (user `supportN`, password `secret`)."""
+    return dovecot_server.account()

@@ -4,6 +4,7 @@ from desk.models.audit import AuditEntry
 from desk.models.customers import Customer, Organization, Tier
 from desk.models.jobs import Job, JobStatus, Notification
 from desk.models.mail import RawMessage, RawStatus
+from desk.models.mailboxes import AfterFetch, Mailbox
 from desk.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
 from desk.models.tickets import (
     OPEN_SQL,
@@ -20,6 +21,7 @@ from desk.models.tickets import (
 from desk.models.users import ApiToken, Role, Team, TeamMembership, User
 
 __all__ = [
+    "AfterFetch",
     "OPEN_SQL",
     "OPEN_STATUSES",
     "ApiToken",
@@ -29,6 +31,7 @@ __all__ = [
     "Customer",
     "Direction",
     "Job",
+    "Mailbox",
     "JobStatus",
     "Message",
     "Notification",

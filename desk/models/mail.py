@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import LargeBinary, Text
+from sqlalchemy import Index, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from desk.models.base import now
@@ -18,9 +18,13 @@ class RawStatus(StrEnum):
     autoreply = "autoreply"
     bounce = "bounce"
     quarantined = "quarantined"  # could not be parsed or ingested; see `error`
+    discarded = "discarded"  # quarantined, then thrown away by an admin (raw bytes kept)
 
 
 class RawMessage(SQLModel, table=True):
+    # Per-mailbox accounting counts by status.
+    __table_args__ = (Index("ix_rawmessage_mailbox_status", "mailbox", "status"),)
+
     id: int | None = Field(default=None, primary_key=True)
     mailbox: str = Field(max_length=100)
     # Where IMAP found it; None for mail fed in by `desk ingest`.

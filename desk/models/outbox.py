@@ -24,7 +24,11 @@ class OutboundStatus(StrEnum):
 
 
 class OutboundMessage(SQLModel, table=True):
-    __table_args__ = (Index("ix_outbound_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbound_status_next", "status", "next_attempt_at"),
+        # "How many acknowledgements did this sender get in the last hour?"
+        Index("ix_outbound_to_kind_created", "to_address", "kind", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
@@ -34,6 +38,11 @@ class OutboundMessage(SQLModel, table=True):
     subject: str = Field(max_length=400)
     body_text: str = Field(default="", sa_type=Text)
     rfc_message_id: str = Field(max_length=998, index=True)
+    # Threading headers as sent (space-separated Message-IDs with angle brackets).
+    in_reply_to: str = Field(default="", sa_type=Text)
+    references: str = Field(default="", sa_type=Text)
+    # The mailbox it leaves from (None: the ticket's, else the default mailbox).
+    mailbox_id: int | None = Field(default=None, foreign_key="mailbox.id")
     status: str = Field(default=OutboundStatus.queued, max_length=10)
     attempts: int = 0
     last_error: str = Field(default="", sa_type=Text)

@@ -67,6 +67,10 @@ class Ticket(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id")
     team_id: int | None = Field(default=None, foreign_key="team.id")
     assignee_id: int | None = Field(default=None, foreign_key="user.id")
+    # The mailbox it came in by; replies leave from it (None: the default mailbox).
+    mailbox_id: int | None = Field(default=None, foreign_key="mailbox.id")
+    # The closed ticket this one continues (a customer wrote again after it was closed).
+    follows_id: int | None = Field(default=None, foreign_key="ticket.id")
     created_at: datetime = Field(default_factory=now)
     updated_at: datetime = Field(default_factory=now)
     first_response_at: datetime | None = None

@@ -25,6 +25,7 @@ from desk.migrate import upgrade
 from desk.models import User
 from desk.settings import Settings, load_settings
 from tests.mail_servers import Dovecot, ImapLogin, dovecot_binary
+from tests.smtp_server import SmtpServer
 
 BACKEND = os.environ.get("DESK_TEST_BACKEND", "sqlite")
 PG_ADMIN_URL = os.environ.get(
@@ -163,3 +164,13 @@ def dovecot_server() -> Iterator[Dovecot]:
 def dovecot(dovecot_server: Dovecot) -> ImapLogin:
     """An empty mailbox of its own for each test (user `supportN`, password `secret`)."""
     return dovecot_server.account()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) that keeps what it accepts; login `desk` / `smtp-secret`."""
+    server = SmtpServer(user="desk", password="smtp-secret").start()
+    try:
+        yield server
+    finally:
+        server.stop()

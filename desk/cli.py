@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 
 from sqlmodel import select
@@ -93,25 +94,79 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 INGEST_BATCH = 500
 
 
+def _raw_mails(args: argparse.Namespace) -> Iterator[bytes]:
+    """The raw bytes of every mail named: .eml files, then an mbox, then a Maildir."""
+    import mailbox
+
+    for path in args.files:
+        yield Path(path).read_bytes()
+    if args.mbox:
+        box = mailbox.mbox(args.mbox, create=False)
+        try:
+            for key in box.iterkeys():
+                yield box.get_bytes(key)
+        finally:
+            box.close()
+    if args.maildir:
+        folder = mailbox.Maildir(args.maildir, factory=None, create=False)
+        # Maildir names start with the delivery time: sorted, they are in arrival order.
+        for key in sorted(folder.iterkeys(), key=_delivery_order):
+            yield folder.get_bytes(key)
+
+
+def _delivery_order(key: str) -> tuple[int, str]:
+    head = key.split(".", 1)[0]
+    return (int(head) if head.isdigit() else 0, key)
+
+
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    """Raw .eml files through the same path as IMAP: stored and committed, then ingested."""
+    """Raw mail through the same path as IMAP: stored and committed, then ingested."""
     from desk.actions.mail_intake import IngestReport, ingest_stored, store_raw
 
+    if not (args.files or args.mbox or args.maildir):
+        print("error: name .eml files, --mbox FILE or --maildir DIR", file=sys.stderr)
+        return 2
     db = _database(settings)
     total, stored = IngestReport(), 0
-    paths: list[str] = args.files
+    mails = _raw_mails(args)
     with db.session() as session:
-        for start in range(0, len(paths), INGEST_BATCH):
-            raws = [Path(p).read_bytes() for p in paths[start:start + INGEST_BATCH]]
+        while raws := list(islice(mails, INGEST_BATCH)):
             ids = store_raw(session, args.mailbox, raws)
             commit(session)
             stored += len(ids)
-            total.add(ingest_stored(session, settings, ids))
+            total.add(ingest_stored(session, settings, ids, acknowledge=args.acknowledge))
             commit(session)
     db.dispose()
     print(f"stored {stored}, tickets opened {total.opened}, replies threaded {total.threaded}, "
           f"duplicates {total.duplicates}, auto-replies {total.autoreplies}, "
           f"bounces {total.bounces}, quarantined {total.quarantined}")
+    return 0
+
+
+def cmd_smtpd(settings: Settings, args: argparse.Namespace) -> int:
+    """Listen for pushed mail until SIGINT/SIGTERM, then finish the queued ingests."""
+    import asyncio
+    import signal
+
+    from desk.smtpd import Listener
+
+    db = _database(settings)
+
+    async def run() -> None:
+        listener = Listener(db, settings, lmtp=args.lmtp, catch_all=args.mailbox)
+        host, port = await listener.start(args.host, args.port)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        catch_all = f"; everything else to mailbox {args.mailbox}" if args.mailbox else ""
+        print(f"desk smtpd: {'LMTP' if args.lmtp else 'SMTP'} on {host}:{port}, mail to "
+              f"enabled mailboxes' addresses{catch_all}", flush=True)
+        await stop.wait()
+        await listener.close()
+
+    asyncio.run(run())
+    db.dispose()
     return 0
 
 
@@ -157,8 +212,20 @@ def parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="feed raw .eml files through the mail intake")
     ingest.add_argument("--mailbox", required=True, help="the mailbox name to file them under")
-    ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.add_argument("files", nargs="*", metavar="FILE", help=".eml files")
+    ingest.add_argument("--mbox", help="an mbox file")
+    ingest.add_argument("--maildir", help="a Maildir folder (cur/ and new/)")
+    ingest.add_argument("--acknowledge", action="store_true",
+                        help="acknowledge new requests as live mail is (off for imports)")
     ingest.set_defaults(func=cmd_ingest)
+
+    smtpd = sub.add_parser("smtpd", help="receive mail pushed over SMTP or LMTP")
+    smtpd.add_argument("--host", default="127.0.0.1")
+    smtpd.add_argument("--port", type=int, default=2525)
+    smtpd.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
+    smtpd.add_argument("--mailbox", metavar="NAME",
+                       help="accept every recipient, filing what no mailbox claims under NAME")
+    smtpd.set_defaults(func=cmd_smtpd)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)

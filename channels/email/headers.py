@@ -84,9 +84,9 @@ def address(value: str | None) -> tuple[str, str]:
 
 def addresses(values: list[str]) -> tuple[str, ...]:
     """Every address in To/Cc-like headers, lower-cased."""
-    return tuple(addr.lower() for _name, addr in getaddresses(values) if "@" in addr)
+    return tuple(raw_text(addr).lower() for _name, addr in getaddresses(values) if "@" in addr)
 
 
 def message_ids(value: str | None) -> tuple[str, ...]:
     """The `<id>` tokens of a Message-ID, In-Reply-To or References header."""
-    return tuple(_MSGID.findall(value or ""))
+    return tuple(_MSGID.findall(raw_text(value or "")))

@@ -22,15 +22,17 @@ from channels.message import InboundMessage
 from desk.actions.audit import SYSTEM
 from desk.actions.customers import identify_customer
 from desk.actions.inserts import insert_rows
-from desk.actions.intake import open_tickets
+from desk.actions.intake import Placement, open_tickets
 from desk.actions.tables import MESSAGES, OUTBOX, RAW
 from desk.actions.tickets import add_customer_reply
 from desk.models import (
     Customer,
+    Mailbox,
     OutboundMessage,
     OutboundStatus,
     RawMessage,
     RawStatus,
+    Status,
     Ticket,
 )
 from desk.models.base import now
@@ -60,26 +62,29 @@ class IngestReport:
         self.ticket_ids.extend(other.ticket_ids)
 
 
-def store_raw(session: Session, mailbox: str, raws: Sequence[bytes]) -> list[int]:
+def store_raw(session: Session, mailbox: str, raws: Sequence[bytes],
+              uids: Sequence[tuple[int, int]] | None = None) -> list[int]:
     """Insert the raw mails (one statement) with status "stored"; their ids in order.
+    `uids` gives each mail's (UIDVALIDITY, UID) when it came from an IMAP folder.
 
     The caller commits before calling `ingest_stored`."""
     stamp = now()
+    where: Sequence[tuple[int | None, int | None]] = uids if uids is not None else [(None, None)] * len(raws)
     return insert_rows(session, RAW, [dict(
-        mailbox=mailbox, uidvalidity=None, uid=None, message_id=_header_message_id(raw),
+        mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, message_id=header_message_id(raw),
         sha256=hashlib.sha256(raw).hexdigest(), raw=raw, status=RawStatus.stored, error="",
         ticket_id=None, created_at=stamp,
-    ) for raw in raws])
+    ) for raw, (uidvalidity, uid) in zip(raws, where, strict=True)])
 
 
-def _header_message_id(raw: bytes) -> str:
+def header_message_id(raw: bytes) -> str:
     """The Message-ID read straight from the header block, without parsing the mail."""
     end = raw.find(b"\n\n")
     crlf = raw.find(b"\r\n\r\n")
     head = raw[: min(e for e in (end, crlf, len(raw)) if e >= 0)]
     for line in head.splitlines():
         if line[:11].lower() == b"message-id:":
-            ids = headers.message_ids(line[11:].decode("latin-1"))
+            ids = headers.message_ids(line[11:].decode("utf-8", "surrogateescape"))
             return ids[0][:998] if ids else ""
     return ""
 
@@ -93,12 +98,16 @@ class _Reply:
     new_index: int | None
 
 
-def ingest_stored(session: Session, settings: Settings, ids: Sequence[int]) -> IngestReport:
+def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
+                  acknowledge: bool = True) -> IngestReport:
     """Parse, filter and ingest the stored raw mails `ids`, in order; never raises on a bad mail.
 
-    New requests are opened by one `open_tickets` call; replies (by In-Reply-To and
-    References against inbound and outbound Message-IDs, then by the "[#N]" tag of
-    the same customer's ticket) are added to their ticket. In the caller's transaction."""
+    New requests are opened by one `open_tickets` call, placed by their mailbox (team,
+    acknowledgement); replies (by In-Reply-To and References against inbound and outbound
+    Message-IDs, then by the "[#N]" tag of the same customer's ticket) are added to their
+    ticket, except that a reply to a closed ticket opens a new one that follows it.
+    `acknowledge=False` (imports of old mail) sends no acknowledgements. In the caller's
+    transaction."""
     report = IngestReport()
     rows = list(session.exec(select(RawMessage).where(col(RawMessage.id).in_(ids))
                              .order_by(col(RawMessage.id))))
@@ -112,6 +121,7 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int]) -> I
     known = _threads(session, parsed)
     seen: dict[str, int | tuple[str, int]] = {}  # Message-ID -> ticket, or ("new", index)
     new: list[tuple[RawMessage, InboundMessage]] = []
+    follows: list[int | None] = []  # per new mail: the closed ticket it continues
     replies: list[_Reply] = []
     for row, message in parsed:
         mid = message.message_id
@@ -124,6 +134,9 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int]) -> I
             report.bounces += 1
             continue
         target = _thread(session, message, known, seen)
+        closed = None
+        if isinstance(target, int) and _is_closed(session, target):
+            closed, target = target, None
         if target is None and message.classification == "autoreply":
             row.status = RawStatus.autoreply
             report.autoreplies += 1
@@ -131,12 +144,14 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int]) -> I
             if mid:
                 seen[mid] = ("new", len(new))
             new.append((row, message))
+            follows.append(closed)
         else:
             ticket_id, index = (None, target[1]) if isinstance(target, tuple) else (target, None)
             if mid:
                 seen[mid] = target
             replies.append(_Reply(row, message, ticket_id, index))
-    opened = open_tickets(session, settings, [m for _, m in new])
+    places = _placements(session, [row.mailbox for row, _ in new], follows, acknowledge)
+    opened = open_tickets(session, settings, [m for _, m in new], places)
     for (row, _), ticket in zip(new, opened, strict=True):
         row.status, row.ticket_id = RawStatus.ingested, ticket.ticket_id
         report.opened += 1
@@ -157,6 +172,29 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int]) -> I
     session.add_all(rows)
     session.flush()
     return report
+
+
+def _is_closed(session: Session, ticket_id: int) -> bool:
+    return session.exec(select(Ticket.status).where(Ticket.id == ticket_id)).first() == Status.closed
+
+
+def _placements(session: Session, mailboxes: list[str], follows: list[int | None],
+                acknowledge: bool) -> list[Placement]:
+    """Team and acknowledgement of each new mail, from the mailbox it came in by. Mail
+    filed under a name that is no configured mailbox (an import) is never acknowledged."""
+    names = sorted(set(mailboxes))
+    boxes = {b.name: b for b in session.exec(select(Mailbox).where(col(Mailbox.name).in_(names)))}
+    places = []
+    for name, follows_id in zip(mailboxes, follows, strict=True):
+        box = boxes.get(name)
+        if box is None:
+            places.append(Placement(follows_id=follows_id, acknowledge=False))
+            continue
+        places.append(Placement(
+            mailbox_id=box.id, team_id=box.team_id, follows_id=follows_id,
+            acknowledge=acknowledge and box.acknowledge, ack_per_hour=box.ack_per_hour,
+            ack_subject=box.ack_subject, ack_body=box.ack_body))
+    return places
 
 
 def _parse(row: RawMessage) -> InboundMessage | None:

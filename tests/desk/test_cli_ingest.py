@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mailbox
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from sqlmodel import col, select
 
 from desk.cli import main
 from desk.db import Database
-from desk.models import RawMessage, Ticket
+from desk.models import OutboundMessage, RawMessage, Ticket
 from desk.settings import Settings
 
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "email"
@@ -39,3 +40,48 @@ def test_ingest_files_prints_the_counts_and_stores_every_file(
         assert [r.mailbox for r in rows] == ["support"] * 6
         assert rows[-1].raw == files[-1].read_bytes()
         assert len(session.exec(select(Ticket)).all()) == 1
+
+
+def _env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESK_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("DESK_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("DESK_SECRET_KEY", "test-secret")
+
+
+def _mail(n: int, body: str = "Hello") -> bytes:
+    return (f"From: C{n} <c{n}@example.com>\nSubject: Request {n}\nMessage-ID: <m{n}@example.com>\n"
+            f"\n{body}\nFrom the desk of C{n}\n").encode()
+
+
+def test_ingest_an_mbox_and_a_maildir_migrates_old_mail_without_acknowledging_it(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _env(settings, monkeypatch)
+    box = mailbox.mbox(tmp_path / "old.mbox")
+    for n in range(3):
+        box.add(_mail(n))
+    box.add(_mail(0))  # the same mail twice in the archive
+    box.close()
+    folder = mailbox.Maildir(tmp_path / "Maildir")
+    for n in range(3, 5):
+        folder.add(_mail(n))
+    assert main(["ingest", "--mailbox", "archive", "--mbox", str(tmp_path / "old.mbox"),
+                 "--maildir", str(tmp_path / "Maildir")]) == 0
+    assert capsys.readouterr().out.startswith("stored 6, tickets opened 5, replies threaded 0, "
+                                              "duplicates 1,")
+    with db.session() as session:
+        subjects = sorted(t.subject for t in session.exec(select(Ticket)))
+        assert subjects == [f"Request {n}" for n in range(5)]
+        # The mbox "From " separator line is not part of the stored mail.
+        first = session.exec(select(RawMessage).order_by(col(RawMessage.id))).first()
+        assert first is not None and first.raw.startswith(b"From: C0")
+        assert session.exec(select(OutboundMessage)).all() == []
+
+
+def test_ingest_without_any_mail_named_says_what_is_missing(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    _env(settings, monkeypatch)
+    assert main(["ingest", "--mailbox", "archive"]) == 2
+    assert "--mbox" in capsys.readouterr().err

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, col, select
 
 from desk.actions.mail_intake import IngestReport, ingest_stored, store_raw
 from desk.db import commit
-from desk.models import Message, OutboundMessage, RawMessage, Ticket
+from desk.models import Mailbox, Message, OutboundMessage, RawMessage, Ticket
 from desk.settings import Settings
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "email"
@@ -19,6 +20,13 @@ def mail(message_id: str, subject: str = "Printer on fire", sender: str = "ada@e
     return (f"From: Ada <{sender}>\r\nTo: support@desk.test\r\nSubject: {subject}\r\n"
             f"Message-ID: {message_id}\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n"
             f"\r\n{body}\r\n").encode()
+
+
+@pytest.fixture(autouse=True)
+def support_mailbox(session: Session) -> None:
+    """The mailbox the mail comes in by: it acknowledges new requests."""
+    session.add(Mailbox(name="support", address="support@desk.test"))
+    commit(session)
 
 
 def run(session: Session, settings: Settings, *raws: bytes) -> tuple[list[int], IngestReport]:

@@ -14,7 +14,17 @@ from desk.actions.ticket_checks import check_ticket_changes
 from desk.actions.tickets import add_agent_reply, ticket_tags, update_ticket
 from desk.db import commit
 from desk.i18n import _
-from desk.models import Attachment, Customer, Message, Organization, Priority, Status, Team, User
+from desk.models import (
+    Attachment,
+    Customer,
+    Message,
+    Organization,
+    Priority,
+    Status,
+    Team,
+    Ticket,
+    User,
+)
 from desk.queries.messages import conversation
 from desk.queries.tickets import access_ticket, customer_tickets, ticket_history
 from desk.settings import Settings
@@ -39,12 +49,14 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
         agents = list(session.exec(select(User).where(User.is_active == True)  # noqa: E712
                                    .order_by(col(User.name))))
         tags = ticket_tags(session, number)
+        # A customer who wrote again after the ticket was closed opened a new one that follows it.
+        followed_by = list(session.exec(select(Ticket.id).where(Ticket.follows_id == number)))
     return render(
         request, "agent/ticket.html", status_code=status_code, ticket=ticket, customer=customer,
         org=org, items=items, history=history, others=others, teams=teams, agents=agents,
         tags=tags, statuses=[s.value for s in Status], priorities=[p.value for p in Priority],
         names={a.id: a.name for a in agents}, team_names={t.id: t.name for t in teams},
-        errors=errors or {}, reply_text=reply_text,
+        errors=errors or {}, reply_text=reply_text, followed_by=followed_by,
     )
 
 

@@ -19,12 +19,10 @@ from channels.email.classify import Drop, run_filters
 from channels.email.filters import FILTERS
 from channels.email.parse import ParseError, parse
 from channels.message import InboundMessage
-from desk.actions.audit import SYSTEM
-from desk.actions.customers import identify_customer
 from desk.actions.inserts import insert_rows
 from desk.actions.intake import Placement, open_tickets
-from desk.actions.tables import MESSAGES, OUTBOX, RAW
-from desk.actions.tickets import add_customer_reply
+from desk.actions.replies import Reply, add_customer_replies
+from desk.actions.tables import MESSAGES, OUTBOX, RAW, TICKETS
 from desk.models import (
     Customer,
     Mailbox,
@@ -40,6 +38,8 @@ from desk.settings import Settings
 
 _MESSAGES_BY_IDS = core_select(MESSAGES.c.message_id, MESSAGES.c.ticket_id).where(
     MESSAGES.c.message_id.in_(bindparam("ids", expanding=True)))
+_STATUSES = core_select(TICKETS.c.id, TICKETS.c.status).where(
+    TICKETS.c.id.in_(bindparam("ids", expanding=True)))
 _OUTBOX_BY_IDS = core_select(OUTBOX.c.rfc_message_id, OUTBOX.c.ticket_id).where(
     OUTBOX.c.rfc_message_id.in_(bindparam("ids", expanding=True)))
 
@@ -109,8 +109,10 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
     `acknowledge=False` (imports of old mail) sends no acknowledgements. In the caller's
     transaction."""
     report = IngestReport()
-    rows = list(session.exec(select(RawMessage).where(col(RawMessage.id).in_(ids))
-                             .order_by(col(RawMessage.id))))
+    # Only mail still waiting: ids handed over twice (a sweep beside a fetch) ingest once.
+    rows = list(session.exec(select(RawMessage).where(
+        col(RawMessage.id).in_(ids), RawMessage.status == RawStatus.stored)
+        .order_by(col(RawMessage.id))))
     parsed: list[tuple[RawMessage, InboundMessage]] = []
     for row in rows:
         message = _parse(row)
@@ -119,6 +121,7 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
         else:
             parsed.append((row, message))
     known = _threads(session, parsed)
+    statuses = _statuses(session, known, parsed)
     seen: dict[str, int | tuple[str, int]] = {}  # Message-ID -> ticket, or ("new", index)
     new: list[tuple[RawMessage, InboundMessage]] = []
     follows: list[int | None] = []  # per new mail: the closed ticket it continues
@@ -135,7 +138,7 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
             continue
         target = _thread(session, message, known, seen)
         closed = None
-        if isinstance(target, int) and _is_closed(session, target):
+        if isinstance(target, int) and statuses.get(target) == Status.closed:
             closed, target = target, None
         if target is None and message.classification == "autoreply":
             row.status = RawStatus.autoreply
@@ -156,12 +159,16 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
         row.status, row.ticket_id = RawStatus.ingested, ticket.ticket_id
         report.opened += 1
         report.ticket_ids.append(ticket.ticket_id)
+    batch: list[Reply] = []
     for reply in replies:
         ticket_id = reply.ticket_id
         if ticket_id is None:
             assert reply.new_index is not None
             ticket_id = opened[reply.new_index].ticket_id
-        _add_reply(session, settings, reply.message, ticket_id)
+        batch.append(Reply(ticket_id, reply.message))
+    add_customer_replies(session, settings, batch)
+    for reply, added in zip(replies, batch, strict=True):
+        ticket_id = added.ticket_id
         autoreply = reply.message.classification == "autoreply"
         reply.row.status = RawStatus.autoreply if autoreply else RawStatus.ingested
         reply.row.ticket_id = ticket_id
@@ -174,8 +181,14 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
     return report
 
 
-def _is_closed(session: Session, ticket_id: int) -> bool:
-    return session.exec(select(Ticket.status).where(Ticket.id == ticket_id)).first() == Status.closed
+def _statuses(session: Session, known: _Known,
+              parsed: list[tuple[RawMessage, InboundMessage]]) -> dict[int, str]:
+    """The status of every ticket the batch may thread onto (closed ones get a follow-up)."""
+    ids = set(known.messages.values()) | set(known.outbound.values())
+    ids.update(m.thread_hint for _, m in parsed if m.thread_hint is not None and m.thread_hint < 2**31)
+    if not ids:
+        return {}
+    return dict(session.connection().execute(_STATUSES, {"ids": sorted(ids)}).all())  # type: ignore[arg-type]
 
 
 def _placements(session: Session, mailboxes: list[str], follows: list[int | None],
@@ -255,16 +268,6 @@ def _thread(
         if owner is not None and owner == message.from_address.strip().lower():
             return message.thread_hint
     return None
-
-
-def _add_reply(session: Session, settings: Settings, message: InboundMessage,
-               ticket_id: int) -> None:
-    ticket = session.get(Ticket, ticket_id)
-    assert ticket is not None
-    customer = identify_customer(session, SYSTEM, message.from_address, message.from_name,
-                                 "email", message.locale)
-    add_customer_reply(session, settings, ticket, customer, message.text,
-                       message.attachments, html=message.html, message_id=message.message_id)
 
 
 def _bounce(session: Session, row: RawMessage, message: InboundMessage,

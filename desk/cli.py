@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from desk import mailbox_cli
 from desk.actions.audit import SYSTEM
 from desk.actions.users import UserError, create_token, create_user
 from desk.db import Database, commit
@@ -121,7 +122,8 @@ def _delivery_order(key: str) -> tuple[int, str]:
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """Raw mail through the same path as IMAP: stored and committed, then ingested."""
-    from desk.actions.mail_intake import IngestReport, ingest_stored, store_raw
+    from desk.actions.mail_intake import IngestReport, store_raw
+    from desk.actions.quarantine import ingest_with_retry
 
     if not (args.files or args.mbox or args.maildir):
         print("error: name .eml files, --mbox FILE or --maildir DIR", file=sys.stderr)
@@ -134,8 +136,7 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
             ids = store_raw(session, args.mailbox, raws)
             commit(session)
             stored += len(ids)
-            total.add(ingest_stored(session, settings, ids, acknowledge=args.acknowledge))
-            commit(session)
+            total.add(ingest_with_retry(session, settings, ids, acknowledge=args.acknowledge))
     db.dispose()
     print(f"stored {stored}, tickets opened {total.opened}, replies threaded {total.threaded}, "
           f"duplicates {total.duplicates}, auto-replies {total.autoreplies}, "
@@ -168,6 +169,26 @@ def cmd_smtpd(settings: Settings, args: argparse.Namespace) -> int:
     asyncio.run(run())
     db.dispose()
     return 0
+
+
+def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
+    """One fetch pass now per IMAP mailbox; a failing one never stops the others."""
+    from desk.mail_fetch import fetch_mailbox, imap_mailboxes
+
+    db = _database(settings)
+    boxes = imap_mailboxes(db, args.mailbox)
+    if not boxes:
+        db.dispose()
+        print(f"error: no IMAP mailbox named {args.mailbox}" if args.mailbox
+              else "no enabled IMAP mailboxes", file=sys.stderr)
+        return 1 if args.mailbox else 0
+    failed = 0
+    for mailbox_id, name in boxes:
+        outcome = fetch_mailbox(db, settings, mailbox_id)
+        failed += outcome.failed
+        print(f"{name}: {outcome.describe()}", flush=True)
+    db.dispose()
+    return 1 if failed else 0
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -226,6 +247,12 @@ def parser() -> argparse.ArgumentParser:
     smtpd.add_argument("--mailbox", metavar="NAME",
                        help="accept every recipient, filing what no mailbox claims under NAME")
     smtpd.set_defaults(func=cmd_smtpd)
+
+    fetch = sub.add_parser("fetch", help="fetch new mail from the IMAP mailboxes now")
+    fetch.add_argument("--mailbox", help="only this mailbox (by name), even if disabled")
+    fetch.set_defaults(func=cmd_fetch)
+
+    mailbox_cli.register(sub)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)

@@ -22,8 +22,11 @@ class RawStatus(StrEnum):
 
 
 class RawMessage(SQLModel, table=True):
-    # Per-mailbox accounting counts by status.
-    __table_args__ = (Index("ix_rawmessage_mailbox_status", "mailbox", "status"),)
+    __table_args__ = (
+        Index("ix_rawmessage_mailbox_status", "mailbox", "status"),  # per-mailbox accounting
+        # The quarantine (newest first) and the sweep of stored mail: one status, by id.
+        Index("ix_rawmessage_status_id", "status", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     mailbox: str = Field(max_length=100)

@@ -68,6 +68,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('rawmessage', schema=None) as batch_op:
         batch_op.create_index('ix_rawmessage_mailbox_status', ['mailbox', 'status'], unique=False)
+        batch_op.create_index('ix_rawmessage_status_id', ['status', 'id'], unique=False)
 
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.add_column(sa.Column('mailbox_id', sa.Integer(), nullable=True))
@@ -86,6 +87,7 @@ def downgrade() -> None:
         batch_op.drop_column('mailbox_id')
 
     with op.batch_alter_table('rawmessage', schema=None) as batch_op:
+        batch_op.drop_index('ix_rawmessage_status_id')
         batch_op.drop_index('ix_rawmessage_mailbox_status')
 
     with op.batch_alter_table('outboundmessage', schema=None) as batch_op:

@@ -1,0 +1,148 @@
+"""The quarantine over the API: list and download mail that could not be read (admins and
+supervisors), retry or discard it (admins).
+
+Plain HTTPEndpoint methods: Starlette runs them, and so the database work, in its thread pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session
+from starlette.endpoints import HTTPEndpoint
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from desk.actions.audit import Actor
+from desk.actions.quarantine import (
+    NotQuarantined,
+    QuarantineError,
+    discard_quarantined,
+    retry_quarantined,
+)
+from desk.models import RawMessage, Role, User
+from desk.queries.quarantine import MAX_ID, MAX_LIMIT, QuarantinedMail, list_quarantined, quarantined_raw
+from desk.settings import Settings
+from desk.web.admin_quarantine import eml_response
+from desk.web.api.inputs import invalid
+from desk.web.api.schemas import iso
+from desk.web.api.tokens import authenticated
+from desk.web.auth import ROLE_RANK
+from desk.web.errors import ApiError
+
+JSON = dict[str, Any]
+LIST_PARAMS = ("mailbox", "limit", "cursor")
+DEFAULT_LIMIT = 50
+
+
+def _require(user: User, role: Role) -> None:
+    if ROLE_RANK.get(Role(user.role), 0) < ROLE_RANK[role]:
+        who = "admins" if role == Role.admin else "admins and supervisors"
+        raise ApiError(403, f"only {who} may do this with the quarantine")
+
+
+def _number(raw: str, high: int) -> int | None:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not 1 <= int(raw) <= high:
+        return None
+    return int(raw)
+
+
+def list_params(params: Mapping[str, str]) -> tuple[str, int, int | None]:
+    """(mailbox, limit, cursor) of GET /quarantine; anything unusable is 422."""
+    errors = {name: "unknown_parameter" for name in params if name not in LIST_PARAMS}
+    mailbox = params.get("mailbox", "")
+    if len(mailbox) > 100:
+        errors["mailbox"] = "too_long"
+    limit = _number(params.get("limit", str(DEFAULT_LIMIT)), MAX_LIMIT)
+    if limit is None:
+        errors["limit"] = "out_of_range"
+    cursor = _number(params["cursor"], MAX_ID) if "cursor" in params else None
+    if "cursor" in params and cursor is None:
+        errors["cursor"] = "invalid_cursor"
+    if errors:
+        raise invalid(errors, "invalid query parameters")
+    return mailbox, limit or DEFAULT_LIMIT, cursor
+
+
+def item_json(item: QuarantinedMail) -> JSON:
+    return {"id": item.id, "mailbox": item.mailbox, "received_at": iso(item.received_at),
+            "from": item.sender, "subject": item.subject, "size": item.size,
+            "error": item.error}
+
+
+def outcome_json(session: Session, raw_id: int) -> JSON:
+    """Where the mail stands now: after a retry, the ticket it became part of, or why not."""
+    session.expire_all()
+    row = session.get(RawMessage, raw_id)
+    assert row is not None
+    return {"id": raw_id, "status": row.status, "ticket": row.ticket_id, "error": row.error}
+
+
+def _raw_id(request: Request) -> int:
+    raw_id: int = request.path_params["raw_id"]
+    if not 1 <= raw_id <= MAX_ID:
+        raise ApiError(404, "no such mail in the quarantine")
+    return raw_id
+
+
+def _refused(exc: QuarantineError) -> ApiError:
+    if isinstance(exc, NotQuarantined):
+        return ApiError(409, str(exc))
+    return ApiError(404, "no such mail in the quarantine")
+
+
+class QuarantineCollection(HTTPEndpoint):
+    def get(self, request: Request) -> Response:
+        with authenticated(request) as (session, user):
+            _require(user, Role.supervisor)
+            mailbox, limit, cursor = list_params(request.query_params)
+            page = list_quarantined(session, mailbox, limit, cursor)
+            return JSONResponse({
+                "items": [item_json(i) for i in page.items],
+                "next_cursor": str(page.next_cursor) if page.next_cursor else None,
+            })
+
+
+class QuarantineRaw(HTTPEndpoint):
+    def get(self, request: Request) -> Response:
+        with authenticated(request) as (session, user):
+            _require(user, Role.supervisor)
+            row = quarantined_raw(session, _raw_id(request))
+            if row is None:
+                raise ApiError(404, "no such mail in the quarantine")
+            return eml_response(row)
+
+
+class QuarantineRetry(HTTPEndpoint):
+    def post(self, request: Request) -> Response:
+        with authenticated(request) as (session, user):
+            _require(user, Role.admin)
+            raw_id = _raw_id(request)
+            settings: Settings = request.app.state.settings
+            try:
+                retry_quarantined(session, settings, Actor.of_user(user, via_api=True), raw_id)
+            except QuarantineError as exc:
+                raise _refused(exc) from exc
+            return JSONResponse(outcome_json(session, raw_id))
+
+
+class QuarantineDiscard(HTTPEndpoint):
+    def post(self, request: Request) -> Response:
+        with authenticated(request) as (session, user):
+            _require(user, Role.admin)
+            raw_id = _raw_id(request)
+            try:
+                discard_quarantined(session, Actor.of_user(user, via_api=True), raw_id)
+            except QuarantineError as exc:
+                raise _refused(exc) from exc
+            return JSONResponse(outcome_json(session, raw_id))
+
+
+routes = [
+    Route("/quarantine", QuarantineCollection, name="api:quarantine"),
+    Route("/quarantine/{raw_id:int}/raw", QuarantineRaw, name="api:quarantine_raw"),
+    Route("/quarantine/{raw_id:int}/retry", QuarantineRetry, name="api:quarantine_retry"),
+    Route("/quarantine/{raw_id:int}/discard", QuarantineDiscard, name="api:quarantine_discard"),
+]

@@ -1,0 +1,67 @@
+"""Reads about mailboxes: by name, all of them, and the accounting of the mail they took in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from desk.models import Mailbox, RawMessage, RawStatus
+
+
+def get_mailbox(session: Session, name: str) -> Mailbox | None:
+    return session.exec(select(Mailbox).where(Mailbox.name == name)).first()
+
+
+def list_mailboxes(session: Session) -> list[Mailbox]:
+    return list(session.exec(select(Mailbox).order_by(col(Mailbox.name))))
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """Raw messages of one mailbox by what became of them. Every fetched message ends in
+    exactly one outcome or is still waiting; `balanced` is False when that does not hold,
+    which means mail went missing between fetch and ingest."""
+
+    fetched: int = 0
+    ingested: int = 0
+    duplicates: int = 0
+    autoreplies: int = 0
+    bounces: int = 0
+    quarantined: int = 0
+    discarded: int = 0
+    waiting: int = 0  # stored, not yet ingested
+
+    @property
+    def accounted(self) -> int:
+        return (self.ingested + self.duplicates + self.autoreplies + self.bounces
+                + self.quarantined + self.discarded + self.waiting)
+
+    @property
+    def balanced(self) -> bool:
+        return self.fetched == self.accounted
+
+
+_FIELD_OF: dict[str, str] = {
+    RawStatus.ingested: "ingested", RawStatus.duplicate: "duplicates",
+    RawStatus.autoreply: "autoreplies", RawStatus.bounce: "bounces",
+    RawStatus.quarantined: "quarantined", RawStatus.discarded: "discarded",
+    RawStatus.stored: "waiting",
+}
+
+
+def mailbox_accounting(session: Session) -> dict[str, Accounting]:
+    """Per mailbox name (as raw mail is filed): one grouped count over the
+    (mailbox, status) index. A status this code does not know counts as fetched only,
+    so the books show it as unbalanced rather than hiding it."""
+    rows = session.exec(select(RawMessage.mailbox, RawMessage.status, func.count())
+                        .group_by(RawMessage.mailbox, RawMessage.status)).all()
+    counts: dict[str, dict[str, int]] = {}
+    for mailbox, status, count in rows:
+        tally = counts.setdefault(mailbox, {"fetched": 0})
+        tally["fetched"] += count
+        field = _FIELD_OF.get(status)
+        if field is not None:
+            tally[field] = tally.get(field, 0) + count
+    return {name: Accounting(**tally) for name, tally in counts.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,14 +17,17 @@ from desk.db import Database
 from desk.group_commit import GroupCommit
 from desk.jobs.arq_backend import ArqEnqueuer
 from desk.jobs.inprocess import InProcessRunner
+from desk.mail_poller import MailPoller
 from desk.settings import Settings
-from desk.web import admin, agent, api, auth, health, public, tickets
+from desk.web import admin, admin_mailboxes, admin_quarantine, agent, api, auth, health, public, tickets
 from desk.web.errors import HANDLERS
 from desk.web.middleware import RequestContext, StaffSessions
 
 
-def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = True) -> Starlette:
-    """The web app. ``run_jobs=False`` leaves the job backend off (tests drive it)."""
+def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = True,
+               poll_mail: bool = True) -> Starlette:
+    """The web app. ``run_jobs=False`` leaves the job backend off (tests drive it); running
+    the jobs in-process (no Redis) also runs the mail poller unless ``poll_mail=False``."""
     database = db or Database(settings)
 
     @asynccontextmanager
@@ -35,7 +39,12 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
             )
             await backend.start()
             app.state.jobs = backend
+        if run_jobs and poll_mail and not settings.redis_url:
+            app.state.mail_poller = MailPoller(database, settings).start()
         yield
+        if app.state.mail_poller is not None:
+            await asyncio.to_thread(app.state.mail_poller.stop)
+            app.state.mail_poller = None
         if app.state.jobs is not None:
             await app.state.jobs.stop()
             app.state.jobs = None
@@ -47,6 +56,8 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *agent.routes,
         *tickets.routes,
         *admin.routes,
+        *admin_quarantine.routes,
+        *admin_mailboxes.routes,
         Mount("/api/v1", routes=api.routes),
         Mount("/static", app=StaticFiles(directory=ROOT / "static"), name="static"),
     ]
@@ -66,6 +77,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
     app.state.settings = settings
     app.state.db = database
     app.state.jobs = None
+    app.state.mail_poller = None
     app.state.rate_limiter = None
     app.state.page_cache = {}
     app.state.intake = GroupCommit(

@@ -4,6 +4,7 @@ real actions."""
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -141,6 +142,17 @@ def csrf_of(client: TestClient, path: str = "/agent/") -> str:
 @pytest.fixture
 def agent_client(client: TestClient, make_user) -> TestClient:  # type: ignore[no-untyped-def]
     return sign_in(client, make_user("agent"))
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_kept() -> Iterator[None]:
+    """`desk.cli.main` configures logging (replacing the root handlers with one bound to the
+    test's stderr): put pytest's handlers and level back so later tests log normally."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 # A real IMAP server: one Dovecot per run, a fresh account per test.

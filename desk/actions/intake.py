@@ -21,7 +21,7 @@ from desk.actions.audit import SYSTEM, Actor, audit_row
 from desk.actions.customers import Contact, Sender, identify_senders
 from desk.actions.inserts import insert_many, insert_rows
 from desk.actions.jobs import publish
-from desk.actions.outbox import outbox_row
+from desk.actions.outbox import can_send, outbox_row, queue_sends
 from desk.actions.tables import AUDIT, MESSAGES, OUTBOX, TICKETS
 from desk.events import Event, TicketCreated
 from desk.links import request_link, request_token
@@ -111,7 +111,9 @@ def open_tickets(
             in zip(inbounds, senders, ticket_ids, tokens, places, rfc_ids, wanted, strict=True)
             if ack]
     if acks:
-        insert_many(session, OUTBOX, acks)
+        ack_ids = insert_rows(session, OUTBOX, acks)
+        if can_send(session):  # one look per batch: a desk without SMTP keeps them queued
+            queue_sends(session, ack_ids)
     opened = []
     for m, s, t, token in zip(inbounds, senders, ticket_ids, tokens, strict=True):
         events: list[Event] = [TicketCreated(t, m.channel)]

@@ -12,12 +12,18 @@ from desk.events import AgentReplied, CustomerReplied, Event, TicketCreated, Tic
 from desk.models import JobStatus
 from desk.models.base import now
 
+# Jobs that try more often than the default 5: a mail server that refuses for a while
+# (greylisting, a restart) must not cost the customer the mail; the runner's backoff
+# spaces 8 attempts over about 21 minutes.
+MAX_ATTEMPTS: dict[str, int] = {"send_mail": 8}
 
-def enqueue(session: Session, name: str, max_attempts: int = 5, **args: Any) -> int:
+
+def enqueue(session: Session, name: str, max_attempts: int | None = None, **args: Any) -> int:
     """Write a job row; returns its id. ``desk.db.commit`` hands it to the runner."""
     stamp = now()
+    attempts = max_attempts or MAX_ATTEMPTS.get(name, 5)
     job_id = insert_row(session, JOBS, dict(
-        name=name, args=args, status=JobStatus.queued, attempts=0, max_attempts=max_attempts,
+        name=name, args=args, status=JobStatus.queued, attempts=0, max_attempts=attempts,
         run_at=stamp, last_error="", created_at=stamp,
     ))
     session.info.setdefault("new_jobs", []).append(job_id)
@@ -33,8 +39,10 @@ def jobs_for(event: Event) -> list[tuple[str, dict[str, Any]]]:
     if isinstance(event, CustomerReplied):
         return [("notify_agents", {"ticket_id": event.ticket_id, "reason": "customer_replied"})]
     if isinstance(event, AgentReplied):
-        # Replies wait in the outbox; the email channel's sender picks them up.
-        return []
+        # A public reply waits in the outbox; send_mail takes it to the customer.
+        if event.outbound_id is None:
+            return []
+        return [("send_mail", {"outbound_id": event.outbound_id})]
     if isinstance(event, TicketUpdated) and "assignee_id" in event.fields:
         return [("notify_agents", {"ticket_id": event.ticket_id, "reason": "assigned"})]
     if isinstance(event, TicketUpdated) and "team_id" in event.fields:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import string
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -18,6 +19,7 @@ from channels.email.imap import ImapAccount
 from channels.email.login_check import CheckResult, check_imap, check_smtp
 from channels.email.smtp_account import SmtpAccount
 from desk.actions.audit import Actor, record
+from desk.actions.outbox import queue_waiting
 from desk.i18n import _
 from desk.models import AfterFetch, Mailbox, Team
 from desk.models.base import now
@@ -29,7 +31,8 @@ _ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 _IMAP_PLACE = ("imap_host", "imap_port", "imap_user", "imap_folder")
 _AUDITED = ("name", "address", "display_name", "team_id", "enabled", "imap_host", "imap_port",
             "imap_ssl", "imap_user", "imap_folder", "after_fetch", "processed_folder",
-            "smtp_host", "smtp_port", "smtp_ssl", "smtp_user", "acknowledge")
+            "smtp_host", "smtp_port", "smtp_ssl", "smtp_user", "acknowledge", "ack_per_hour",
+            "ack_subject", "ack_body", "poll_seconds")
 
 
 class MailboxError(ValueError):
@@ -58,6 +61,12 @@ class MailboxOptions:
     after_fetch: str = AfterFetch.flag
     processed_folder: str = "Desk/Processed"
     acknowledge: bool = True
+    ack_per_hour: int = 3  # acknowledgements per sender address and hour
+    # The mailbox's own acknowledgement ("" = the localised default); placeholders
+    # {number} {subject} {name} {link}.
+    ack_subject: str = ""
+    ack_body: str = ""
+    poll_seconds: int = 60  # between fetches where the server offers no IDLE
 
 
 def imap_account(settings: Settings, mailbox: Mailbox) -> ImapAccount | None:
@@ -97,6 +106,7 @@ def create_mailbox(
     changes: dict[str, Any] = {k: [None, v] for k, v in _snapshot(mailbox).items() if v not in ("", None)}
     changes.update(_password_changes(Mailbox(name="", address=""), mailbox, settings))
     record(session, actor, "mailbox", mailbox.id, "created", changes)
+    _send_waiting_mail(session, mailbox)
     return mailbox
 
 
@@ -120,6 +130,8 @@ def update_mailbox(session: Session, settings: Settings, actor: Actor, mailbox: 
     mailbox.updated_at = now()
     session.add(mailbox)
     record(session, actor, "mailbox", mailbox.id, "updated", diff)
+    if not before.smtp_host:
+        _send_waiting_mail(session, mailbox)
     return mailbox
 
 
@@ -133,6 +145,13 @@ def set_enabled(session: Session, actor: Actor, mailbox: Mailbox, enabled: bool)
     mailbox.enabled = enabled
     mailbox.updated_at = now()
     session.add(mailbox)
+    _send_waiting_mail(session, mailbox)
+
+
+def _send_waiting_mail(session: Session, mailbox: Mailbox) -> None:
+    """Mail queued while no mailbox could send it leaves once one can."""
+    if mailbox.enabled and mailbox.smtp_host:
+        queue_waiting(session)
 
 
 async def test_mailbox(settings: Settings, mailbox: Mailbox) -> list[CheckResult]:
@@ -181,6 +200,9 @@ def _apply(session: Session, settings: Settings, mailbox: Mailbox, opts: Mailbox
         raise MailboxError("after_fetch", _("After fetching, mail is either flagged or moved."))
     if opts.after_fetch == AfterFetch.move and not opts.processed_folder.strip():
         raise MailboxError("processed_folder", _("Name the folder to move fetched mail to."))
+    _check_acknowledgement(opts)
+    if not 10 <= opts.poll_seconds <= 86400:
+        raise MailboxError("poll_seconds", _("Poll every 10 to 86400 seconds."))
     _apply_imap(settings, mailbox, opts)
     _apply_smtp(settings, mailbox, opts)
     mailbox.address = address
@@ -189,6 +211,30 @@ def _apply(session: Session, settings: Settings, mailbox: Mailbox, opts: Mailbox
     mailbox.after_fetch = opts.after_fetch
     mailbox.processed_folder = opts.processed_folder.strip() or "Desk/Processed"
     mailbox.acknowledge = opts.acknowledge
+    mailbox.ack_per_hour = opts.ack_per_hour
+    mailbox.ack_subject = opts.ack_subject.strip()
+    mailbox.ack_body = opts.ack_body.strip()
+    mailbox.poll_seconds = opts.poll_seconds
+
+
+_PLACEHOLDERS = frozenset(("number", "subject", "name", "link"))
+
+
+def _check_acknowledgement(opts: MailboxOptions) -> None:
+    if not 0 <= opts.ack_per_hour <= 1000:
+        raise MailboxError("ack_per_hour", _("Allow 0 to 1000 acknowledgements per sender and hour."))
+    if len(opts.ack_subject) > 300:
+        raise MailboxError("ack_subject", _("The subject is at most 300 characters."))
+    for name, template in (("ack_subject", opts.ack_subject), ("ack_body", opts.ack_body)):
+        try:
+            fields = {f for _text, f, _spec, _conv in string.Formatter().parse(template) if f is not None}
+        except ValueError:
+            raise MailboxError(name, _("A brace is not closed: write {{ and }} for a literal "
+                                       "brace.")) from None
+        unknown = sorted(fields - _PLACEHOLDERS)
+        if unknown:
+            raise MailboxError(name, _("Unknown placeholder %(placeholder)s: use {number}, {subject}, "
+                                       "{name} or {link}."), placeholder="{" + unknown[0] + "}")
 
 
 def _apply_imap(settings: Settings, mailbox: Mailbox, opts: MailboxOptions) -> None:

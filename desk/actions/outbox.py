@@ -2,20 +2,96 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from desk.models import OutboundStatus
+from sqlmodel import Session, col, select
+
+from channels.email.compose import cap_references
+from desk.actions.audit import Actor, record
+from desk.actions.jobs import MAX_ATTEMPTS, enqueue
+from desk.models import Direction, Mailbox, Message, OutboundKind, OutboundMessage, OutboundStatus
 from desk.models.base import now
 from desk.notices import Notice
 
+# How often the sender tries one mail before it is marked failed.
+SEND_ATTEMPTS = MAX_ATTEMPTS["send_mail"]
+
 
 def outbox_row(ticket_id: int, message_id: int | None, kind: str, to_address: str,
-               notice: Notice, rfc_message_id: str) -> dict[str, Any]:
-    """The values of a queued outbound mail, for a Core insert."""
+               notice: Notice, rfc_message_id: str, *, in_reply_to: str = "",
+               references: str = "", mailbox_id: int | None = None) -> dict[str, Any]:
+    """The values of a queued outbound mail, for a Core insert. `in_reply_to`/`references`:
+    the threading headers it will carry (see `thread_headers`)."""
     stamp = now()
     return dict(
         ticket_id=ticket_id, message_id=message_id, kind=kind, to_address=to_address,
         subject=notice.subject, body_text=notice.text, rfc_message_id=rfc_message_id,
+        in_reply_to=in_reply_to, references=references, mailbox_id=mailbox_id,
         status=OutboundStatus.queued, attempts=0, last_error="", next_attempt_at=stamp,
         created_at=stamp,
     )
+
+
+def thread_headers(session: Session, ticket_id: int, own: str = "") -> tuple[str, str]:
+    """In-Reply-To and References for a new mail on a ticket: the customer's latest
+    Message-ID, and the chain of every Message-ID the conversation had (messages in and
+    out, acknowledgements; `own`, the new mail's Message-ID, left out), capped. Clients
+    thread our mail under theirs by these, and their answers name ours, which is how
+    intake finds the ticket again."""
+    dated: list[tuple[datetime, int, str]] = []
+    in_reply_to = ""
+    for stamp, mid, direction in session.exec(
+            select(Message.created_at, Message.message_id, Message.direction)
+            .where(Message.ticket_id == ticket_id, Message.direction != Direction.internal)
+            .order_by(col(Message.id))):
+        dated.append((stamp, 0, mid))
+        if direction == Direction.inbound:
+            in_reply_to = mid
+    for stamp, mid in session.exec(
+            select(OutboundMessage.created_at, OutboundMessage.rfc_message_id)
+            .where(OutboundMessage.ticket_id == ticket_id,
+                   OutboundMessage.kind != OutboundKind.reply)  # replies are messages too
+            .order_by(col(OutboundMessage.id))):
+        dated.append((stamp, 1, mid))
+    chain = [mid for _, _, mid in sorted(dated, key=lambda d: (d[0], d[1])) if mid != own]
+    return in_reply_to, " ".join(cap_references(chain))
+
+
+def can_send(session: Session) -> bool:
+    """Whether any mailbox can send mail; a desk without one keeps its outbox queued."""
+    query = select(Mailbox.id).where(Mailbox.enabled == True, Mailbox.smtp_host != "")  # noqa: E712
+    return session.exec(query.limit(1)).first() is not None
+
+
+def queue_sends(session: Session, outbound_ids: Sequence[int]) -> None:
+    """A send_mail job for each row, in the caller's transaction."""
+    for outbound_id in outbound_ids:
+        enqueue(session, "send_mail", outbound_id=outbound_id)
+
+
+def queue_waiting(session: Session) -> int:
+    """Jobs for every queued row, e.g. once the first mailbox that can send is added.
+    Safe with rows that have a job already: the sender claims a row before sending."""
+    ids = [i for i in session.exec(select(OutboundMessage.id).where(
+        OutboundMessage.status == OutboundStatus.queued)) if i is not None]
+    queue_sends(session, ids)
+    return len(ids)
+
+
+def resend(session: Session, actor: Actor, outbound: OutboundMessage) -> bool:
+    """Queue a failed mail again with a fresh set of attempts; False if it had not failed."""
+    if outbound.status != OutboundStatus.failed or outbound.id is None:
+        return False
+    error = outbound.last_error
+    outbound.status = OutboundStatus.queued
+    outbound.attempts = 0
+    outbound.last_error = ""
+    outbound.next_attempt_at = now()
+    session.add(outbound)
+    session.flush()
+    record(session, actor, "ticket", outbound.ticket_id, "resent",
+           {"outbound": [None, outbound.id], "error": [error, None]})
+    queue_sends(session, [outbound.id])
+    return True

@@ -12,7 +12,7 @@ from desk.actions.attachments import store_attachment
 from desk.actions.audit import Actor, record
 from desk.actions.inserts import insert_row
 from desk.actions.jobs import publish
-from desk.actions.outbox import outbox_row
+from desk.actions.outbox import outbox_row, thread_headers
 from desk.actions.tables import MESSAGES, OUTBOX
 from desk.events import AgentReplied, CustomerReplied, Event, TicketUpdated
 from desk.links import request_url
@@ -56,11 +56,15 @@ def _add_message(
 
 
 def _queue_outbound(
-    session: Session, ticket_id: int, message_id: int | None, kind: str, to_address: str,
+    session: Session, ticket: Ticket, message_id: int | None, kind: str, to_address: str,
     notice: notices.Notice, rfc_message_id: str,
 ) -> int:
-    return insert_row(session, OUTBOX, outbox_row(ticket_id, message_id, kind, to_address,
-                                                  notice, rfc_message_id))
+    """The outbox row, threaded under the conversation; AgentReplied starts its send_mail job."""
+    assert ticket.id is not None
+    in_reply_to, references = thread_headers(session, ticket.id, rfc_message_id)
+    return insert_row(session, OUTBOX, outbox_row(
+        ticket.id, message_id, kind, to_address, notice, rfc_message_id,
+        in_reply_to=in_reply_to, references=references, mailbox_id=ticket.mailbox_id))
 
 
 def add_customer_reply(
@@ -133,7 +137,7 @@ def _queue_reply(
     assert customer is not None and customer.id is not None
     link = request_url(settings.base_url, settings.secret_key, ticket.id, customer.id)
     notice = notices.reply(customer.locale, ticket.id, ticket.subject, text, agent.name, link)
-    return _queue_outbound(session, ticket.id, message_id, OutboundKind.reply, customer.email,
+    return _queue_outbound(session, ticket, message_id, OutboundKind.reply, customer.email,
                            notice, rfc_id)
 
 

@@ -16,6 +16,7 @@ from arq.connections import ArqRedis, RedisSettings
 
 from desk.db import Database
 from desk.jobs.runner import due_jobs, execute_job
+from desk.mail_poller import MailPoller
 from desk.models import Job
 from desk.settings import Settings, load_settings
 
@@ -103,9 +104,14 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or load_settings()
     ctx["db"] = Database(settings)
     await sweep(ctx)
+    if ctx.get("poll_mail"):
+        ctx["mail_poller"] = MailPoller(ctx["db"], settings).start()
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    poller: MailPoller | None = ctx.pop("mail_poller", None)
+    if poller is not None:
+        await asyncio.to_thread(poller.stop)
     ctx["db"].dispose()
 
 
@@ -117,7 +123,8 @@ def worker_settings(settings: Settings, burst: bool = False) -> dict[str, Any]:
         "on_startup": startup,
         "on_shutdown": shutdown,
         "redis_settings": redis_settings(settings.redis_url),
-        "ctx": {"settings": settings},
+        # A burst run ends when the queue is empty: no mail poller for it.
+        "ctx": {"settings": settings, "poll_mail": not burst},
         "max_jobs": 20,
         "burst": burst,
         "handle_signals": not burst,

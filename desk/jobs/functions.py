@@ -8,7 +8,10 @@ from typing import Any
 
 from sqlmodel import select
 
+from desk import mail_fetch
+from desk.actions.jobs import enqueue
 from desk.db import Database, commit
+from desk.mail_send import send_outbound
 from desk.models import Notification, TeamMembership, Ticket, User
 
 
@@ -46,8 +49,25 @@ def notify_agents(ctx: JobContext, *, ticket_id: int, reason: str) -> None:
         commit(session)
 
 
+def fetch_mailbox(ctx: JobContext, *, mailbox_id: int) -> None:
+    """One fetch pass. A server's failure is recorded on the mailbox, not retried here: the
+    poller tries again. More mail than one pass takes queues the next pass."""
+    outcome = mail_fetch.fetch_mailbox(ctx.db, ctx.db.settings, mailbox_id)
+    if outcome.remaining and not outcome.failed:
+        with ctx.db.session() as session:
+            enqueue(session, "fetch_mailbox", mailbox_id=mailbox_id)
+            commit(session)
+
+
+def send_mail(ctx: JobContext, *, outbound_id: int) -> None:
+    """Send one outbox row; raises SendDeferred (so the runner retries) on a temporary failure."""
+    send_outbound(ctx.db, outbound_id)
+
+
 JOBS: Mapping[str, JobFunction] = {
     "notify_agents": notify_agents,
+    "send_mail": send_mail,
+    "fetch_mailbox": fetch_mailbox,
 }
 
 

@@ -63,7 +63,8 @@ class InProcessRunner:
             for job_id in ids:
                 if self._stopping:
                     return ran
-                execute_job(self.db, job_id, self.functions)
+                # In a thread: a job waiting on a mail server must not stall the web app.
+                await asyncio.to_thread(execute_job, self.db, job_id, self.functions)
                 ran += 1
                 await asyncio.sleep(0)  # let requests in between jobs
 

@@ -14,6 +14,7 @@ from desk.db import commit
 from desk.i18n import _
 from desk.jobs.runner import retry_job
 from desk.models import Job, JobStatus, Role, Team, TeamMembership, User
+from desk.queries.quarantine import count_quarantined
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
 
@@ -27,13 +28,14 @@ def _page(request: Request, status_code: int = 200, error: str = "",
         dead = list(session.exec(select(Job).where(Job.status == JobStatus.dead)
                                  .order_by(col(Job.id).desc()).limit(100)))
         counts = dict(session.exec(select(Job.status, func.count()).group_by(Job.status)).all())
+        quarantined = count_quarantined(session)
     team_names = {t.id: t.name for t in teams}
     user_teams: dict[int, list[str]] = {}
     for m in memberships:
         user_teams.setdefault(m.user_id, []).append(team_names.get(m.team_id, ""))
     return render(request, "admin/index.html", status_code=status_code, users=users, teams=teams,
                   user_teams=user_teams, dead=dead, job_counts=counts, error=error,
-                  values=values or {}, roles=[r.value for r in Role])
+                  values=values or {}, roles=[r.value for r in Role], quarantined=quarantined)
 
 
 async def index(request: Request) -> Response:

@@ -36,10 +36,11 @@ from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
 
 _TEXT_FIELDS = ("name", "address", "display_name", "team", "imap_url", "smtp_url", "after_fetch",
-                "processed_folder")
+                "processed_folder", "ack_per_hour", "ack_subject", "ack_body", "poll_seconds")
 # What create_mailbox takes as keywords beside its positional arguments.
 _EXTRA_OPTIONS = ("imap_password", "smtp_password", "display_name", "after_fetch",
-                  "processed_folder", "acknowledge")
+                  "processed_folder", "acknowledge", "ack_per_hour", "ack_subject", "ack_body",
+                  "poll_seconds")
 
 
 def _list_page(request: Request, tested: Mailbox | None = None,
@@ -65,7 +66,9 @@ def _values_of(mailbox: Mailbox) -> dict[str, str]:
             "team": str(mailbox.team_id or ""), "imap_url": shown_imap_url(mailbox),
             "smtp_url": shown_smtp_url(mailbox), "after_fetch": mailbox.after_fetch,
             "processed_folder": mailbox.processed_folder,
-            "acknowledge": "on" if mailbox.acknowledge else ""}
+            "acknowledge": "on" if mailbox.acknowledge else "",
+            "ack_per_hour": str(mailbox.ack_per_hour), "ack_subject": mailbox.ack_subject,
+            "ack_body": mailbox.ack_body, "poll_seconds": str(mailbox.poll_seconds)}
 
 
 def _without_password(url: str) -> str:
@@ -88,10 +91,19 @@ def _read_form(form: FormData) -> tuple[dict[str, str], MailboxOptions]:
         smtp_password=str(form.get("smtp_password", "")),
         team_id=int(team) if team.isascii() and team.isdigit() and len(team) < 10 else None,
         display_name=values["display_name"], after_fetch=values["after_fetch"] or AfterFetch.flag,
-        processed_folder=values["processed_folder"], acknowledge=bool(values["acknowledge"]))
+        processed_folder=values["processed_folder"], acknowledge=bool(values["acknowledge"]),
+        ack_per_hour=_number(values["ack_per_hour"], 3), ack_subject=values["ack_subject"],
+        ack_body=values["ack_body"], poll_seconds=_number(values["poll_seconds"], 60))
     values["imap_url"] = _without_password(values["imap_url"])
     values["smtp_url"] = _without_password(values["smtp_url"])
     return values, options
+
+
+def _number(value: str, default: int) -> int:
+    """A whole number typed in a form; -1 (refused by validation) when it is not one."""
+    if not value:
+        return default
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 7 else -1
 
 
 def _mailbox_or_404(request: Request) -> Mailbox:
@@ -110,7 +122,8 @@ async def index(request: Request) -> Response:
 async def new(request: Request) -> Response:
     staff(request, Role.admin)
     return _form_page(request, None, {"after_fetch": AfterFetch.flag, "acknowledge": "on",
-                                      "processed_folder": "Desk/Processed"})
+                                      "processed_folder": "Desk/Processed", "ack_per_hour": "3",
+                                      "poll_seconds": "60"})
 
 
 async def add(request: Request) -> Response:

@@ -42,12 +42,15 @@ FIELD_ERROR = {
     "invalid_tags": _("Tags are single words separated by commas."),
     "unknown_field": _("Unknown field."),
 }
+# The delivery state of a mail the desk sends (OutboundMessage.status).
+DELIVERY = {"queued": _("Waiting to be sent"), "sent": _("Sent"), "failed": _("Not delivered")}
 ACTION = {
     "created": _("created the ticket"),
     "updated": _("changed"),
     "replied": _("replied"),
     "note_added": _("added an internal note"),
     "customer_replied": _("wrote again"),
+    "resent": _("resent a reply that could not be delivered"),
 }
 FIELD = {
     "subject": _("Subject"),
@@ -58,4 +61,5 @@ FIELD = {
     "tags": _("Tags"),
     "channel": _("Channel"),
     "message": _("Message"),
+    "error": _("Delivery error"),
 }

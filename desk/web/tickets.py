@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from channels.webform import message_errors
 from desk.actions.audit import Actor
+from desk.actions.outbox import resend
 from desk.actions.ticket_checks import check_ticket_changes
 from desk.actions.tickets import add_agent_reply, ticket_tags, update_ticket
 from desk.db import commit
@@ -19,6 +20,7 @@ from desk.models import (
     Customer,
     Message,
     Organization,
+    OutboundMessage,
     Priority,
     Status,
     Team,
@@ -26,8 +28,10 @@ from desk.models import (
     User,
 )
 from desk.queries.messages import conversation
+from desk.queries.outbox import deliveries
 from desk.queries.tickets import access_ticket, customer_tickets, ticket_history
 from desk.settings import Settings
+from desk.web import labels
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.public import attachment_response
 from desk.web.templating import render
@@ -49,6 +53,7 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
         agents = list(session.exec(select(User).where(User.is_active == True)  # noqa: E712
                                    .order_by(col(User.name))))
         tags = ticket_tags(session, number)
+        sent = deliveries(session, number)
         # A customer who wrote again after the ticket was closed opened a new one that follows it.
         followed_by = list(session.exec(select(Ticket.id).where(Ticket.follows_id == number)))
     return render(
@@ -57,6 +62,7 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
         tags=tags, statuses=[s.value for s in Status], priorities=[p.value for p in Priority],
         names={a.id: a.name for a in agents}, team_names={t.id: t.name for t in teams},
         errors=errors or {}, reply_text=reply_text, followed_by=followed_by,
+        deliveries=sent, delivery_labels=labels.DELIVERY,
     )
 
 
@@ -110,6 +116,24 @@ async def reply(request: Request) -> Response:
     return RedirectResponse(f"/agent/tickets/{number}", status_code=303)
 
 
+async def resend_outbound(request: Request) -> Response:
+    """Queue a reply mail that finally failed once more (the agent fixed the address,
+    or the admin the mailbox); recorded in the ticket's history."""
+    user = staff(request)
+    number = request.path_params["number"]
+    form = await request.form()
+    check_csrf(request, form)
+    with db_of(request).session() as session:
+        access_ticket(session, user, number)
+        row = session.get(OutboundMessage, request.path_params["outbound_id"])
+        if row is None or row.ticket_id != number:
+            raise HTTPException(404, _("Not found."))
+        if not resend(session, Actor.of_user(user), row):
+            raise HTTPException(409, _("Only a mail that could not be delivered can be sent again."))
+        commit(session)
+    return RedirectResponse(f"/agent/tickets/{number}", status_code=303)
+
+
 async def download(request: Request) -> Response:
     user = staff(request)
     with db_of(request).session() as session:
@@ -125,5 +149,7 @@ routes = [
     Route("/agent/tickets/{number:int}", ticket_page, methods=["GET"]),
     Route("/agent/tickets/{number:int}", update, methods=["POST"]),
     Route("/agent/tickets/{number:int}/replies", reply, methods=["POST"]),
+    Route("/agent/tickets/{number:int}/outbound/{outbound_id:int}/resend", resend_outbound,
+          methods=["POST"]),
     Route("/agent/attachments/{attachment_id:int}", download),
 ]

@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
-from desk.models import Customer, Team, Ticket, TicketTag, User
+from desk.models import Customer, OutboundMessage, Team, Ticket, TicketTag, User
 from desk.queries.messages import ConversationItem, conversation
+from desk.queries.outbox import deliveries
 from desk.queries.tickets import TicketPage
 
 JSON = dict[str, Any]
@@ -85,7 +86,8 @@ def ticket_json(ticket: Ticket, related: Related) -> JSON:
     }
 
 
-def message_json(item: ConversationItem) -> JSON:
+def message_json(item: ConversationItem, delivery: OutboundMessage | None = None) -> JSON:
+    """`delivery`: the mail that carries a public reply to the customer, if any."""
     message = item.message
     author: JSON | None = None
     if message.author_customer_id is not None:
@@ -105,6 +107,10 @@ def message_json(item: ConversationItem) -> JSON:
             {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
             for a in item.attachments
         ],
+        "delivery": None if delivery is None else {
+            "status": delivery.status, "attempts": delivery.attempts,
+            "last_error": delivery.last_error, "sent_at": iso(delivery.sent_at),
+        },
     }
 
 
@@ -112,7 +118,8 @@ def ticket_detail_json(session: Session, ticket: Ticket) -> JSON:
     """One ticket with its whole conversation, internal notes included (staff only)."""
     assert ticket.id is not None
     body = ticket_json(ticket, load_related(session, [ticket]))
-    body["messages"] = [message_json(item)
+    sent = deliveries(session, ticket.id)
+    body["messages"] = [message_json(item, sent.get(item.message.id or 0))
                         for item in conversation(session, ticket.id, public_only=False)]
     return body
 

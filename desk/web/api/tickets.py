@@ -20,6 +20,7 @@ from desk.db import commit
 from desk.models import Ticket, User
 from desk.queries.errors import NotFound
 from desk.queries.messages import ConversationItem
+from desk.queries.outbox import deliveries
 from desk.queries.tickets import access_ticket, list_tickets
 from desk.settings import Settings
 from desk.web.api.inputs import (
@@ -109,7 +110,8 @@ class TicketReplies(HTTPEndpoint):
                 reply.text, internal=reply.internal,
             )
             commit(session)
-            return JSONResponse(message_json(ConversationItem(message, user.name, [])),
+            delivery = deliveries(session, message.ticket_id).get(message.id or 0)
+            return JSONResponse(message_json(ConversationItem(message, user.name, []), delivery),
                                 status_code=201)
 
 

@@ -163,3 +163,22 @@ def test_agents_get_403_and_forms_need_the_csrf_token(
     sign_in(client, make_user("admin"))
     assert client.post(f"/admin/mailboxes/{mailbox_id}/disable", data={}).status_code == 403
     assert _mailbox(db).enabled
+
+
+def test_the_acknowledgement_template_and_limit_are_checked_and_saved(
+    admin: TestClient, db: Database,
+) -> None:
+    token = csrf_of(admin, "/admin/mailboxes/new")
+    page = admin.post("/admin/mailboxes", data=_form(
+        token, ack_subject="Thanks {nmae}", ack_body="Dear {name}", ack_per_hour="3", poll_seconds="60"))
+    assert page.status_code == 400 and 'id="ack_subject-error"' in page.text
+    assert "Unknown placeholder {nmae}" in page.text and 'value="Thanks {nmae}"' in page.text
+    page = admin.post("/admin/mailboxes", data=_form(token, ack_per_hour="lots", poll_seconds="60"))
+    assert page.status_code == 400 and 'id="ack_per_hour-error"' in page.text
+    page = admin.post("/admin/mailboxes", data=_form(
+        token, ack_subject="[#{number}] 收到：{subject}", ack_body="{name}，您好：{link}",
+        ack_per_hour="5", poll_seconds="120"), follow_redirects=False)
+    assert page.status_code == 303
+    mailbox = _mailbox(db)
+    assert (mailbox.ack_subject, mailbox.ack_body) == ("[#{number}] 收到：{subject}", "{name}，您好：{link}")
+    assert (mailbox.ack_per_hour, mailbox.poll_seconds) == (5, 120)

@@ -1,0 +1,14 @@
+"""The delivery state of what the desk sent on a ticket."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from desk.models import OutboundMessage
+
+
+def deliveries(session: Session, ticket_id: int) -> dict[int, OutboundMessage]:
+    """The outbound mail of each public reply of a ticket, by the reply's message id."""
+    rows = session.exec(select(OutboundMessage).where(
+        OutboundMessage.ticket_id == ticket_id, col(OutboundMessage.message_id).is_not(None)))
+    return {row.message_id: row for row in rows if row.message_id is not None}

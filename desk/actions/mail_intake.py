@@ -15,9 +15,6 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from channels.email import headers
-from channels.email.classify import Drop, run_filters
-from channels.email.filters import FILTERS
-from channels.email.parse import ParseError, parse
 from channels.message import InboundMessage
 from desk.actions.inserts import insert_rows
 from desk.actions.intake import Placement, open_tickets
@@ -34,6 +31,7 @@ from desk.models import (
     Ticket,
 )
 from desk.models.base import now
+from desk.parse_pool import Unreadable, read_mails
 from desk.settings import Settings
 
 _MESSAGES_BY_IDS = core_select(MESSAGES.c.message_id, MESSAGES.c.ticket_id).where(
@@ -114,9 +112,9 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
         col(RawMessage.id).in_(ids), RawMessage.status == RawStatus.stored)
         .order_by(col(RawMessage.id))))
     parsed: list[tuple[RawMessage, InboundMessage]] = []
-    for row in rows:
-        message = _parse(row)
-        if message is None:
+    for row, message in zip(rows, read_mails([row.raw for row in rows]), strict=True):
+        if isinstance(message, Unreadable):
+            row.status, row.error = RawStatus.quarantined, str(message)
             report.quarantined += 1
         else:
             parsed.append((row, message))
@@ -208,19 +206,6 @@ def _placements(session: Session, mailboxes: list[str], follows: list[int | None
             acknowledge=acknowledge and box.acknowledge, ack_per_hour=box.ack_per_hour,
             ack_subject=box.ack_subject, ack_body=box.ack_body))
     return places
-
-
-def _parse(row: RawMessage) -> InboundMessage | None:
-    """The filtered message, or None with the row quarantined and the reason recorded."""
-    try:
-        result = run_filters(parse(row.raw), FILTERS)
-    except (ParseError, ValueError, LookupError) as exc:  # UnicodeError is a ValueError
-        row.status, row.error = RawStatus.quarantined, f"{type(exc).__name__}: {exc}"
-        return None
-    if isinstance(result, Drop):
-        row.status, row.error = RawStatus.quarantined, f"dropped: {result.reason}"
-        return None
-    return result
 
 
 @dataclass(frozen=True)

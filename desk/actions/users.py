@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import secrets
 
@@ -15,8 +16,13 @@ from desk.models import ApiToken, Role, Team, TeamMembership, User
 from desk.models.base import now
 
 _hasher = PasswordHasher()
-# Verifying against this keeps the time of a failed sign-in the same for unknown emails.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps the time of a failed sign-in the same for unknown emails.
+    Made on first use: hashing costs half a second, which every `desk` command paid on import."""
+    return _hasher.hash("not-a-real-password")
 
 
 class UserError(ValueError):
@@ -54,7 +60,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None or not user.password_hash or not user.is_active:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password or "x")
+            _hasher.verify(_dummy_hash(), password or "x")
         return None
     try:
         _hasher.verify(user.password_hash, password)

@@ -1,0 +1,77 @@
+"""Parsing mail on every core: the parse is pure (bytes in, InboundMessage out) and is
+the largest single cost of mail intake, so large batches are parsed in worker processes
+while small ones stay in-process (a pool costs more than it saves below a few dozen).
+
+Workers start by `forkserver`, never by forking the caller: `desk serve` and the poller
+have threads, and a forked copy of a threaded process can deadlock."""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from channels.email.classify import Drop, run_filters
+from channels.email.filters import FILTERS
+from channels.email.parse import ParseError, parse
+from channels.message import InboundMessage
+
+# Below this many mails a batch is parsed in-process.
+POOL_THRESHOLD = 48
+_CHUNK = 16
+
+
+class Unreadable(str):
+    """Why a mail could not be read (its error text): it goes to the quarantine."""
+
+
+Parsed = InboundMessage | Unreadable
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+
+def read_mail(raw: bytes) -> Parsed:
+    """Parse and filter one raw mail; never raises on bad mail."""
+    try:
+        result = run_filters(parse(raw), FILTERS)
+    except (ParseError, ValueError, LookupError) as exc:  # UnicodeError is a ValueError
+        return Unreadable(f"{type(exc).__name__}: {exc}")
+    if isinstance(result, Drop):
+        return Unreadable(f"dropped: {result.reason}")
+    return result
+
+
+def read_mails(raws: Sequence[bytes]) -> list[Parsed]:
+    """`read_mail` of each, in order; on several cores for a large batch."""
+    workers = _workers()
+    if len(raws) < POOL_THRESHOLD or workers < 2:
+        return [read_mail(raw) for raw in raws]
+    return list(_executor(workers).map(read_mail, raws, chunksize=_CHUNK))
+
+
+def _workers() -> int:
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(cpus, 4)
+
+
+def _executor(workers: int) -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            context = multiprocessing.get_context("forkserver")
+            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            atexit.register(shutdown)
+        return _pool
+
+
+def shutdown() -> None:
+    """Stop the workers (at exit, and in tests)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)

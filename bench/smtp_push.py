@@ -8,7 +8,8 @@ message (smtplib, a thread each), taking the next message of the corpus in deliv
 order; a 4xx answer is retried after 0.2 s, as a mail server would. `accepted` counts
 the 250s, `stored` the RawMessage rows, `lost = accepted - stored`. The clock runs
 from the first connection until no row is left `stored`; `deliver_s` is the time to the
-last 250. Issue 4's target: zero lost, peak RSS of `desk smtpd` <= 300 MB."""
+last 250. Issue 4's target: zero lost, peak RSS of `desk smtpd` <= 300 MB
+(`workers_peak_rss_mb` adds up the parse-pool workers it started, desk.parse_pool)."""
 
 from __future__ import annotations
 
@@ -97,6 +98,33 @@ def wait_listening(proc: DeskProcess, port: int, timeout: float = 60.0) -> None:
     raise SystemExit(f"desk smtpd not listening after {timeout}s:\n{proc.log_tail()}")
 
 
+def descendants(pid: int) -> list[int]:
+    """Processes started by `pid`, at any depth (desk.parse_pool's workers)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [c for c, p in parents.items() if p in frontier]
+        found.extend(children)
+        frontier = children
+    return found
+
+
+def hwm_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def statuses(data: Path) -> dict[str, int]:
     rows = sqlite_rows(data, "SELECT status, count(*) FROM rawmessage GROUP BY status")
     return {str(status): int(str(count)) for status, count in rows}
@@ -141,6 +169,8 @@ def main() -> None:
                 time.sleep(0.05)
             seconds = time.perf_counter() - started
             peak_mb = server.status_kb("VmHWM") / 1024
+            workers_mb = sum(hwm_mb(pid) for pid in descendants(server.pid))
+            cpu_s = server.cpu_seconds()
         finally:
             server.stop()
         counts = statuses(data)
@@ -152,7 +182,9 @@ def main() -> None:
         "msgs_per_s": round(len(raws) / seconds, 1), "deliver_s": round(deliver_s, 2),
         "accepted": delivery.accepted, "stored": stored, "lost": delivery.accepted - stored,
         "deferred": delivery.deferred, "refused": dict(delivery.refused), "statuses": counts,
-        "tickets": tickets, "peak_rss_mb": round(peak_mb, 1), "exit_code": server.proc.returncode,
+        "tickets": tickets, "peak_rss_mb": round(peak_mb, 1), "workers_peak_rss_mb": round(workers_mb, 1),
+        "server_cpu_s": round(cpu_s, 1),
+        "exit_code": server.proc.returncode,
     }))
 
 

@@ -3,8 +3,9 @@
 Nothing accepted is ever lost: the raw bytes are stored and committed before the
 250 goes out, and a failure to store answers 451 so the sending server keeps the
 mail and retries. Parsing and ingesting happen after the 250, in batches, in the
-background; a mail whose ingest fails stays `stored` (it is safe) and is retried,
-and on start-up every row still `stored` is ingested. Database work runs in
+background: a mail that fails on its own is quarantined, one whose ingest fails
+because the database does stays `stored` (it is safe) and is retried, and on
+start-up every row still `stored` is ingested. Database work runs in
 threads so the event loop only speaks SMTP. Bodies are never logged."""
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope
 from aiosmtpd.smtp import Session as SmtpSession
 from sqlalchemy import select as core_select
-from sqlalchemy import update
-from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
-from desk.actions.mail_intake import ingest_stored, store_raw
+from desk.actions.mail_intake import store_raw
+from desk.actions.quarantine import ingest_with_retry
 from desk.actions.tables import RAW
 from desk.db import Database, commit
 from desk.models import Mailbox, RawStatus
@@ -142,20 +143,15 @@ def _settle(future: asyncio.Future[int], result: int = 0,
         future.set_result(result)
 
 
-def _transient(exc: BaseException) -> bool:
-    """A database that is down or busy, not something wrong with one mail."""
-    return isinstance(exc, SQLAlchemyError) and not isinstance(exc, (IntegrityError, DataError))
-
-
 class Ingester:
     """Ingests stored mail in the background, one batch at a time (so two copies of a
     mail in one batch or in consecutive batches are recognised as duplicates).
 
-    Arrivals within `gather` seconds form one batch. A batch that fails on a database
-    error is retried after `retry` seconds; one that fails otherwise is split, and a
-    mail that fails alone is quarantined with the error."""
+    Arrivals within `gather` seconds form one batch. A mail that fails on its own is
+    quarantined (`desk.actions.quarantine.ingest_with_retry`); a batch that fails because
+    the database does is retried after `retry` seconds."""
 
-    def __init__(self, db: Database, settings: Settings, gather: float = 0.02,
+    def __init__(self, db: Database, settings: Settings, gather: float = 0.1,
                  batch: int = 500, retry: float = 30.0) -> None:
         self.db, self.settings = db, settings
         self.gather, self.batch, self.retry = gather, batch, retry
@@ -199,45 +195,31 @@ class Ingester:
                 loop.call_later(self.retry, self.add, failed)
 
     def _ingest(self, ids: list[int]) -> list[int]:
-        """Ingest the rows of `ids` still `stored`; returns the ids to retry later."""
+        """Ingest the rows of `ids` still `stored`; returns the ids to retry later.
+
+        `ingest_with_retry` quarantines a mail that fails on its own; what escapes it is
+        the database failing, and then the mail simply stays `stored`."""
         try:
             with self.db.session() as session:
                 ready = list(session.connection().execute(
                     core_select(RAW.c.id).where(RAW.c.id.in_(ids), RAW.c.status == RawStatus.stored)
                     .with_for_update(skip_locked=True)).scalars())
                 if ready:
-                    ingest_stored(session, self.settings, ready)
-                    commit(session)
+                    ingest_with_retry(session, self.settings, ready)
             return []
-        # Anything, because a bug met by one mail must neither stop the listener nor lose
-        # the batch: the rows stay `stored`, and the culprit ends up quarantined below.
-        except Exception as exc:  # noqa: BLE001
-            log.warning("ingesting %d stored mails failed: %s", len(ids), type(exc).__name__)
-            if _transient(exc):
-                return ids
-            if len(ids) > 1:
-                return [i for one in ids for i in self._ingest([one])]
-            self._quarantine(ids[0], exc)
-            return []
-
-    def _quarantine(self, raw_id: int, exc: BaseException) -> None:
-        try:
-            with self.db.session() as session:
-                session.connection().execute(
-                    update(RAW).where(RAW.c.id == raw_id, RAW.c.status == RawStatus.stored)
-                    .values(status=RawStatus.quarantined,
-                            error=f"ingest: {type(exc).__name__}: {exc}"[:2000]))
-                commit(session)
-        except SQLAlchemyError:
-            log.warning("could not quarantine raw message %d; it stays stored", raw_id)
+        except SQLAlchemyError as exc:
+            log.warning("ingesting %d stored mails failed (%s); retrying in %g s",
+                        len(ids), type(exc).__name__, self.retry)
+            return ids
 
 
 def stored_ids(db: Database) -> list[int]:
-    """Every raw mail accepted but not yet ingested (by any channel), oldest first."""
+    """Every raw mail accepted but not yet ingested, oldest first; not mail from an IMAP
+    folder (it has a UID), which its fetch pass finishes (after flagging it)."""
     with db.session() as session:
         return list(session.connection().execute(
-            core_select(RAW.c.id).where(RAW.c.status == RawStatus.stored).order_by(RAW.c.id))
-            .scalars())
+            core_select(RAW.c.id).where(RAW.c.status == RawStatus.stored, RAW.c.uid.is_(None))
+            .order_by(RAW.c.id)).scalars())
 
 
 class Handler:
@@ -296,7 +278,9 @@ class Listener:
     lmtp: bool = False
     catch_all: str | None = None
     max_bytes: int = MAX_BYTES
-    gather: float = 0.02
+    # Long enough that a busy minute makes batches big enough for the parse pool
+    # (desk.parse_pool), short enough that a ticket appears at once.
+    gather: float = 0.1
     retry: float = 30.0
 
     async def start(self, host: str = "127.0.0.1", port: int = 2525) -> tuple[str, int]:

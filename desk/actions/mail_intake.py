@@ -15,6 +15,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from channels.email import headers
+from channels.email.filters.detect_own_address import detect_own_address
 from channels.message import InboundMessage
 from desk.actions.inserts import insert_rows
 from desk.actions.intake import Placement, open_tickets
@@ -112,12 +113,16 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
         col(RawMessage.id).in_(ids), RawMessage.status == RawStatus.stored)
         .order_by(col(RawMessage.id))))
     parsed: list[tuple[RawMessage, InboundMessage]] = []
+    own = detect_own_address(_own_addresses(session)) if rows else None
     for row, message in zip(rows, read_mails([row.raw for row in rows]), strict=True):
         if isinstance(message, Unreadable):
             row.status, row.error = RawStatus.quarantined, str(message)
             report.quarantined += 1
-        else:
-            parsed.append((row, message))
+            continue
+        assert own is not None
+        checked = own(message)
+        assert isinstance(checked, InboundMessage)  # this filter never drops
+        parsed.append((row, checked))
     known = _threads(session, parsed)
     statuses = _statuses(session, known, parsed)
     seen: dict[str, int | tuple[str, int]] = {}  # Message-ID -> ticket, or ("new", index)
@@ -177,6 +182,10 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
     session.add_all(rows)
     session.flush()
     return report
+
+
+def _own_addresses(session: Session) -> frozenset[str]:
+    return frozenset(session.exec(select(Mailbox.address)))
 
 
 def _statuses(session: Session, known: _Known,

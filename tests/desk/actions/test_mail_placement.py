@@ -127,3 +127,16 @@ def test_a_reply_to_a_closed_ticket_opens_a_new_ticket_that_follows_it(
     # A reply to the new ticket's message threads onto the new ticket, not a third one.
     again = mail("<c3@example.com>", "Re: Printer on fire", extra="In-Reply-To: <c2@example.com>\r\n")
     assert ingest(session, settings, again).threaded == 1
+
+
+def test_mail_from_one_of_our_own_addresses_opens_no_ticket_and_gets_no_acknowledgement(
+    session: Session, settings: Settings,
+) -> None:
+    mailbox(session)
+    session.add(Mailbox(name="sales", address="sales@desk.test"))
+    commit(session)
+    # Sales forwards its own acknowledgement to billing: without the check, a loop.
+    report = ingest(session, settings, mail("<loop@desk.test>", "[#9] We received your request",
+                                            sender="sales@desk.test"))
+    assert (report.opened, report.autoreplies) == (0, 1)
+    assert session.exec(select(Ticket)).all() == [] and acks(session) == []

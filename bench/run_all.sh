@@ -32,6 +32,7 @@ run bench.webform --backend postgres --duration "$DURATION"
 run bench.email_parse
 run bench.imap_fetch -n 5000 --cap 500
 run bench.email_ingest -n 5000
+run bench.email_accuracy -n 5000
 run bench.imap_tickets -n 5000
 run bench.smtp_push -n 5000
 for tickets in 100000 1000000; do

@@ -259,9 +259,30 @@ def _thread(
         owner = session.exec(select(Customer.email).join(
             Ticket, col(Ticket.customer_id) == col(Customer.id)).where(
             Ticket.id == message.thread_hint)).first()
-        if owner is not None and owner == message.from_address.strip().lower():
+        if owner is not None and may_quote_tag(owner, message.from_address):
             return message.thread_hint
     return None
+
+
+# Addresses at these domains belong to unrelated people: sharing one proves nothing.
+PUBLIC_MAIL_DOMAINS = frozenset((
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "yahoo.com", "yahoo.co.jp", "yahoo.com.tw", "yahoo.com.hk", "icloud.com", "me.com",
+    "aol.com", "proton.me", "protonmail.com", "gmx.de", "gmx.net", "web.de", "mail.ru",
+    "yandex.ru", "qq.com", "foxmail.com", "163.com", "126.com", "yeah.net", "sina.com",
+    "sina.cn", "sohu.com", "aliyun.com", "139.com", "189.cn", "hinet.net", "naver.com",
+))
+
+
+def may_quote_tag(owner: str, sender: str) -> bool:
+    """Whether a "[#N]" tag from `sender` may add to the ticket of customer `owner`: the
+    customer, or a colleague at the same company domain (someone the customer copied in).
+    A tag alone never lets a stranger at a public mail provider write into a ticket."""
+    sender = sender.strip().lower()
+    if sender == owner:
+        return True
+    domain = sender.rpartition("@")[2]
+    return bool(domain) and domain == owner.rpartition("@")[2] and domain not in PUBLIC_MAIL_DOMAINS
 
 
 def _bounce(session: Session, row: RawMessage, message: InboundMessage,

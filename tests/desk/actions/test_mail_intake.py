@@ -100,18 +100,29 @@ def test_reply_to_our_outbound_mail_threads_onto_its_ticket(
     assert raw_row(session, second).ticket_id == raw_row(session, first).ticket_id == ack.ticket_id
 
 
-def test_thread_tag_threads_only_for_the_same_customer(
+def test_thread_tag_threads_for_the_customer_and_colleagues_not_strangers(
     session: Session, settings: Settings,
 ) -> None:
     (first,), _ = run(session, settings, mail("<first@example.com>"))
     number = raw_row(session, first).ticket_id
-    (mine, theirs), report = run(
-        session, settings, mail("<mine@example.com>", subject=f"Re: [#{number}] Printer"),
-        mail("<theirs@example.com>", subject=f"Re: [#{number}] Printer",
-             sender="mallory@example.net"))
-    assert (report.threaded, report.opened) == (1, 1)
-    assert raw_row(session, mine).ticket_id == number
-    assert raw_row(session, theirs).ticket_id not in (None, number)
+    subject = f"Re: [#{number}] Printer"
+    (mine, colleague, stranger), report = run(
+        session, settings, mail("<mine@example.com>", subject=subject),
+        mail("<colleague@example.com>", subject=subject, sender="bob@example.com"),
+        mail("<theirs@example.com>", subject=subject, sender="mallory@example.net"))
+    assert (report.threaded, report.opened) == (2, 1)
+    assert raw_row(session, mine).ticket_id == raw_row(session, colleague).ticket_id == number
+    assert raw_row(session, stranger).ticket_id not in (None, number)
+
+
+def test_sharing_a_public_mail_provider_does_not_make_a_colleague(
+    session: Session, settings: Settings,
+) -> None:
+    (first,), _ = run(session, settings, mail("<g1@gmail.com>", sender="ada@gmail.com"))
+    number = raw_row(session, first).ticket_id
+    (other,), report = run(session, settings, mail(
+        "<g2@gmail.com>", subject=f"Re: [#{number}] Printer", sender="eve@gmail.com"))
+    assert report.opened == 1 and raw_row(session, other).ticket_id != number
 
 
 def test_a_second_delivery_of_the_same_message_id_opens_no_second_ticket(

@@ -172,7 +172,8 @@ def cmd_smtpd(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
-    """One fetch pass now per IMAP mailbox; a failing one never stops the others."""
+    """One fetch pass now per IMAP mailbox (with --drain, passes until nothing is left);
+    a failing one never stops the others."""
     from desk.mail_fetch import fetch_mailbox, imap_mailboxes
 
     db = _database(settings)
@@ -184,9 +185,13 @@ def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
         return 1 if args.mailbox else 0
     failed = 0
     for mailbox_id, name in boxes:
-        outcome = fetch_mailbox(db, settings, mailbox_id)
+        while True:
+            outcome = fetch_mailbox(db, settings, mailbox_id)
+            print(f"{name}: {outcome.describe()}", flush=True)
+            # --drain: pass after pass until the folder is empty (a first import).
+            if not (args.drain and outcome.remaining and not outcome.failed and not outcome.busy):
+                break
         failed += outcome.failed
-        print(f"{name}: {outcome.describe()}", flush=True)
     db.dispose()
     return 1 if failed else 0
 
@@ -250,6 +255,8 @@ def parser() -> argparse.ArgumentParser:
 
     fetch = sub.add_parser("fetch", help="fetch new mail from the IMAP mailboxes now")
     fetch.add_argument("--mailbox", help="only this mailbox (by name), even if disabled")
+    fetch.add_argument("--drain", action="store_true",
+                       help="repeat passes until nothing is left (a pass takes at most 2,000)")
     fetch.set_defaults(func=cmd_fetch)
 
     mailbox_cli.register(sub)

@@ -5,9 +5,9 @@ tickets on SQLite, end to end (fetch, store raw, commit, flag, parse, thread, op
 
 The corpus (../shared/bench/corpus.py) is delivered straight into the account's Maildir
 before the clock starts. Only `desk fetch --drain` is timed (passes of at most 2,000
-until the folder is drained), process start-up included. Prints one JSON line. Issue 4's target: >= 300 messages
-per second (django-helpdesk: about 34; Request Tracker's mail gateway: about 2.7),
-peak RSS <= 300 MB."""
+until the folder is drained), process start-up included. Prints one JSON line.
+Issue 4's target: >= 300 messages per second (django-helpdesk: about 34; Request
+Tracker's mail gateway: about 2.7), peak RSS <= 300 MB."""
 
 from __future__ import annotations
 

@@ -39,6 +39,7 @@ from desk.db import Database, commit
 from desk.models import Mailbox, RawMessage, RawStatus
 from desk.models.base import now
 from desk.models.mailboxes import AfterFetch
+from desk.parse_pool import Reading, start_reading
 from desk.secrets import SecretError
 from desk.settings import Settings
 
@@ -160,28 +161,44 @@ def _finish(session: Session, mailbox_id: int, error: str | None) -> None:
 
 def _run(session: Session, settings: Settings, mailbox: Mailbox, outcome: FetchOutcome,
          cap: int, batch: int) -> None:
+    """Batches, as a pipeline: while the parse workers read batch N, this fetches, stores
+    and flags batch N+1, then files batch N."""
     account = account_of(settings, mailbox)
     client = connect(account)
+    pending: Reading | None = None
     try:
         _resume(session, settings, client, mailbox, account.folder, outcome)
         while outcome.fetched < cap:
             mark = (Watermark(mailbox.uidvalidity, mailbox.last_uid)
                     if mailbox.uidvalidity is not None else None)
             result = fetch_new(client, account.folder, mark, min(batch, cap - outcome.fetched))
-            ids = _store(session, mailbox, result, outcome)
+            stored = _store(session, mailbox, result, outcome)
             commit(session)
             mailbox.uidvalidity, mailbox.last_uid = result.watermark.uidvalidity, result.watermark.uid
             try:
                 _after_fetch(client, mailbox, account.folder, result.watermark.uidvalidity,
                              [m.uid for m in result.messages])
             finally:  # mail that cannot be flagged is still stored: it becomes tickets anyway
-                outcome.report.add(ingest_with_retry(session, settings, _claim(session, ids)))
+                reading = start_reading(stored)
+                if pending is not None:
+                    _file(session, settings, pending, outcome)
+                pending = reading
             outcome.remaining = result.remaining
             moved = mark is None or result.watermark != mark
             if result.remaining == 0 or not moved:
                 break
     finally:
-        _logout(client)
+        try:
+            if pending is not None:
+                _file(session, settings, pending, outcome)
+        finally:
+            _logout(client)
+
+
+def _file(session: Session, settings: Settings, reading: Reading, outcome: FetchOutcome) -> None:
+    """Ingest a batch whose parse was started earlier."""
+    read = reading.result()
+    outcome.report.add(ingest_with_retry(session, settings, _claim(session, list(read)), read=read))
 
 
 def _resume(session: Session, settings: Settings, client: IMAPClient, mailbox: Mailbox,
@@ -220,8 +237,10 @@ def _claim(session: Session, ids: Sequence[int]) -> list[int]:
     return [i for i in rows if i is not None]
 
 
-def _store(session: Session, mailbox: Mailbox, result: FetchResult, outcome: FetchOutcome) -> list[int]:
-    """Store what is new, and the watermark with it, in the caller's transaction."""
+def _store(session: Session, mailbox: Mailbox, result: FetchResult,
+           outcome: FetchOutcome) -> list[tuple[int, bytes]]:
+    """Store what is new, and the watermark with it, in the caller's transaction;
+    (raw id, bytes) of each mail stored."""
     uidvalidity = result.watermark.uidvalidity
     fresh = _unknown(session, mailbox.name, uidvalidity, result.messages)
     ids = store_raw(session, mailbox.name, [m.raw for m in fresh],
@@ -232,7 +251,7 @@ def _store(session: Session, mailbox: Mailbox, result: FetchResult, outcome: Fet
     outcome.fetched += len(result.messages)
     outcome.stored += len(ids)
     outcome.known += len(result.messages) - len(fresh)
-    return ids
+    return list(zip(ids, (m.raw for m in fresh), strict=True))
 
 
 def _unknown(session: Session, name: str, uidvalidity: int,

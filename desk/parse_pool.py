@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 from channels.email.classify import Drop, run_filters
 from channels.email.filters import FILTERS
@@ -51,6 +51,39 @@ def read_mails(raws: Sequence[bytes]) -> list[Parsed]:
     if len(raws) < POOL_THRESHOLD or workers < 2:
         return [read_mail(raw) for raw in raws]
     return list(_executor(workers).map(read_mail, raws, chunksize=_CHUNK))
+
+
+class Reading:
+    """Mail being read in the background (`start_reading`); `result()` waits for it."""
+
+    def __init__(self, ids: Sequence[int], raws: Sequence[bytes]) -> None:
+        self._ids = list(ids)
+        self._raws: Sequence[bytes] | None = raws
+        self._futures: list[Future[list[Parsed]]] = []
+        workers = _workers()
+        if len(raws) >= POOL_THRESHOLD and workers >= 2:
+            pool = _executor(workers)
+            self._futures = [pool.submit(_read_chunk, list(raws[i:i + _CHUNK]))
+                             for i in range(0, len(raws), _CHUNK)]
+            self._raws = None
+
+    def result(self) -> dict[int, Parsed]:
+        """The parsed mail by id (read now, in-process, when the batch was small)."""
+        if self._raws is not None:
+            parsed = [read_mail(raw) for raw in self._raws]
+        else:
+            parsed = [p for future in self._futures for p in future.result()]
+        return dict(zip(self._ids, parsed, strict=True))
+
+
+def start_reading(items: Sequence[tuple[int, bytes]]) -> Reading:
+    """Start parsing (id, raw) pairs on the worker processes and return at once, so the
+    caller can fetch and store the next batch meanwhile (a pipeline)."""
+    return Reading([i for i, _ in items], [raw for _, raw in items])
+
+
+def _read_chunk(raws: list[bytes]) -> list[Parsed]:
+    return [read_mail(raw) for raw in raws]
 
 
 def _workers() -> int:

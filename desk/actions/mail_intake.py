@@ -7,7 +7,7 @@ error, and never stops the mail after it."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam
@@ -32,7 +32,7 @@ from desk.models import (
     Ticket,
 )
 from desk.models.base import now
-from desk.parse_pool import Unreadable, read_mails
+from desk.parse_pool import Parsed, Unreadable, read_mails
 from desk.settings import Settings
 
 _MESSAGES_BY_IDS = core_select(MESSAGES.c.message_id, MESSAGES.c.ticket_id).where(
@@ -98,13 +98,15 @@ class _Reply:
 
 
 def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
-                  acknowledge: bool = True) -> IngestReport:
+                  acknowledge: bool = True, read: Mapping[int, Parsed] | None = None,
+                  ) -> IngestReport:
     """Parse, filter and ingest the stored raw mails `ids`, in order; never raises on a bad mail.
 
     New requests are opened by one `open_tickets` call, placed by their mailbox (team,
     acknowledgement); replies (by In-Reply-To and References against inbound and outbound
     Message-IDs, then by the "[#N]" tag of the same customer's ticket) are added to their
     ticket, except that a reply to a closed ticket opens a new one that follows it.
+    `read`: mail already parsed by `desk.parse_pool.start_reading`, by raw id.
     `acknowledge=False` (imports of old mail) sends no acknowledgements. In the caller's
     transaction."""
     report = IngestReport()
@@ -114,7 +116,8 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
         .order_by(col(RawMessage.id))))
     parsed: list[tuple[RawMessage, InboundMessage]] = []
     own = detect_own_address(_own_addresses(session)) if rows else None
-    for row, message in zip(rows, read_mails([row.raw for row in rows]), strict=True):
+    readings = _read(rows, read or {})
+    for row, message in zip(rows, readings, strict=True):
         if isinstance(message, Unreadable):
             row.status, row.error = RawStatus.quarantined, str(message)
             report.quarantined += 1
@@ -182,6 +185,14 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
     session.add_all(rows)
     session.flush()
     return report
+
+
+def _read(rows: list[RawMessage], ready: Mapping[int, Parsed]) -> list[Parsed]:
+    """Each row's parsed mail: from `ready`, the rest parsed now."""
+    unread = [row.raw for row in rows if row.id not in ready]
+    fresh = iter(read_mails(unread))
+    return [ready[row.id] if row.id is not None and row.id in ready else next(fresh)
+            for row in rows]
 
 
 def _own_addresses(session: Session) -> frozenset[str]:

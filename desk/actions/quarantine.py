@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
@@ -19,6 +19,7 @@ from desk.actions.audit import Actor, record
 from desk.actions.mail_intake import IngestReport, ingest_stored
 from desk.db import commit
 from desk.models import RawMessage, RawStatus
+from desk.parse_pool import Parsed
 from desk.queries.quarantine import MAX_ID
 from desk.settings import Settings
 
@@ -38,7 +39,8 @@ class NotQuarantined(QuarantineError):
 
 
 def ingest_with_retry(session: Session, settings: Settings, ids: Sequence[int],
-                      acknowledge: bool = True) -> IngestReport:
+                      acknowledge: bool = True, read: Mapping[int, Parsed] | None = None,
+                      ) -> IngestReport:
     """Ingest the stored mails `ids` and commit; never loses a batch to one bad mail.
 
     The batch is ingested in one transaction. When that raises, it is rolled back and
@@ -50,14 +52,14 @@ def ingest_with_retry(session: Session, settings: Settings, ids: Sequence[int],
     ordered = sorted(set(ids))
     report = IngestReport()
     if ordered:
-        _ingest_part(session, settings, ordered, acknowledge, report)
+        _ingest_part(session, settings, ordered, acknowledge, report, read)
     return report
 
 
 def _ingest_part(session: Session, settings: Settings, ids: list[int], acknowledge: bool,
-                 report: IngestReport) -> None:
+                 report: IngestReport, parsed: Mapping[int, Parsed] | None = None) -> None:
     try:
-        part = ingest_stored(session, settings, ids, acknowledge=acknowledge)
+        part = ingest_stored(session, settings, ids, acknowledge=acknowledge, read=parsed)
         commit(session)
     except TRANSIENT:
         _rollback(session)
@@ -69,8 +71,8 @@ def _ingest_part(session: Session, settings: Settings, ids: list[int], acknowled
             report.quarantined += 1
             return
         middle = len(ids) // 2
-        _ingest_part(session, settings, ids[:middle], acknowledge, report)
-        _ingest_part(session, settings, ids[middle:], acknowledge, report)
+        _ingest_part(session, settings, ids[:middle], acknowledge, report, parsed)
+        _ingest_part(session, settings, ids[middle:], acknowledge, report, parsed)
         return
     report.add(part)
 

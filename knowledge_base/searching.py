@@ -1,0 +1,126 @@
+"""Running a search on an open Whoosh searcher: filters, corrections, hits and snippets."""
+
+from __future__ import annotations
+
+import re
+import weakref
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+from whoosh.searching import Searcher
+from whoosh.spelling import ReaderCorrector
+
+from knowledge_base.query import BuiltQuery, Corrector, Either, build_query, normalise
+from knowledge_base.scoring import evaluate, impacts_for, top
+from knowledge_base.snippets import snippet
+from knowledge_base.synonyms import SynonymMatcher
+
+MAX_LIMIT = 50
+_UNFINISHED = re.compile(r"([a-z]{2,})$")
+
+
+class IndexUnavailable(Exception):
+    """The index is missing or damaged: rebuild it (``KbIndex.rebuild``)."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: int
+    title: str
+    slug: str
+    locale: str
+    category: str
+    score: float
+    snippet: str = ""
+    """HTML: the article text escaped, matched words wrapped in <mark>."""
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    """Matching articles; for very common words, only the documents where they weigh most count."""
+    did_you_mean: str | None = None
+
+
+def corrector_for(searcher: Searcher) -> Corrector:
+    """Known words close to an unknown English word, most frequent first; nothing for a known word."""
+    reader = searcher.reader()
+    corrector = ReaderCorrector(reader, "spell", searcher.schema["spell"])
+
+    def correct(word: str) -> list[str]:
+        if reader.doc_frequency("spell", word) > 0:
+            return []
+        found: list[str] = corrector.suggest(word, limit=3, maxdist=1, prefix=1)
+        if not found and len(word) >= 5:
+            found = corrector.suggest(word, limit=3, maxdist=2, prefix=1)
+        return found
+
+    return correct
+
+
+_filter_cache: weakref.WeakKeyDictionary[Searcher, dict[tuple[str | None, str | None, bool], set[int] | None]]
+_filter_cache = weakref.WeakKeyDictionary()
+
+
+def _filter(searcher: Searcher, locale: str | None, category: str | None,
+            include_internal: bool) -> set[int] | None:
+    """Document numbers allowed by the filters, computed once per searcher (they change only on write)."""
+    key = (locale, category, include_internal)
+    cached = _filter_cache.setdefault(searcher, {})
+    if key not in cached:
+        terms: list[wq.Query] = []
+        if locale:
+            terms.append(wq.Term("locale", locale))
+        if category:
+            terms.append(wq.Term("category", category))
+        if not include_internal:
+            terms.append(wq.Term("visibility", "public"))
+        cached[key] = set(searcher.docs_for_query(wq.And(terms))) if terms else None
+    return cached[key]
+
+
+def _execute(searcher: Searcher, built: BuiltQuery, allowed: set[int] | None, limit: int,
+             snippets: bool) -> SearchResults:
+    if built.query is None:
+        return SearchResults(did_you_mean=built.did_you_mean)
+    try:
+        limit = max(1, min(limit, MAX_LIMIT))
+        best, total = top(evaluate(built.query, impacts_for(searcher)), allowed, limit)
+        hits = []
+        for score, docnum in best:
+            stored = searcher.stored_fields(docnum)
+            hits.append(Hit(
+                id=int(stored["id"]),
+                title=stored["title"],
+                slug=stored["slug"],
+                locale=stored["locale"],
+                category=stored["category"],
+                score=round(score, 4),
+                snippet=snippet(stored["body"], built.terms) if snippets else "",
+            ))
+    except (OSError, EOFError, ValueError, KeyError, IndexError) as error:
+        raise IndexUnavailable(f"{type(error).__name__}: {error}") from error
+    return SearchResults(hits, total, built.did_you_mean)
+
+
+def run_search(searcher: Searcher, matcher: SynonymMatcher, text: str, locale: str | None,
+               category: str | None, include_internal: bool, limit: int) -> SearchResults:
+    built = build_query(text, matcher, corrector_for(searcher))
+    allowed = _filter(searcher, locale, category, include_internal)
+    return _execute(searcher, built, allowed, limit, snippets=True)
+
+
+def run_suggest(searcher: Searcher, matcher: SynonymMatcher, text: str, locale: str | None,
+                include_internal: bool, limit: int) -> SearchResults:
+    said = normalise(text)
+    unfinished = _UNFINISHED.search(said) if said and not said[-1].isspace() else None
+    built = build_query(said, matcher, corrector_for(searcher))
+    if unfinished:
+        prefix = wq.Prefix("text", unfinished.group(1), boost=0.5)
+        built.query = prefix if built.query is None else Either([built.query, prefix])
+        built.terms.add(unfinished.group(1))
+    return _execute(searcher, built, _filter(searcher, locale, None, include_internal), limit, snippets=False)
+
+
+__all__ = ["Hit", "IndexUnavailable", "SearchResults", "run_search", "run_suggest"]

@@ -7,8 +7,9 @@ import sys
 from collections.abc import Iterator, Sequence
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from desk import mailbox_cli
 from desk.actions.audit import SYSTEM
@@ -18,6 +19,10 @@ from desk.logs import configure
 from desk.migrate import upgrade
 from desk.models import User
 from desk.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from desk.actions.mail_intake import IngestReport
+    from desk.parse_pool import Reading
 
 
 def _database(settings: Settings) -> Database:
@@ -120,10 +125,17 @@ def _delivery_order(key: str) -> tuple[int, str]:
     return (int(head) if head.isdigit() else 0, key)
 
 
+def _file(session: Session, settings: Settings, reading: Reading, acknowledge: bool) -> IngestReport:
+    from desk.actions.quarantine import ingest_with_retry
+
+    read = reading.result()
+    return ingest_with_retry(session, settings, list(read), acknowledge=acknowledge, read=read)
+
+
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """Raw mail through the same path as IMAP: stored and committed, then ingested."""
     from desk.actions.mail_intake import IngestReport, store_raw
-    from desk.actions.quarantine import ingest_with_retry
+    from desk.parse_pool import start_reading
 
     if not (args.files or args.mbox or args.maildir):
         print("error: name .eml files, --mbox FILE or --maildir DIR", file=sys.stderr)
@@ -131,12 +143,19 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     db = _database(settings)
     total, stored = IngestReport(), 0
     mails = _raw_mails(args)
+    pending: Reading | None = None
     with db.session() as session:
+        # A pipeline: while the parse workers read one batch, the next is stored.
         while raws := list(islice(mails, INGEST_BATCH)):
             ids = store_raw(session, args.mailbox, raws)
             commit(session)
             stored += len(ids)
-            total.add(ingest_with_retry(session, settings, ids, acknowledge=args.acknowledge))
+            reading = start_reading(list(zip(ids, raws, strict=True)))
+            if pending is not None:
+                total.add(_file(session, settings, pending, args.acknowledge))
+            pending = reading
+        if pending is not None:
+            total.add(_file(session, settings, pending, args.acknowledge))
     db.dispose()
     print(f"stored {stored}, tickets opened {total.opened}, replies threaded {total.threaded}, "
           f"duplicates {total.duplicates}, auto-replies {total.autoreplies}, "

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from channels.message import InboundMessage
 from desk import notices
-from desk.actions.attachments import store_attachment
+from desk.actions.attachments import store_attachments
 from desk.actions.audit import SYSTEM, Actor, audit_row
 from desk.actions.customers import Contact, Sender, identify_senders
 from desk.actions.inserts import insert_many, insert_rows
@@ -97,9 +97,9 @@ def open_tickets(
         ticket_id=t, direction=Direction.inbound, author_user_id=None, author_customer_id=s.id,
         text=m.text, html=m.html, message_id=rfc_id, created_at=stamp,
     ) for m, s, t, rfc_id in zip(inbounds, senders, ticket_ids, rfc_ids, strict=True)])
-    for m, message_id in zip(inbounds, message_ids, strict=True):
-        for upload in m.attachments:
-            store_attachment(session, settings.attachments_dir, message_id, upload)
+    store_attachments(session, settings.attachments_dir, [
+        (message_id, upload) for m, message_id in zip(inbounds, message_ids, strict=True)
+        for upload in m.attachments])
     insert_many(session, AUDIT, [
         audit_row(Actor("customer", s.id, s.name), "ticket", t, "created", _created(m, p))
         for m, s, t, p in zip(inbounds, senders, ticket_ids, places, strict=True)])

@@ -14,7 +14,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session
 
 from channels.message import InboundMessage
-from desk.actions.attachments import store_attachment
+from desk.actions.attachments import store_attachments
 from desk.actions.audit import SYSTEM, Actor, audit_row
 from desk.actions.customers import Contact, identify_senders
 from desk.actions.inserts import insert_many, insert_rows
@@ -57,9 +57,9 @@ def add_customer_replies(session: Session, settings: Settings, replies: Sequence
         author_customer_id=s.id, text=r.message.text, html=r.message.html,
         message_id=r.message.message_id or new_message_id(settings), created_at=stamp,
     ) for r, s in zip(replies, senders, strict=True)])
-    for r, message_id in zip(replies, message_ids, strict=True):
-        for upload in r.message.attachments:
-            store_attachment(session, settings.attachments_dir, message_id, upload)
+    store_attachments(session, settings.attachments_dir, [
+        (message_id, upload) for r, message_id in zip(replies, message_ids, strict=True)
+        for upload in r.message.attachments])
     audits: list[dict[str, Any]] = []
     for r, s, message_id in zip(replies, senders, message_ids, strict=True):
         changes: dict[str, Any] = {"message": [None, message_id]}

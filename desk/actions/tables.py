@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from desk.models import (
+    Attachment,
     AuditEntry,
     Customer,
     Job,
@@ -21,6 +22,7 @@ def _table(model: type) -> Table:
     return table
 
 
+ATTACHMENTS = _table(Attachment)
 AUDIT = _table(AuditEntry)
 CUSTOMERS = _table(Customer)
 JOBS = _table(Job)

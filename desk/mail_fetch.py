@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+import queue
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -161,17 +163,18 @@ def _finish(session: Session, mailbox_id: int, error: str | None) -> None:
 
 def _run(session: Session, settings: Settings, mailbox: Mailbox, outcome: FetchOutcome,
          cap: int, batch: int) -> None:
-    """Batches, as a pipeline: while the parse workers read batch N, this fetches, stores
-    and flags batch N+1, then files batch N."""
+    """Batches, as a pipeline: a thread fetches batch N+1 while this stores and flags
+    batch N, and the parse workers read batch N while this files batch N-1."""
     account = account_of(settings, mailbox)
-    client = connect(account)
+    client = connect(account)  # flags and moves; the prefetch has a connection of its own
     pending: Reading | None = None
+    prefetch: _Prefetch | None = None
     try:
         _resume(session, settings, client, mailbox, account.folder, outcome)
-        while outcome.fetched < cap:
-            mark = (Watermark(mailbox.uidvalidity, mailbox.last_uid)
-                    if mailbox.uidvalidity is not None else None)
-            result = fetch_new(client, account.folder, mark, min(batch, cap - outcome.fetched))
+        mark = (Watermark(mailbox.uidvalidity, mailbox.last_uid)
+                if mailbox.uidvalidity is not None else None)
+        prefetch = _Prefetch(account, mark, batch, cap)
+        for result in prefetch:
             stored = _store(session, mailbox, result, outcome)
             commit(session)
             mailbox.uidvalidity, mailbox.last_uid = result.watermark.uidvalidity, result.watermark.uid
@@ -184,15 +187,66 @@ def _run(session: Session, settings: Settings, mailbox: Mailbox, outcome: FetchO
                     _file(session, settings, pending, outcome)
                 pending = reading
             outcome.remaining = result.remaining
-            moved = mark is None or result.watermark != mark
-            if result.remaining == 0 or not moved:
-                break
     finally:
         try:
+            if prefetch is not None:
+                prefetch.close()
             if pending is not None:
                 _file(session, settings, pending, outcome)
         finally:
             _logout(client)
+
+
+class _Prefetch:
+    """Fetches batch after batch on its own IMAP connection, one batch ahead of the
+    caller, so the wait on the network overlaps the caller's database work. Iterating
+    yields the results in order and raises what the fetching raised."""
+
+    def __init__(self, account: ImapAccount, mark: Watermark | None, batch: int, cap: int) -> None:
+        self._queue: queue.Queue[FetchResult | BaseException | None] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._fetch, args=(account, mark, batch, cap),
+                                        name="desk-mail-prefetch", daemon=True)
+        self._thread.start()
+
+    def __iter__(self) -> Iterator[FetchResult]:
+        while (item := self._queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        """Stop fetching (when the caller stops early) and wait for the thread."""
+        self._stop.set()
+        with suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        self._thread.join(timeout=60)
+
+    def _fetch(self, account: ImapAccount, mark: Watermark | None, batch: int, cap: int) -> None:
+        client: IMAPClient | None = None
+        try:
+            client = connect(account)
+            fetched = 0
+            while fetched < cap and not self._stop.is_set():
+                result = fetch_new(client, account.folder, mark, min(batch, cap - fetched))
+                fetched += len(result.messages)
+                self._put(result)
+                if result.remaining == 0 or (mark is not None and result.watermark == mark):
+                    break
+                mark = result.watermark
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            self._put(exc)
+        finally:
+            if client is not None:
+                _logout(client)
+            self._put(None)
+
+    def _put(self, item: FetchResult | BaseException | None) -> None:
+        while not self._stop.is_set():
+            with suppress(queue.Full):
+                self._queue.put(item, timeout=0.2)
+                return
 
 
 def _file(session: Session, settings: Settings, reading: Reading, outcome: FetchOutcome) -> None:

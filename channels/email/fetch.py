@@ -18,7 +18,7 @@ from imapclient.exceptions import IMAPClientError
 from channels.email.imap import FolderNotFoundError, MailboxError
 
 PROCESSED = b"$DeskProcessed"
-CHUNK = 100  # messages per FETCH command
+CHUNK = 500  # messages per FETCH command
 UIDS_PER_COMMAND = 1000  # keeps command lines well under servers' limits (Dovecot: 64 KB)
 CHUNK_BYTES = 16 * 1024 * 1024  # and at most this much mail per FETCH response
 MAX_BYTES = 64 * 1024 * 1024  # per run; a larger single message is still fetched alone

@@ -3,6 +3,17 @@
 from desk.models.audit import AuditEntry
 from desk.models.customers import Customer, Organization, Tier
 from desk.models.jobs import Job, JobStatus, Notification
+from desk.models.kb import (
+    Article,
+    ArticleFeedback,
+    ArticleRevision,
+    ArticleStatus,
+    DeflectionEvent,
+    DeflectionKind,
+    KbCategory,
+    KbSynonyms,
+    Visibility,
+)
 from desk.models.mail import RawMessage, RawStatus
 from desk.models.mailboxes import AfterFetch, Mailbox
 from desk.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
@@ -25,12 +36,20 @@ __all__ = [
     "OPEN_SQL",
     "OPEN_STATUSES",
     "ApiToken",
+    "Article",
+    "ArticleFeedback",
+    "ArticleRevision",
+    "ArticleStatus",
     "Attachment",
     "AuditEntry",
     "Channel",
     "Customer",
+    "DeflectionEvent",
+    "DeflectionKind",
     "Direction",
     "Job",
+    "KbCategory",
+    "KbSynonyms",
     "Mailbox",
     "JobStatus",
     "Message",
@@ -50,4 +69,5 @@ __all__ = [
     "TicketTag",
     "Tier",
     "User",
+    "Visibility",
 ]

@@ -24,6 +24,8 @@ class User(SQLModel, table=True):
     password_hash: str = Field(default="", max_length=200)
     locale: str = Field(default="en", max_length=10)
     is_active: bool = Field(default=True)
+    # Agents with this right write knowledge-base articles; supervisors and admins always may.
+    kb_writer: bool = Field(default=False)
     created_at: datetime = Field(default_factory=now)
 
 

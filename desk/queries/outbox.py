@@ -12,3 +12,11 @@ def deliveries(session: Session, ticket_id: int) -> dict[int, OutboundMessage]:
     rows = session.exec(select(OutboundMessage).where(
         OutboundMessage.ticket_id == ticket_id, col(OutboundMessage.message_id).is_not(None)))
     return {row.message_id: row for row in rows if row.message_id is not None}
+
+
+def automatic_mail(session: Session, ticket_id: int) -> list[OutboundMessage]:
+    """Mail the desk sent on its own for a ticket (acknowledgements, notices), oldest first:
+    no reply of an agent behind it, so it is listed apart from the conversation."""
+    return list(session.exec(select(OutboundMessage).where(
+        OutboundMessage.ticket_id == ticket_id, col(OutboundMessage.message_id).is_(None))
+        .order_by(col(OutboundMessage.id))))

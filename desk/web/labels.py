@@ -44,13 +44,15 @@ FIELD_ERROR = {
 }
 # The delivery state of a mail the desk sends (OutboundMessage.status).
 DELIVERY = {"queued": _("Waiting to be sent"), "sent": _("Sent"), "failed": _("Not delivered")}
+OUTBOUND_KIND = {"acknowledgement": _("Acknowledgement"), "reply": _("Reply"),
+                 "notification": _("Notification")}
 ACTION = {
     "created": _("created the ticket"),
     "updated": _("changed"),
     "replied": _("replied"),
     "note_added": _("added an internal note"),
     "customer_replied": _("wrote again"),
-    "resent": _("resent a reply that could not be delivered"),
+    "resent": _("resent a mail that could not be delivered"),
 }
 FIELD = {
     "subject": _("Subject"),

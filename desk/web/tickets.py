@@ -28,7 +28,7 @@ from desk.models import (
     User,
 )
 from desk.queries.messages import conversation
-from desk.queries.outbox import deliveries
+from desk.queries.outbox import automatic_mail, deliveries
 from desk.queries.tickets import access_ticket, customer_tickets, ticket_history
 from desk.settings import Settings
 from desk.web import labels
@@ -54,6 +54,7 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
                                    .order_by(col(User.name))))
         tags = ticket_tags(session, number)
         sent = deliveries(session, number)
+        automatic = automatic_mail(session, number)
         # A customer who wrote again after the ticket was closed opened a new one that follows it.
         followed_by = list(session.exec(select(Ticket.id).where(Ticket.follows_id == number)))
     return render(
@@ -62,7 +63,8 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
         tags=tags, statuses=[s.value for s in Status], priorities=[p.value for p in Priority],
         names={a.id: a.name for a in agents}, team_names={t.id: t.name for t in teams},
         errors=errors or {}, reply_text=reply_text, followed_by=followed_by,
-        deliveries=sent, delivery_labels=labels.DELIVERY,
+        deliveries=sent, automatic=automatic, delivery_labels=labels.DELIVERY,
+        kind_labels=labels.OUTBOUND_KIND,
     )
 
 

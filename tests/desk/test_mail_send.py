@@ -365,3 +365,27 @@ def test_what_smtp_errors_mean_for_the_mail() -> None:
     down = failure_of(aiosmtplib.SMTPConnectError("Connection refused"), ACCOUNT)
     assert down.temporary and "cannot reach the SMTP server mail.example.com:587" in down.reason
     assert "pw" not in down.reason + login.reason
+
+
+def test_a_refused_acknowledgement_shows_under_automatic_mail_and_can_be_resent(
+    db: Database, settings: Settings, smtp_server: SmtpServer, client: TestClient,
+    make_user: MakeUser,
+) -> None:
+    smtp_server.fail_with = (550, "Mailbox unavailable")
+    with db.session() as session:
+        add_mailbox(session, settings, smtp_server)
+        ticket_id = ingest(session, settings, customer_mail(CUSTOMER_ID)).ticket_ids[0]
+    run_due_jobs(db)
+    with db.session() as session:
+        ack = session.exec(select(OutboundMessage).where(OutboundMessage.ticket_id == ticket_id)).one()
+    assert ack.status == OutboundStatus.failed and ack.message_id is None
+    sign_in(client, make_user("supervisor", email="sv@desk.test"))
+    page = client.get(f"/agent/tickets/{ticket_id}").text
+    assert "Automatic mail" in page and "550 Mailbox unavailable" in page
+    assert f"/agent/tickets/{ticket_id}/outbound/{ack.id}/resend" in page
+    smtp_server.fail_with = None
+    token = csrf_of(client, f"/agent/tickets/{ticket_id}")
+    assert client.post(f"/agent/tickets/{ticket_id}/outbound/{ack.id}/resend",
+                       data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    run_due_jobs(db)
+    assert outbound(db, ack.id or 0).status == OutboundStatus.sent and len(smtp_server.messages) == 1

@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel, select
 
 from desk.db import Database, commit
 from desk.demo.clock import DemoClock
+from desk.demo.mail import load_demo_mail
 from desk.demo.people import (
     ADMIN_EMAIL,
     STAFF,
@@ -99,6 +100,7 @@ def load_demo(db: Database, settings: Settings, seed: int = 2024) -> DemoSummary
             tell(session, settings, clock, cast, rng,
                  plan_tickets(rng, cast.customers, clock.real_now))
         commit(session)
+        load_demo_mail(session, settings)
         return _summary(session, settings, already_loaded=False)
 
 

@@ -35,6 +35,7 @@ run bench.email_ingest -n 5000
 run bench.email_accuracy -n 5000
 run bench.imap_tickets -n 5000
 run bench.smtp_push -n 5000
+run bench.kb_suggest --articles 20000
 for tickets in 100000 1000000; do
   run bench.queue --backend sqlite --tickets "$tickets"
   run bench.queue --backend postgres --tickets "$tickets"

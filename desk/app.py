@@ -17,9 +17,24 @@ from desk.db import Database
 from desk.group_commit import GroupCommit
 from desk.jobs.arq_backend import ArqEnqueuer
 from desk.jobs.inprocess import InProcessRunner
+from desk.kb_index import ensure_index_in_background
 from desk.mail_poller import MailPoller
 from desk.settings import Settings
-from desk.web import admin, admin_mailboxes, admin_quarantine, agent, api, auth, health, public, tickets
+from desk.web import (
+    admin,
+    admin_mailboxes,
+    admin_quarantine,
+    agent,
+    api,
+    auth,
+    deflection,
+    health,
+    help,
+    kb_pages,
+    kb_report,
+    public,
+    tickets,
+)
 from desk.web.errors import HANDLERS
 from desk.web.middleware import RequestContext, StaffSessions
 
@@ -41,6 +56,11 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
             app.state.jobs = backend
         if run_jobs and poll_mail and not settings.redis_url:
             app.state.mail_poller = MailPoller(database, settings).start()
+        if run_jobs:
+            # Without Redis this process is the index's writer: rebuild a missing, damaged or
+            # stale index in the background (`desk worker` does it when there is Redis); either
+            # way, load jieba before the first search needs it.
+            ensure_index_in_background(database, settings, rebuild=not settings.redis_url)
         yield
         if app.state.mail_poller is not None:
             await asyncio.to_thread(app.state.mail_poller.stop)
@@ -52,12 +72,16 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
     routes = [
         *health.routes,
         *public.routes,
+        *deflection.routes,
+        *kb_report.routes,
         *auth.routes,
         *agent.routes,
         *tickets.routes,
         *admin.routes,
         *admin_quarantine.routes,
         *admin_mailboxes.routes,
+        *help.routes,
+        *kb_pages.routes,
         Mount("/api/v1", routes=api.routes),
         Mount("/static", app=StaticFiles(directory=ROOT / "static"), name="static"),
     ]

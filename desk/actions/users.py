@@ -80,6 +80,16 @@ def set_locale(session: Session, actor: Actor, user: User, locale: str) -> None:
         session.add(user)
 
 
+def set_kb_writer(session: Session, actor: Actor, user: User, writer: bool) -> None:
+    """Grant or take back the right to write knowledge-base articles (agents; supervisors
+    and admins always have it)."""
+    assert user.id is not None
+    if user.kb_writer != writer:
+        record(session, actor, "user", user.id, "updated", {"kb_writer": [user.kb_writer, writer]})
+        user.kb_writer = writer
+        session.add(user)
+
+
 def ensure_team(session: Session, actor: Actor, name: str) -> Team:
     team = session.exec(select(Team).where(Team.name == name)).first()
     if team is None:

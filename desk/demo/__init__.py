@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from desk.db import Database, commit
+from desk.demo.articles import load_demo_articles
 from desk.demo.clock import DemoClock
 from desk.demo.mail import load_demo_mail
 from desk.demo.people import (
@@ -28,7 +29,7 @@ from desk.demo.people import (
 )
 from desk.demo.tickets import plan_tickets, tell
 from desk.i18n import LOCALE_NAMES
-from desk.models import Customer, Message, Organization, Team, Ticket, User
+from desk.models import Article, Customer, Message, Organization, Team, Ticket, User
 from desk.models.base import now
 from desk.settings import Settings
 
@@ -59,11 +60,12 @@ class DemoSummary:
     tickets: int
     messages: int
     accounts: tuple[DemoAccount, ...]
+    articles: int = 0
 
     def describe(self) -> str:
         counts = (f"{self.tickets} tickets with {self.messages} messages, {self.customers} "
                   f"customers, {self.organizations} organisations, {self.teams} teams, "
-                  f"{self.staff} staff")
+                  f"{self.staff} staff, {self.articles} knowledge-base articles")
         if self.already_loaded:
             lines = [f"The demo data is already loaded ({counts}). Nothing was added."]
         else:
@@ -85,6 +87,9 @@ def load_demo(db: Database, settings: Settings, seed: int = 2024) -> DemoSummary
     """Load the demo into ``db``, or report that it is there already."""
     with db.session() as session:
         if session.exec(select(User).where(User.email == ADMIN_EMAIL)).first() is not None:
+            # A demo loaded before the knowledge base existed gets its articles now.
+            load_demo_articles(session, settings)
+            commit(session)
             return _summary(session, settings, already_loaded=True)
         rng = random.Random(seed)
         with DemoClock(session, now()) as clock:
@@ -99,6 +104,7 @@ def load_demo(db: Database, settings: Settings, seed: int = 2024) -> DemoSummary
                     )
             tell(session, settings, clock, cast, rng,
                  plan_tickets(rng, cast.customers, clock.real_now))
+        load_demo_articles(session, settings)
         commit(session)
         load_demo_mail(session, settings)
         return _summary(session, settings, already_loaded=False)
@@ -118,6 +124,7 @@ def _summary(session: Session, settings: Settings, already_loaded: bool) -> Demo
         customers=_count(session, Customer),
         tickets=_count(session, Ticket),
         messages=_count(session, Message),
+        articles=_count(session, Article),
         accounts=tuple(
             DemoAccount(m.role, m.email, m.password, m.name, m.teams, m.locale) for m in STAFF
         ),

@@ -16,6 +16,7 @@ from arq.connections import ArqRedis, RedisSettings
 
 from desk.db import Database
 from desk.jobs.runner import due_jobs, execute_job
+from desk.kb_index import ensure_index_in_background
 from desk.mail_poller import MailPoller
 from desk.models import Job
 from desk.settings import Settings, load_settings
@@ -103,6 +104,8 @@ async def sweep(ctx: dict[str, Any]) -> int:
 async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or load_settings()
     ctx["db"] = Database(settings)
+    # The worker is the index's writer: rebuild a missing, damaged or stale one, in the background.
+    ensure_index_in_background(ctx["db"], settings)
     await sweep(ctx)
     if ctx.get("poll_mail"):
         ctx["mail_poller"] = MailPoller(ctx["db"], settings).start()

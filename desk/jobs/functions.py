@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from desk import mail_fetch
+from desk import kb_index, mail_fetch
 from desk.actions.jobs import enqueue
 from desk.db import Database, commit
 from desk.mail_send import send_outbound
@@ -64,10 +64,23 @@ def send_mail(ctx: JobContext, *, outbound_id: int) -> None:
     send_outbound(ctx.db, outbound_id)
 
 
+def kb_index_articles(ctx: JobContext, *, article_ids: list[int]) -> None:
+    """Bring these articles' search entries up to date (the index's one writer). Another writer
+    holding the lock past 30 s raises WriterBusy, which the runner retries with its backoff."""
+    kb_index.index_articles(ctx.db, ctx.db.settings, article_ids)
+
+
+def kb_reindex(ctx: JobContext) -> None:
+    """Rebuild the knowledge-base index from the database (queued when a search finds it damaged)."""
+    kb_index.reindex(ctx.db, ctx.db.settings)
+
+
 JOBS: Mapping[str, JobFunction] = {
     "notify_agents": notify_agents,
     "send_mail": send_mail,
     "fetch_mailbox": fetch_mailbox,
+    "kb_index_articles": kb_index_articles,
+    "kb_reindex": kb_reindex,
 }
 
 

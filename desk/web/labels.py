@@ -44,8 +44,8 @@ FIELD_ERROR = {
 }
 # The delivery state of a mail the desk sends (OutboundMessage.status).
 DELIVERY = {"queued": _("Waiting to be sent"), "sent": _("Sent"), "failed": _("Not delivered")}
-OUTBOUND_KIND = {"acknowledgement": _("Acknowledgement"), "reply": _("Reply"),
-                 "notification": _("Notification")}
+# Kinds of the desk's automatic mail (replies are listed with the conversation).
+OUTBOUND_KIND = {"acknowledgement": _("Acknowledgement"), "notification": _("Notification")}
 ACTION = {
     "created": _("created the ticket"),
     "updated": _("changed"),

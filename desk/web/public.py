@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,6 +19,7 @@ from desk.links import read_request_token
 from desk.models import Attachment, Customer, Direction, Message, Ticket
 from desk.queries.messages import conversation
 from desk.settings import Settings
+from desk.web.deflection import form_context
 from desk.web.middleware import LOCALE_COOKIE
 from desk.web.ratelimit import SlidingWindow
 from desk.web.templating import render, request_locale
@@ -41,14 +44,18 @@ def _limiter(request: Request) -> SlidingWindow:
 
 
 def _form_page(request: Request, values: dict[str, str], errors: dict[str, str],
-               status_code: int = 200) -> Response:
+               status_code: int = 200, **extra: Any) -> Response:
     s = _settings(request)
     return render(request, "public/new_request.html", status_code=status_code, values=values,
                   errors=errors, honeypot=HONEYPOT, max_mb=s.max_attachment_bytes // (1024 * 1024),
-                  max_files=s.max_attachments)
+                  max_files=s.max_attachments, **extra)
 
 
 async def new_request(request: Request) -> Response:
+    query = request.query_params.get("q", "").strip()
+    if query:  # the search-first step (no JavaScript): suggestions above the form
+        found = form_context(request, query)
+        return _form_page(request, {"subject": found["search_query"]}, {}, **found)
     # The blank form is the same for everyone in a language: render it once.
     cache: dict[str, bytes] = request.app.state.page_cache
     locale = request_locale(request)

@@ -33,6 +33,7 @@ from desk.queries.tickets import access_ticket, customer_tickets, ticket_history
 from desk.settings import Settings
 from desk.web import labels
 from desk.web.auth import check_csrf, db_of, staff
+from desk.web.deflection import ticket_suggestions
 from desk.web.public import attachment_response
 from desk.web.templating import render
 from desk.web.uploads import read_uploads, upload_limits
@@ -57,6 +58,9 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
         automatic = automatic_mail(session, number)
         # A customer who wrote again after the ticket was closed opened a new one that follows it.
         followed_by = list(session.exec(select(Ticket.id).where(Ticket.follows_id == number)))
+        suggested = ticket_suggestions(
+            session, db_of(request), request.app.state.settings, ticket.subject,
+            items[0].message.text if items else "", customer.locale if customer else "en")
     return render(
         request, "agent/ticket.html", status_code=status_code, ticket=ticket, customer=customer,
         org=org, items=items, history=history, others=others, teams=teams, agents=agents,
@@ -64,7 +68,8 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
         names={a.id: a.name for a in agents}, team_names={t.id: t.name for t in teams},
         errors=errors or {}, reply_text=reply_text, followed_by=followed_by,
         deliveries=sent, automatic=automatic, delivery_labels=labels.DELIVERY,
-        kind_labels=labels.OUTBOUND_KIND,
+        kind_labels=labels.OUTBOUND_KIND, suggested=suggested,
+        base_url=request.app.state.settings.base_url,
     )
 
 

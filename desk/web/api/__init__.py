@@ -2,6 +2,6 @@
 
 from starlette.routing import BaseRoute
 
-from desk.web.api import openapi, quarantine, tickets
+from desk.web.api import kb, openapi, quarantine, tickets
 
-routes: list[BaseRoute] = [*tickets.routes, *quarantine.routes, *openapi.routes]
+routes: list[BaseRoute] = [*tickets.routes, *quarantine.routes, *kb.routes, *openapi.routes]

@@ -26,7 +26,14 @@ from whoosh.query import Every
 from whoosh.searching import Searcher
 
 from knowledge_base import store
-from knowledge_base.analysis import MixedTokenizer, SpellingTokenizer, sections, segmenter_for
+from knowledge_base.analysis import (
+    MixedTokenizer,
+    SectionFrequency,
+    SpellingTokenizer,
+    sections,
+    segmenter_for,
+)
+from knowledge_base.bulk_writer import BulkWriter
 from knowledge_base.documents import ArticleDoc
 from knowledge_base.markdown import to_text
 from knowledge_base.searching import IndexUnavailable, SearchResults, run_search, run_suggest
@@ -53,10 +60,11 @@ class IndexCheck:
 
 
 def make_schema(cache_dir: Path) -> Schema:
-    text = MixedTokenizer(str(cache_dir))
+    text = TEXT(analyzer=MixedTokenizer(str(cache_dir)), phrase=False)
+    text.format = SectionFrequency()
     return Schema(
         id=ID(stored=True, unique=True),
-        text=TEXT(analyzer=text, phrase=False),
+        text=text,
         spell=TEXT(analyzer=SpellingTokenizer(), phrase=False),
         locale=ID(stored=True),
         category=ID(stored=True),
@@ -134,12 +142,15 @@ class KbIndex:
         self._generation: Path | None = None
         self._checked_at = 0.0
         self._lock = threading.RLock()
+        # One search at a time per index: a searcher's readers share file positions, and a
+        # searcher must not be closed (refresh after a write) while a search uses it.
+        self._search_lock = threading.RLock()
 
     # -- reading ---------------------------------------------------------------------------------
 
     def open(self) -> IndexCheck:
         """Open the live index and check it can be read; says MISSING or CORRUPT instead of raising."""
-        with self._lock:
+        with self._search_lock, self._lock:
             self._close()
             generation = store.current_generation(self.folder)
             if generation is None or not generation.is_dir():
@@ -168,11 +179,13 @@ class KbIndex:
             self._synonyms, self._matcher = synonyms, None
 
     def doc_count(self) -> int:
-        return int(self._current().doc_count())
+        with self._search_lock:
+            return int(self._current().doc_count())
 
     def fingerprint(self) -> str:
         """Fingerprint of the indexed (id, updated_at) pairs; equal to ``fingerprint(docs)`` when fresh."""
-        return _fingerprint((f["id"], f["stamp"]) for f in self._current().all_stored_fields())
+        with self._search_lock:
+            return _fingerprint((f["id"], f["stamp"]) for f in self._current().all_stored_fields())
 
     def is_stale(self, expected: int | str) -> bool:
         """True if the index is missing, damaged, or does not hold ``expected``: a count of published
@@ -193,15 +206,18 @@ class KbIndex:
         limit: int = 10,
     ) -> SearchResults:
         """Published articles matching ``query`` best first, with snippets; any text is accepted."""
-        searcher = self._current()
-        return run_search(searcher, self._matcher_ready(), query, locale, category, include_internal, limit)
+        with self._search_lock:
+            searcher = self._current()
+            return run_search(searcher, self._matcher_ready(), query, locale, category,
+                              include_internal, limit)
 
     def suggest(self, prefix_or_subject: str, locale: str | None = None, limit: int = 5,
                 include_internal: bool = False) -> SearchResults:
         """Suggest-as-you-type: like ``search`` but the last word may be unfinished; no snippets."""
-        searcher = self._current()
-        matcher = self._matcher_ready()
-        return run_suggest(searcher, matcher, prefix_or_subject, locale, include_internal, limit)
+        with self._search_lock:
+            searcher = self._current()
+            matcher = self._matcher_ready()
+            return run_suggest(searcher, matcher, prefix_or_subject, locale, include_internal, limit)
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -210,7 +226,7 @@ class KbIndex:
         with store.write_lock(self.folder):
             generation = store.new_generation(self.folder)
             ix = windex.create_in(str(generation), self.schema)
-            writer = ix.writer(limitmb=256)
+            writer = BulkWriter(ix)
             count = 0
             try:
                 for doc in docs:
@@ -279,7 +295,7 @@ class KbIndex:
             return self._searcher
 
     def _refresh(self) -> None:
-        with self._lock:
+        with self._search_lock, self._lock:
             self._close()
 
     def _close(self) -> None:

@@ -15,6 +15,9 @@ import weakref
 from collections import OrderedDict
 
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import Matcher
+from whoosh.matching.wrappers import FilterMatcher, MultiMatcher
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
@@ -66,16 +69,58 @@ class TermImpacts:
         # The same BM25F arithmetic as Whoosh's scorer, without its per-posting method calls.
         norms = self._norms()
         idf, k1 = self.searcher.idf(FIELD, text), BM25F().K1
-        matcher = self.searcher.postings(FIELD, text)
-        pairs: list[tuple[float, int]] = []
-        is_active, next_posting, doc, weight = matcher.is_active, matcher.next, matcher.id, matcher.weight
-        while is_active():
-            d, w = doc(), weight()
-            pairs.append((idf * w * (k1 + 1) / (w + norms[d]), d))
-            next_posting()
+        docs, weights = read_postings(self.searcher.postings(FIELD, text))
+        scale = idf * (k1 + 1)
+        pairs = [(scale * w / (w + norms[d]), d) for d, w in zip(docs, weights, strict=True)]
         if len(pairs) > TOP_PER_TERM:
-            pairs = heapq.nlargest(TOP_PER_TERM, pairs)
+            pairs.sort(reverse=True)  # one C sort beats heapq.nlargest's Python loop here
+            del pairs[TOP_PER_TERM:]
         return {d: s for s, d in pairs}
+
+
+def read_postings(matcher: Matcher) -> tuple[list[int], list[float]]:
+    """Document numbers and weights of a term's postings, a block at a time where Whoosh allows.
+
+    Whoosh's matcher interface costs four method calls per posting; its on-disk matcher decodes a
+    block of up to 128 postings at once, which is read here directly (about five times faster for a
+    common word). Deleted documents and multi-segment indexes are handled as Whoosh does."""
+    if isinstance(matcher, MultiMatcher):
+        docs: list[int] = []
+        weights: list[float] = []
+        for sub, offset in zip(matcher.matchers, matcher.offsets, strict=True):
+            sub_docs, sub_weights = read_postings(sub)
+            docs += [d + offset for d in sub_docs] if offset else sub_docs
+            weights += sub_weights
+        return docs, weights
+    if isinstance(matcher, FilterMatcher):
+        wanted, exclude = matcher._ids, matcher._exclude
+        child_docs, child_weights = read_postings(matcher.child)
+        kept = [(d, w) for d, w in zip(child_docs, child_weights, strict=True) if (d in wanted) != exclude]
+        return [d for d, _ in kept], [w * matcher.boost for _, w in kept]
+    if isinstance(matcher, W3LeafMatcher):
+        return _read_blocks(matcher)
+    docs, weights = [], []
+    while matcher.is_active():
+        docs.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return docs, weights
+
+
+def _read_blocks(matcher: W3LeafMatcher) -> tuple[list[int], list[float]]:
+    docs: list[int] = []
+    weights: list[float] = []
+    first = matcher._i  # a wrapping matcher may already have moved past some postings
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        docs += matcher._ids[first:]
+        weights += matcher._weights[first:]
+        first = 0
+        matcher._next_block()
+    return docs, weights
 
 
 _impacts: weakref.WeakKeyDictionary[Searcher, TermImpacts] = weakref.WeakKeyDictionary()
@@ -120,7 +165,10 @@ def _scaled(scores: Scores, boost: float) -> Scores:
 
 def top(scores: Scores, allowed: set[int] | None, limit: int) -> tuple[list[tuple[float, int]], int]:
     """The ``limit`` best (score, docnum) pairs among the allowed documents, and how many matched."""
-    if allowed is not None:
-        scores = {d: s for d, s in scores.items() if d in allowed}
-    best = heapq.nlargest(limit, ((s, d) for d, s in scores.items()), key=lambda pair: (pair[0], -pair[1]))
-    return best, len(scores)
+    if allowed is None:
+        candidates = [(s, -d) for d, s in scores.items()]
+    else:
+        candidates = [(s, -d) for d, s in scores.items() if d in allowed]
+    # Best score first, then the lower document number: the order Whoosh gives equal scores.
+    best = [(s, -negated) for s, negated in heapq.nlargest(limit, candidates)]
+    return best, len(candidates)

@@ -81,6 +81,25 @@ def _text(value: Any, limit: int) -> tuple[str, str | None]:
     return cleaned, None
 
 
+def whole_number(raw: str, high: int) -> int | None:
+    """A query parameter from 1 to `high`, or None when it is anything else."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not 1 <= int(raw) <= high:
+        return None
+    return int(raw)
+
+
+def paging(params: Mapping[str, str], errors: dict[str, str], default: int,
+           most: int) -> tuple[int, int | None]:
+    """(limit, cursor) of a cursor-paged list; problems go into `errors` as 422 reasons."""
+    limit = whole_number(params.get("limit", str(default)), most)
+    if limit is None:
+        errors["limit"] = "out_of_range"
+    cursor = whole_number(params["cursor"], MAX_ID) if "cursor" in params else None
+    if "cursor" in params and cursor is None:
+        errors["cursor"] = "invalid_cursor"
+    return limit or default, cursor
+
+
 def _int_param(raw: str, low: int, high: int) -> int | None:
     if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         return None

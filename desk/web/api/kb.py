@@ -24,7 +24,7 @@ from desk.kb_index import search_kb
 from desk.models import Article, KbCategory, User
 from desk.queries.kb import category_by_slug, translations
 from desk.settings import Settings
-from desk.web.api.inputs import MAX_ID, invalid, json_object, read_body
+from desk.web.api.inputs import MAX_ID, invalid, json_object, paging, read_body, whole_number
 from desk.web.api.schemas import iso
 from desk.web.api.tokens import authenticated, bearer_token
 from desk.web.errors import ApiError
@@ -40,12 +40,6 @@ SEARCH_PARAMS = ("q", "locale", "category", "limit", "include_internal")
 LIST_PARAMS = ("locale", "status", "category", "limit", "cursor")
 WRITABLE = ("title", "body_markdown", "locale", "category_id", "tags", "status", "visibility",
             "translation_of")
-
-
-def _number(raw: str, high: int) -> int | None:
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not 1 <= int(raw) <= high:
-        return None
-    return int(raw)
 
 
 def _locale(raw: str) -> str | None:
@@ -70,7 +64,7 @@ def search_params(params: Mapping[str, str]) -> tuple[str, str | None, str | Non
     category = params.get("category", "")
     if len(category) > 120:
         errors["category"] = "too_long"
-    limit = _number(params.get("limit", "10"), MAX_SEARCH_LIMIT)
+    limit = whole_number(params.get("limit", "10"), MAX_SEARCH_LIMIT)
     if limit is None:
         errors["limit"] = "out_of_range"
     internal = params.get("include_internal", "false")
@@ -137,18 +131,13 @@ def list_params(session: Session, params: Mapping[str, str]) -> tuple[ArticleFil
     if "category" in params:
         raw = params["category"]
         found = category_by_slug(session, raw[:200]) if not raw.isdigit() else None
-        category_id = found.id if found else _number(raw, MAX_ID)
+        category_id = found.id if found else whole_number(raw, MAX_ID)
         if category_id is None:
             errors["category"] = "not_found"
-    limit = _number(params.get("limit", "50"), MAX_LIST_LIMIT)
-    if limit is None:
-        errors["limit"] = "out_of_range"
-    cursor = _number(params["cursor"], MAX_ID) if "cursor" in params else None
-    if "cursor" in params and cursor is None:
-        errors["cursor"] = "invalid_cursor"
+    limit, cursor = paging(params, errors, 50, MAX_LIST_LIMIT)
     if errors:
         raise invalid(errors, "invalid query parameters")
-    return ArticleFilter(status=status, locale=locale, category_id=category_id), limit or 50, cursor
+    return ArticleFilter(status=status, locale=locale, category_id=category_id), limit, cursor
 
 
 def _check_body(body: JSON, partial: bool) -> JSON:

@@ -26,7 +26,7 @@ from desk.models import RawMessage, Role, User
 from desk.queries.quarantine import MAX_ID, MAX_LIMIT, QuarantinedMail, list_quarantined, quarantined_raw
 from desk.settings import Settings
 from desk.web.admin_quarantine import eml_response
-from desk.web.api.inputs import invalid
+from desk.web.api.inputs import invalid, paging
 from desk.web.api.schemas import iso
 from desk.web.api.tokens import authenticated
 from desk.web.auth import ROLE_RANK
@@ -43,27 +43,16 @@ def _require(user: User, role: Role) -> None:
         raise ApiError(403, f"only {who} may do this with the quarantine")
 
 
-def _number(raw: str, high: int) -> int | None:
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not 1 <= int(raw) <= high:
-        return None
-    return int(raw)
-
-
 def list_params(params: Mapping[str, str]) -> tuple[str, int, int | None]:
     """(mailbox, limit, cursor) of GET /quarantine; anything unusable is 422."""
     errors = {name: "unknown_parameter" for name in params if name not in LIST_PARAMS}
     mailbox = params.get("mailbox", "")
     if len(mailbox) > 100:
         errors["mailbox"] = "too_long"
-    limit = _number(params.get("limit", str(DEFAULT_LIMIT)), MAX_LIMIT)
-    if limit is None:
-        errors["limit"] = "out_of_range"
-    cursor = _number(params["cursor"], MAX_ID) if "cursor" in params else None
-    if "cursor" in params and cursor is None:
-        errors["cursor"] = "invalid_cursor"
+    limit, cursor = paging(params, errors, DEFAULT_LIMIT, MAX_LIMIT)
     if errors:
         raise invalid(errors, "invalid query parameters")
-    return mailbox, limit or DEFAULT_LIMIT, cursor
+    return mailbox, limit, cursor
 
 
 def item_json(item: QuarantinedMail) -> JSON:

@@ -6,6 +6,7 @@ drafts, archived and internal articles answer 404 here (staff read them under /a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
@@ -39,6 +40,7 @@ FEEDBACK_PER_MINUTE = 10
 HOME_ARTICLES = 10
 PER_CATEGORY = 100
 MAX_ID = 2**31 - 1  # ids are 32-bit columns: larger ones cannot exist
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def kb_locale(request: Request) -> str:
@@ -127,8 +129,15 @@ async def search(request: Request) -> Response:
         cats = categories(session)
     results = None
     if query:
+        if "locale" not in params and _CJK.search(query):
+            locale = "zh-CN"  # a Chinese query on an English page: the Chinese articles
         results = search_kb(db_of(request), _settings(request), query, locale=locale,
                             category=category or None, limit=20)
+        if not results.hits and locale is not None and "locale" not in params:
+            # Nothing in the visitor's language (they did not pick one): try them all.
+            locale = None
+            results = search_kb(db_of(request), _settings(request), query, locale=None,
+                                category=category or None, limit=20)
     hits = [(hit, Markup(hit.snippet)) for hit in results.hits] if results else []  # noqa: S704
     did_you_mean = None
     if results and results.did_you_mean:

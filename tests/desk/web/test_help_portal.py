@@ -74,6 +74,14 @@ def test_chinese_search_for_登不上_finds_the_login_article(
     assert url_of(demo[LOGIN_ZH]) in results[:1500]
 
 
+def test_a_chinese_query_on_the_english_portal_finds_the_chinese_article(
+    client: TestClient, demo: dict[str, Article]
+) -> None:
+    page = client.get("/help/search", params={"q": "登不上"})  # no language picked: English page
+    results = page.text[page.text.index("help-results"):]
+    assert url_of(demo[LOGIN_ZH]) in results[:1500]
+
+
 def test_search_can_filter_by_category_and_language(
     client: TestClient, demo: dict[str, Article]
 ) -> None:

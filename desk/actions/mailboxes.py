@@ -94,10 +94,15 @@ def create_mailbox(
     session: Session, settings: Settings, actor: Actor, name: str, address: str,
     imap_url: str | None, smtp_url: str | None, team_id: int | None = None, **options: Any,
 ) -> Mailbox:
-    """Validate and add a mailbox (flushed, not committed). `options` are the other
-    fields of MailboxOptions. Raises MailboxError."""
-    opts = MailboxOptions(address=address, imap_url=imap_url or "", smtp_url=smtp_url or "",
-                          team_id=team_id, **options)
+    """`add_mailbox` with the options as arguments (the CLI's and the tests' way)."""
+    return add_mailbox(session, settings, actor, name, MailboxOptions(
+        address=address, imap_url=imap_url or "", smtp_url=smtp_url or "", team_id=team_id,
+        **options))
+
+
+def add_mailbox(session: Session, settings: Settings, actor: Actor, name: str,
+                opts: MailboxOptions) -> Mailbox:
+    """Validate and add a mailbox (flushed, not committed). Raises MailboxError."""
     mailbox = Mailbox(name=_check_name(session, name), address="")
     _apply(session, settings, mailbox, opts)
     session.add(mailbox)

@@ -20,7 +20,7 @@ from desk.actions.audit import Actor
 from desk.actions.mailboxes import (
     MailboxError,
     MailboxOptions,
-    create_mailbox,
+    add_mailbox,
     set_enabled,
     shown_imap_url,
     shown_smtp_url,
@@ -37,11 +37,6 @@ from desk.web.templating import render
 
 _TEXT_FIELDS = ("name", "address", "display_name", "team", "imap_url", "smtp_url", "after_fetch",
                 "processed_folder", "ack_per_hour", "ack_subject", "ack_body", "poll_seconds")
-# What create_mailbox takes as keywords beside its positional arguments.
-_EXTRA_OPTIONS = ("imap_password", "smtp_password", "display_name", "after_fetch",
-                  "processed_folder", "acknowledge", "ack_per_hour", "ack_subject", "ack_body",
-                  "poll_seconds")
-
 
 def _list_page(request: Request, tested: Mailbox | None = None,
                results: list[CheckResult] | None = None) -> Response:
@@ -134,9 +129,7 @@ async def add(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     with db_of(request).session() as session:
         try:
-            create_mailbox(session, settings, Actor.of_user(admin), values["name"], options.address,
-                           options.imap_url, options.smtp_url, options.team_id,
-                           **{k: getattr(options, k) for k in _EXTRA_OPTIONS})
+            add_mailbox(session, settings, Actor.of_user(admin), values["name"], options)
         except MailboxError as exc:
             session.rollback()
             return _form_page(request, None, values, 400, exc)

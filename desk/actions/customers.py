@@ -1,4 +1,4 @@
-"""Creating and finding customers by the address they write from."""
+"""Creating and finding customers by the address they write from (the intake side)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,28 @@ from sqlmodel import Session
 
 from desk.actions.audit import Actor, audit_row
 from desk.actions.inserts import insert_many, insert_rows
-from desk.actions.tables import AUDIT, CUSTOMERS, ORGANIZATIONS
-from desk.models import Customer
+from desk.actions.tables import AUDIT, CUSTOMERS, IDENTITIES, ORGANIZATIONS, SEARCH_KEYS
+from desk.contacts import email_twin_form, search_keys
+from desk.models import Customer, IdentityKind
 from desk.models.base import now
 
-# Built once: intake runs them for every batch of messages.
-_BY_EMAILS = select(CUSTOMERS.c.id, CUSTOMERS.c.name, CUSTOMERS.c.email, CUSTOMERS.c.locale).where(
-    CUSTOMERS.c.email.in_(bindparam("emails", expanding=True)))
-_ORGS_BY_DOMAINS = select(ORGANIZATIONS.c.domain, ORGANIZATIONS.c.id, ORGANIZATIONS.c.tier).where(
-    ORGANIZATIONS.c.domain.in_(bindparam("domains", expanding=True)))
+# Built once: intake runs them for every batch of messages. An address is found among all
+# of a customer's email identities, so mail from a second address lands on the same record.
+_BY_EMAILS = select(
+    IDENTITIES.c.value, CUSTOMERS.c.id, CUSTOMERS.c.name, CUSTOMERS.c.locale,
+).join(CUSTOMERS, CUSTOMERS.c.id == IDENTITIES.c.customer_id).where(
+    IDENTITIES.c.kind == IdentityKind.email,
+    IDENTITIES.c.value.in_(bindparam("emails", expanding=True)))
+_ORGS_BY_DOMAINS = select(
+    ORGANIZATIONS.c.domain, ORGANIZATIONS.c.id, ORGANIZATIONS.c.tier, ORGANIZATIONS.c.name).where(
+    ORGANIZATIONS.c.domain.in_(bindparam("domains", expanding=True)),
+    ORGANIZATIONS.c.auto_join.is_(True))
 
 
 @dataclass(frozen=True)
 class Sender:
-    """What intake needs of a customer, read without building an ORM object."""
+    """What intake needs of a customer, read without building an ORM object.
+    ``email`` is the address they wrote from."""
 
     id: int
     name: str
@@ -46,7 +54,7 @@ def identify_senders(session: Session, actor: Actor, contacts: Sequence[Contact]
     customers (joined to their domain's organisation). One query for the lot."""
     emails = [c.email.strip().lower() for c in contacts]
     known = {
-        row.email: Sender(row.id, row.name, row.email, row.locale)
+        row.value: Sender(row.id, row.name, row.value, row.locale)
         for row in session.connection().execute(_BY_EMAILS, {"emails": sorted(set(emails))})
     }
     new: dict[str, Contact] = {}
@@ -69,13 +77,25 @@ def _create(session: Session, actor: Actor, new: dict[str, Contact]) -> dict[str
         rows.append(dict(
             name=contact.name or email.partition("@")[0], email=email, source=contact.source,
             locale=contact.locale, organization_id=org.id if org else None,
-            tier=org.tier if org else "standard", created_at=stamp, updated_at=stamp,
+            tier=org.tier if org else "standard", owner_id=None, fields={}, reviewed_at=None,
+            merged_into_id=None, anonymised_at=None, created_at=stamp, updated_at=stamp,
         ))
     ids = insert_rows(session, CUSTOMERS, rows)
-    senders = {
-        email: Sender(customer_id, contact.name or email.partition("@")[0], email, contact.locale)
-        for customer_id, (email, contact) in zip(ids, new.items(), strict=True)
-    }
+    senders: dict[str, Sender] = {}
+    org_names: dict[int, str] = {}
+    for customer_id, row, (email, contact) in zip(ids, rows, new.items(), strict=True):
+        senders[email] = Sender(customer_id, row["name"], email, contact.locale)
+        org = orgs.get(email.rpartition("@")[2])
+        org_names[customer_id] = org.name if org else ""
+    insert_many(session, IDENTITIES, [
+        dict(customer_id=s.id, kind=IdentityKind.email, value=s.email,
+             normalised=email_twin_form(s.email), label="", created_at=stamp)
+        for s in senders.values()
+    ])
+    insert_many(session, SEARCH_KEYS, [
+        dict(key=key, customer_id=s.id) for s in senders.values()
+        for key in search_keys(s.name, [s.email], [], org_names[s.id])
+    ])
     insert_many(session, AUDIT, [
         audit_row(actor, "customer", s.id, "created", {"email": [None, s.email]})
         for s in senders.values()

@@ -8,6 +8,9 @@ from desk.models import (
     Attachment,
     AuditEntry,
     Customer,
+    CustomerIdentity,
+    CustomerSearchKey,
+    CustomerTag,
     Job,
     Message,
     Organization,
@@ -25,9 +28,12 @@ def _table(model: type) -> Table:
 ATTACHMENTS = _table(Attachment)
 AUDIT = _table(AuditEntry)
 CUSTOMERS = _table(Customer)
+CUSTOMER_TAGS = _table(CustomerTag)
+IDENTITIES = _table(CustomerIdentity)
 JOBS = _table(Job)
 MESSAGES = _table(Message)
 ORGANIZATIONS = _table(Organization)
 OUTBOX = _table(OutboundMessage)
 RAW = _table(RawMessage)
+SEARCH_KEYS = _table(CustomerSearchKey)
 TICKETS = _table(Ticket)

@@ -1,7 +1,21 @@
 """Every table, imported here so SQLModel.metadata knows them all."""
 
 from desk.models.audit import AuditEntry
-from desk.models.customers import Customer, Organization, Tier
+from desk.models.customers import (
+    Customer,
+    CustomerField,
+    CustomerIdentity,
+    CustomerMerge,
+    CustomerNote,
+    CustomerSearchKey,
+    CustomerTag,
+    FieldKind,
+    IdentityKind,
+    Organization,
+    Source,
+    Tier,
+    TierPolicy,
+)
 from desk.models.jobs import Job, JobStatus, Notification
 from desk.models.kb import (
     Article,
@@ -44,8 +58,16 @@ __all__ = [
     "AuditEntry",
     "Channel",
     "Customer",
+    "CustomerField",
+    "CustomerIdentity",
+    "CustomerMerge",
+    "CustomerNote",
+    "CustomerSearchKey",
+    "CustomerTag",
     "DeflectionEvent",
     "DeflectionKind",
+    "FieldKind",
+    "IdentityKind",
     "Direction",
     "Job",
     "KbCategory",
@@ -62,12 +84,14 @@ __all__ = [
     "RawMessage",
     "RawStatus",
     "Role",
+    "Source",
     "Status",
     "Team",
     "TeamMembership",
     "Ticket",
     "TicketTag",
     "Tier",
+    "TierPolicy",
     "User",
     "Visibility",
 ]

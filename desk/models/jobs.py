@@ -41,7 +41,9 @@ class Notification(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id")
-    ticket_id: int = Field(foreign_key="ticket.id")
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    # Set for news about a customer record (an owner told of changed contact details).
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
     kind: str = Field(max_length=30)
     created_at: datetime = Field(default_factory=now)
     read_at: datetime | None = None

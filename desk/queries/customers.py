@@ -1,0 +1,153 @@
+"""Finding customers: search by name, email, phone or organisation (Chinese and partial input
+included), filters, sorting and paging, and the permission to see a record.
+
+Search is a range scan on ``customersearchkey.key`` (``key >= term AND key < term + U+10FFFF``)
+in key order, so it stops after a page whatever the number of customers; further terms are
+checked per candidate with EXISTS on the (customer_id, key) index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Alias, ColumnElement, Select, and_, exists, func, select
+from sqlmodel import Session, col
+from sqlmodel import select as sqlmodel_select
+
+from desk.actions.tables import CUSTOMER_TAGS, CUSTOMERS, SEARCH_KEYS
+from desk.contacts import prefix_end, query_terms
+from desk.models import Customer, Role, User
+from desk.queries.errors import Forbidden, NotFound
+
+PAGE_SIZE = 50
+SORTS: dict[str, tuple[Any, ...]] = {
+    "name": (CUSTOMERS.c.name.asc(), CUSTOMERS.c.id.asc()),
+    "newest": (CUSTOMERS.c.id.desc(),),
+    "oldest": (CUSTOMERS.c.id.asc(),),
+    "updated": (CUSTOMERS.c.updated_at.desc(), CUSTOMERS.c.id.desc()),
+}
+# With a query, results come in key order (the best prefix matches first) unless sorted.
+RELEVANCE = "relevance"
+
+
+@dataclass
+class CustomerFilter:
+    q: str = ""
+    tier: str | None = None
+    source: str | None = None
+    tag: str | None = None
+    organization_id: int | None = None
+    owner_id: int | None = None
+    sort: str = ""  # "" = relevance with a query, "newest" without
+    page: int = 1
+    page_size: int = PAGE_SIZE
+
+
+@dataclass
+class CustomerPage:
+    customers: list[Customer]
+    page: int
+    has_next: bool
+    filters: CustomerFilter = field(default_factory=CustomerFilter)
+
+
+def access_customer(session: Session, user: User, customer_id: int) -> Customer:
+    """A live record any active staff member may read (merged-away records are NotFound)."""
+    if not user.is_active:
+        raise Forbidden()
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.merged_into_id is not None:
+        raise NotFound()
+    return customer
+
+
+def may_manage_customers(user: User) -> bool:
+    """Transfer, privacy export and anonymisation are for supervisors and admins."""
+    return user.is_active and user.role in (Role.supervisor, Role.admin)
+
+
+def filter_conditions(f: CustomerFilter) -> list[ColumnElement[bool]]:
+    """The WHERE of a filter without its query: live records with these attributes."""
+    c = CUSTOMERS.c
+    where: list[ColumnElement[bool]] = [c.merged_into_id.is_(None)]
+    if f.tier:
+        where.append(c.tier == f.tier)
+    if f.source:
+        where.append(c.source == f.source)
+    if f.organization_id is not None:
+        where.append(c.organization_id == f.organization_id)
+    if f.owner_id is not None:
+        where.append(c.owner_id == f.owner_id)
+    if f.tag:
+        tags = CUSTOMER_TAGS
+        where.append(exists().where(tags.c.customer_id == c.id, tags.c.tag == f.tag.strip().lower()))
+    return where
+
+
+def matching_ids(f: CustomerFilter) -> Select[Any]:
+    """Ids of every record the filter selects (for batch edits and export), unordered."""
+    statement = select(CUSTOMERS.c.id).where(*filter_conditions(f))
+    terms = query_terms(f.q)
+    if terms:
+        statement = statement.where(CUSTOMERS.c.id.in_(_key_matches(terms)[0].distinct()))
+    return statement
+
+
+def list_customers(session: Session, f: CustomerFilter) -> CustomerPage:
+    """One page of the filter's records."""
+    page = max(1, f.page)
+    size = max(1, min(f.page_size, 500))
+    terms = query_terms(f.q)
+    if terms and f.sort in ("", RELEVANCE):
+        ids, has_next = _by_relevance(session, terms, f, page, size)
+    else:
+        order = SORTS.get(f.sort) or SORTS["newest"]
+        statement = matching_ids(f).order_by(*order).offset((page - 1) * size).limit(size + 1)
+        ids = list(session.connection().execute(statement).scalars())
+        has_next = len(ids) > size
+        ids = ids[:size]
+    by_id = {c.id: c for c in session.exec(
+        sqlmodel_select(Customer).where(col(Customer.id).in_(ids)))} if ids else {}
+    return CustomerPage([by_id[i] for i in ids if i in by_id], page, has_next, f)
+
+
+def count_customers(session: Session, f: CustomerFilter, cap: int = 10_000) -> int:
+    """How many records the filter selects, counted up to ``cap`` (a count of a million rows
+    is slow; the page says "10,000+")."""
+    statement = select(func.count()).select_from(matching_ids(f).limit(cap + 1).subquery())
+    return int(session.connection().execute(statement).scalar_one())
+
+
+def _key_matches(terms: list[str]) -> tuple[Select[Any], Alias]:
+    first = SEARCH_KEYS.alias("k1")
+    statement = select(first.c.customer_id).where(
+        first.c.key >= terms[0], first.c.key < prefix_end(terms[0]))
+    for term in terms[1:]:
+        other = SEARCH_KEYS.alias()
+        statement = statement.where(exists().where(
+            other.c.customer_id == first.c.customer_id,
+            other.c.key >= term, other.c.key < prefix_end(term)))
+    return statement, first
+
+
+def _by_relevance(session: Session, terms: list[str], f: CustomerFilter, page: int,
+                  size: int) -> tuple[list[int], bool]:
+    """Walk the first term's keys in order, dropping records already seen (one customer
+    has several keys with the same prefix), until the page and one more are found."""
+    key_matches, first = _key_matches(terms)
+    statement = (key_matches.add_columns(first.c.key)
+                 .join(CUSTOMERS, CUSTOMERS.c.id == first.c.customer_id)
+                 .where(and_(*filter_conditions(f)))
+                 .order_by(first.c.key, first.c.customer_id))
+    wanted = page * size + 1
+    batch = wanted * 2
+    while True:
+        rows = session.connection().execute(statement.limit(batch)).all()
+        seen: dict[int, None] = {}
+        for row in rows:
+            seen.setdefault(row.customer_id)
+        if len(seen) >= wanted or len(rows) < batch:
+            break
+        batch *= 4
+    ids = list(seen)[(page - 1) * size:]
+    return ids[:size], len(ids) > size

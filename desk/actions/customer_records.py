@@ -183,7 +183,7 @@ def refresh_search_keys(session: Session, customer_ids: Iterable[int]) -> None:
     connection.execute(delete(SEARCH_KEYS).where(SEARCH_KEYS.c.customer_id.in_(ids)))
     names: dict[int, str] = {}
     orgs: dict[int, str] = {}
-    for row in connection.execute(
+    for row in connection.execute(  # type: ignore[var-annotated]
             core_select(col(Customer.id), col(Customer.name), col(Organization.name).label("org"))
             .outerjoin(Organization, col(Organization.id) == col(Customer.organization_id))
             .where(col(Customer.id).in_(ids), col(Customer.merged_into_id).is_(None))):

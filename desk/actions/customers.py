@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlmodel import Session
@@ -71,7 +72,7 @@ def _create(session: Session, actor: Actor, new: dict[str, Contact]) -> dict[str
     orgs = {row.domain: row for row in
             session.connection().execute(_ORGS_BY_DOMAINS, {"domains": domains})}
     stamp = now()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for email, contact in new.items():
         org = orgs.get(email.rpartition("@")[2])
         rows.append(dict(

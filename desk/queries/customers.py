@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Alias, ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
@@ -118,7 +118,7 @@ def count_customers(session: Session, f: CustomerFilter, cap: int = 10_000) -> i
     return int(session.connection().execute(statement).scalar_one())
 
 
-def _key_matches(terms: list[str]) -> tuple[Select[Any], Alias]:
+def _key_matches(terms: list[str]) -> tuple[Select[Any], Any]:
     first = SEARCH_KEYS.alias("k1")
     statement = select(first.c.customer_id).where(
         first.c.key >= terms[0], first.c.key < prefix_end(terms[0]))

@@ -36,6 +36,12 @@ run bench.email_accuracy -n 5000
 run bench.imap_tickets -n 5000
 run bench.smtp_push -n 5000
 run bench.kb_suggest --articles 20000
+run bench.customer_import --backend sqlite --rows 100000
+run bench.customer_import --backend postgres --rows 100000
+run bench.customer_merge --tickets 1000 --backend sqlite
+run bench.customer_merge --tickets 1000 --backend postgres
+run bench.customer_search --backend sqlite --customers 1000000
+run bench.customer_search --backend postgres --customers 1000000
 for tickets in 100000 1000000; do
   run bench.queue --backend sqlite --tickets "$tickets"
   run bench.queue --backend postgres --tickets "$tickets"

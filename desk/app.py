@@ -22,16 +22,23 @@ from desk.mail_poller import MailPoller
 from desk.settings import Settings
 from desk.web import (
     admin,
+    admin_customer_fields,
+    admin_customer_import,
     admin_mailboxes,
     admin_quarantine,
     agent,
     api,
     auth,
+    customer_care,
+    customer_merge_pages,
+    customer_page,
+    customers,
     deflection,
     health,
     help,
     kb_pages,
     kb_report,
+    organizations,
     public,
     tickets,
 )
@@ -80,12 +87,21 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *admin.routes,
         *admin_quarantine.routes,
         *admin_mailboxes.routes,
+        *admin_customer_import.routes,
+        *customers.routes,
+        *admin_customer_fields.routes,
+        *customer_page.routes,
+        *customer_merge_pages.routes,
+        *customer_care.routes,
+        *organizations.routes,
         *help.routes,
         *kb_pages.routes,
         Mount("/api/v1", routes=api.routes),
         Mount("/static", app=StaticFiles(directory=ROOT / "static"), name="static"),
     ]
     max_body = settings.max_attachments * settings.max_attachment_bytes + 2 * 1024 * 1024
+    # The customer import page takes a CSV of up to 50 MB whatever the attachment limits.
+    max_body = max(max_body, admin_customer_import.MAX_UPLOAD_BYTES + 1024 * 1024)
     app = Starlette(
         debug=settings.debug,
         routes=routes,

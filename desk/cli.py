@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
-from desk import kb_cli, mailbox_cli
+from desk import customers_cli, kb_cli, mailbox_cli
 from desk.actions.audit import SYSTEM
 from desk.actions.users import UserError, create_token, create_user
 from desk.db import Database, commit
@@ -280,6 +280,7 @@ def parser() -> argparse.ArgumentParser:
 
     mailbox_cli.register(sub)
     kb_cli.register(sub)
+    customers_cli.register(sub)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)

@@ -26,7 +26,7 @@ class InvalidContact(ValueError):
 
 def normalise_email(value: str) -> str:
     """The stored form: trimmed, lower-cased; raises InvalidContact when not an address."""
-    email = unicodedata.normalize("NFKC", value).strip().lower()
+    email = (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip().lower()
     if len(email) > 320 or not _EMAIL.match(email):
         raise InvalidContact(value)
     return email
@@ -63,32 +63,33 @@ def _is_cjk(char: str) -> bool:
 
 
 def _fold(text: str) -> str:
+    if text.isascii():  # most names and every address: skip the Unicode work
+        return text.lower()
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-def _word_keys(text: str) -> set[str]:
+def _word_keys(text: str, joined: bool = False) -> set[str]:
     """Each word; a run of Chinese characters by each of its suffixes (王小明 → 王小明,
-    小明, 明), so typing any part of a Chinese name is a prefix of one key."""
-    keys: set[str] = set()
-    folded = _fold(text)
-    for word in _WORDS.findall(folded):
-        keys.add(word)
-        for i in range(1, len(word)):
-            if _is_cjk(word[i]):
-                keys.add(word[i:])
-    joined = "".join(_WORDS.findall(folded))
-    if joined:
-        keys.add(joined)
+    小明, 明), so typing any part of a Chinese name is a prefix of one key. ``joined`` adds
+    the words written together (a name typed without its space)."""
+    words = _WORDS.findall(_fold(text))
+    keys = set(words)
+    for word in words:
+        if not word.isascii():
+            keys.update(word[i:] for i in range(1, len(word)) if _is_cjk(word[i]))
+    if joined and len(words) > 1:
+        keys.add("".join(words))
     return keys
 
 
 def search_keys(name: str, emails: Iterable[str], phones: Iterable[str],
                 organization: str = "") -> set[str]:
-    """Every key a customer is found by (their organisation's name too)."""
-    keys = _word_keys(name) | _word_keys(organization)
+    """Every key a customer is found by (their organisation's name too). An address is
+    found by its beginning (the whole address is a key), its domain and its words."""
+    keys = _word_keys(name, joined=True) | _word_keys(organization)
     for email in emails:
         local, _, domain = email.partition("@")
-        keys.update((email, local, domain))
+        keys.update((email, domain))
         keys.update(_word_keys(local))
     for phone in phones:
         digits = phone.lstrip("+")

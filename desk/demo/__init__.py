@@ -27,6 +27,7 @@ from desk.demo.people import (
     create_staff,
     people_to_create,
 )
+from desk.demo.records import enrich_records
 from desk.demo.tickets import plan_tickets, tell
 from desk.i18n import LOCALE_NAMES
 from desk.models import Article, Customer, Message, Organization, Team, Ticket, User
@@ -104,6 +105,7 @@ def load_demo(db: Database, settings: Settings, seed: int = 2024) -> DemoSummary
                     )
             tell(session, settings, clock, cast, rng,
                  plan_tickets(rng, cast.customers, clock.real_now))
+        enrich_records(session, rng, cast)
         load_demo_articles(session, settings)
         commit(session)
         load_demo_mail(session, settings)

@@ -85,7 +85,11 @@ class TicketTag(SQLModel, table=True):
 
 
 class Message(SQLModel, table=True):
-    __table_args__ = (Index("ix_message_ticket_id", "ticket_id", "id"),)
+    __table_args__ = (
+        Index("ix_message_ticket_id", "ticket_id", "id"),
+        # Merges and anonymisation find a customer's own messages by it.
+        Index("ix_message_author_customer", "author_customer_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal_column, or_
 from sqlmodel import Session, col, select
 
 from desk.models import (
@@ -17,9 +17,12 @@ from desk.models import (
     TeamMembership,
     Ticket,
     TicketTag,
+    Tier,
     User,
 )
 from desk.queries.errors import Forbidden, NotFound
+
+TIERS = tuple(t.value for t in Tier)
 
 VIEWS = ("my_open", "unassigned", "all_open", "pending", "solved")
 # Priorities are stored as words; sorting the words would put "high" after "low".
@@ -45,6 +48,8 @@ class TicketFilter:
     tag: str | None = None
     customer_email: str | None = None
     customer_id: int | None = None
+    # The customer's tier (vip, standard, prospect): "open VIP tickets".
+    tier: str | None = None
     sort: str = "updated"
     page: int = 1
     per_page: int = PAGE_SIZE
@@ -119,6 +124,11 @@ def _conditions(session: Session, user: User, f: TicketFilter) -> list[ColumnEle
     if f.customer_email:
         sub = select(Customer.id).where(Customer.email == f.customer_email.strip().lower())
         conds.append(col(Ticket.customer_id).in_(sub.scalar_subquery()))
+    if f.tier:
+        # EXISTS per ticket on the customer's primary key: the view's own order still drives
+        # the scan, where an IN over every customer of the tier would read them all.
+        conds.append(exists().where(col(Customer.id) == col(Ticket.customer_id),
+                                    col(Customer.tier) == f.tier))
     if f.tag:
         tagged = select(TicketTag.ticket_id).where(TicketTag.tag == f.tag.lower())
         conds.append(col(Ticket.id).in_(tagged.scalar_subquery()))
@@ -211,6 +221,7 @@ def filter_from_params(params: Any) -> TicketFilter:
         tag=params.get("tag") or None,
         customer_email=params.get("customer") if "@" in (params.get("customer") or "") else None,
         customer_id=number("customer") if (params.get("customer") or "").isdigit() else None,
+        tier=params.get("tier") if params.get("tier") in TIERS else None,
         sort=params.get("sort") if params.get("sort") in SORTS else "updated",
         page=min(page, 100000),
     )

@@ -14,7 +14,7 @@ from desk.actions.users import set_locale
 from desk.db import commit
 from desk.i18n import LOCALES
 from desk.models import Channel, Priority, Status, Team, User
-from desk.queries.tickets import VIEWS, filter_from_params, list_tickets, view_counts
+from desk.queries.tickets import TIERS, VIEWS, filter_from_params, list_tickets, view_counts
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
 
@@ -24,7 +24,8 @@ async def queue(request: Request) -> Response:
     params = request.query_params
     f = filter_from_params(params)
     if f.view is None and not any(params.get(k) for k in ("status", "tag", "customer", "team",
-                                                              "assignee", "priority", "channel")):
+                                                              "assignee", "priority", "channel",
+                                                              "tier")):
         f.view = "my_open"
     with db_of(request).session() as session:
         page = list_tickets(session, user, f)
@@ -43,7 +44,7 @@ async def queue(request: Request) -> Response:
         request, "agent/queue.html", page=page, counts=counts, views=VIEWS, f=f,
         teams=teams, agents=agents, names=names, team_names=team_names,
         statuses=[s.value for s in Status], priorities=[p.value for p in Priority],
-        channels=[c.value for c in Channel], params=params,
+        channels=[c.value for c in Channel], tiers=TIERS, params=params,
         prev_url=page_url(page.page - 1) if page.page > 1 else None,
         next_url=page_url(page.page + 1) if page.has_next else None,
     )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
+from desk.actions.customer_records import identities_of
 from desk.actions.users import authenticate
 from desk.db import Database
 from desk.demo import load_demo
@@ -16,6 +17,7 @@ from desk.models import (
     AuditEntry,
     Channel,
     Customer,
+    CustomerNote,
     Direction,
     Job,
     Message,
@@ -33,6 +35,7 @@ from desk.models import (
     Tier,
     User,
 )
+from desk.queries.customer_duplicates import duplicates_of
 from desk.queries.tickets import TicketFilter, list_tickets, view_counts
 from desk.settings import Settings
 
@@ -144,12 +147,21 @@ def test_staff_teams_and_customers_are_as_described_and_the_printed_passwords_wo
         assert authenticate(session, "admin@desk.example", "demo-admin") is not None
         assert authenticate(session, "admin@desk.example", "wrong") is None
 
-        # The 50 of the stories, beside the senders of the demo mailbox's mail.
+        # The 50 of the stories and two likely duplicates, beside the senders of the demo
+        # mailbox's mail.
         mail_senders = set(session.exec(select(Message.author_customer_id).join(
             RawMessage, col(RawMessage.ticket_id) == col(Message.ticket_id)).where(
             RawMessage.mailbox == "support")))
         customers = [c for c in session.exec(select(Customer)) if c.id not in mail_senders]
-        assert len(customers) == 50 and len(mail_senders) >= 4
+        assert len(customers) == 52 and len(mail_senders) >= 4
+        sarahs = [c for c in customers if c.name == "Sarah Johnson"]
+        assert len(sarahs) == 2
+        assert [s.customer.id for s in duplicates_of(session, sarahs[0].id)] == [sarahs[1].id]
+        # Records have owners, phones, tags, custom fields and notes to show.
+        assert sum(c.owner_id is not None for c in customers) > 25
+        assert sum(bool(c.fields) for c in customers) > 30
+        assert sum(bool(identities_of(session, c.id)["phones"]) for c in customers) > 20  # type: ignore[arg-type]
+        assert _count(session, CustomerNote) > 10
         # The demo mailbox shows every outcome: tickets, an auto-reply, a bounce, the quarantine.
         outcomes = Counter(session.exec(select(RawMessage.status)))
         assert outcomes["ingested"] >= 5 and outcomes["quarantined"] == 1

@@ -31,9 +31,12 @@ def upgrade() -> None:
     sa.UniqueConstraint('key')
     )
     op.create_table('customersearchkey',
-    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    # Byte order on PostgreSQL: prefix ranges (key >= 'ab' AND key < 'ab' || U+10FFFF) need it.
+    sa.Column('key', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'),
+              nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('key', 'customer_id')
+    sa.PrimaryKeyConstraint('key', 'customer_id'),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('customersearchkey', schema=None) as batch_op:
         batch_op.create_index('ix_customersearchkey_customer', ['customer_id', 'key'], unique=False)
@@ -110,6 +113,9 @@ def upgrade() -> None:
         batch_op.create_foreign_key('fk_customer_merged_into_id', 'customer', ['merged_into_id'], ['id'])
         batch_op.create_foreign_key('fk_customer_owner_id', 'user', ['owner_id'], ['id'])
 
+    with op.batch_alter_table('message', schema=None) as batch_op:
+        batch_op.create_index('ix_message_author_customer', ['author_customer_id'], unique=False)
+
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.add_column(sa.Column('customer_id', sa.Integer(), nullable=True))
         batch_op.alter_column('ticket_id',
@@ -162,6 +168,9 @@ def downgrade() -> None:
                existing_type=sa.INTEGER(),
                nullable=False)
         batch_op.drop_column('customer_id')
+
+    with op.batch_alter_table('message', schema=None) as batch_op:
+        batch_op.drop_index('ix_message_author_customer')
 
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.drop_constraint('fk_customer_merged_into_id', type_='foreignkey')

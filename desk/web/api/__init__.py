@@ -2,6 +2,7 @@
 
 from starlette.routing import BaseRoute
 
-from desk.web.api import kb, openapi, quarantine, tickets
+from desk.web.api import customers, kb, openapi, organizations, quarantine, tickets
 
-routes: list[BaseRoute] = [*tickets.routes, *quarantine.routes, *kb.routes, *openapi.routes]
+routes: list[BaseRoute] = [*tickets.routes, *quarantine.routes, *kb.routes, *customers.routes,
+                           *organizations.routes, *openapi.routes]

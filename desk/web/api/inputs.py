@@ -100,6 +100,17 @@ def paging(params: Mapping[str, str], errors: dict[str, str], default: int,
     return limit or default, cursor
 
 
+def page_numbers(params: Mapping[str, str], errors: dict[str, str], pages: int) -> tuple[int, int]:
+    """(page, per_page) of a page-numbered list; problems go into `errors` as 422 reasons."""
+    page = whole_number(params.get("page", "1"), pages)
+    per_page = whole_number(params.get("per_page", "50"), MAX_PER_PAGE)
+    if page is None:
+        errors["page"] = "out_of_range"
+    if per_page is None:
+        errors["per_page"] = "out_of_range"
+    return page or 1, per_page or 50
+
+
 def _int_param(raw: str, low: int, high: int) -> int | None:
     if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         return None

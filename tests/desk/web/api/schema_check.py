@@ -57,3 +57,25 @@ def problems(doc: dict[str, Any], schema: dict[str, Any], value: Any, at: str = 
     ):
         out.append(f"{at}: length {len(value)} out of range")
     return out
+
+
+def schema_of(path: str, method: str, status: int) -> dict[str, Any]:
+    """The JSON schema openapi.json promises for this answer."""
+    from desk.web.api.openapi import DOCUMENT
+
+    response = DOCUMENT["paths"][path][method]["responses"][str(status)]
+    if "$ref" in response:
+        response = DOCUMENT["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    schema: dict[str, Any] = response["content"]["application/json"]["schema"]
+    return schema
+
+
+def conforms(path: str, method: str, response: Any) -> Any:
+    """The answer's JSON, after checking it has the shape openapi.json promises."""
+    from desk.web.api.openapi import DOCUMENT
+
+    assert response.status_code != 500, response.text
+    body = response.json()
+    assert problems(DOCUMENT, schema_of(path, method, response.status_code), body) == [], (
+        path, method, body)
+    return body

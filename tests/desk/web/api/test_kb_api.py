@@ -4,7 +4,6 @@ cursor, one article, writing with 403/422, hostile queries; answers match openap
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -12,29 +11,13 @@ from starlette.testclient import TestClient
 from desk.db import Database
 from desk.models import Article, User
 from desk.settings import Settings
-from desk.web.api.openapi import DOCUMENT
 from tests.desk.web.kb_data import import_demo, write_article
 
-from .schema_check import problems
+from .schema_check import conforms
 
 Headers = dict[str, str]
 SEARCH = "/api/v1/kb/search"
 ARTICLES = "/api/v1/kb/articles"
-
-
-def schema_of(path: str, method: str, status: int) -> dict[str, Any]:
-    response = DOCUMENT["paths"][path][method]["responses"][str(status)]
-    if "$ref" in response:
-        response = DOCUMENT["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
-    schema: dict[str, Any] = response["content"]["application/json"]["schema"]
-    return schema
-
-
-def conforms(path: str, method: str, response: Any) -> Any:
-    assert response.status_code != 500, response.text
-    body = response.json()
-    assert problems(DOCUMENT, schema_of(path, method, response.status_code), body) == [], body
-    return body
 
 
 @pytest.fixture

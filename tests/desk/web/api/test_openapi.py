@@ -16,7 +16,7 @@ from desk.models import User
 from desk.web.api import routes
 from desk.web.api.openapi import DOCUMENT
 
-from .schema_check import problems
+from .schema_check import problems, schema_of
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 TICKETS = "/api/v1/tickets"
@@ -104,14 +104,6 @@ def test_the_document_is_served_as_json(client: TestClient) -> None:
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert response.json() == DOCUMENT
-
-
-def schema_of(path: str, method: str, status: int) -> dict[str, Any]:
-    response = DOCUMENT["paths"][path][method]["responses"][str(status)]
-    if "$ref" in response:
-        response = DOCUMENT["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
-    schema: dict[str, Any] = response["content"]["application/json"]["schema"]
-    return schema
 
 
 @pytest.fixture

@@ -88,7 +88,10 @@ def import_customers(db: Database, actor: Actor, file: CsvFile, mapping: Sequenc
                           orgs)
             if not dry_run:
                 commit(session)
-                _analyze(session)
+                chunk_number = start // chunk_size + 1
+                # Fresh statistics whenever the tables have about doubled, not after every chunk.
+                if chunk_number & (chunk_number - 1) == 0:
+                    _analyze(session)
         session.rollback()
     report.errors.sort(key=lambda e: e.line)
     return report
@@ -141,11 +144,31 @@ def _import_chunk(session: Session, actor: Actor, entries: list[Entry], name_col
             fail_entry(report, entry, name_column, _("A name is required."))
         else:
             new.append(entry)
+    _join_by_domain(session, new)
     org_ids = _organizations(session, actor, [*new, *existing.values()], orgs, report)
     _create(session, actor, [e for e in new if not e.organization or e.organization in org_ids],
             org_ids, report)
     _update(session, actor, {i: e for i, e in existing.items()
                              if not e.organization or e.organization in org_ids}, org_ids, report)
+
+
+def _join_by_domain(session: Session, entries: list[Entry]) -> None:
+    """New customers the file gives no organisation join the one whose domain is their
+    address's (when it lets new customers join), with its tier unless the file gives one:
+    the same rule as mail and forms."""
+    lacking = [e for e in entries if not e.organization]
+    domains = sorted({e.emails[0].rpartition("@")[2] for e in lacking})
+    by_domain: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(domains), LOOKUP_SLICE):
+        by_domain.update({domain: (name, tier) for domain, name, tier in session.execute(
+            select(col(Organization.domain), col(Organization.name), col(Organization.tier)).where(
+                col(Organization.domain).in_(domains[start:start + LOOKUP_SLICE]),
+                col(Organization.auto_join).is_(True)))})
+    for entry in lacking:
+        joined = by_domain.get(entry.emails[0].rpartition("@")[2])
+        if joined is not None:
+            entry.organization = joined[0]
+            entry.tier = entry.tier or joined[1]
 
 
 def _keys(entry: Entry) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from desk.actions.customer_fields import add_field
 from desk.actions.customer_import import import_customers
 from desk.actions.customer_import_report import ImportReport, errors_csv
 from desk.actions.customer_records import create_customer, field_definitions, identities_of, tags_of
+from desk.actions.organizations import create_organization
 from desk.db import Database, commit
 from desk.models import AuditEntry, Customer, Notification, Organization, User
 
@@ -171,3 +172,21 @@ def test_dry_run_reports_what_would_happen_and_writes_nothing(db: Database, sess
 def test_a_mapping_without_an_email_column_is_refused(db: Database) -> None:
     with pytest.raises(CsvError):
         _import(db, b"name,email\nAnn,ann@example.com\n", mapping=["name", ""])
+
+
+def test_new_customers_join_the_organisation_of_their_domain(db: Database) -> None:
+    with db.session() as session:
+        create_organization(session, SYSTEM, {"name": "Acme", "domain": "acme.example",
+                                              "tier": "vip", "auto_join": True})
+        create_organization(session, SYSTEM, {"name": "Closed", "domain": "closed.example",
+                                              "auto_join": False})
+        commit(session)
+    data = b"name,email\nAnn,ann@acme.example\nBob,bob@closed.example\n"
+    file = read_csv(data)
+    import_customers(db, SYSTEM, file, guess_mapping(file.headers, []))
+    with db.session() as session:
+        ann = session.exec(select(Customer).where(Customer.email == "ann@acme.example")).one()
+        bob = session.exec(select(Customer).where(Customer.email == "bob@closed.example")).one()
+        acme = session.exec(select(Organization).where(Organization.name == "Acme")).one()
+        assert (ann.organization_id, ann.tier) == (acme.id, "vip")
+        assert bob.organization_id is None

@@ -86,7 +86,7 @@ def search_keys(name: str, emails: Iterable[str], phones: Iterable[str],
                 organization: str = "") -> set[str]:
     """Every key a customer is found by (their organisation's name too). An address is
     found by its beginning (the whole address is a key), its domain and its words."""
-    keys = _word_keys(name, joined=True) | _word_keys(organization)
+    keys = _word_keys(name, joined=True) | _word_keys(organization, joined=True)
     for email in emails:
         local, _, domain = email.partition("@")
         keys.update((email, domain))
@@ -111,6 +111,16 @@ def query_terms(query: str) -> list[str]:
         return [phone.lstrip("+").removeprefix("00")[:KEY_MAX]]
     words = [w[:KEY_MAX] for w in _WORDS.findall(folded)]
     return sorted(set(words), key=len, reverse=True)
+
+
+def joined_term(query: str) -> str | None:
+    """A query of several words written together ("golden summit" → "goldensummit"), the
+    prefix of a name's or an organisation's joined key; None for one word or an address."""
+    folded = _fold(query).strip()
+    if "@" in folded:
+        return None
+    words = _WORDS.findall(folded)
+    return "".join(words)[:KEY_MAX] if len(words) > 1 else None
 
 
 def prefix_end(term: str) -> str:

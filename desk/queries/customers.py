@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
 from desk.actions.tables import CUSTOMER_TAGS, CUSTOMERS, IDENTITIES, ORGANIZATIONS, SEARCH_KEYS
-from desk.contacts import prefix_end, query_terms
+from desk.contacts import joined_term, prefix_end, query_terms
 from desk.models import Customer, CustomerField, IdentityKind, Role, User
 from desk.queries.errors import Forbidden, NotFound
 
@@ -105,7 +105,7 @@ def list_customers(session: Session, f: CustomerFilter) -> CustomerPage:
     size = max(1, min(f.page_size, 500))
     terms = query_terms(f.q)
     if terms and f.sort in ("", RELEVANCE):
-        ids, has_next = _by_relevance(session, _rarest_first(session, terms), f, page, size)
+        ids, has_next = _by_relevance(session, _search_terms(session, f, size), f, page, size)
     else:
         order = SORTS.get(f.sort) or SORTS["newest"]
         statement = matching_ids(f).order_by(*order).offset((page - 1) * size).limit(size + 1)
@@ -124,7 +124,7 @@ def count_customers(session: Session, f: CustomerFilter, cap: int = 10_000) -> i
     if terms:
         # Distinct records straight off the key range, so the count stops at the cap instead
         # of collecting every match of a short prefix first ("a" has a million keys).
-        key_matches, first = _key_matches(_rarest_first(session, terms))
+        key_matches, first = _key_matches(_search_terms(session, f, PAGE_SIZE))
         matches = (key_matches.join(CUSTOMERS, CUSTOMERS.c.id == first.c.customer_id)
                    .where(*filter_conditions(f)).distinct())
     else:
@@ -186,6 +186,24 @@ def export_chunks(session: Session, f: CustomerFilter, size: int = 1_000) -> Ite
         yield rows
         if len(rows) < size:
             return
+
+
+def _search_terms(session: Session, f: CustomerFilter, size: int) -> list[str]:
+    """The terms to search by. Several words are first tried written together: one range
+    scan over the joined keys of names and organisations ("golden summit trading" is a few
+    hundred keys, where checking three common words per candidate costs thousands of
+    probes); when that finds less than a page, each word must match."""
+    joined = joined_term(f.q)
+    if joined is not None:
+        probe = (select(SEARCH_KEYS.c.customer_id)
+                 .where(SEARCH_KEYS.c.key >= joined, SEARCH_KEYS.c.key < prefix_end(joined))
+                 .join(CUSTOMERS, CUSTOMERS.c.id == SEARCH_KEYS.c.customer_id)
+                 .where(*filter_conditions(f)).distinct().limit(size + 1))
+        found = session.connection().execute(
+            select(func.count()).select_from(probe.subquery())).scalar_one()
+        if found > size:
+            return [joined]
+    return _rarest_first(session, query_terms(f.q))
 
 
 def _rarest_first(session: Session, terms: list[str]) -> list[str]:

@@ -14,6 +14,7 @@ from sqlalchemy import Table, update
 from sqlmodel import Session
 
 from desk.actions.audit import Actor, audit_row, record
+from desk.actions.input_errors import InputError
 from desk.actions.inserts import insert_many
 from desk.actions.tables import AUDIT, CUSTOMERS, TICKETS
 from desk.i18n import _
@@ -27,15 +28,8 @@ WORK_TRANSFERRED = "work_transferred"
 NOTIFICATIONS: Table = Notification.__table__  # type: ignore[attr-defined]
 
 
-class CareError(ValueError):
-    """Input that cannot be applied; ``message`` is a msgid, formatted with ``params``
-    after translation."""
-
-    def __init__(self, field: str, message: str, **params: str) -> None:
-        super().__init__(message % params if params else message)
-        self.field = field
-        self.message = message
-        self.params = params
+class CareError(InputError):
+    """Input the review and transfer actions will not save."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from desk.actions.input_errors import InputError
 from desk.contacts import InvalidContact, normalise_email, normalise_phone
 from desk.i18n import _
 from desk.models import (
@@ -36,15 +37,9 @@ MAX_TEXT_FIELD = 2_000
 MAX_IDENTITIES = 20
 
 
-class CustomerError(ValueError):
-    """Input that cannot be saved: ``field`` names the input (``emails``, ``fields.plan``...),
-    ``message`` is a msgid translated where it is shown, formatted with ``params`` after."""
-
-    def __init__(self, field: str, message: str, **params: str) -> None:
-        super().__init__(message % params if params else message)
-        self.field = field
-        self.message = message
-        self.params = params
+class CustomerError(InputError):
+    """A change to a customer record that cannot be saved: ``field`` names the input
+    (``emails``, ``fields.plan``...)."""
 
 
 def field_definitions(session: Session) -> list[CustomerField]:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from desk.actions.audit import Actor, record
+from desk.actions.input_errors import InputError
 from desk.i18n import _
 from desk.models import CustomerField, FieldKind
 
@@ -20,15 +21,8 @@ MAX_CHOICES = 100
 MAX_CHOICE_LENGTH = 100
 
 
-class FieldError(ValueError):
-    """Input that cannot be saved: ``field`` names the input, ``message`` is a msgid
-    translated where it is shown, formatted with ``params`` after."""
-
-    def __init__(self, field: str, message: str, **params: str) -> None:
-        super().__init__(message % params if params else message)
-        self.field = field
-        self.message = message
-        self.params = params
+class FieldError(InputError):
+    """A custom field definition that cannot be saved."""
 
 
 def add_field(session: Session, actor: Actor, key: str, label: str, kind: str,

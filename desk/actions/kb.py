@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from desk.actions.audit import Actor, record
+from desk.actions.input_errors import InputError
 from desk.actions.jobs import enqueue
 from desk.i18n import _
 from desk.models import (
@@ -43,15 +44,8 @@ INDEX_JOB = "kb_index_articles"
 _AUDITED = ("title", "locale", "category_id", "tags", "status", "visibility", "translation_group")
 
 
-class KbError(ValueError):
-    """Input that cannot be saved: ``field`` names the form field, ``message`` is a msgid to
-    translate where it is shown, formatted with ``params`` afterwards."""
-
-    def __init__(self, field: str, message: str, **params: str) -> None:
-        super().__init__(message % params if params else message)
-        self.field = field
-        self.message = message
-        self.params = params
+class KbError(InputError):
+    """Knowledge-base input that cannot be saved."""
 
 
 @dataclass

@@ -19,6 +19,7 @@ from channels.email.imap import ImapAccount
 from channels.email.login_check import CheckResult, check_imap, check_smtp
 from channels.email.smtp_account import SmtpAccount
 from desk.actions.audit import Actor, record
+from desk.actions.input_errors import InputError
 from desk.actions.outbox import queue_waiting
 from desk.i18n import _
 from desk.models import AfterFetch, Mailbox, Team
@@ -35,15 +36,8 @@ _AUDITED = ("name", "address", "display_name", "team_id", "enabled", "imap_host"
             "ack_subject", "ack_body", "poll_seconds")
 
 
-class MailboxError(ValueError):
-    """Input that cannot make a mailbox: `field` names the form field, `message` is a
-    msgid formatted with `params` after translation. Never contains a password."""
-
-    def __init__(self, field: str, message: str, **params: str) -> None:
-        super().__init__(message % params if params else message)
-        self.field = field
-        self.message = message
-        self.params = params
+class MailboxError(InputError):
+    """Mailbox settings that cannot be saved."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from desk.actions.audit import Actor, record
 from desk.actions.customer_records import refresh_search_keys
+from desk.actions.input_errors import InputError
 from desk.i18n import _
 from desk.models import Customer, Organization, Tier
 
@@ -23,15 +24,8 @@ REFRESH_CHUNK = 1_000
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 
 
-class OrganizationError(ValueError):
-    """Input that cannot be saved: ``field`` names the input, ``message`` is a msgid
-    translated where it is shown, formatted with ``params`` after."""
-
-    def __init__(self, field: str, message: str, **params: str) -> None:
-        super().__init__(message % params if params else message)
-        self.field = field
-        self.message = message
-        self.params = params
+class OrganizationError(InputError):
+    """An organisation that cannot be saved."""
 
 
 def create_organization(session: Session, actor: Actor, values: Mapping[str, Any]) -> Organization:

@@ -18,13 +18,11 @@ import json
 import os
 import random
 import re
-import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
-from bench.servers import REPO, PostgresDatabase, desk_command, desk_env, run_desk, say
+from bench.servers import REPO, desk_command, desk_env, run_desk, say, scratch
 
 TARGET_S = 20
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -104,13 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     args = p.parse_args(argv)
 
-    tmp = Path(tempfile.mkdtemp(prefix="desk-bench-import-"))
-    pg: PostgresDatabase | None = None
-    try:
-        if args.backend == "postgres":
-            pg = PostgresDatabase()
-            say(f"database {pg.name}")
-        env = desk_env(tmp, pg.url if pg else None)
+    with scratch(args.backend, "desk-bench-import-") as run:
+        tmp = run.folder
+        env = desk_env(tmp, run.pg.url if run.pg else None)
         run_desk(["migrate"], env)
         csv_path = tmp / "customers.csv"
         write_csv(csv_path, args.rows)
@@ -132,10 +126,6 @@ def main(argv: list[str] | None = None) -> int:
         }
         print(json.dumps(out), flush=True)
         return 0
-    finally:
-        if pg is not None:
-            pg.drop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert, text
 from sqlmodel import Session
 
 from bench.dataset import BATCH, analyze, seed
-from bench.servers import PostgresDatabase, say
+from bench.servers import say, scratch
 from desk.actions.audit import SYSTEM
 from desk.actions.customer_merge import merge_customers, undo_merge
 from desk.actions.customer_records import create_customer
@@ -108,13 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=5, help="merges and undos timed (5)")
     args = p.parse_args(argv)
 
-    tmp = Path(tempfile.mkdtemp(prefix="desk-bench-merge-"))
-    pg: PostgresDatabase | None = None
-    try:
-        if args.backend == "postgres":
-            pg = PostgresDatabase()
-            say(f"database {pg.name}")
-        engine = make_engine(pg.url if pg else f"sqlite:///{tmp / 'desk.db'}")
+    with scratch(args.backend, "desk-bench-merge-") as run:
+        engine = make_engine(run.database_url)
         upgrade(engine)
         seeded = seed(engine, args.background, progress=say)
         background_messages(engine)
@@ -135,10 +127,6 @@ def main(argv: list[str] | None = None) -> int:
         }
         print(json.dumps(out), flush=True)
         return 0
-    finally:
-        if pg is not None:
-            pg.drop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

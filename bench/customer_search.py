@@ -21,13 +21,10 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -35,7 +32,7 @@ from sqlmodel import Session
 
 from bench.connection import percentile
 from bench.dataset import analyze
-from bench.servers import PostgresDatabase, say
+from bench.servers import say, scratch
 from desk.contacts import search_keys
 from desk.db import make_engine
 from desk.migrate import upgrade
@@ -264,11 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--queries", type=int, default=500, help="timed queries (500)")
     p.add_argument("--slowest", type=int, default=0, help="print the N slowest queries on stderr")
     args = p.parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="desk-bench-customers-"))
-    pg: PostgresDatabase | None = None
-    try:
-        pg = PostgresDatabase() if args.backend == "postgres" else None
-        engine = make_engine(pg.url if pg else f"sqlite:///{tmp / 'desk.db'}")
+    with scratch(args.backend, "desk-bench-customers-") as run:
+        engine = make_engine(run.database_url)
         upgrade(engine)
         rng = random.Random(11)
         say(f"seeding {args.customers} customers on {args.backend}")
@@ -288,10 +282,6 @@ def main(argv: list[str] | None = None) -> int:
             "p95_ms": round(percentile(timings, 95), 1), "max_ms": round(max(timings), 1),
             "seed_s": round(seed_s, 1), "target_p95_ms": TARGET_P95_MS}), flush=True)
         return 0
-    finally:
-        if pg is not None:
-            pg.drop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

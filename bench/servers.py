@@ -15,7 +15,11 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -194,6 +198,35 @@ class PostgresDatabase:
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
                              autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """Where one bench run keeps its desk: a temporary folder and, on PostgreSQL, a fresh
+    database (``pg``); ``database_url`` is the one the run's engine or ``desk`` uses."""
+
+    folder: Path
+    pg: PostgresDatabase | None
+
+    @property
+    def database_url(self) -> str:
+        return self.pg.url if self.pg else f"sqlite:///{self.folder / 'desk.db'}"
+
+
+@contextmanager
+def scratch(backend: str, prefix: str) -> Iterator[Scratch]:
+    """A scratch folder (and database for ``backend`` "postgres"), removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    pg: PostgresDatabase | None = None
+    try:
+        if backend == "postgres":
+            pg = PostgresDatabase()
+            say(f"database {pg.name}")
+        yield Scratch(folder, pg)
+    finally:
+        if pg is not None:
+            pg.drop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def sqlite_rows(data_dir: Path, sql: str) -> list[tuple[object, ...]]:

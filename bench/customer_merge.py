@@ -24,8 +24,8 @@ from sqlmodel import Session
 from bench.dataset import BATCH, analyze, seed
 from bench.servers import say, scratch
 from desk.actions.audit import SYSTEM
-from desk.actions.customer_merge import merge_customers, undo_merge
-from desk.actions.customer_records import create_customer
+from desk.actions.customers.merge import merge_customers, undo_merge
+from desk.actions.customers.records import create_customer
 from desk.actions.inserts import insert_rows
 from desk.actions.tables import MESSAGES, TICKETS
 from desk.db import commit, make_engine

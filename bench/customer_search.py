@@ -36,7 +36,7 @@ from bench.servers import say, scratch
 from desk.contacts import search_keys
 from desk.db import make_engine
 from desk.migrate import upgrade
-from desk.queries.customers import CustomerFilter, list_customers
+from desk.queries.customers.records import CustomerFilter, list_customers
 
 TARGET_P95_MS = 50
 

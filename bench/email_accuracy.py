@@ -26,8 +26,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from desk.actions.mail_intake import store_raw
-from desk.actions.quarantine import ingest_with_retry
+from desk.actions.mail.quarantine import ingest_with_retry
+from desk.actions.mail.stored import store_raw
 from desk.db import Database, commit
 from desk.migrate import upgrade
 from desk.models import Customer, Message, RawMessage, Ticket

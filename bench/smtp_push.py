@@ -9,7 +9,7 @@ order; a 4xx answer is retried after 0.2 s, as a mail server would. `accepted` c
 the 250s, `stored` the RawMessage rows, `lost = accepted - stored`. The clock runs
 from the first connection until no row is left `stored`; `deliver_s` is the time to the
 last 250. Issue 4's target: zero lost, peak RSS of `desk smtpd` <= 300 MB
-(`workers_peak_rss_mb` adds up the parse-pool workers it started, desk.parse_pool)."""
+(`workers_peak_rss_mb` adds up the parse-pool workers it started, desk.mail.parse_pool)."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def wait_listening(proc: DeskProcess, port: int, timeout: float = 60.0) -> None:
 
 
 def descendants(pid: int) -> list[int]:
-    """Processes started by `pid`, at any depth (desk.parse_pool's workers)."""
+    """Processes started by `pid`, at any depth (desk.mail.parse_pool's workers)."""
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:

@@ -18,32 +18,26 @@ from desk.group_commit import GroupCommit
 from desk.jobs.arq_backend import ArqEnqueuer
 from desk.jobs.inprocess import InProcessRunner
 from desk.kb_index import ensure_index_in_background
-from desk.mail_poller import MailPoller
+from desk.mail.poller import MailPoller
 from desk.settings import Settings
-from desk.web import (
-    admin,
-    admin_customer_fields,
-    admin_customer_import,
-    admin_mailboxes,
-    admin_quarantine,
-    agent,
-    api,
-    auth,
-    customer_care,
-    customer_merge_pages,
-    customer_page,
-    customers,
-    deflection,
-    health,
-    help,
-    kb_pages,
-    kb_report,
-    organizations,
-    public,
-    tickets,
-)
+from desk.web import admin, api, auth, health
+from desk.web.customers import care as customer_care
+from desk.web.customers import fields as admin_customer_fields
+from desk.web.customers import find as customers
+from desk.web.customers import imports as admin_customer_import
+from desk.web.customers import merge_pages as customer_merge_pages
+from desk.web.customers import organizations
+from desk.web.customers import page as customer_page
 from desk.web.errors import HANDLERS
+from desk.web.kb import deflection, help
+from desk.web.kb import pages as kb_pages
+from desk.web.kb import report as kb_report
+from desk.web.mail import mailboxes as admin_mailboxes
+from desk.web.mail import quarantine as admin_quarantine
 from desk.web.middleware import RequestContext, StaffSessions
+from desk.web.tickets import pages as tickets
+from desk.web.tickets import public
+from desk.web.tickets import queue as agent
 
 
 def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = True,

@@ -146,7 +146,7 @@ def agent_client(client: TestClient, make_user) -> TestClient:  # type: ignore[n
 
 @pytest.fixture(autouse=True)
 def _root_logging_kept() -> Iterator[None]:
-    """`desk.cli.main` configures logging (replacing the root handlers with one bound to the
+    """`desk.cli.main.main` configures logging (replacing the root handlers with one bound to the
     test's stderr): put pytest's handlers and level back so later tests log normally."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level

@@ -18,11 +18,11 @@ from channels.message import InboundMessage
 from desk import notices
 from desk.actions.attachments import store_attachments
 from desk.actions.audit import SYSTEM, Actor, audit_row
-from desk.actions.customers import Contact, Sender, identify_senders
+from desk.actions.customers.identities import Contact, Sender, identify_senders
 from desk.actions.inserts import insert_many, insert_rows
 from desk.actions.jobs import publish
-from desk.actions.outbox import can_send, outbox_row, queue_sends
 from desk.actions.tables import AUDIT, MESSAGES, OUTBOX, TICKETS
+from desk.actions.tickets.outbox import can_send, outbox_row, queue_sends
 from desk.events import Event, TicketCreated
 from desk.links import request_link, request_token
 from desk.models import (

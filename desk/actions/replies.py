@@ -1,6 +1,6 @@
 """Customers' replies in batches: what mail intake adds to existing tickets.
 
-The batch twin of `desk.actions.tickets.add_customer_reply` (which the web pages use for
+The batch twin of `desk.actions.tickets.changes.add_customer_reply` (which the web pages use for
 one reply): one query for the senders, one for the tickets, one statement per table."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlmodel import Session
 from channels.message import InboundMessage
 from desk.actions.attachments import store_attachments
 from desk.actions.audit import SYSTEM, Actor, audit_row
-from desk.actions.customers import Contact, identify_senders
+from desk.actions.customers.identities import Contact, identify_senders
 from desk.actions.inserts import insert_many, insert_rows
 from desk.actions.jobs import publish
 from desk.actions.tables import AUDIT, MESSAGES, TICKETS

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 
 import knowledge_base
 from desk.actions.audit import SYSTEM
-from desk.actions.kb import create_category
-from desk.actions.kb_import import KbImportReport, import_folder
+from desk.actions.kb.articles import create_category
+from desk.actions.kb.imports import KbImportReport, import_folder
 from desk.models import KbCategory
 from desk.settings import Settings
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from desk.actions.audit import SYSTEM
-from desk.actions.mail_intake import store_raw
-from desk.actions.mailboxes import create_mailbox
-from desk.actions.quarantine import ingest_with_retry
+from desk.actions.mail.mailboxes import create_mailbox
+from desk.actions.mail.quarantine import ingest_with_retry
+from desk.actions.mail.stored import store_raw
 from desk.db import commit
 from desk.models import Mailbox, Team
 from desk.settings import Settings

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from desk.actions.audit import SYSTEM, record
-from desk.actions.customers import identify_customer
+from desk.actions.customers.identities import identify_customer
 from desk.actions.users import add_to_team, create_user, ensure_team, hash_password
 from desk.models import Customer, Organization, Role, Team, Tier, User
 

@@ -10,8 +10,8 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from desk.actions.audit import SYSTEM, Actor
-from desk.actions.customer_notes import add_note
-from desk.actions.customer_records import create_customer, update_customer
+from desk.actions.customers.notes import add_note
+from desk.actions.customers.records import create_customer, update_customer
 from desk.demo.people import Cast, Person
 from desk.models import CustomerField, FieldKind, Organization, Role, Tier, User
 from desk.models.base import now

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from channels.message import InboundAttachment, InboundMessage
 from desk.actions.audit import SYSTEM, Actor
 from desk.actions.intake import ingest
-from desk.actions.tickets import add_agent_reply, add_customer_reply, update_ticket
+from desk.actions.tickets.changes import add_agent_reply, add_customer_reply, update_ticket
 from desk.demo.clock import DemoClock
 from desk.demo.people import Cast, Person
 from desk.demo.stories import Lines, Story

@@ -17,7 +17,7 @@ from arq.connections import ArqRedis, RedisSettings
 from desk.db import Database
 from desk.jobs.runner import due_jobs, execute_job
 from desk.kb_index import ensure_index_in_background
-from desk.mail_poller import MailPoller
+from desk.mail.poller import MailPoller
 from desk.models import Job
 from desk.settings import Settings, load_settings
 

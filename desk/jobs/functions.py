@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlmodel import select
 
-from desk import kb_index, mail_fetch
+from desk import kb_index
 from desk.actions.jobs import enqueue
 from desk.db import Database, commit
-from desk.mail_send import send_outbound
+from desk.mail import fetch as mail_fetch
+from desk.mail.sender import send_outbound
 from desk.models import Notification, TeamMembership, Ticket, User
 
 

@@ -14,7 +14,7 @@ from desk.db import commit
 from desk.i18n import _
 from desk.jobs.runner import retry_job
 from desk.models import Job, JobStatus, Role, Team, TeamMembership, User
-from desk.queries.quarantine import count_quarantined
+from desk.queries.mail.quarantine import count_quarantined
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
 

@@ -11,7 +11,7 @@ from starlette.responses import HTMLResponse
 
 from desk import ROOT
 from desk.i18n import LOCALE_NAMES, translations
-from desk.queries.tickets import COUNT_CAP
+from desk.queries.tickets.queue import COUNT_CAP
 from desk.web import labels
 
 env = Environment(

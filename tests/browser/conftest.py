@@ -48,7 +48,7 @@ def _free_port() -> int:
 
 def _desk_command() -> list[str]:
     script = Path(sys.executable).with_name("desk")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "desk.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "desk.cli.main"]
 
 
 def _wait_until_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> None:

@@ -12,7 +12,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from sqlmodel import select
 
 from desk.actions.audit import SYSTEM
-from desk.actions.customer_records import create_customer, identities_of
+from desk.actions.customers.records import create_customer, identities_of
 from desk.db import Database, commit
 from desk.models import Customer, Ticket, User
 from tests.browser.test_journey import sign_in

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from channels.message import InboundMessage
 from desk.actions.audit import Actor
 from desk.actions.intake import ingest
-from desk.actions.kb import ArticleInput, create_article
+from desk.actions.kb.articles import ArticleInput, create_article
 from desk.db import Database, commit
 from desk.kb_index import reindex
 from desk.models import Job, User

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from desk.cli import main
+from desk.cli.main import main
 from desk.db import Database
 from desk.models import OutboundMessage, RawMessage, Ticket
 from desk.settings import Settings

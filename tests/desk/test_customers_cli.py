@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from desk.cli import main
+from desk.cli.main import main
 from desk.db import Database
 from desk.models import Customer, Organization
 from desk.settings import Settings

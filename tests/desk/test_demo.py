@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
-from desk.actions.customer_records import identities_of
+from desk.actions.customers.records import identities_of
 from desk.actions.users import authenticate
 from desk.db import Database
 from desk.demo import load_demo
@@ -35,8 +35,8 @@ from desk.models import (
     Tier,
     User,
 )
-from desk.queries.customer_duplicates import duplicates_of
-from desk.queries.tickets import TicketFilter, list_tickets, view_counts
+from desk.queries.customers.duplicates import duplicates_of
+from desk.queries.tickets.queue import TicketFilter, list_tickets, view_counts
 from desk.settings import Settings
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")

@@ -17,10 +17,10 @@ from sqlmodel import col, func, select
 from channels.email.fetch import PROCESSED
 from channels.email.imap import ImapAccount, connect
 from desk.actions.jobs import enqueue
-from desk.cli import main
+from desk.cli.main import main
 from desk.db import Database, commit
 from desk.jobs.runner import execute_job
-from desk.mail_fetch import fetch_mailbox
+from desk.mail.fetch import fetch_mailbox
 from desk.models import JobStatus, Mailbox, RawMessage, RawStatus, Ticket
 from desk.models.base import now
 from desk.secrets import encrypt
@@ -269,7 +269,7 @@ def die(*args, **kwargs):
 
 fetch.flag_processed = fetch.move_processed = die
 from desk.actions.jobs import enqueue
-from desk.cli import main
+from desk.cli.main import main
 sys.exit(main(["fetch"]))
 """
 

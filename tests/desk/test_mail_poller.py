@@ -18,7 +18,7 @@ from channels.email.imap import ImapAccount, connect
 from desk.app import create_app
 from desk.db import Database
 from desk.jobs.arq_backend import shutdown, startup
-from desk.mail_poller import MailPoller
+from desk.mail.poller import MailPoller
 from desk.models import Mailbox
 from desk.secrets import encrypt
 from desk.settings import Settings

@@ -17,13 +17,13 @@ from starlette.testclient import TestClient
 from channels.email.smtp_account import SmtpAccount
 from channels.message import InboundAttachment
 from desk.actions.audit import SYSTEM, Actor
-from desk.actions.mail_intake import IngestReport, ingest_stored, store_raw
-from desk.actions.outbox import SEND_ATTEMPTS, queue_waiting
-from desk.actions.tickets import add_agent_reply
+from desk.actions.mail.stored import IngestReport, ingest_stored, store_raw
+from desk.actions.tickets.changes import add_agent_reply
+from desk.actions.tickets.outbox import SEND_ATTEMPTS, queue_waiting
 from desk.actions.users import create_token
 from desk.db import Database, commit
 from desk.jobs.runner import due_jobs, execute_job
-from desk.mail_send import NO_MAILBOX, Failure, failure_of, send_outbound
+from desk.mail.sender import NO_MAILBOX, Failure, failure_of, send_outbound
 from desk.models import Job, JobStatus, Mailbox, OutboundMessage, OutboundStatus, Ticket, User
 from desk.models.base import now
 from desk.secrets import encrypt

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from desk.actions.audit import SYSTEM
 from desk.actions.users import ensure_team
-from desk.cli import main
+from desk.cli.main import main
 from desk.db import Database, commit
 from desk.models import Mailbox
 from desk.settings import Settings

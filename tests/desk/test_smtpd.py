@@ -24,12 +24,12 @@ from sqlalchemy import text
 from sqlmodel import col, func, select
 
 from desk.actions.audit import SYSTEM
-from desk.actions.mail_intake import store_raw
-from desk.actions.mailboxes import create_mailbox, set_enabled
+from desk.actions.mail.mailboxes import create_mailbox, set_enabled
+from desk.actions.mail.stored import store_raw
 from desk.db import Database, commit
+from desk.mail.smtpd import Listener
 from desk.models import Mailbox, Message, RawMessage, RawStatus, Ticket
 from desk.settings import Settings
-from desk.smtpd import Listener
 from tests.conftest import BACKEND
 from tests.mail_servers import free_port
 

@@ -20,8 +20,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.customer_merge import merge_customers, undo_merge
-from desk.actions.customer_records import (
+from desk.actions.customers.merge import merge_customers, undo_merge
+from desk.actions.customers.records import (
     EDITABLE,
     IDENTITY_LISTS,
     MAX_TAG_LENGTH,
@@ -32,8 +32,8 @@ from desk.actions.customer_records import (
 )
 from desk.db import commit
 from desk.models import Customer, CustomerMerge, CustomerTag, Organization, Source, Ticket, Tier, User
-from desk.queries.customers import CustomerFilter, CustomerPage, access_customer, list_customers
-from desk.queries.tickets import IS_OPEN, visible_to
+from desk.queries.customers.records import CustomerFilter, CustomerPage, access_customer, list_customers
+from desk.queries.tickets.queue import IS_OPEN, visible_to
 from desk.web.api.inputs import (
     MAX_ID,
     invalid,

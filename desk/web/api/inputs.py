@@ -16,9 +16,9 @@ from starlette.requests import Request
 
 from channels.message import InboundMessage
 from channels.webform import EMAIL_RE
-from desk.actions.ticket_checks import TAG_RE, check_ticket_changes
+from desk.actions.tickets.checks import TAG_RE, check_ticket_changes
 from desk.models import Channel, Priority, Status
-from desk.queries.tickets import SORTS, VIEWS, TicketFilter, filter_from_params
+from desk.queries.tickets.queue import SORTS, VIEWS, TicketFilter, filter_from_params
 from desk.web.errors import ApiError
 
 MAX_BODY_BYTES = 1024 * 1024

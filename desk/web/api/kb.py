@@ -18,18 +18,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.kb import ArticleInput, KbError, can_write, create_article, update_article
+from desk.actions.kb.articles import ArticleInput, KbError, can_write, create_article, update_article
 from desk.db import commit
 from desk.kb_index import search_kb
 from desk.models import Article, KbCategory, User
-from desk.queries.kb import category_by_slug, translations
+from desk.queries.kb.articles import category_by_slug, translations
 from desk.settings import Settings
 from desk.web.api.inputs import MAX_ID, invalid, json_object, paging, read_body, whole_number
 from desk.web.api.schemas import iso
 from desk.web.api.tokens import authenticated, bearer_token
 from desk.web.errors import ApiError
-from desk.web.help import KB_LOCALES, article_url
-from desk.web.kb_pages import STATUSES, ArticleFilter, list_articles
+from desk.web.kb.help import KB_LOCALES, article_url
+from desk.web.kb.pages import STATUSES, ArticleFilter, list_articles
 from knowledge_base.markdown import to_html
 
 JSON = dict[str, Any]

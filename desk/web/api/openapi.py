@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from desk.actions.ticket_checks import TAG_RE
-from desk.queries.tickets import COUNT_CAP
+from desk.actions.tickets.checks import TAG_RE
+from desk.queries.tickets.queue import COUNT_CAP
 from desk.web.api import openapi_customers, openapi_kb, openapi_quarantine
 from desk.web.api.inputs import LIMITS, MAX_PAGE, MAX_PER_PAGE, MAX_TAGS
 from desk.web.api.openapi_schema import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desk.actions.customer_records import LOCALES, MAX_IDENTITIES, MAX_TAG_LENGTH, MAX_TAGS
+from desk.actions.customers.records import LOCALES, MAX_IDENTITIES, MAX_TAG_LENGTH, MAX_TAGS
 from desk.web.api.customers import MAX_CUSTOMER_PAGE, MAX_QUERY, SORTS, SOURCES, TIERS
 from desk.web.api.inputs import MAX_PER_PAGE
 from desk.web.api.openapi_schema import (

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from desk.models import Organization
-from desk.queries.organizations import list_organizations
+from desk.queries.customers.organizations import list_organizations
 from desk.web.api.inputs import invalid, page_numbers
 from desk.web.api.tokens import authenticated
 

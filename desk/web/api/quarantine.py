@@ -16,21 +16,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.quarantine import (
+from desk.actions.mail.quarantine import (
     NotQuarantined,
     QuarantineError,
     discard_quarantined,
     retry_quarantined,
 )
 from desk.models import RawMessage, Role, User
-from desk.queries.quarantine import MAX_ID, MAX_LIMIT, QuarantinedMail, list_quarantined, quarantined_raw
+from desk.queries.mail.quarantine import MAX_ID, MAX_LIMIT, QuarantinedMail, list_quarantined, quarantined_raw
 from desk.settings import Settings
-from desk.web.admin_quarantine import eml_response
 from desk.web.api.inputs import invalid, paging
 from desk.web.api.schemas import iso
 from desk.web.api.tokens import authenticated
 from desk.web.auth import ROLE_RANK
 from desk.web.errors import ApiError
+from desk.web.mail.quarantine import eml_response
 
 JSON = dict[str, Any]
 LIST_PARAMS = ("mailbox", "limit", "cursor")

@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 from sqlmodel import Session, col, select
 
 from desk.models import Customer, OutboundMessage, Team, Ticket, TicketTag, User
-from desk.queries.messages import ConversationItem, conversation
-from desk.queries.outbox import deliveries
-from desk.queries.tickets import TicketPage
+from desk.queries.tickets.messages import ConversationItem, conversation
+from desk.queries.tickets.outbox import deliveries
+from desk.queries.tickets.queue import TicketPage
 
 JSON = dict[str, Any]
 Row = TypeVar("Row", Customer, Team, User)

@@ -15,13 +15,13 @@ from starlette.routing import Route
 
 from desk.actions.audit import Actor
 from desk.actions.intake import ingest
-from desk.actions.tickets import add_agent_reply, update_ticket
+from desk.actions.tickets.changes import add_agent_reply, update_ticket
 from desk.db import commit
 from desk.models import Ticket, User
 from desk.queries.errors import NotFound
-from desk.queries.messages import ConversationItem
-from desk.queries.outbox import deliveries
-from desk.queries.tickets import access_ticket, list_tickets
+from desk.queries.tickets.messages import ConversationItem
+from desk.queries.tickets.outbox import deliveries
+from desk.queries.tickets.queue import access_ticket, list_tickets
 from desk.settings import Settings
 from desk.web.api.inputs import (
     MAX_ID,

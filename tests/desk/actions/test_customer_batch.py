@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, col, select
 
-from desk.actions import customer_batch
 from desk.actions.audit import SYSTEM, Actor
-from desk.actions.customer_batch import BatchChanges, batch_update
-from desk.actions.customer_records import CustomerError, create_customer, tags_of
-from desk.actions.organizations import create_organization
+from desk.actions.customers import batch as customer_batch
+from desk.actions.customers.batch import BatchChanges, batch_update
+from desk.actions.customers.organizations import create_organization
+from desk.actions.customers.records import CustomerError, create_customer, tags_of
 from desk.actions.users import create_user
 from desk.db import commit
 from desk.models import AuditEntry, Customer, Notification
-from desk.queries.customers import CustomerFilter, list_customers
+from desk.queries.customers.records import CustomerFilter, list_customers
 
 
 def _customers(session: Session, n: int, **values: object) -> list[int]:

@@ -9,15 +9,15 @@ from sqlmodel import Session, select
 
 from channels.message import InboundMessage
 from desk.actions.audit import SYSTEM, Actor
-from desk.actions.customer_care import CareError, mark_reviewed, set_review_days, transfer_agent_work
-from desk.actions.customer_records import create_customer
+from desk.actions.customers.care import CareError, mark_reviewed, set_review_days, transfer_agent_work
+from desk.actions.customers.records import create_customer
 from desk.actions.intake import open_ticket
-from desk.actions.tickets import update_ticket
+from desk.actions.tickets.changes import update_ticket
 from desk.actions.users import create_user
 from desk.db import commit
 from desk.models import AuditEntry, Customer, Notification, Ticket, User
 from desk.models.base import now
-from desk.queries.customer_care import review_policy, to_review, work_of
+from desk.queries.customers.care import review_policy, to_review, work_of
 from desk.settings import Settings
 
 

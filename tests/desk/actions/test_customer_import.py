@@ -12,12 +12,12 @@ import pytest
 from sqlmodel import Session, col, func, select
 
 from desk.actions.audit import SYSTEM
-from desk.actions.customer_csv import CsvError, CsvFile, guess_mapping, read_csv
-from desk.actions.customer_fields import add_field
-from desk.actions.customer_import import import_customers
-from desk.actions.customer_import_report import ImportReport, errors_csv
-from desk.actions.customer_records import create_customer, field_definitions, identities_of, tags_of
-from desk.actions.organizations import create_organization
+from desk.actions.customers.csv_files import CsvError, CsvFile, guess_mapping, read_csv
+from desk.actions.customers.fields import add_field
+from desk.actions.customers.import_report import ImportReport, errors_csv
+from desk.actions.customers.imports import import_customers
+from desk.actions.customers.organizations import create_organization
+from desk.actions.customers.records import create_customer, field_definitions, identities_of, tags_of
 from desk.db import Database, commit
 from desk.models import AuditEntry, Customer, Notification, Organization, User
 

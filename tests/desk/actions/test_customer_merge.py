@@ -7,20 +7,20 @@ from sqlmodel import Session, col, select
 
 from channels.message import InboundMessage
 from desk.actions.audit import SYSTEM
-from desk.actions.customer_merge import merge_customers, undo_merge
-from desk.actions.customer_notes import add_note
-from desk.actions.customer_records import (
+from desk.actions.customers.identities import Contact, identify_senders
+from desk.actions.customers.merge import merge_customers, undo_merge
+from desk.actions.customers.notes import add_note
+from desk.actions.customers.records import (
     CustomerError,
     create_customer,
     identities_of,
     tags_of,
     update_customer,
 )
-from desk.actions.customers import Contact, identify_senders
 from desk.actions.intake import open_ticket
 from desk.db import commit
 from desk.models import AuditEntry, Customer, CustomerField, CustomerNote, Message, Ticket
-from desk.queries.customers import CustomerFilter, list_customers
+from desk.queries.customers.records import CustomerFilter, list_customers
 from desk.settings import Settings
 
 

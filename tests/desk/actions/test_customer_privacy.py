@@ -11,17 +11,17 @@ from sqlmodel import Session, col, select
 
 from channels.message import InboundAttachment
 from desk.actions.audit import SYSTEM, Actor
-from desk.actions.customer_notes import add_note
-from desk.actions.customer_privacy import (
+from desk.actions.customers.identities import Contact, identify_customer, identify_senders
+from desk.actions.customers.notes import add_note
+from desk.actions.customers.privacy import (
     Redactor,
     anonymise_customer,
     privacy_export,
     remove_files,
 )
-from desk.actions.customer_records import CustomerError, update_customer
-from desk.actions.customers import Contact, identify_customer, identify_senders
-from desk.actions.mail_intake import ingest_stored, store_raw
-from desk.actions.tickets import add_agent_reply, add_customer_reply
+from desk.actions.customers.records import CustomerError, update_customer
+from desk.actions.mail.stored import ingest_stored, store_raw
+from desk.actions.tickets.changes import add_agent_reply, add_customer_reply
 from desk.actions.users import create_user
 from desk.db import commit
 from desk.models import (
@@ -36,7 +36,7 @@ from desk.models import (
     Ticket,
     User,
 )
-from desk.queries.customers import CustomerFilter, list_customers
+from desk.queries.customers.records import CustomerFilter, list_customers
 from desk.settings import Settings
 
 MAIL = (b"From: Ada Lovelace <ada@example.com>\r\nTo: support@desk.test\r\n"

@@ -6,14 +6,14 @@ import pytest
 from sqlmodel import Session, col, select
 
 from desk.actions.audit import SYSTEM, Actor
-from desk.actions.customer_records import (
+from desk.actions.customers.identities import Contact, identify_senders
+from desk.actions.customers.records import (
     CustomerError,
     create_customer,
     identities_of,
     tags_of,
     update_customer,
 )
-from desk.actions.customers import Contact, identify_senders
 from desk.db import commit
 from desk.models import AuditEntry, CustomerField, CustomerSearchKey, Notification
 
@@ -87,7 +87,7 @@ def test_changes_are_audited_and_owner_told_of_new_contact_details(session: Sess
 
 def test_search_finds_partial_chinese_email_phone_and_organisation(session: Session) -> None:
     from desk.models import Organization
-    from desk.queries.customers import CustomerFilter, list_customers
+    from desk.queries.customers.records import CustomerFilter, list_customers
 
     org = Organization(name="Acme Trading 贸易", domain="acme.cn")
     session.add(org)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, select
 
-from desk.actions.mail_intake import IngestReport, ingest_stored, store_raw
+from desk.actions.mail.stored import IngestReport, ingest_stored, store_raw
 from desk.db import commit
 from desk.models import Mailbox, Message, OutboundMessage, RawMessage, Ticket
 from desk.settings import Settings

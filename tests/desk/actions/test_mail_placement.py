@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from desk.actions.mail_intake import IngestReport, ingest_stored, store_raw
+from desk.actions.mail.stored import IngestReport, ingest_stored, store_raw
 from desk.db import commit
 from desk.models import Mailbox, OutboundMessage, Team, Ticket
 from desk.settings import Settings

@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 from sqlmodel import Session, col, select
 
-from desk.actions import mailboxes
 from desk.actions.audit import SYSTEM
-from desk.actions.mailboxes import MailboxError, MailboxOptions, create_mailbox, update_mailbox
+from desk.actions.mail import mailboxes
+from desk.actions.mail.mailboxes import MailboxError, MailboxOptions, create_mailbox, update_mailbox
 from desk.actions.users import ensure_team
 from desk.db import commit
 from desk.models import AuditEntry, Mailbox

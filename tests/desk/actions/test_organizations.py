@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from desk.actions import organizations
 from desk.actions.audit import SYSTEM
-from desk.actions.customer_records import create_customer
-from desk.actions.customers import Contact, identify_senders
-from desk.actions.organizations import OrganizationError, create_organization, update_organization
+from desk.actions.customers import organizations
+from desk.actions.customers.identities import Contact, identify_senders
+from desk.actions.customers.organizations import OrganizationError, create_organization, update_organization
+from desk.actions.customers.records import create_customer
 from desk.db import commit
 from desk.models import AuditEntry, Customer, CustomerSearchKey
 

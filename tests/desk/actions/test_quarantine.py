@@ -10,14 +10,14 @@ import pytest
 from sqlmodel import Session, col, select
 
 from desk.actions.audit import Actor
-from desk.actions.mail_intake import store_raw
-from desk.actions.quarantine import (
+from desk.actions.mail.quarantine import (
     NotQuarantined,
     QuarantineError,
     discard_quarantined,
     ingest_with_retry,
     retry_quarantined,
 )
+from desk.actions.mail.stored import store_raw
 from desk.db import commit
 from desk.models import AuditEntry, RawMessage, Ticket
 from desk.settings import Settings

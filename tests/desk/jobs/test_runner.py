@@ -11,7 +11,7 @@ from channels.message import InboundMessage
 from desk.actions.audit import SYSTEM
 from desk.actions.intake import ingest
 from desk.actions.jobs import enqueue
-from desk.actions.tickets import add_customer_reply, update_ticket
+from desk.actions.tickets.changes import add_customer_reply, update_ticket
 from desk.actions.users import add_to_team, ensure_team
 from desk.db import Database, commit
 from desk.jobs.functions import JOBS, JobContext

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from desk.actions.audit import SYSTEM, Actor
-from desk.actions.kb import (
+from desk.actions.kb.articles import (
     ArticleInput,
     KbError,
     can_write,
@@ -21,10 +21,17 @@ from desk.actions.kb import (
     save_synonyms,
     update_article,
 )
-from desk.actions.kb_import import import_folder
+from desk.actions.kb.imports import import_folder
 from desk.db import Database, commit
 from desk.models import Article, ArticleRevision, AuditEntry, Job, KbCategory, KbSynonyms, User
-from desk.queries.kb import article_for, categories, kb_report, related_articles, revisions, translations
+from desk.queries.kb.articles import (
+    article_for,
+    categories,
+    kb_report,
+    related_articles,
+    revisions,
+    translations,
+)
 from desk.settings import Settings
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from desk.cli import main
+from desk.cli.main import main
 from desk.db import Database, commit
 from desk.demo.articles import DEMO_ARTICLES, load_demo_articles
 from desk.jobs.runner import due_jobs, execute_job

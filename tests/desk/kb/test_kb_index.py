@@ -12,7 +12,13 @@ import pytest
 from sqlmodel import select
 
 from desk.actions.audit import Actor
-from desk.actions.kb import ArticleInput, create_article, create_category, save_synonyms, update_article
+from desk.actions.kb.articles import (
+    ArticleInput,
+    create_article,
+    create_category,
+    save_synonyms,
+    update_article,
+)
 from desk.db import Database, commit
 from desk.jobs.runner import due_jobs, execute_job
 from desk.kb_index import (

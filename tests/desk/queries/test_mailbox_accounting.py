@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from desk.actions.mail_intake import ingest_stored, store_raw
+from desk.actions.mail.stored import ingest_stored, store_raw
 from desk.db import commit
 from desk.models import RawMessage
-from desk.queries.mailboxes import Accounting, mailbox_accounting
+from desk.queries.mail.mailboxes import Accounting, mailbox_accounting
 from desk.settings import Settings
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "email"

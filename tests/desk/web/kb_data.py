@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlmodel import select
 
 from desk.actions.audit import SYSTEM, Actor
-from desk.actions.kb import ArticleInput, create_article
-from desk.actions.kb_import import import_folder
+from desk.actions.kb.articles import ArticleInput, create_article
+from desk.actions.kb.imports import import_folder
 from desk.db import Database, commit
 from desk.kb_index import reindex
 from desk.models import Article, User

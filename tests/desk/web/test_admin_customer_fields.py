@@ -9,7 +9,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from desk.actions.audit import SYSTEM
-from desk.actions.customer_records import create_customer
+from desk.actions.customers.records import create_customer
 from desk.db import Database, commit
 from desk.models import AuditEntry, Customer, CustomerField, User
 from tests.conftest import csrf_of, sign_in

@@ -10,8 +10,8 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from desk.actions.audit import SYSTEM
-from desk.actions.mail_intake import store_raw
-from desk.actions.mailboxes import create_mailbox
+from desk.actions.mail.mailboxes import create_mailbox
+from desk.actions.mail.stored import store_raw
 from desk.db import Database, commit
 from desk.models import AuditEntry, Mailbox, RawMessage, User
 from tests.conftest import csrf_of, sign_in

@@ -14,7 +14,7 @@ from desk.actions.intake import ingest
 from desk.actions.users import add_to_team, ensure_team
 from desk.db import Database, commit
 from desk.models import Message, Ticket
-from desk.queries.tickets import COUNT_CAP, ticket_history, view_counts
+from desk.queries.tickets.queue import COUNT_CAP, ticket_history, view_counts
 from desk.settings import Settings
 from desk.web.templating import count_label
 from tests.conftest import PASSWORD, csrf_of, sign_in

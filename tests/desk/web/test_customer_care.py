@@ -11,9 +11,9 @@ from starlette.testclient import TestClient
 
 from channels.message import InboundMessage
 from desk.actions.audit import SYSTEM, Actor
-from desk.actions.customer_records import create_customer, update_customer
+from desk.actions.customers.records import create_customer, update_customer
 from desk.actions.intake import open_ticket
-from desk.actions.tickets import update_ticket
+from desk.actions.tickets.changes import update_ticket
 from desk.db import Database, commit
 from desk.models import AuditEntry, Customer, Notification, Ticket, User
 from desk.models.base import now

@@ -13,8 +13,8 @@ from sqlmodel import col, select
 from starlette.testclient import TestClient
 
 from desk.actions.audit import SYSTEM
-from desk.actions.customer_records import create_customer, tags_of
-from desk.actions.organizations import create_organization
+from desk.actions.customers.organizations import create_organization
+from desk.actions.customers.records import create_customer, tags_of
 from desk.db import Database, commit
 from desk.models import AuditEntry, Customer, CustomerField, User
 from tests.conftest import csrf_of, sign_in

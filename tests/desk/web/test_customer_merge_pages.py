@@ -7,7 +7,7 @@ from starlette.testclient import TestClient
 
 from channels.message import InboundMessage
 from desk.actions.audit import SYSTEM
-from desk.actions.customer_records import create_customer
+from desk.actions.customers.records import create_customer
 from desk.actions.intake import open_ticket
 from desk.db import commit
 from desk.models import Customer, CustomerMerge, Organization, Ticket

@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 
 from channels.message import InboundMessage
 from desk.actions.audit import SYSTEM
-from desk.actions.customer_fields import add_field, update_field
-from desk.actions.customer_records import create_customer, identities_of
+from desk.actions.customers.fields import add_field, update_field
+from desk.actions.customers.records import create_customer, identities_of
 from desk.actions.intake import ingest
 from desk.db import Database, commit
 from desk.models import Customer, CustomerField, CustomerNote, FieldKind, User

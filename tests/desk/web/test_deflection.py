@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from channels.message import InboundMessage
 from desk.actions.audit import Actor
 from desk.actions.intake import ingest
-from desk.actions.kb import ArticleInput, create_article, record_deflection
+from desk.actions.kb.articles import ArticleInput, create_article, record_deflection
 from desk.db import Database, commit
 from desk.kb_index import reindex
 from desk.models import User

@@ -9,8 +9,8 @@ from starlette.testclient import TestClient
 
 from channels.message import InboundMessage
 from desk.actions.audit import SYSTEM
+from desk.actions.customers.organizations import create_organization
 from desk.actions.intake import ingest
-from desk.actions.organizations import create_organization
 from desk.db import Database, commit
 from desk.models import Organization, User
 from desk.settings import Settings

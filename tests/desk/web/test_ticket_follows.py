@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from desk.actions.mail_intake import ingest_stored, store_raw
+from desk.actions.mail.stored import ingest_stored, store_raw
 from desk.db import Database, commit
 from desk.models import Ticket
 from desk.settings import Settings

@@ -12,7 +12,7 @@ from sqlmodel import select
 from channels.message import InboundAttachment, InboundMessage
 from desk.actions.audit import SYSTEM
 from desk.actions.intake import ingest
-from desk.actions.tickets import update_ticket
+from desk.actions.tickets.changes import update_ticket
 from desk.actions.users import add_to_team, create_token, ensure_team
 from desk.db import Database, commit
 from desk.models import Ticket, User

@@ -12,8 +12,8 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from desk.actions.audit import SYSTEM
-from desk.actions.customer_records import create_customer
-from desk.actions.organizations import create_organization
+from desk.actions.customers.organizations import create_organization
+from desk.actions.customers.records import create_customer
 from desk.db import Database, commit
 from desk.models import AuditEntry, Customer, CustomerField, User
 from desk.web.api.customers import LIST_PARAMS

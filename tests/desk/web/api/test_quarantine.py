@@ -7,8 +7,8 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from desk.actions.mail_intake import store_raw
-from desk.actions.quarantine import ingest_with_retry
+from desk.actions.mail.quarantine import ingest_with_retry
+from desk.actions.mail.stored import store_raw
 from desk.db import Database, commit
 from desk.models import RawMessage, User
 from desk.settings import Settings

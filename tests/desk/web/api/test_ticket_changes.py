@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from desk.db import Database
 from desk.models import User
-from desk.queries.tickets import ticket_history
+from desk.queries.tickets.queue import ticket_history
 
 TICKETS = "/api/v1/tickets"
 Auth = Callable[[User], dict[str, str]]

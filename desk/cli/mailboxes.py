@@ -1,0 +1,143 @@
+"""`desk mailbox add|list|test|enable|disable`: mailboxes from the command line.
+
+Passwords go in through the URLs; nothing printed here ever contains one. Bad input
+exits with 1 and a line on stderr naming the field."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import select
+
+from desk.actions.audit import SYSTEM
+from desk.actions.mail.mailboxes import (
+    MailboxError,
+    create_mailbox,
+    set_enabled,
+    shown_imap_url,
+    shown_smtp_url,
+    test_mailbox,
+)
+from desk.db import Database, commit
+from desk.migrate import upgrade
+from desk.models import AfterFetch, Team
+from desk.queries.mail.mailboxes import get_mailbox, list_mailboxes
+from desk.settings import Settings
+
+Command = Callable[[Settings, argparse.Namespace], int]
+
+
+def _database(settings: Settings) -> Database:
+    db = Database(settings)
+    upgrade(db.engine)
+    return db
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
+    db = _database(settings)
+    try:
+        with db.session() as session:
+            team_id = None
+            if args.team:
+                team = session.exec(select(Team).where(Team.name == args.team)).first()
+                if team is None:
+                    return _fail(f"there is no team named {args.team!r}")
+                team_id = team.id
+            try:
+                mailbox = create_mailbox(
+                    session, settings, SYSTEM, args.name, args.address, args.imap, args.smtp,
+                    team_id=team_id, after_fetch=args.after_fetch,
+                    processed_folder=args.processed_folder, acknowledge=args.acknowledge)
+            except MailboxError as exc:
+                return _fail(f"{exc.field}: {exc}")
+            commit(session)
+            print(f"added mailbox {mailbox.name} <{mailbox.address}> (id {mailbox.id})")
+    finally:
+        db.dispose()
+    return 0
+
+
+def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
+    db = _database(settings)
+    with db.session() as session:
+        mailboxes = list_mailboxes(session)
+    db.dispose()
+    if not mailboxes:
+        print("no mailboxes yet: desk mailbox add NAME --address A --imap URL --smtp URL")
+        return 0
+    for m in mailboxes:
+        success = m.last_success_at.isoformat(timespec="seconds") if m.last_success_at else "never"
+        error = m.last_error.splitlines()[0] if m.last_error else "-"
+        print(f"{m.name}\t{m.address}\t{'enabled' if m.enabled else 'disabled'}\t"
+              f"imap {shown_imap_url(m) or '-'}\tsmtp {shown_smtp_url(m) or '-'}\t"
+              f"last success {success}\tlast error {error}")
+    return 0
+
+
+def cmd_test(settings: Settings, args: argparse.Namespace) -> int:
+    """Exit 0 when every check passed, 1 otherwise."""
+    db = _database(settings)
+    with db.session() as session:
+        mailbox = get_mailbox(session, args.name)
+    db.dispose()
+    if mailbox is None:
+        return _fail(f"there is no mailbox named {args.name!r}")
+    results = asyncio.run(test_mailbox(settings, mailbox))
+    for r in results:
+        text = r.message % r.params if r.params else r.message
+        detail = f" ({r.detail})" if r.detail and not r.ok else ""
+        print(f"{r.server}: {'ok' if r.ok else 'FAILED'}: {text}{detail}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _setter(enabled: bool) -> Command:
+    def cmd(settings: Settings, args: argparse.Namespace) -> int:
+        db = _database(settings)
+        try:
+            with db.session() as session:
+                mailbox = get_mailbox(session, args.name)
+                if mailbox is None:
+                    return _fail(f"there is no mailbox named {args.name!r}")
+                set_enabled(session, SYSTEM, mailbox, enabled)
+                commit(session)
+        finally:
+            db.dispose()
+        print(f"mailbox {args.name} {'enabled' if enabled else 'disabled'}")
+        return 0
+    return cmd
+
+
+def register(sub: Any) -> None:
+    """Add `desk mailbox ...` to the `desk` command's subparsers."""
+    mailbox = sub.add_parser("mailbox", help="mailboxes the desk fetches from and sends through")
+    cmds = mailbox.add_subparsers(dest="mailbox_cmd", required=True)
+    add = cmds.add_parser("add", help="add a mailbox")
+    add.add_argument("name")
+    add.add_argument("--address", required=True, help="the address customers write to")
+    add.add_argument("--imap", help="imap[s]://user:pass@host[:port][/FOLDER]")
+    add.add_argument("--smtp", help="smtp[s]://user:pass@host[:port]")
+    add.add_argument("--team", help="the team its new tickets go to")
+    add.add_argument("--after-fetch", default=AfterFetch.flag.value,
+                     choices=[a.value for a in AfterFetch],
+                     help="flag fetched mail on the server, or move it to --processed-folder")
+    add.add_argument("--processed-folder", default="Desk/Processed")
+    add.add_argument("--no-acknowledge", dest="acknowledge", action="store_false",
+                     help="send no acknowledgement of new requests")
+    add.set_defaults(func=cmd_add)
+    cmds.add_parser("list", help="mailboxes and their health").set_defaults(func=cmd_list)
+    test = cmds.add_parser("test", help="log in to its IMAP and SMTP servers")
+    test.add_argument("name")
+    test.set_defaults(func=cmd_test)
+    for verb, enabled in (("enable", True), ("disable", False)):
+        cmd = cmds.add_parser(verb, help=f"{verb} fetching from and sending through it")
+        cmd.add_argument("name")
+        cmd.set_defaults(func=_setter(enabled))

@@ -1,0 +1,301 @@
+"""The ``desk`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session, select
+
+from desk.actions.audit import SYSTEM
+from desk.actions.users import UserError, create_token, create_user
+from desk.cli import customers as customers_cli
+from desk.cli import kb as kb_cli
+from desk.cli import mailboxes as mailbox_cli
+from desk.db import Database, commit
+from desk.logs import configure
+from desk.migrate import upgrade
+from desk.models import User
+from desk.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from desk.actions.mail.stored import IngestReport
+    from desk.mail.parse_pool import Reading
+
+
+def _database(settings: Settings) -> Database:
+    db = Database(settings)
+    upgrade(db.engine)
+    return db
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from desk.app import create_app
+
+    db = _database(settings)
+    app = create_app(settings, db)
+    mode = f"arq on {settings.redis_url}" if settings.redis_url else "in-process job runner"
+    print(f"Desk on http://{args.host}:{args.port}/agent/ ({mode}; database "
+          f"{db.engine.url.render_as_string(hide_password=True)})", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower(),
+                access_log=False, log_config=None)
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from arq.worker import Worker
+
+    from desk.jobs.arq_backend import worker_settings
+
+    if not settings.redis_url:
+        print("desk worker needs DESK_REDIS_URL (without it, desk serve runs the jobs)",
+              file=sys.stderr)
+        return 2
+    _database(settings).dispose()
+    worker = Worker(**worker_settings(settings, burst=args.burst))
+    worker.run()
+    return 0
+
+
+def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
+    db = _database(settings)
+    with db.session() as session:
+        try:
+            user = create_user(session, SYSTEM, args.email, args.name, args.role, args.password,
+                               locale=args.locale)
+        except UserError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        commit(session)
+    print(f"created {user.role} {user.email} (id {user.id})")
+    return 0
+
+
+def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
+    db = _database(settings)
+    with db.session() as session:
+        user = session.exec(select(User).where(User.email == args.email.lower())).first()
+        if user is None:
+            print(f"error: no user with the email {args.email}", file=sys.stderr)
+            return 1
+        token = create_token(session, SYSTEM, user, name=args.name)
+        commit(session)
+    print(token)
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from desk.demo import load_demo
+
+    db = _database(settings)
+    summary = load_demo(db, settings)
+    print(summary.describe())
+    return 0
+
+
+INGEST_BATCH = 500
+
+
+def _raw_mails(args: argparse.Namespace) -> Iterator[bytes]:
+    """The raw bytes of every mail named: .eml files, then an mbox, then a Maildir."""
+    import mailbox
+
+    for path in args.files:
+        yield Path(path).read_bytes()
+    if args.mbox:
+        box = mailbox.mbox(args.mbox, create=False)
+        try:
+            for key in box.iterkeys():
+                yield box.get_bytes(key)
+        finally:
+            box.close()
+    if args.maildir:
+        folder = mailbox.Maildir(args.maildir, factory=None, create=False)
+        # Maildir names start with the delivery time: sorted, they are in arrival order.
+        for key in sorted(folder.iterkeys(), key=_delivery_order):
+            yield folder.get_bytes(key)
+
+
+def _delivery_order(key: str) -> tuple[int, str]:
+    head = key.split(".", 1)[0]
+    return (int(head) if head.isdigit() else 0, key)
+
+
+def _file(session: Session, settings: Settings, reading: Reading, acknowledge: bool) -> IngestReport:
+    from desk.actions.mail.quarantine import ingest_with_retry
+
+    read = reading.result()
+    return ingest_with_retry(session, settings, list(read), acknowledge=acknowledge, read=read)
+
+
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    """Raw mail through the same path as IMAP: stored and committed, then ingested."""
+    from desk.actions.mail.stored import IngestReport, store_raw
+    from desk.mail.parse_pool import start_reading
+
+    if not (args.files or args.mbox or args.maildir):
+        print("error: name .eml files, --mbox FILE or --maildir DIR", file=sys.stderr)
+        return 2
+    db = _database(settings)
+    total, stored = IngestReport(), 0
+    mails = _raw_mails(args)
+    pending: Reading | None = None
+    with db.session() as session:
+        # A pipeline: while the parse workers read one batch, the next is stored.
+        while raws := list(islice(mails, INGEST_BATCH)):
+            ids = store_raw(session, args.mailbox, raws)
+            commit(session)
+            stored += len(ids)
+            reading = start_reading(list(zip(ids, raws, strict=True)))
+            if pending is not None:
+                total.add(_file(session, settings, pending, args.acknowledge))
+            pending = reading
+        if pending is not None:
+            total.add(_file(session, settings, pending, args.acknowledge))
+    db.dispose()
+    print(f"stored {stored}, tickets opened {total.opened}, replies threaded {total.threaded}, "
+          f"duplicates {total.duplicates}, auto-replies {total.autoreplies}, "
+          f"bounces {total.bounces}, quarantined {total.quarantined}")
+    return 0
+
+
+def cmd_smtpd(settings: Settings, args: argparse.Namespace) -> int:
+    """Listen for pushed mail until SIGINT/SIGTERM, then finish the queued ingests."""
+    import asyncio
+    import signal
+
+    from desk.mail.smtpd import Listener
+
+    db = _database(settings)
+
+    async def run() -> None:
+        listener = Listener(db, settings, lmtp=args.lmtp, catch_all=args.mailbox)
+        host, port = await listener.start(args.host, args.port)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        catch_all = f"; everything else to mailbox {args.mailbox}" if args.mailbox else ""
+        print(f"desk smtpd: {'LMTP' if args.lmtp else 'SMTP'} on {host}:{port}, mail to "
+              f"enabled mailboxes' addresses{catch_all}", flush=True)
+        await stop.wait()
+        await listener.close()
+
+    asyncio.run(run())
+    db.dispose()
+    return 0
+
+
+def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
+    """One fetch pass now per IMAP mailbox (with --drain, passes until nothing is left);
+    a failing one never stops the others."""
+    from desk.mail.fetch import fetch_mailbox, imap_mailboxes
+
+    db = _database(settings)
+    boxes = imap_mailboxes(db, args.mailbox)
+    if not boxes:
+        db.dispose()
+        print(f"error: no IMAP mailbox named {args.mailbox}" if args.mailbox
+              else "no enabled IMAP mailboxes", file=sys.stderr)
+        return 1 if args.mailbox else 0
+    failed = 0
+    for mailbox_id, name in boxes:
+        while True:
+            outcome = fetch_mailbox(db, settings, mailbox_id)
+            print(f"{name}: {outcome.describe()}", flush=True)
+            # --drain: pass after pass until the folder is empty (a first import).
+            if not (args.drain and outcome.remaining and not outcome.failed and not outcome.busy):
+                break
+        failed += outcome.failed
+    db.dispose()
+    return 1 if failed else 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    _database(settings).dispose()
+    print("database is up to date")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="desk", description="Desk, the service desk.")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate the database and run the web app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run background jobs from Redis (arq)")
+    worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    worker.set_defaults(func=cmd_worker)
+
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd",
+                                                                        required=True)
+    add = user.add_parser("add", help="add a staff member")
+    add.add_argument("email")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=["agent", "supervisor", "admin"])
+    add.add_argument("--password")
+    add.add_argument("--locale", default="en", choices=["en", "zh_CN"])
+    add.set_defaults(func=cmd_user_add)
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_cmd",
+                                                                      required=True)
+    create = token.add_parser("create", help="print a new API token for a staff member")
+    create.add_argument("email")
+    create.add_argument("--name", default="")
+    create.set_defaults(func=cmd_token_create)
+
+    demo = sub.add_parser("demo", help="load demo data to click through")
+    demo.set_defaults(func=cmd_demo)
+
+    ingest = sub.add_parser("ingest", help="feed raw .eml files through the mail intake")
+    ingest.add_argument("--mailbox", required=True, help="the mailbox name to file them under")
+    ingest.add_argument("files", nargs="*", metavar="FILE", help=".eml files")
+    ingest.add_argument("--mbox", help="an mbox file")
+    ingest.add_argument("--maildir", help="a Maildir folder (cur/ and new/)")
+    ingest.add_argument("--acknowledge", action="store_true",
+                        help="acknowledge new requests as live mail is (off for imports)")
+    ingest.set_defaults(func=cmd_ingest)
+
+    smtpd = sub.add_parser("smtpd", help="receive mail pushed over SMTP or LMTP")
+    smtpd.add_argument("--host", default="127.0.0.1")
+    smtpd.add_argument("--port", type=int, default=2525)
+    smtpd.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
+    smtpd.add_argument("--mailbox", metavar="NAME",
+                       help="accept every recipient, filing what no mailbox claims under NAME")
+    smtpd.set_defaults(func=cmd_smtpd)
+
+    fetch = sub.add_parser("fetch", help="fetch new mail from the IMAP mailboxes now")
+    fetch.add_argument("--mailbox", help="only this mailbox (by name), even if disabled")
+    fetch.add_argument("--drain", action="store_true",
+                       help="repeat passes until nothing is left (a pass takes at most 2,000)")
+    fetch.set_defaults(func=cmd_fetch)
+
+    mailbox_cli.register(sub)
+    kb_cli.register(sub)
+    customers_cli.register(sub)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.set_defaults(func=cmd_migrate)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    configure(args.log_level)
+    settings = load_settings()
+    result: int = args.func(settings, args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

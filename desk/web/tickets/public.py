@@ -1,0 +1,190 @@
+"""The customer's side: the public request form and the request's own page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from channels.webform import HONEYPOT, MAX_LENGTHS, message_errors, validate_request
+from desk.actions.attachments import attachment_path
+from desk.actions.tickets.changes import add_customer_reply
+from desk.db import commit
+from desk.i18n import LOCALES, _
+from desk.links import read_request_token
+from desk.models import Attachment, Customer, Direction, Message, Ticket
+from desk.queries.tickets.messages import conversation
+from desk.settings import Settings
+from desk.web.kb.deflection import form_context
+from desk.web.middleware import LOCALE_COOKIE
+from desk.web.ratelimit import SlidingWindow
+from desk.web.templating import render, request_locale
+from desk.web.uploads import read_uploads, upload_limits
+
+# Content types a browser could run if served as they are; sent as plain downloads.
+ACTIVE_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml", "text/xml",
+                "application/xml", "text/javascript", "application/javascript")
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _limiter(request: Request) -> SlidingWindow:
+    state = request.app.state
+    if state.rate_limiter is None:
+        state.rate_limiter = SlidingWindow(state.settings.form_rate_limit, 60.0)
+    limiter: SlidingWindow = state.rate_limiter
+    return limiter
+
+
+def _form_page(request: Request, values: dict[str, str], errors: dict[str, str],
+               status_code: int = 200, **extra: Any) -> Response:
+    s = _settings(request)
+    return render(request, "public/new_request.html", status_code=status_code, values=values,
+                  errors=errors, honeypot=HONEYPOT, max_mb=s.max_attachment_bytes // (1024 * 1024),
+                  max_files=s.max_attachments, **extra)
+
+
+async def new_request(request: Request) -> Response:
+    query = request.query_params.get("q", "").strip()
+    if query:  # the search-first step (no JavaScript): suggestions above the form
+        found = form_context(request, query)
+        return _form_page(request, {"subject": found["search_query"]}, {}, **found)
+    # The blank form is the same for everyone in a language: render it once.
+    cache: dict[str, bytes] = request.app.state.page_cache
+    locale = request_locale(request)
+    body = cache.get(locale)
+    if body is None:
+        body = cache[locale] = bytes(_form_page(request, {}, {}).body)
+    return Response(body, media_type="text/html")
+
+
+async def _read_form(request: Request) -> FormData:
+    try:
+        return await request.form(max_files=100, max_fields=50)
+    except HTTPException as exc:
+        raise HTTPException(400, _("The form could not be read.")) from exc
+
+
+async def submit_request(request: Request) -> Response:
+    settings = _settings(request)
+    client = request.client.host if request.client else "unknown"
+    if not _limiter(request).allow(client):
+        return render(request, "public/rate_limited.html", status_code=429)
+    form = await _read_form(request)
+    uploads = await read_uploads(form, "attachments", settings.max_attachment_bytes)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    result = validate_request(
+        fields, uploads.files,
+        upload_limits(settings),
+        uploads.oversize, locale=request_locale(request),
+    )
+    if result.is_spam:
+        # Look like success to the robot; nothing is stored.
+        return render(request, "public/received_spam.html")
+    if result.message is None:
+        return _form_page(request, result.values, result.errors, status_code=400)
+    opened = await request.app.state.intake.submit(result.message)
+    return RedirectResponse(f"/requests/{opened.token}?received=1", status_code=303)
+
+
+def _load(request: Request) -> tuple[str, Ticket, Customer]:
+    token = request.path_params["token"]
+    ids = read_request_token(_settings(request).secret_key, token)
+    if ids is None:
+        raise HTTPException(404, _("This link is not valid."))
+    with request.app.state.db.session() as session:
+        ticket = session.get(Ticket, ids[0])
+        customer = session.get(Customer, ids[1])
+    if ticket is None or customer is None or ticket.customer_id != customer.id:
+        raise HTTPException(404, _("This link is not valid."))
+    return token, ticket, customer
+
+
+async def view_request(request: Request) -> Response:
+    token, ticket, customer = _load(request)
+    assert ticket.id is not None
+    with request.app.state.db.session() as session:
+        items = conversation(session, ticket.id, public_only=True)
+    return render(request, "public/request.html", ticket=ticket, customer=customer, items=items,
+                  token=token, received=request.query_params.get("received") == "1",
+                  errors={}, values={})
+
+
+async def reply_to_request(request: Request) -> Response:
+    token, ticket, customer = _load(request)
+    settings = _settings(request)
+    form = await _read_form(request)
+    uploads = await read_uploads(form, "attachments", settings.max_attachment_bytes)
+    text = str(form.get("message", "")).strip()
+    errors = message_errors("message", text, MAX_LENGTHS["message"], len(uploads.files),
+                            uploads.oversize, upload_limits(settings))
+    if errors:
+        assert ticket.id is not None
+        with request.app.state.db.session() as session:
+            items = conversation(session, ticket.id, public_only=True)
+        return render(request, "public/request.html", status_code=400, ticket=ticket,
+                      customer=customer, items=items, token=token, received=False,
+                      errors=errors, values={"message": text})
+    with request.app.state.db.session() as session:
+        fresh = session.get(Ticket, ticket.id)
+        assert fresh is not None
+        add_customer_reply(session, settings, fresh, customer, text, uploads.files)
+        commit(session)
+    return RedirectResponse(f"/requests/{token}", status_code=303)
+
+
+def attachment_response(settings: Settings, attachment: Attachment) -> Response:
+    """Always a download under its real name; never rendered by the browser."""
+    media = attachment.content_type
+    if media.split(";")[0].strip().lower() in ACTIVE_TYPES:
+        media = "application/octet-stream"
+    return FileResponse(
+        attachment_path(settings.attachments_dir, attachment), media_type=media,
+        filename=attachment.filename, content_disposition_type="attachment",
+        headers={"X-Content-Type-Options": "nosniff",
+                 "Content-Security-Policy": "default-src 'none'; sandbox"},
+    )
+
+
+async def request_attachment(request: Request) -> Response:
+    _token, ticket, _customer = _load(request)
+    with request.app.state.db.session() as session:
+        attachment = session.get(Attachment, request.path_params["attachment_id"])
+        message = session.get(Message, attachment.message_id) if attachment else None
+    if (attachment is None or message is None or message.ticket_id != ticket.id
+            or message.direction == Direction.internal):
+        raise HTTPException(404, _("Not found."))
+    return attachment_response(_settings(request), attachment)
+
+
+async def switch_locale(request: Request) -> Response:
+    locale = request.path_params["locale"]
+    target = request.query_params.get("next", "/requests/new")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/requests/new"
+    response = RedirectResponse(target, status_code=303)
+    if locale in LOCALES:
+        response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+async def home(request: Request) -> Response:
+    return RedirectResponse("/requests/new", status_code=303)
+
+
+routes = [
+    Route("/", home),
+    Route("/requests/new", new_request, methods=["GET"]),
+    Route("/requests", submit_request, methods=["POST"]),
+    Route("/requests/{token}", view_request, methods=["GET"]),
+    Route("/requests/{token}/replies", reply_to_request, methods=["POST"]),
+    Route("/requests/{token}/attachments/{attachment_id:int}", request_attachment),
+    Route("/locale/{locale}", switch_locale),
+]

@@ -1,0 +1,73 @@
+"""The agent's queue: views with live counts, filters, sorting, paging."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from sqlmodel import col, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from desk.actions.audit import Actor
+from desk.actions.users import set_locale
+from desk.db import commit
+from desk.i18n import LOCALES
+from desk.models import Channel, Priority, Status, Team, User
+from desk.queries.tickets.queue import TIERS, VIEWS, filter_from_params, list_tickets, view_counts
+from desk.web.auth import check_csrf, db_of, staff
+from desk.web.templating import render
+
+
+async def queue(request: Request) -> Response:
+    user = staff(request)
+    params = request.query_params
+    f = filter_from_params(params)
+    if f.view is None and not any(params.get(k) for k in ("status", "tag", "customer", "team",
+                                                              "assignee", "priority", "channel",
+                                                              "tier")):
+        f.view = "my_open"
+    with db_of(request).session() as session:
+        page = list_tickets(session, user, f)
+        counts = view_counts(session, user)
+        teams = list(session.exec(select(Team).order_by(col(Team.name))))
+        agents = list(session.exec(select(User).where(User.is_active == True)  # noqa: E712
+                                   .order_by(col(User.name))))
+    names = {u.id: u.name for u in agents}
+    team_names = {t.id: t.name for t in teams}
+    kept = {k: v for k, v in params.items() if k != "page" and v}
+
+    def page_url(number: int) -> str:
+        return "/agent/?" + urlencode({**kept, "page": number})
+
+    return render(
+        request, "agent/queue.html", page=page, counts=counts, views=VIEWS, f=f,
+        teams=teams, agents=agents, names=names, team_names=team_names,
+        statuses=[s.value for s in Status], priorities=[p.value for p in Priority],
+        channels=[c.value for c in Channel], tiers=TIERS, params=params,
+        prev_url=page_url(page.page - 1) if page.page > 1 else None,
+        next_url=page_url(page.page + 1) if page.has_next else None,
+    )
+
+
+async def preferences(request: Request) -> Response:
+    user = staff(request)
+    form = await request.form()
+    check_csrf(request, form)
+    locale = str(form.get("locale", ""))
+    if locale in LOCALES:
+        with db_of(request).session() as session:
+            fresh = session.get(User, user.id)
+            assert fresh is not None
+            set_locale(session, Actor.of_user(user), fresh, locale)
+            commit(session)
+    back = request.headers.get("referer", "/agent/")
+    path = "/" + back.split("://", 1)[-1].split("/", 1)[-1] if "://" in back else "/agent/"
+    return RedirectResponse(path, status_code=303)
+
+
+routes = [
+    Route("/agent/", queue),
+    Route("/agent", lambda request: RedirectResponse("/agent/", status_code=307)),
+    Route("/agent/preferences", preferences, methods=["POST"]),
+]

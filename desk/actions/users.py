@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
 from desk.actions.audit import Actor, record
+from desk.db import commit
 from desk.models import ApiToken, Role, Team, TeamMembership, User
 from desk.models.base import now
 
@@ -70,6 +71,46 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         user.password_hash = hash_password(password)
         session.add(user)
     return user
+
+
+def sign_in(session: Session, email: str, password: str) -> User | None:
+    """The user these credentials belong to, with the sign-in audited and committed; None
+    (nothing recorded) when they are wrong."""
+    user = authenticate(session, email, password)
+    if user is not None:
+        record(session, Actor.of_user(user), "user", user.id or 0, "signed_in")
+        commit(session)
+    return user
+
+
+def add_staff(session: Session, actor: Actor, email: str, name: str, role: str, password: str,
+              team_id: int | None) -> User:
+    """A new staff account, in the team ``team_id`` when there is one; commits. Raises
+    UserError with nothing written."""
+    try:
+        user = create_user(session, actor, email, name, role, password)
+    except UserError:
+        session.rollback()
+        raise
+    team = session.get(Team, team_id) if team_id is not None else None
+    if team is not None:
+        add_to_team(session, actor, user, team)
+    commit(session)
+    return user
+
+
+def choose_locale(session: Session, actor: Actor, user_id: int, locale: str) -> None:
+    """The language a staff member's pages are shown in, saved; commits."""
+    user = session.get(User, user_id)
+    assert user is not None
+    set_locale(session, actor, user, locale)
+    commit(session)
+
+
+def save_kb_writer(session: Session, actor: Actor, user: User, writer: bool) -> None:
+    """`set_kb_writer`, committed."""
+    set_kb_writer(session, actor, user, writer)
+    commit(session)
 
 
 def set_locale(session: Session, actor: Actor, user: User, locale: str) -> None:

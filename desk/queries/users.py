@@ -1,12 +1,48 @@
-"""Staff as the pages list them."""
+"""Staff as the pages list them: users, teams, and who an API token belongs to."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from desk.models import User
+from desk.models import ApiToken, Team, TeamMembership, User
 
 
 def active_agents(session: Session) -> list[User]:
     """Every staff member who may still sign in (agents, supervisors, admins), by name."""
     return list(session.exec(select(User).where(col(User.is_active).is_(True)).order_by(col(User.name))))
+
+
+def list_users(session: Session) -> list[User]:
+    """Every staff account, signed-in or not, by name."""
+    return list(session.exec(select(User).order_by(col(User.name))))
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def list_teams(session: Session) -> list[Team]:
+    return list(session.exec(select(Team).order_by(col(Team.name))))
+
+
+def team_names(session: Session) -> dict[int | None, str]:
+    return {t.id: t.name for t in session.exec(select(Team))}
+
+
+def teams_by_user(session: Session) -> dict[int, list[str]]:
+    """The names of the teams each user belongs to, by user id."""
+    names = team_names(session)
+    found: dict[int, list[str]] = {}
+    for m in session.exec(select(TeamMembership)):
+        found.setdefault(m.user_id, []).append(names.get(m.team_id, ""))
+    return found
+
+
+def token_owner(session: Session, hashed: str) -> User | None:
+    """The user whose unrevoked API token has the SHA-256 ``hashed`` (active or not)."""
+    query = (
+        select(User)
+        .join(ApiToken, col(ApiToken.user_id) == User.id)
+        .where(ApiToken.token_hash == hashed, col(ApiToken.revoked_at).is_(None))
+    )
+    return session.exec(query).first()

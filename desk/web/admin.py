@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
-from sqlmodel import col, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.users import UserError, add_to_team, create_user
-from desk.db import commit
+from desk.actions.users import UserError, add_staff
 from desk.i18n import _
 from desk.jobs.runner import retry_job
-from desk.models import Job, JobStatus, Role, Team, TeamMembership, User
+from desk.models import Role
+from desk.queries.jobs import dead_jobs, job_counts
 from desk.queries.mail.quarantine import count_quarantined
+from desk.queries.users import list_teams, list_users, teams_by_user
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
 
@@ -22,17 +21,12 @@ from desk.web.templating import render
 def _page(request: Request, status_code: int = 200, error: str = "",
           values: dict[str, str] | None = None) -> Response:
     with db_of(request).session() as session:
-        users = list(session.exec(select(User).order_by(col(User.name))))
-        teams = list(session.exec(select(Team).order_by(col(Team.name))))
-        memberships = list(session.exec(select(TeamMembership)))
-        dead = list(session.exec(select(Job).where(Job.status == JobStatus.dead)
-                                 .order_by(col(Job.id).desc()).limit(100)))
-        counts = dict(session.exec(select(Job.status, func.count()).group_by(Job.status)).all())
+        users = list_users(session)
+        teams = list_teams(session)
+        user_teams = teams_by_user(session)
+        dead = dead_jobs(session)
+        counts = job_counts(session)
         quarantined = count_quarantined(session)
-    team_names = {t.id: t.name for t in teams}
-    user_teams: dict[int, list[str]] = {}
-    for m in memberships:
-        user_teams.setdefault(m.user_id, []).append(team_names.get(m.team_id, ""))
     return render(request, "admin/index.html", status_code=status_code, users=users, teams=teams,
                   user_teams=user_teams, dead=dead, job_counts=counts, error=error,
                   values=values or {}, roles=[r.value for r in Role], quarantined=quarantined)
@@ -51,19 +45,14 @@ async def add_user(request: Request) -> Response:
     password = str(form.get("password", ""))
     if len(password) < 10:
         return _page(request, 400, _("The password needs at least 10 characters."), values)
+    team_id = int(values["team"]) if values["team"].isdigit() else None
     with db_of(request).session() as session:
         try:
-            user = create_user(session, Actor.of_user(admin), values["email"], values["name"],
-                               values["role"], password)
+            add_staff(session, Actor.of_user(admin), values["email"], values["name"],
+                      values["role"], password, team_id)
         except UserError:
-            session.rollback()
             return _page(request, 400, _("That user could not be created: check the email "
                                          "(it may exist already) and the role."), values)
-        if values["team"].isdigit():
-            team = session.get(Team, int(values["team"]))
-            if team is not None:
-                add_to_team(session, Actor.of_user(admin), user, team)
-        commit(session)
     return RedirectResponse("/admin/", status_code=303)
 
 

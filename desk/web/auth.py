@@ -13,9 +13,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from desk.actions.audit import Actor, record
-from desk.actions.users import authenticate
-from desk.db import Database, commit
+from desk.actions.users import sign_in
+from desk.db import Database
 from desk.i18n import _
 from desk.models import Role, User
 from desk.web.templating import render
@@ -92,10 +91,7 @@ async def login(request: Request) -> Response:
     password = str(form.get("password", ""))[:1000]
     target = _safe_next(form.get("next"))
     with db_of(request).session() as session:
-        user = authenticate(session, email, password)
-        if user is not None:
-            record(session, Actor.of_user(user), "user", user.id or 0, "signed_in")
-            commit(session)
+        user = sign_in(session, email, password)
     if user is None:
         csrf_token(request)
         return render(request, "auth/login.html", status_code=400, next=target, email=email,

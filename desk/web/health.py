@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from desk.models import Job, JobStatus
+from desk.models import JobStatus
+from desk.queries.jobs import job_counts
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -19,13 +18,7 @@ async def healthz(request: Request) -> JSONResponse:
     body: dict[str, Any] = {"status": "ok"}
     try:
         with state.db.session() as session:
-            counts = dict(
-                session.exec(
-                    select(Job.status, func.count()).where(
-                        Job.status.in_([JobStatus.queued, JobStatus.dead])  # type: ignore[attr-defined]
-                    ).group_by(Job.status)
-                ).all()
-            )
+            counts = job_counts(session, (JobStatus.queued, JobStatus.dead))
         body["database"] = {"ok": True, "backend": "sqlite" if state.settings.is_sqlite
                             else "postgresql"}
     except SQLAlchemyError as exc:

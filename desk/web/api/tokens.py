@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.requests import Request
 
 from desk.actions.users import token_hash
 from desk.db import Database
-from desk.models import ApiToken, User
+from desk.models import User
+from desk.queries.users import token_owner
 from desk.web.errors import ApiError
 
 # Tokens made by create_token are "desk_" + 43 characters; anything far longer is not one.
@@ -41,12 +42,7 @@ def token_user(session: Session, token: str) -> User:
     """The active user owning an unrevoked ``token``; raises Unauthorized otherwise."""
     if len(token) > MAX_TOKEN_LENGTH:
         raise Unauthorized("invalid or revoked token", invalid_token=True)
-    query = (
-        select(User)
-        .join(ApiToken, col(ApiToken.user_id) == User.id)
-        .where(ApiToken.token_hash == token_hash(token), col(ApiToken.revoked_at).is_(None))
-    )
-    user = session.exec(query).first()
+    user = token_owner(session, token_hash(token))
     if user is None or not user.is_active:
         raise Unauthorized("invalid or revoked token", invalid_token=True)
     return user

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from channels.message import InboundAttachment, InboundMessage
+from channels.message import Identity, InboundAttachment, InboundMessage
 
 HONEYPOT = "website"
 FIELDS = ("name", "email", "subject", "message")
@@ -87,8 +87,7 @@ def validate_request(
         return FormResult(None, errors, values)
     message = InboundMessage(
         channel="web",
-        from_address=values["email"].lower(),
-        from_name=values["name"],
+        sender=Identity("email", values["email"].lower(), values["name"]),
         subject=values["subject"],
         text=values["message"],
         attachments=tuple(files),

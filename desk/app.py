@@ -12,7 +12,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from desk import ROOT
-from desk.actions.intake import open_tickets
+from desk.actions.ingest import ingest
 from desk.db import Database
 from desk.group_commit import GroupCommit
 from desk.jobs.arq_backend import ArqEnqueuer
@@ -115,5 +115,5 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
     app.state.rate_limiter = None
     app.state.page_cache = {}
     app.state.intake = GroupCommit(
-        database, lambda session, items: open_tickets(session, settings, items))
+        database, lambda session, items: ingest(session, settings, items))
     return app

@@ -1,20 +1,35 @@
-"""What happened, as returned by actions. JSON-only payloads."""
+"""What happened: typed events that actions record, and the registry of who handles them.
+
+An action records its events in the transaction of its change (`desk.actions.jobs.publish`):
+one job row per subscribed handler, with the event's fields as the job's JSON arguments. The
+job runs after the commit (and never after a rollback: the row goes with it), is retried on
+failure, and never undoes the change. Handlers subscribe in their own module, one line each:
+
+    @handles(CustomerReplied)
+    def notify_customer_replied(ctx: JobContext, event: CustomerReplied) -> None: ...
+
+`desk.handlers` imports every handler module; a process that records events loads it first
+(the web app, the worker and the `desk` command do)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, TypeVar
 
 
 @dataclass(frozen=True)
 class TicketCreated:
     ticket_id: int
     channel: str
+    customer_id: int
 
 
 @dataclass(frozen=True)
 class CustomerReplied:
     ticket_id: int
     message_id: int
+    channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -22,12 +37,107 @@ class AgentReplied:
     ticket_id: int
     message_id: int
     outbound_id: int | None
+    internal: bool = False
 
 
 @dataclass(frozen=True)
 class TicketUpdated:
+    """Fields of a ticket changed: each one's value before and after."""
+
     ticket_id: int
-    fields: tuple[str, ...]
+    changes: dict[str, list[Any]]
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self.changes)
 
 
-Event = TicketCreated | CustomerReplied | AgentReplied | TicketUpdated
+@dataclass(frozen=True)
+class TicketSolved:
+    ticket_id: int
+
+
+@dataclass(frozen=True)
+class MailQueued:
+    """A mail waits in the outbox (a reply, an acknowledgement, a resend)."""
+
+    outbound_id: int
+
+
+@dataclass(frozen=True)
+class ArticlesChanged:
+    """Knowledge-base articles were added, changed, or stopped being public."""
+
+    article_ids: list[int]
+
+
+@dataclass(frozen=True)
+class CustomerChanged:
+    """A customer record changed: each field's value before and after."""
+
+    customer_id: int
+    changes: dict[str, list[Any]]
+
+
+Event = (TicketCreated | CustomerReplied | AgentReplied | TicketUpdated | TicketSolved
+         | MailQueued | ArticlesChanged | CustomerChanged)
+EVENT_TYPES: tuple[type[Any], ...] = (TicketCreated, CustomerReplied, AgentReplied, TicketUpdated,
+                                      TicketSolved, MailQueued, ArticlesChanged, CustomerChanged)
+
+E = TypeVar("E")
+Handler = Callable[[Any, Any], None]
+Guard = Callable[[Any], bool]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    name: str  # the job's name: the handler function's name
+    event_type: type[Any]
+    handler: Handler
+    when: Guard | None = None  # decided when the event is recorded: no job when it says no
+
+
+@dataclass
+class Registry:
+    by_type: dict[type[Any], list[Subscription]] = field(default_factory=dict)
+    by_name: dict[str, Subscription] = field(default_factory=dict)
+    loaded: bool = False  # set by desk.handlers once every handler module is imported
+
+    def subscribe(self, event_type: type[Any], handler: Handler, when: Guard | None = None) -> None:
+        name = handler.__name__
+        if name in self.by_name:
+            raise ValueError(f"a handler named {name!r} is already subscribed")
+        subscription = Subscription(name, event_type, handler, when)
+        self.by_name[name] = subscription
+        self.by_type.setdefault(event_type, []).append(subscription)
+
+    def jobs_for(self, event: Event) -> list[tuple[str, dict[str, Any]]]:
+        """The jobs an event starts: (handler name, JSON arguments) per subscription."""
+        if not self.loaded:
+            raise RuntimeError("no event handlers are loaded: import desk.handlers first")
+        return [(s.name, payload(event)) for s in self.by_type.get(type(event), ())
+                if s.when is None or s.when(event)]
+
+    def run(self, name: str, ctx: Any, args: dict[str, Any]) -> None:
+        """Run handler `name` on the event rebuilt from a job's arguments."""
+        subscription = self.by_name[name]
+        subscription.handler(ctx, subscription.event_type(**args))
+
+
+REGISTRY = Registry()
+
+
+def handles(event_type: type[E], when: Callable[[E], bool] | None = None
+            ) -> Callable[[Callable[[Any, E], None]], Callable[[Any, E], None]]:
+    """Subscribe the decorated function to `event_type` (optionally only when `when` holds)."""
+    def register(handler: Callable[[Any, E], None]) -> Callable[[Any, E], None]:
+        REGISTRY.subscribe(event_type, handler, when)
+        return handler
+    return register
+
+
+def payload(event: Event) -> dict[str, Any]:
+    """The event as JSON-ready job arguments."""
+    data = asdict(event)  # type: ignore[call-overload]
+    return {f.name: list(data[f.name]) if isinstance(data[f.name], tuple) else data[f.name]
+            for f in fields(event)}  # type: ignore[arg-type]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from channels.message import InboundMessage
+from channels.message import Classification, DeliveryReport, EmailPart, InboundMessage
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,19 @@ class Drop:
 
 
 Filter = Callable[[InboundMessage], InboundMessage | Drop]
+
+
+def email_part(message: InboundMessage) -> EmailPart:
+    """The mail's own part (empty for a message of another channel)."""
+    return message.email or EmailPart()
+
+
+def classified(message: InboundMessage, classification: Classification,
+               report: DeliveryReport | None = None) -> InboundMessage:
+    """`message` with the filters' conclusion (and a bounce's report) in its email part."""
+    part = email_part(message)
+    return replace(message, email=replace(
+        part, classification=classification, delivery_report=report or part.delivery_report))
 
 
 def run_filters(message: InboundMessage, filters: Iterable[Filter]) -> InboundMessage | Drop:

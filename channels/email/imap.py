@@ -89,3 +89,10 @@ def _close(client: IMAPClient) -> None:
     # The connection is being abandoned after an error the caller is told about.
     with suppress(OSError, IMAPClientError):
         client.shutdown()
+
+
+def logout(client: IMAPClient) -> None:
+    """Say goodbye at the end of a piece of work whose outcome is already decided: a server
+    that drops the connection instead changes nothing."""
+    with suppress(OSError, IMAPClientError):
+        client.logout()

@@ -17,7 +17,14 @@ from email.policy import compat32
 
 from channels.email import charsets, headers, markup, quotes
 from channels.email.report import delivery_report
-from channels.message import DeliveryReport, InboundAttachment, InboundMessage
+from channels.message import (
+    DeliveryReport,
+    EmailPart,
+    Identity,
+    InboundAttachment,
+    InboundMessage,
+    ThreadKeys,
+)
 
 # Headers the filters and ingest read, kept decoded in InboundMessage.headers.
 KEPT_HEADERS = (
@@ -84,19 +91,18 @@ def _message(msg: Message) -> InboundMessage:
     kept = {name: headers.decode(value) for name in KEPT_HEADERS if (value := raw.get(name)) is not None}
     return InboundMessage(
         channel="email",
-        from_address=from_address,
-        from_name=from_name,
+        sender=Identity("email", from_address, from_name),
         subject=subject,
         text=quotes.new_text(full),
         html=markup.sanitise(html) if html else "",
-        message_id=_first(headers.message_ids(raw.get("message-id"))),
-        in_reply_to=_first(headers.message_ids(raw.get("in-reply-to"))),
-        references=headers.message_ids(raw.get("references")),
         attachments=tuple(body.attachments),
         locale="zh" if _CJK.search(subject) or _CJK.search(full[:2000]) else "en",
-        headers=kept,
-        full_text=full,
-        delivery_report=body.report,
+        thread=ThreadKeys(
+            message_id=_first(headers.message_ids(raw.get("message-id"))),
+            in_reply_to=_first(headers.message_ids(raw.get("in-reply-to"))),
+            references=headers.message_ids(raw.get("references")),
+        ),
+        email=EmailPart(headers=kept, full_text=full, delivery_report=body.report),
     )
 
 

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from desk.actions.inserts import insert_row
 from desk.actions.tables import JOBS
-from desk.events import AgentReplied, CustomerReplied, Event, TicketCreated, TicketUpdated
+from desk.events import REGISTRY, Event
 from desk.models import JobStatus
 from desk.models.base import now
 
@@ -30,27 +30,9 @@ def enqueue(session: Session, name: str, max_attempts: int | None = None, **args
     return job_id
 
 
-def jobs_for(event: Event) -> list[tuple[str, dict[str, Any]]]:
-    """Events route: which jobs an event starts. Decisions live in the jobs."""
-    if isinstance(event, TicketCreated):
-        # A new ticket has no team or assignee yet, so nobody to notify one by one
-        # (see notify_agents); routing it publishes TicketUpdated, which notifies.
-        return []
-    if isinstance(event, CustomerReplied):
-        return [("notify_agents", {"ticket_id": event.ticket_id, "reason": "customer_replied"})]
-    if isinstance(event, AgentReplied):
-        # A public reply waits in the outbox; send_mail takes it to the customer.
-        if event.outbound_id is None:
-            return []
-        return [("send_mail", {"outbound_id": event.outbound_id})]
-    if isinstance(event, TicketUpdated) and "assignee_id" in event.fields:
-        return [("notify_agents", {"ticket_id": event.ticket_id, "reason": "assigned"})]
-    if isinstance(event, TicketUpdated) and "team_id" in event.fields:
-        return [("notify_agents", {"ticket_id": event.ticket_id, "reason": "routed"})]
-    return []
-
-
 def publish(session: Session, events: list[Event]) -> None:
+    """Record `events` in the caller's transaction: a job row for each handler subscribed
+    to each event (desk.events.REGISTRY), run once the transaction commits."""
     for event in events:
-        for name, args in jobs_for(event):
+        for name, args in REGISTRY.jobs_for(event):
             enqueue(session, name, **args)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
+from desk import handlers  # noqa: F401 - every event has its handlers before anything records one
 from desk.actions.audit import SYSTEM
 from desk.actions.users import UserError, create_token, create_user
 from desk.cli import customers as customers_cli

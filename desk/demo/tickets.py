@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from channels.message import InboundAttachment, InboundMessage
+from channels.message import Identity, InboundAttachment, InboundMessage, ThreadKeys
 from desk.actions.audit import SYSTEM, Actor
-from desk.actions.intake import ingest
-from desk.actions.tickets.changes import add_agent_reply, add_customer_reply, update_ticket
+from desk.actions.ingest.one import add_customer_reply, ingest_message
+from desk.actions.tickets.changes import add_agent_reply, update_ticket
 from desk.demo.clock import DemoClock
 from desk.demo.people import Cast, Person
 from desk.demo.stories import Lines, Story
@@ -116,15 +116,15 @@ class Teller:
         domain = self.values["domain"]
         inbound = InboundMessage(
             channel=self.plan.channel,
-            from_address=person.customer.email,
-            from_name=person.customer.name,
+            sender=Identity("email", person.customer.email, person.customer.name),
             subject=self.text(story.subject),
             text=self.text(story.body),
-            message_id=f"<demo-{index}@{domain}>" if self.plan.channel == Channel.email else "",
+            thread=ThreadKeys(
+                message_id=f"<demo-{index}@{domain}>" if self.plan.channel == Channel.email else ""),
             attachments=attachments,
             locale=person.locale,
         )
-        self.ticket, _events = ingest(self.session, self.settings, inbound)
+        self.ticket, _events = ingest_message(self.session, self.settings, inbound)
 
     def route(self, to_team: bool) -> None:
         """What routing rules would do: team, priority and tags, as the system."""
@@ -157,7 +157,8 @@ class Teller:
 
     def customer_writes(self, template: str) -> None:
         add_customer_reply(self.session, self.settings, self.current,
-                           self.plan.person.customer, self.text(template))
+                           self.plan.person.customer, self.text(template),
+                           channel=self.current.channel)
 
     def set_status(self, status: str) -> None:
         update_ticket(self.session, Actor.of_user(self.agent), self.current, {"status": status})

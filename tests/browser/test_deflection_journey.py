@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlmodel import col, select
 
-from channels.message import InboundMessage
+from channels.message import Identity, InboundMessage
 from desk.actions.audit import Actor
-from desk.actions.intake import ingest
+from desk.actions.ingest.one import ingest_message
 from desk.actions.kb.articles import ArticleInput, create_article
 from desk.db import Database, commit
 from desk.kb_index import reindex
@@ -164,7 +164,8 @@ def test_agent_inserts_a_suggested_articles_link_and_text_into_the_reply(
     settings: Settings, make_user: Callable[..., User], artifacts: Path,
 ) -> None:
     with db.session() as s:
-        ticket, _ = ingest(s, settings, InboundMessage("web", "wang@example.cn", "王小明", "登不上账户",
+        ticket, _ = ingest_message(s, settings, InboundMessage(
+            "web", Identity("email", "wang@example.cn", "王小明"), "登不上账户",
                                                        "昨天开始一直登录不了。"))
         commit(s)
     agent = make_user("agent", email="agent@desk.test")

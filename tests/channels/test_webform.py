@@ -14,7 +14,7 @@ def test_valid_submission_becomes_an_inbound_message() -> None:
                               locale="zh_CN")
     assert result.errors == {}
     assert result.message is not None
-    assert result.message.from_address == "wangxm@example.cn"
+    assert result.message.sender.value == "wangxm@example.cn"
     assert result.message.channel == "web" and result.message.locale == "zh_CN"
     assert [a.filename for a in result.message.attachments] == ["a.txt"]
 

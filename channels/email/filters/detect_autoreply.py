@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
-from channels.email.classify import Drop
+from channels.email.classify import Drop, classified, email_part
 from channels.message import InboundMessage
 
 _BULK_PRECEDENCE = frozenset(("bulk", "junk", "list", "auto_reply", "auto-reply"))
@@ -21,10 +20,11 @@ _SUBJECTS = re.compile(
 
 def detect_autoreply(message: InboundMessage) -> InboundMessage | Drop:
     """Classify `message` as an auto-reply from its headers (RFC 3834 and vendor ones) or subject."""
-    if message.classification != "normal":
+    part = email_part(message)
+    if part.classification != "normal":
         return message
-    if _by_headers(message.headers) or _SUBJECTS.match(message.subject):
-        return replace(message, classification="autoreply")
+    if _by_headers(part.headers) or _SUBJECTS.match(message.subject):
+        return classified(message, "autoreply")
     return message
 
 

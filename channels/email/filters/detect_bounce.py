@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from channels.email.classify import Drop
+from channels.email.classify import Drop, classified, email_part
 from channels.message import DeliveryReport, InboundMessage
 
 _DAEMONS = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.IGNORECASE)
@@ -22,17 +22,18 @@ def detect_bounce(message: InboundMessage) -> InboundMessage | Drop:
     A non-standard bounce (no multipart/report) gets a DeliveryReport naming
     the X-Failed-Recipients, so ingest can mark the outbound message failed.
     """
-    headers = message.headers
+    part = email_part(message)
+    headers = part.headers
     is_report = "report-type=delivery-status" in headers.get("content-type", "").lower().replace('"', "")
-    from_daemon = bool(_DAEMONS.match(message.from_address)) or headers.get("return-path", "").strip() == "<>"
+    from_daemon = bool(_DAEMONS.match(message.sender.value)) or headers.get("return-path", "").strip() == "<>"
     if not is_report and not (from_daemon and (_SUBJECTS.search(message.subject) or _failed(message))):
         return message
-    report = message.delivery_report or DeliveryReport(recipients=_failed(message), action="failed")
+    report = part.delivery_report or DeliveryReport(recipients=_failed(message), action="failed")
     if not report.recipients and _failed(message):
         report = replace(report, recipients=_failed(message))
-    return replace(message, classification="bounce", delivery_report=report)
+    return classified(message, "bounce", report)
 
 
 def _failed(message: InboundMessage) -> tuple[str, ...]:
-    value = message.headers.get("x-failed-recipients", "")
+    value = email_part(message).headers.get("x-failed-recipients", "")
     return tuple(address.strip() for address in value.split(",") if "@" in address)

@@ -6,9 +6,8 @@ never acknowledged, so two mailboxes can never answer each other for ever."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import replace
 
-from channels.email.classify import Drop, Filter
+from channels.email.classify import Drop, Filter, classified
 from channels.message import InboundMessage
 
 
@@ -17,8 +16,8 @@ def detect_own_address(own: Collection[str]) -> Filter:
     mailboxes, so the desk builds it per batch."""
 
     def apply(message: InboundMessage) -> InboundMessage | Drop:
-        if message.classification == "normal" and message.from_address.strip().lower() in own:
-            return replace(message, classification="autoreply")
+        if not message.automatic and message.sender.value.strip().lower() in own:
+            return classified(message, "autoreply")
         return message
 
     return apply

@@ -12,8 +12,8 @@ _TAG = re.compile(r"\[#(\d{1,12})\]")
 
 
 def extract_thread_hint(message: InboundMessage) -> InboundMessage | Drop:
-    """`message` with thread_hint set to N of the first "[#N]" in its subject (if any)."""
+    """`message` with its thread keys naming ticket N of the first "[#N]" in its subject (if any)."""
     match = _TAG.search(message.subject)
     if match is None:
         return message
-    return replace(message, thread_hint=int(match.group(1)))
+    return replace(message, thread=replace(message.thread, ticket_number=int(match.group(1))))

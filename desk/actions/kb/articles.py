@@ -15,7 +15,8 @@ from sqlmodel import Session, col, select
 
 from desk.actions.audit import Actor, record
 from desk.actions.input_errors import InputError
-from desk.actions.jobs import enqueue
+from desk.actions.jobs import publish
+from desk.events import ArticlesChanged
 from desk.i18n import _
 from desk.models import (
     Article,
@@ -40,7 +41,6 @@ MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
 MAX_COMMENT = 2_000
 MAX_SYNONYMS = 200_000
-INDEX_JOB = "kb_index_articles"
 _AUDITED = ("title", "locale", "category_id", "tags", "status", "visibility", "translation_group")
 
 
@@ -97,7 +97,7 @@ def index_later(session: Session, article_ids: list[int | None]) -> None:
     """Queue the index update for these articles (added, changed or no longer public)."""
     ids = sorted({i for i in article_ids if i is not None})
     if ids:
-        enqueue(session, INDEX_JOB, article_ids=ids)
+        publish(session, [ArticlesChanged(ids)])
 
 
 def save_article(session: Session, actor: Actor, author_id: int | None, author_name: str,

@@ -10,37 +10,18 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam
-from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from channels.email import headers
 from channels.email.filters.detect_own_address import detect_own_address
-from channels.message import InboundMessage
+from channels.message import DeliveryReport, InboundMessage
+from desk.actions.ingest import Placement, ingest
 from desk.actions.inserts import insert_rows
-from desk.actions.intake import Placement, open_tickets
-from desk.actions.replies import Reply, add_customer_replies
-from desk.actions.tables import MESSAGES, OUTBOX, RAW, TICKETS
+from desk.actions.tables import RAW
 from desk.mail.parse_pool import Parsed, Unreadable, read_mails
-from desk.models import (
-    Customer,
-    Mailbox,
-    OutboundMessage,
-    OutboundStatus,
-    RawMessage,
-    RawStatus,
-    Status,
-    Ticket,
-)
+from desk.models import Mailbox, OutboundMessage, OutboundStatus, RawMessage, RawStatus
 from desk.models.base import now
 from desk.settings import Settings
-
-_MESSAGES_BY_IDS = core_select(MESSAGES.c.message_id, MESSAGES.c.ticket_id).where(
-    MESSAGES.c.message_id.in_(bindparam("ids", expanding=True)))
-_STATUSES = core_select(TICKETS.c.id, TICKETS.c.status).where(
-    TICKETS.c.id.in_(bindparam("ids", expanding=True)))
-_OUTBOX_BY_IDS = core_select(OUTBOX.c.rfc_message_id, OUTBOX.c.ticket_id).where(
-    OUTBOX.c.rfc_message_id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass
@@ -88,36 +69,25 @@ def header_message_id(raw: bytes) -> str:
     return ""
 
 
-@dataclass
-class _Reply:
-    row: RawMessage
-    message: InboundMessage
-    # The ticket it belongs to, or the index (in `new`) of a mail of this batch it answers.
-    ticket_id: int | None
-    new_index: int | None
-
-
 def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
                   acknowledge: bool = True, read: Mapping[int, Parsed] | None = None,
                   ) -> IngestReport:
     """Parse, filter and ingest the stored raw mails `ids`, in order; never raises on a bad mail.
 
-    New requests are opened by one `open_tickets` call, placed by their mailbox (team,
-    acknowledgement); replies (by In-Reply-To and References against inbound and outbound
-    Message-IDs, then by the "[#N]" tag of the same customer's ticket) are added to their
-    ticket, except that a reply to a closed ticket opens a new one that follows it.
-    `read`: mail already parsed by `desk.mail.parse_pool.start_reading`, by raw id.
-    `acknowledge=False` (imports of old mail) sends no acknowledgements. In the caller's
-    transaction."""
+    The email channel's side of the intake: a mail that cannot be read is quarantined, a
+    bounce marks the outbound mail it reports, our own addresses are recognised; everything
+    else goes through `desk.actions.ingest.ingest`, placed by its mailbox (team,
+    acknowledgement). `read`: mail already parsed by `desk.mail.parse_pool.start_reading`,
+    by raw id. `acknowledge=False` (imports of old mail) sends no acknowledgements. In the
+    caller's transaction."""
     report = IngestReport()
     # Only mail still waiting: ids handed over twice (a sweep beside a fetch) ingest once.
     rows = list(session.exec(select(RawMessage).where(
         col(RawMessage.id).in_(ids), RawMessage.status == RawStatus.stored)
         .order_by(col(RawMessage.id))))
-    parsed: list[tuple[RawMessage, InboundMessage]] = []
     own = detect_own_address(_own_addresses(session)) if rows else None
-    readings = _read(rows, read or {})
-    for row, message in zip(rows, readings, strict=True):
+    landing: list[tuple[RawMessage, InboundMessage]] = []
+    for row, message in zip(rows, _read(rows, read or {}), strict=True):
         if isinstance(message, Unreadable):
             row.status, row.error = RawStatus.quarantined, str(message)
             report.quarantined += 1
@@ -125,63 +95,29 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
         assert own is not None
         checked = own(message)
         assert isinstance(checked, InboundMessage)  # this filter never drops
-        parsed.append((row, checked))
-    known = _threads(session, parsed)
-    statuses = _statuses(session, known, parsed)
-    seen: dict[str, int | tuple[str, int]] = {}  # Message-ID -> ticket, or ("new", index)
-    new: list[tuple[RawMessage, InboundMessage]] = []
-    follows: list[int | None] = []  # per new mail: the closed ticket it continues
-    replies: list[_Reply] = []
-    for row, message in parsed:
-        mid = message.message_id
-        if mid and (mid in seen or mid in known.messages):
-            row.status = RawStatus.duplicate
-            report.duplicates += 1
-            continue
-        if message.classification == "bounce":
-            _bounce(session, row, message, known.outbound)
+        if checked.email is not None and checked.email.classification == "bounce":
+            _bounce(session, row, checked.email.delivery_report)
             report.bounces += 1
             continue
-        target = _thread(session, message, known, seen)
-        closed = None
-        if isinstance(target, int) and statuses.get(target) == Status.closed:
-            closed, target = target, None
-        if target is None and message.classification == "autoreply":
+        landing.append((row, checked))
+    places = _placements(session, [row.mailbox for row, _ in landing], acknowledge)
+    results = ingest(session, settings, [m for _, m in landing], places)
+    for (row, message), result in zip(landing, results, strict=True):
+        row.ticket_id = result.ticket_id
+        if result.outcome == "duplicate":
+            row.status = RawStatus.duplicate
+            report.duplicates += 1
+        elif result.outcome == "dropped" or message.automatic:
             row.status = RawStatus.autoreply
             report.autoreplies += 1
-        elif target is None:
-            if mid:
-                seen[mid] = ("new", len(new))
-            new.append((row, message))
-            follows.append(closed)
         else:
-            ticket_id, index = (None, target[1]) if isinstance(target, tuple) else (target, None)
-            if mid:
-                seen[mid] = target
-            replies.append(_Reply(row, message, ticket_id, index))
-    places = _placements(session, [row.mailbox for row, _ in new], follows, acknowledge)
-    opened = open_tickets(session, settings, [m for _, m in new], places)
-    for (row, _), ticket in zip(new, opened, strict=True):
-        row.status, row.ticket_id = RawStatus.ingested, ticket.ticket_id
-        report.opened += 1
-        report.ticket_ids.append(ticket.ticket_id)
-    batch: list[Reply] = []
-    for reply in replies:
-        ticket_id = reply.ticket_id
-        if ticket_id is None:
-            assert reply.new_index is not None
-            ticket_id = opened[reply.new_index].ticket_id
-        batch.append(Reply(ticket_id, reply.message))
-    add_customer_replies(session, settings, batch)
-    for reply, added in zip(replies, batch, strict=True):
-        ticket_id = added.ticket_id
-        autoreply = reply.message.classification == "autoreply"
-        reply.row.status = RawStatus.autoreply if autoreply else RawStatus.ingested
-        reply.row.ticket_id = ticket_id
-        if autoreply:
-            report.autoreplies += 1
-        else:
-            report.threaded += 1
+            row.status = RawStatus.ingested
+            if result.outcome == "opened":
+                report.opened += 1
+                assert result.ticket_id is not None
+                report.ticket_ids.append(result.ticket_id)
+            else:
+                report.threaded += 1
     session.add_all(rows)
     session.flush()
     return report
@@ -199,109 +135,28 @@ def _own_addresses(session: Session) -> frozenset[str]:
     return frozenset(session.exec(select(Mailbox.address)))
 
 
-def _statuses(session: Session, known: _Known,
-              parsed: list[tuple[RawMessage, InboundMessage]]) -> dict[int, str]:
-    """The status of every ticket the batch may thread onto (closed ones get a follow-up)."""
-    ids = set(known.messages.values()) | set(known.outbound.values())
-    ids.update(m.thread_hint for _, m in parsed if m.thread_hint is not None and m.thread_hint < 2**31)
-    if not ids:
-        return {}
-    return dict(session.connection().execute(_STATUSES, {"ids": sorted(ids)}).all())  # type: ignore[arg-type]
-
-
-def _placements(session: Session, mailboxes: list[str], follows: list[int | None],
-                acknowledge: bool) -> list[Placement]:
+def _placements(session: Session, mailboxes: list[str], acknowledge: bool) -> list[Placement]:
     """Team and acknowledgement of each new mail, from the mailbox it came in by. Mail
     filed under a name that is no configured mailbox (an import) is never acknowledged."""
     names = sorted(set(mailboxes))
     boxes = {b.name: b for b in session.exec(select(Mailbox).where(col(Mailbox.name).in_(names)))}
     places = []
-    for name, follows_id in zip(mailboxes, follows, strict=True):
+    for name in mailboxes:
         box = boxes.get(name)
         if box is None:
-            places.append(Placement(follows_id=follows_id, acknowledge=False))
+            places.append(Placement(acknowledge=False))
             continue
         places.append(Placement(
-            mailbox_id=box.id, team_id=box.team_id, follows_id=follows_id,
+            mailbox_id=box.id, team_id=box.team_id,
             acknowledge=acknowledge and box.acknowledge, ack_per_hour=box.ack_per_hour,
             ack_subject=box.ack_subject, ack_body=box.ack_body))
     return places
 
 
-@dataclass(frozen=True)
-class _Known:
-    messages: dict[str, int]  # stored Message.message_id -> ticket
-    outbound: dict[str, int]  # OutboundMessage.rfc_message_id -> ticket
-
-
-def _threads(session: Session, parsed: list[tuple[RawMessage, InboundMessage]]) -> _Known:
-    """Every Message-ID the batch names (own, In-Reply-To, References, bounced) that is stored."""
-    wanted: set[str] = set()
-    for _, m in parsed:
-        wanted.update((m.message_id, m.in_reply_to, *m.references))
-        if m.delivery_report is not None:
-            wanted.add(m.delivery_report.original_message_id)
-    wanted.discard("")
-    if not wanted:
-        return _Known({}, {})
-    conn = session.connection()
-    names = sorted(wanted)
-    return _Known(
-        {r.message_id: r.ticket_id for r in conn.execute(_MESSAGES_BY_IDS, {"ids": names})},
-        {r.rfc_message_id: r.ticket_id for r in conn.execute(_OUTBOX_BY_IDS, {"ids": names})},
-    )
-
-
-def _thread(
-    session: Session, message: InboundMessage, known: _Known,
-    seen: dict[str, int | tuple[str, int]],
-) -> int | tuple[str, int] | None:
-    """The ticket (or new mail of this batch) `message` answers; None for a new request."""
-    for ref in (message.in_reply_to, *reversed(message.references)):
-        if not ref:
-            continue
-        if ref in seen:
-            return seen[ref]
-        found = known.messages.get(ref) or known.outbound.get(ref)
-        if found is not None:
-            return found
-    # Ticket numbers are 32-bit integers; a larger "[#N]" is no ticket of ours.
-    if message.thread_hint is not None and message.thread_hint < 2**31:
-        owner = session.exec(select(Customer.email).join(
-            Ticket, col(Ticket.customer_id) == col(Customer.id)).where(
-            Ticket.id == message.thread_hint)).first()
-        if owner is not None and may_quote_tag(owner, message.from_address):
-            return message.thread_hint
-    return None
-
-
-# Addresses at these domains belong to unrelated people: sharing one proves nothing.
-PUBLIC_MAIL_DOMAINS = frozenset((
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
-    "yahoo.com", "yahoo.co.jp", "yahoo.com.tw", "yahoo.com.hk", "icloud.com", "me.com",
-    "aol.com", "proton.me", "protonmail.com", "gmx.de", "gmx.net", "web.de", "mail.ru",
-    "yandex.ru", "qq.com", "foxmail.com", "163.com", "126.com", "yeah.net", "sina.com",
-    "sina.cn", "sohu.com", "aliyun.com", "139.com", "189.cn", "hinet.net", "naver.com",
-))
-
-
-def may_quote_tag(owner: str, sender: str) -> bool:
-    """Whether a "[#N]" tag from `sender` may add to the ticket of customer `owner`: the
-    customer, or a colleague at the same company domain (someone the customer copied in).
-    A tag alone never lets a stranger at a public mail provider write into a ticket."""
-    sender = sender.strip().lower()
-    if sender == owner:
-        return True
-    domain = sender.rpartition("@")[2]
-    return bool(domain) and domain == owner.rpartition("@")[2] and domain not in PUBLIC_MAIL_DOMAINS
-
-
-def _bounce(session: Session, row: RawMessage, message: InboundMessage,
-            outbound: dict[str, int]) -> None:
+def _bounce(session: Session, row: RawMessage, report: DeliveryReport | None) -> None:
     """Record the bounce; the outbound mail it reports (if ours) is marked failed."""
     row.status = RawStatus.bounce
-    report = message.delivery_report
-    if report is None or report.original_message_id not in outbound:
+    if report is None or not report.original_message_id:
         return
     sent = session.exec(select(OutboundMessage).where(
         OutboundMessage.rfc_message_id == report.original_message_id)).first()

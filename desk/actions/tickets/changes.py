@@ -14,7 +14,7 @@ from desk.actions.inserts import insert_row
 from desk.actions.jobs import publish
 from desk.actions.tables import MESSAGES, OUTBOX
 from desk.actions.tickets.outbox import outbox_row, thread_headers
-from desk.events import AgentReplied, CustomerReplied, Event, TicketUpdated
+from desk.events import AgentReplied, Event, MailQueued, TicketSolved, TicketUpdated
 from desk.links import request_url
 from desk.models import (
     Customer,
@@ -59,38 +59,12 @@ def _queue_outbound(
     session: Session, ticket: Ticket, message_id: int | None, kind: str, to_address: str,
     notice: notices.Notice, rfc_message_id: str,
 ) -> int:
-    """The outbox row, threaded under the conversation; AgentReplied starts its send_mail job."""
+    """The outbox row, threaded under the conversation; MailQueued starts its send_mail job."""
     assert ticket.id is not None
     in_reply_to, references = thread_headers(session, ticket.id, rfc_message_id)
     return insert_row(session, OUTBOX, outbox_row(
         ticket.id, message_id, kind, to_address, notice, rfc_message_id,
         in_reply_to=in_reply_to, references=references, mailbox_id=ticket.mailbox_id))
-
-
-def add_customer_reply(
-    session: Session, settings: Settings, ticket: Ticket, customer: Customer,
-    text: str, attachments: tuple[Any, ...] = (), *, html: str = "", message_id: str = "",
-) -> tuple[Message, list[Event]]:
-    """`message_id`: the mail's own Message-ID (a new one is made when empty)."""
-    assert ticket.id is not None and customer.id is not None
-    new_id = _add_message(
-        session, settings, ticket.id, Direction.inbound, text,
-        author_customer_id=customer.id, html=html, message_id=message_id,
-        attachments=attachments,
-    )
-    before = ticket.status
-    # A customer writing again puts the ticket back in front of the desk.
-    if ticket.status in (Status.pending, Status.solved, Status.closed):
-        ticket.status = Status.open
-    ticket.updated_at = now()
-    session.add(ticket)
-    changes: dict[str, Any] = {"message": [None, new_id]}
-    if before != ticket.status:
-        changes["status"] = [before, ticket.status]
-    record(session, Actor.of_customer(customer), "ticket", ticket.id, "customer_replied", changes)
-    events: list[Event] = [CustomerReplied(ticket.id, new_id)]
-    publish(session, events)
-    return _message(session, new_id), events
 
 
 def add_agent_reply(
@@ -117,7 +91,9 @@ def add_agent_reply(
     ticket.updated_at = now()
     session.add(ticket)
     record(session, actor, "ticket", ticket.id, "note_added" if internal else "replied", changes)
-    events: list[Event] = [AgentReplied(ticket.id, message_id, outbound_id)]
+    events: list[Event] = [AgentReplied(ticket.id, message_id, outbound_id, internal)]
+    if outbound_id is not None:
+        events.append(MailQueued(outbound_id))
     publish(session, events)
     return _message(session, message_id), events
 
@@ -173,7 +149,9 @@ def update_ticket(
     ticket.updated_at = now()
     session.add(ticket)
     record(session, actor, "ticket", ticket.id, "updated", diff)
-    events: list[Event] = [TicketUpdated(ticket.id, tuple(diff))]
+    events: list[Event] = [TicketUpdated(ticket.id, diff)]
+    if "status" in diff and ticket.status == Status.solved:
+        events.append(TicketSolved(ticket.id))
     publish(session, events)
     return events
 

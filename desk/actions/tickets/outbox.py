@@ -10,7 +10,8 @@ from sqlmodel import Session, col, select
 
 from channels.email.compose import cap_references
 from desk.actions.audit import Actor, record
-from desk.actions.jobs import MAX_ATTEMPTS, enqueue
+from desk.actions.jobs import MAX_ATTEMPTS, publish
+from desk.events import MailQueued
 from desk.models import Direction, Mailbox, Message, OutboundKind, OutboundMessage, OutboundStatus
 from desk.models.base import now
 from desk.notices import Notice
@@ -66,9 +67,8 @@ def can_send(session: Session) -> bool:
 
 
 def queue_sends(session: Session, outbound_ids: Sequence[int]) -> None:
-    """A send_mail job for each row, in the caller's transaction."""
-    for outbound_id in outbound_ids:
-        enqueue(session, "send_mail", outbound_id=outbound_id)
+    """Each row waits to be sent: MailQueued recorded in the caller's transaction."""
+    publish(session, [MailQueued(outbound_id) for outbound_id in outbound_ids])
 
 
 def queue_waiting(session: Session) -> int:
@@ -95,3 +95,4 @@ def resend(session: Session, actor: Actor, outbound: OutboundMessage) -> bool:
            {"outbound": [None, outbound.id], "error": [error, None]})
     queue_sends(session, [outbound.id])
     return True
+

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 from starlette.requests import Request
 
-from channels.message import InboundMessage
+from channels.message import Identity, InboundMessage
 from channels.webform import EMAIL_RE
 from desk.actions.tickets.checks import TAG_RE, check_ticket_changes
 from desk.models import Channel, Priority, Status
@@ -197,7 +197,7 @@ def new_ticket(session: Session, body: dict[str, Any]) -> NewTicket:
     errors.update(checked.errors)
     if errors:
         raise invalid(errors)
-    inbound = InboundMessage(channel=Channel.api.value, from_address=email, from_name=name,
+    inbound = InboundMessage(channel=Channel.api.value, sender=Identity("email", email, name),
                              subject=values["subject"], text=values["text"])
     return NewTicket(inbound, checked.fields, checked.tags)
 

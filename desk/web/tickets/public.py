@@ -12,12 +12,13 @@ from starlette.routing import Route
 
 from channels.webform import HONEYPOT, MAX_LENGTHS, message_errors, validate_request
 from desk.actions.attachments import attachment_path
-from desk.actions.tickets.changes import add_customer_reply
+from desk.actions.ingest.one import add_customer_reply
 from desk.db import commit
 from desk.i18n import LOCALES, _
-from desk.links import read_request_token
-from desk.models import Attachment, Customer, Direction, Message, Ticket
-from desk.queries.tickets.messages import conversation
+from desk.links import read_request_token, request_token
+from desk.models import Attachment, Customer, Direction, Ticket
+from desk.queries.tickets.messages import attachment_of, conversation
+from desk.queries.tickets.requests import get_request
 from desk.settings import Settings
 from desk.web.kb.deflection import form_context
 from desk.web.middleware import LOCALE_COOKIE
@@ -100,11 +101,10 @@ def _load(request: Request) -> tuple[str, Ticket, Customer]:
     if ids is None:
         raise HTTPException(404, _("This link is not valid."))
     with request.app.state.db.session() as session:
-        ticket = session.get(Ticket, ids[0])
-        customer = session.get(Customer, ids[1])
-    if ticket is None or customer is None or ticket.customer_id != customer.id:
+        found = get_request(session, ids[0], ids[1])
+    if found is None:
         raise HTTPException(404, _("This link is not valid."))
-    return token, ticket, customer
+    return token, *found
 
 
 async def view_request(request: Request) -> Response:
@@ -135,8 +135,12 @@ async def reply_to_request(request: Request) -> Response:
     with request.app.state.db.session() as session:
         fresh = session.get(Ticket, ticket.id)
         assert fresh is not None
-        add_customer_reply(session, settings, fresh, customer, text, uploads.files)
+        message, _events = add_customer_reply(session, settings, fresh, customer, text,
+                                              uploads.files)
         commit(session)
+    # A closed ticket stays closed: the reply opened a new ticket, whose page the customer sees.
+    if message.ticket_id != ticket.id and customer.id is not None:
+        token = request_token(settings.secret_key, message.ticket_id, customer.id)
     return RedirectResponse(f"/requests/{token}", status_code=303)
 
 
@@ -156,8 +160,8 @@ def attachment_response(settings: Settings, attachment: Attachment) -> Response:
 async def request_attachment(request: Request) -> Response:
     _token, ticket, _customer = _load(request)
     with request.app.state.db.session() as session:
-        attachment = session.get(Attachment, request.path_params["attachment_id"])
-        message = session.get(Message, attachment.message_id) if attachment else None
+        found = attachment_of(session, request.path_params["attachment_id"])
+    attachment, message = found or (None, None)
     if (attachment is None or message is None or message.ticket_id != ticket.id
             or message.direction == Direction.internal):
         raise HTTPException(404, _("Not found."))

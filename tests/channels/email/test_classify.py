@@ -3,9 +3,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from channels.email.classify import Drop, Filter, run_filters
-from channels.message import InboundMessage
+from channels.message import Identity, InboundMessage
 
-MAIL = InboundMessage("email", "a@example.test", "A", "Hello", "text")
+MAIL = InboundMessage("email", Identity("email", "a@example.test", "A"), "Hello", "text")
 
 
 def test_filters_run_in_order_each_on_the_previous_result() -> None:

@@ -40,7 +40,7 @@ def test_golden_mail(path: Path) -> None:
     got = result
     assert got.channel == "email"
     assert got.subject == want["subject"]
-    assert (got.from_address, got.from_name) == (want["from_address"], want["from_name"])
+    assert (got.sender.value, got.sender.name) == (want["from_address"], want["from_name"])
     if "text" in want:
         assert got.text == want["text"]
     if "text_prefix" in want:
@@ -48,21 +48,21 @@ def test_golden_mail(path: Path) -> None:
     for fragment in want.get("text_excludes", []):
         assert fragment not in got.text
     if "full_text_contains" in want:
-        assert want["full_text_contains"] in got.full_text
+        assert want["full_text_contains"] in got.email.full_text
         assert want["full_text_contains"] not in got.text
     attachments = [{"name": a.filename, "size": len(a.data)} for a in got.attachments]
     expected = [{"name": a["name"], "size": a.get("size", len(b.data))}
                 for a, b in zip(want["attachments"], got.attachments, strict=False)]  # fmt: skip
     assert attachments == expected and len(attachments) == len(want["attachments"])
-    assert got.message_id == want["message_id"]
-    assert got.in_reply_to == want["in_reply_to"]
+    assert got.thread.message_id == want["message_id"]
+    assert got.thread.in_reply_to == want["in_reply_to"]
     if "references" in want:
-        assert list(got.references) == want["references"]
-    assert got.classification == want["classification"]
-    assert got.thread_hint == want["thread_hint"]
+        assert list(got.thread.references) == want["references"]
+    assert got.email.classification == want["classification"]
+    assert got.thread.ticket_number == want["thread_hint"]
     for fragment in want.get("html_excludes", []):
         assert fragment.lower() not in got.html.lower()
     if "bounce_original" in want:
-        assert got.delivery_report is not None
-        assert got.delivery_report.original_message_id == want["bounce_original"]
-        assert got.delivery_report.recipients == tuple(want["bounce_recipients"])
+        assert got.email.delivery_report is not None
+        assert got.email.delivery_report.original_message_id == want["bounce_original"]
+        assert got.email.delivery_report.recipients == tuple(want["bounce_recipients"])

@@ -14,7 +14,7 @@ def test_text_instead_of_bytes_is_refused_with_a_clear_error() -> None:
 
 def test_a_plain_mail_becomes_an_email_channel_message() -> None:
     got = parse(PLAIN)
-    assert (got.channel, got.from_address, got.subject, got.text, got.full_text) == (
+    assert (got.channel, got.sender.value, got.subject, got.text, got.email.full_text) == (
         "email", "a@example.test", "hi", "body", "body",
     )  # fmt: skip
     assert got.locale == "en"

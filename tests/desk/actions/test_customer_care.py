@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from channels.message import InboundMessage
+from channels.message import Identity, InboundMessage
 from desk.actions.audit import SYSTEM, Actor
 from desk.actions.customers.care import CareError, mark_reviewed, set_review_days, transfer_agent_work
 from desk.actions.customers.records import create_customer
-from desk.actions.intake import open_ticket
+from desk.actions.ingest.one import ingest_one
 from desk.actions.tickets.changes import update_ticket
 from desk.actions.users import create_user
 from desk.db import commit
@@ -91,8 +91,8 @@ def test_review_days_outside_one_to_3650_are_refused(session: Session, days: str
 
 def _ticket(session: Session, settings: Settings, customer: Customer, assignee: User,
             status: str) -> int:
-    opened = open_ticket(session, settings, InboundMessage(
-        channel="email", from_address=customer.email, from_name=customer.name,
+    opened = ingest_one(session, settings, InboundMessage(
+        channel="email", sender=Identity("email", customer.email, customer.name),
         subject=f"A {status} one", text="Help"))
     ticket = session.get(Ticket, opened.ticket_id)
     assert ticket is not None

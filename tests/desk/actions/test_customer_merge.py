@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, col, select
 
-from channels.message import InboundMessage
+from channels.message import Identity, InboundMessage
 from desk.actions.audit import SYSTEM
 from desk.actions.customers.identities import Contact, identify_senders
 from desk.actions.customers.merge import merge_customers, undo_merge
@@ -17,7 +17,7 @@ from desk.actions.customers.records import (
     tags_of,
     update_customer,
 )
-from desk.actions.intake import open_ticket
+from desk.actions.ingest.one import ingest_one
 from desk.db import commit
 from desk.models import AuditEntry, Customer, CustomerField, CustomerNote, Message, Ticket
 from desk.queries.customers.records import CustomerFilter, list_customers
@@ -25,7 +25,8 @@ from desk.settings import Settings
 
 
 def _ticket(session: Session, settings: Settings, email: str, subject: str) -> int:
-    return open_ticket(session, settings, InboundMessage("web", email, "", subject, "Hello")).ticket_id
+    return ingest_one(session, settings, InboundMessage(
+        "web", Identity("email", email, ""), subject, "Hello")).ticket_id
 
 
 def _tickets_of(session: Session, customer_id: int) -> list[int]:

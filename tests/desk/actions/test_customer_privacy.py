@@ -20,8 +20,9 @@ from desk.actions.customers.privacy import (
     remove_files,
 )
 from desk.actions.customers.records import CustomerError, update_customer
+from desk.actions.ingest.one import add_customer_reply
 from desk.actions.mail.stored import ingest_stored, store_raw
-from desk.actions.tickets.changes import add_agent_reply, add_customer_reply
+from desk.actions.tickets.changes import add_agent_reply
 from desk.actions.users import create_user
 from desk.db import commit
 from desk.models import (

@@ -12,8 +12,8 @@ from arq.worker import Worker
 from redis.asyncio import Redis
 from sqlmodel import select
 
-from channels.message import InboundMessage
-from desk.actions.intake import ingest
+from channels.message import Identity, InboundMessage
+from desk.actions.ingest.one import ingest_message
 from desk.actions.jobs import enqueue
 from desk.db import Database, commit
 from desk.jobs.arq_backend import ArqEnqueuer, worker_settings
@@ -47,7 +47,8 @@ def test_jobs_run_on_an_arq_worker(db: Database, settings: Settings) -> None:
         await enqueuer.start()
         try:
             with db.session() as s:
-                ticket, _ = ingest(s, settings, InboundMessage("api", "a@example.com", "A", "Hi", "T"))
+                ticket, _ = ingest_message(s, settings, InboundMessage(
+                    "api", Identity("email", "a@example.com", "A"), "Hi", "T"))
                 enqueue(s, "notify_agents", ticket_id=ticket.id, reason="created")
                 commit(s)
             await asyncio.sleep(0.1)  # the enqueue task runs after the commit returns

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from channels.message import InboundMessage
+from channels.message import Identity, InboundMessage
 from desk.actions.audit import SYSTEM
-from desk.actions.intake import ingest
+from desk.actions.ingest.one import add_customer_reply, ingest_message
 from desk.actions.jobs import enqueue
-from desk.actions.tickets.changes import add_customer_reply, update_ticket
+from desk.actions.tickets.changes import update_ticket
 from desk.actions.users import add_to_team, ensure_team
 from desk.db import Database, commit
 from desk.jobs.functions import JOBS, JobContext
@@ -28,7 +28,8 @@ def _failing(ctx: JobContext, **args: object) -> None:
 
 def test_jobs_are_written_in_the_same_transaction(db: Database, settings: Settings) -> None:
     with db.session() as s:
-        ticket, _ = ingest(s, settings, InboundMessage("web", "a@example.com", "A", "Hi", "Text"))
+        ticket, _ = ingest_message(s, settings, InboundMessage(
+            "web", Identity("email", "a@example.com", "A"), "Hi", "Text"))
         customer = s.get(Customer, ticket.customer_id)
         assert customer is not None
         add_customer_reply(s, settings, ticket, customer, "More")
@@ -45,9 +46,11 @@ def test_team_members_are_notified_of_a_routed_ticket(db: Database, settings: Se
     with db.session() as s:
         team = ensure_team(s, SYSTEM, "Support")
         add_to_team(s, SYSTEM, agent, team)
-        ticket, _ = ingest(s, settings, InboundMessage("web", "a@example.com", "A", "Hi", "Text"))
+        ticket, _ = ingest_message(s, settings, InboundMessage(
+            "web", Identity("email", "a@example.com", "A"), "Hi", "Text"))
         update_ticket(s, SYSTEM, ticket, {"team_id": team.id})
-        ticket2, _ = ingest(s, settings, InboundMessage("web", "b@example.com", "B", "Yo", "Text"))
+        ticket2, _ = ingest_message(s, settings, InboundMessage(
+            "web", Identity("email", "b@example.com", "B"), "Yo", "Text"))
         update_ticket(s, SYSTEM, ticket2, {"team_id": team.id})
         commit(s)
     for job_id in due_jobs(db):
@@ -102,7 +105,8 @@ def test_in_process_runner_runs_jobs_after_commit(db: Database, settings: Settin
         await runner.start()
         try:
             with db.session() as s:
-                ticket, _ = ingest(s, settings, InboundMessage("web", "a@example.com", "A", "H", "T"))
+                ticket, _ = ingest_message(s, settings, InboundMessage(
+                    "web", Identity("email", "a@example.com", "A"), "H", "T"))
                 enqueue(s, "notify_agents", ticket_id=ticket.id, reason="created")
                 commit(s)  # wakes the runner; the 30 s poll would be too late
             for _ in range(100):

@@ -8,9 +8,9 @@ import time
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from channels.message import InboundMessage
+from channels.message import Identity, InboundMessage
 from desk.actions.audit import SYSTEM
-from desk.actions.intake import ingest
+from desk.actions.ingest.one import ingest_message
 from desk.actions.users import add_to_team, ensure_team
 from desk.db import Database, commit
 from desk.models import Message, Ticket
@@ -23,7 +23,8 @@ from tests.conftest import PASSWORD, csrf_of, sign_in
 def _ticket(db: Database, settings: Settings, subject: str = "Printer offline",
             email: str = "kim@example.com") -> int:
     with db.session() as s:
-        ticket, _ = ingest(s, settings, InboundMessage("web", email, "Kim", subject, "It is off."))
+        ticket, _ = ingest_message(s, settings, InboundMessage(
+            "web", Identity("email", email, "Kim"), subject, "It is off."))
         commit(s)
         assert ticket.id is not None
         return ticket.id

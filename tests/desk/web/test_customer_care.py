@@ -9,10 +9,10 @@ from datetime import timedelta
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from channels.message import InboundMessage
+from channels.message import Identity, InboundMessage
 from desk.actions.audit import SYSTEM, Actor
 from desk.actions.customers.records import create_customer, update_customer
-from desk.actions.intake import open_ticket
+from desk.actions.ingest.one import ingest_one
 from desk.actions.tickets.changes import update_ticket
 from desk.db import Database, commit
 from desk.models import AuditEntry, Customer, Notification, Ticket, User
@@ -116,8 +116,8 @@ def _assigned_ticket(db: Database, settings: Settings, customer_id: int, agent: 
     with db.session() as s:
         customer = s.get(Customer, customer_id)
         assert customer is not None
-        opened = open_ticket(s, settings, InboundMessage(
-            channel="web", from_address=customer.email, from_name=customer.name,
+        opened = ingest_one(s, settings, InboundMessage(
+            channel="web", sender=Identity("email", customer.email, customer.name),
             subject="Invoice", text="Where is my invoice?"))
         ticket = s.get(Ticket, opened.ticket_id)
         assert ticket is not None

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from channels.message import InboundMessage
+from channels.message import Identity, InboundMessage
 from desk.actions.audit import SYSTEM
 from desk.actions.customers.records import create_customer
-from desk.actions.intake import open_ticket
+from desk.actions.ingest.one import ingest_one
 from desk.db import commit
 from desk.models import Customer, CustomerMerge, Organization, Ticket
 from desk.settings import Settings
@@ -88,7 +88,8 @@ def test_confirm_page_shows_both_records_and_keeps_the_one_with_more_tickets(
         client: TestClient, make_user, session: Session, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     older = _customer(session, "Ann Lee", ["ann@example.com"], ["+44 20 7946 0000"])
     newer = _customer(session, "Ann Lee", ["ann.lee@home.example"])
-    open_ticket(session, settings, InboundMessage("web", "ann.lee@home.example", "", "Invoice", "Hi"))
+    ingest_one(session, settings, InboundMessage(
+        "web", Identity("email", "ann.lee@home.example", ""), "Invoice", "Hi"))
     commit(session)
     sign_in(client, make_user("agent"))
     page = client.get(f"/agent/customers/{older}/merge?other={newer}")
@@ -101,8 +102,8 @@ def test_merge_moves_the_tickets_and_lands_on_the_survivor_then_undo_brings_them
         client: TestClient, make_user, session: Session, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     ann = _customer(session, "Ann Lee", ["ann@example.com"])
     other = _customer(session, "Ann Lee", ["ann.lee@home.example"])
-    ticket = open_ticket(session, settings, InboundMessage(
-        "web", "ann.lee@home.example", "", "Invoice", "Hi")).ticket_id
+    ticket = ingest_one(session, settings, InboundMessage(
+        "web", Identity("email", "ann.lee@home.example", ""), "Invoice", "Hi")).ticket_id
     commit(session)
     sign_in(client, make_user("agent"))
     token = csrf_of(client, f"/agent/customers/{ann}/merge?other={other}")

@@ -9,11 +9,11 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from channels.message import InboundMessage
+from channels.message import Identity, InboundMessage
 from desk.actions.audit import SYSTEM
 from desk.actions.customers.fields import add_field, update_field
 from desk.actions.customers.records import create_customer, identities_of
-from desk.actions.intake import ingest
+from desk.actions.ingest.one import ingest_message
 from desk.db import Database, commit
 from desk.models import Customer, CustomerField, CustomerNote, FieldKind, User
 from desk.settings import Settings
@@ -44,7 +44,8 @@ def _customer(db: Database, email: str = "ada@example.com", name: str = "Ada Lov
 
 def _ticket(db: Database, settings: Settings, channel: str, email: str, subject: str) -> int:
     with db.session() as s:
-        ticket, _ = ingest(s, settings, InboundMessage(channel, email, "Ada", subject, "Help."))
+        ticket, _ = ingest_message(s, settings, InboundMessage(
+            channel, Identity("email", email, "Ada"), subject, "Help."))
         commit(s)
         assert ticket.id is not None
         return ticket.id

@@ -10,9 +10,9 @@ import pytest
 from sqlmodel import func, select
 from starlette.testclient import TestClient
 
-from channels.message import InboundMessage
+from channels.message import Identity, InboundMessage
 from desk.actions.audit import Actor
-from desk.actions.intake import ingest
+from desk.actions.ingest.one import ingest_message
 from desk.actions.kb.articles import ArticleInput, create_article, record_deflection
 from desk.db import Database, commit
 from desk.kb_index import reindex
@@ -254,8 +254,9 @@ def test_report_is_for_supervisors(client: TestClient, kb: Kb, make_user) -> Non
 def test_ticket_page_suggests_articles_with_links_and_text_to_insert(
         client: TestClient, db: Database, settings: Settings, kb: Kb, make_user) -> None:  # type: ignore[no-untyped-def]
     with db.session() as s:
-        ticket, _ = ingest(s, settings, InboundMessage(
-            "web", "kim@example.com", "Kim", "Cannot log in", "I forgot my password, please reset it."))
+        ticket, _ = ingest_message(s, settings, InboundMessage(
+            "web", Identity("email", "kim@example.com", "Kim"), "Cannot log in",
+            "I forgot my password, please reset it."))
         commit(s)
     sign_in(client, make_user("agent"))
     page = client.get(f"/agent/tickets/{ticket.id}")
@@ -274,7 +275,8 @@ def test_ticket_page_suggests_articles_with_links_and_text_to_insert(
 def test_ticket_page_without_matching_articles_says_so(client: TestClient, db: Database,
                                                        settings: Settings, make_user) -> None:  # type: ignore[no-untyped-def]
     with db.session() as s:
-        ticket, _ = ingest(s, settings, InboundMessage("web", "kim@example.com", "Kim", "Printer", "Hi"))
+        ticket, _ = ingest_message(s, settings, InboundMessage(
+            "web", Identity("email", "kim@example.com", "Kim"), "Printer", "Hi"))
         commit(s)
     sign_in(client, make_user("agent"))
     page = client.get(f"/agent/tickets/{ticket.id}")

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from starlette.testclient import TestClient
 
-from channels.message import InboundMessage
+from channels.message import Identity, InboundMessage
 from desk.actions.audit import SYSTEM
 from desk.actions.customers.organizations import create_organization
-from desk.actions.intake import ingest
+from desk.actions.ingest.one import ingest_message
 from desk.db import Database, commit
 from desk.models import Organization, User
 from desk.settings import Settings
@@ -27,7 +27,8 @@ def _org(db: Database, name: str, domain: str, tier: str = "standard") -> int:
 
 def _ticket(db: Database, settings: Settings, email: str, name: str, subject: str) -> int:
     with db.session() as s:
-        ticket, _ = ingest(s, settings, InboundMessage("email", email, name, subject, "Hello."))
+        ticket, _ = ingest_message(s, settings, InboundMessage(
+            "email", Identity("email", email, name), subject, "Hello."))
         commit(s)
         assert ticket.id is not None
         return ticket.id

@@ -3,11 +3,12 @@ from __future__ import annotations
 import pytest
 
 from channels.email.filters.detect_autoreply import detect_autoreply
-from channels.message import InboundMessage
+from channels.message import EmailPart, Identity, InboundMessage
 
 
 def _mail(subject: str = "Printer broken", **headers: str) -> InboundMessage:
-    return InboundMessage("email", "a@example.test", "A", subject, "text", headers=headers)
+    return InboundMessage("email", Identity("email", "a@example.test", "A"), subject, "text",
+                          email=EmailPart(headers=headers))
 
 
 @pytest.mark.parametrize(
@@ -25,7 +26,7 @@ def _mail(subject: str = "Printer broken", **headers: str) -> InboundMessage:
 )
 def test_autoreply_headers_mark_the_message(headers: dict[str, str]) -> None:
     result = detect_autoreply(_mail(**headers))
-    assert isinstance(result, InboundMessage) and result.classification == "autoreply"
+    assert isinstance(result, InboundMessage) and result.email.classification == "autoreply"
 
 
 @pytest.mark.parametrize(
@@ -35,16 +36,17 @@ def test_autoreply_headers_mark_the_message(headers: dict[str, str]) -> None:
 )  # fmt: skip
 def test_out_of_office_subjects_in_english_and_chinese_mark_the_message(subject: str) -> None:
     result = detect_autoreply(_mail(subject))
-    assert isinstance(result, InboundMessage) and result.classification == "autoreply"
+    assert isinstance(result, InboundMessage) and result.email.classification == "autoreply"
 
 
 def test_a_person_writing_about_being_out_of_ideas_is_not_an_autoreply() -> None:
     mail = _mail("Re: out of ideas, the autoreply feature is broken", **{"auto-submitted": "no"})
     result = detect_autoreply(mail)
-    assert isinstance(result, InboundMessage) and result.classification == "normal"
+    assert isinstance(result, InboundMessage) and result.email.classification == "normal"
 
 
 def test_a_bounce_stays_a_bounce() -> None:
-    bounce = InboundMessage("email", "mailer-daemon@x.test", "", "Undeliverable", "", classification="bounce",
-                            headers={"auto-submitted": "auto-replied"})  # fmt: skip
+    bounce = InboundMessage("email", Identity("email", "mailer-daemon@x.test", ""), "Undeliverable", "",
+                            email=EmailPart(classification="bounce",
+                                            headers={"auto-submitted": "auto-replied"}))  # fmt: skip
     assert detect_autoreply(bounce) is bounce

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from channels.message import InboundAttachment, InboundMessage
+from channels.message import Identity, InboundAttachment, InboundMessage, ThreadKeys
 from desk.actions.audit import SYSTEM
-from desk.actions.intake import ingest
+from desk.actions.ingest.one import ingest_message
 from desk.actions.tickets.changes import update_ticket
 from desk.actions.users import add_to_team, create_token, ensure_team
 from desk.db import Database, commit
@@ -57,12 +57,12 @@ def make_ticket(db: Database, settings: Settings) -> Callable[..., int]:
     def make(subject: str = "The printer is on fire", email: str = "cleo@example.com",
              text: str = "Please help.", team_id: int | None = None, html: str = "",
              attachments: tuple[InboundAttachment, ...] = (), **changes: object) -> int:
-        inbound = InboundMessage(channel="email", from_address=email, from_name="Cleo Customer",
+        inbound = InboundMessage(channel="email", sender=Identity("email", email, "Cleo Customer"),
                                  subject=subject, text=text, html=html,
-                                 message_id=f"<{secrets.token_hex(8)}@mail.example>",
+                                 thread=ThreadKeys(message_id=f"<{secrets.token_hex(8)}@mail.example>"),
                                  attachments=attachments)
         with db.session() as s:
-            ticket, _ = ingest(s, settings, inbound)
+            ticket, _ = ingest_message(s, settings, inbound)
             if team_id is not None:
                 changes["team_id"] = team_id
             if changes:

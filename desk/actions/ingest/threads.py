@@ -1,0 +1,98 @@
+"""Threading: which ticket a message answers, from the keys its channel gave it.
+
+Looked up for a whole batch at once: every id the batch names (its own, the ones it
+answers) among stored messages and sent mail, and the owner and status of every ticket
+a sender names by number."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, func
+from sqlalchemy import select as core_select
+from sqlmodel import Session
+
+from channels.message import InboundMessage
+from desk.actions.tables import CUSTOMERS, MESSAGES, OUTBOX, TICKETS
+
+# Ticket numbers are 32-bit integers; a larger "[#N]" is no ticket of ours.
+MAX_TICKET = 2**31 - 1
+
+_MESSAGES_BY_IDS = core_select(MESSAGES.c.message_id, MESSAGES.c.ticket_id).where(
+    MESSAGES.c.message_id.in_(bindparam("ids", expanding=True)))
+_OUTBOX_BY_IDS = core_select(OUTBOX.c.rfc_message_id, OUTBOX.c.ticket_id).where(
+    OUTBOX.c.rfc_message_id.in_(bindparam("ids", expanding=True)))
+_TICKETS = core_select(TICKETS.c.id, TICKETS.c.status, CUSTOMERS.c.email).join(
+    CUSTOMERS, CUSTOMERS.c.id == TICKETS.c.customer_id).where(
+    TICKETS.c.id.in_(bindparam("ids", expanding=True)))
+_LAST_TICKET = core_select(func.max(TICKETS.c.id))
+
+# Addresses at these domains belong to unrelated people: sharing one proves nothing.
+PUBLIC_MAIL_DOMAINS = frozenset((
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "yahoo.com", "yahoo.co.jp", "yahoo.com.tw", "yahoo.com.hk", "icloud.com", "me.com",
+    "aol.com", "proton.me", "protonmail.com", "gmx.de", "gmx.net", "web.de", "mail.ru",
+    "yandex.ru", "qq.com", "foxmail.com", "163.com", "126.com", "yeah.net", "sina.com",
+    "sina.cn", "sohu.com", "aliyun.com", "139.com", "189.cn", "hinet.net", "naver.com",
+))
+
+
+def may_quote_tag(owner: str, sender: str) -> bool:
+    """Whether a "[#N]" tag from `sender` may add to the ticket of customer `owner`: the
+    customer, or a colleague at the same company domain (someone the customer copied in).
+    A tag alone never lets a stranger at a public mail provider write into a ticket."""
+    sender = sender.strip().lower()
+    if sender == owner:
+        return True
+    domain = sender.rpartition("@")[2]
+    return bool(domain) and domain == owner.rpartition("@")[2] and domain not in PUBLIC_MAIL_DOMAINS
+
+
+@dataclass(frozen=True)
+class TicketInfo:
+    status: str
+    owner: str  # the customer's primary address
+
+
+@dataclass
+class Known:
+    """What the database holds of the ids and ticket numbers a batch names."""
+
+    messages: dict[str, int]  # a stored message's id -> its ticket
+    sent: dict[str, int]  # an outbound mail's Message-ID -> its ticket
+    tickets: dict[int, TicketInfo]
+    last_ticket: int  # the highest ticket number before the batch (0 when nothing asked)
+
+    def ticket_of(self, ref: str) -> int | None:
+        return self.messages.get(ref) or self.sent.get(ref)
+
+
+def named_ticket(message: InboundMessage) -> int | None:
+    number = message.thread.ticket_number
+    return number if number is not None and 0 < number <= MAX_TICKET else None
+
+
+def look_up(session: Session, messages: Sequence[InboundMessage]) -> Known:
+    """One query per table for everything `messages` name; none when they name nothing."""
+    wanted: set[str] = set()
+    numbers: set[int] = set()
+    for m in messages:
+        wanted.update((m.thread.message_id, *m.thread.answers()))
+        if (number := named_ticket(m)) is not None:
+            numbers.add(number)
+    wanted.discard("")
+    conn = session.connection()
+    known = Known({}, {}, {}, 0)
+    if wanted:
+        names = sorted(wanted)
+        known.messages = {r.message_id: r.ticket_id for r in conn.execute(_MESSAGES_BY_IDS, {"ids": names})}
+        known.sent = {r.rfc_message_id: r.ticket_id for r in conn.execute(_OUTBOX_BY_IDS, {"ids": names})}
+    numbers.update(known.messages.values())
+    numbers.update(known.sent.values())
+    if numbers:
+        known.tickets = {r.id: TicketInfo(r.status, r.email) for r in
+                         conn.execute(_TICKETS, {"ids": sorted(numbers)})}
+    if any(named_ticket(m) is not None for m in messages):
+        known.last_ticket = conn.execute(_LAST_TICKET).scalar() or 0
+    return known

@@ -40,3 +40,12 @@ def conversation(session: Session, ticket_id: int, public_only: bool) -> list[Co
             name = customers.get(m.author_customer_id or 0, "")
         items.append(ConversationItem(m, name, by_message.get(m.id or 0, [])))
     return items
+
+
+def attachment_of(session: Session, attachment_id: int) -> tuple[Attachment, Message] | None:
+    """An attachment with the message it came with (whose ``ticket_id`` says who may see it)."""
+    attachment = session.get(Attachment, attachment_id)
+    message = session.get(Message, attachment.message_id) if attachment else None
+    if attachment is None or message is None:
+        return None
+    return attachment, message

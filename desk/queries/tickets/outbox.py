@@ -20,3 +20,9 @@ def automatic_mail(session: Session, ticket_id: int) -> list[OutboundMessage]:
     return list(session.exec(select(OutboundMessage).where(
         OutboundMessage.ticket_id == ticket_id, col(OutboundMessage.message_id).is_(None))
         .order_by(col(OutboundMessage.id))))
+
+
+def ticket_outbound(session: Session, ticket_id: int, outbound_id: int) -> OutboundMessage | None:
+    """The outbound mail ``outbound_id`` if it belongs to the ticket, else None."""
+    row = session.get(OutboundMessage, outbound_id)
+    return row if row is not None and row.ticket_id == ticket_id else None

@@ -192,6 +192,17 @@ def ticket_history(session: Session, ticket_id: int) -> list[AuditEntry]:
     return list(session.exec(query))
 
 
+def ticket_tags(session: Session, ticket_id: int) -> list[str]:
+    rows = session.exec(select(TicketTag.tag).where(TicketTag.ticket_id == ticket_id))
+    return sorted(rows)
+
+
+def follow_ups(session: Session, ticket_id: int) -> list[int]:
+    """The tickets opened by a customer who wrote again after this one was closed."""
+    return [i for i in session.exec(select(Ticket.id).where(Ticket.follows_id == ticket_id))
+            if i is not None]
+
+
 def customer_tickets(session: Session, customer_id: int, limit: int = 20) -> list[Ticket]:
     query = (
         select(Ticket)

@@ -5,20 +5,18 @@ openapi.py describes exactly these shapes; a test checks real answers against it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from desk.models import Customer, OutboundMessage, Team, Ticket, TicketTag, User
+from desk.models import OutboundMessage, Ticket
 from desk.queries.tickets.messages import ConversationItem, conversation
 from desk.queries.tickets.outbox import deliveries
 from desk.queries.tickets.queue import TicketPage
+from desk.queries.tickets.related import Related, load_related
 
 JSON = dict[str, Any]
-Row = TypeVar("Row", Customer, Team, User)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -28,41 +26,6 @@ def iso(moment: datetime | None) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat()
-
-
-@dataclass
-class Related:
-    """What a list of tickets refers to, fetched in one query per table."""
-
-    customers: dict[int, Customer]
-    teams: dict[int, Team]
-    users: dict[int, User]
-    tags: dict[int, list[str]]
-
-
-def _by_id(session: Session, model: type[Row], ids: set[int]) -> dict[int, Row]:
-    if not ids:
-        return {}
-    rows = session.exec(select(model).where(col(model.id).in_(ids)))
-    return {row.id: row for row in rows if row.id is not None}
-
-
-def load_related(session: Session, tickets: Sequence[Ticket],
-                 customers: dict[int, Customer] | None = None) -> Related:
-    ids = {t.id for t in tickets if t.id is not None}
-    tags: dict[int, list[str]] = {}
-    if ids:
-        query = select(TicketTag).where(col(TicketTag.ticket_id).in_(ids)).order_by(
-            col(TicketTag.tag))
-        for row in session.exec(query):
-            tags.setdefault(row.ticket_id, []).append(row.tag)
-    wanted = {t.customer_id for t in tickets} - set(customers or {})
-    return Related(
-        customers={**(customers or {}), **_by_id(session, Customer, wanted)},
-        teams=_by_id(session, Team, {t.team_id for t in tickets if t.team_id}),
-        users=_by_id(session, User, {t.assignee_id for t in tickets if t.assignee_id}),
-        tags=tags,
-    )
 
 
 def ticket_json(ticket: Ticket, related: Related) -> JSON:

@@ -14,8 +14,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.intake import ingest
-from desk.actions.tickets.changes import add_agent_reply, update_ticket
+from desk.actions.ingest.one import ingest_message
+from desk.actions.tickets.changes import update_ticket
+from desk.actions.tickets.handling import reply_to_ticket, save_ticket_changes
 from desk.db import commit
 from desk.models import Ticket, User
 from desk.queries.errors import NotFound
@@ -70,7 +71,7 @@ class TicketCollection(HTTPEndpoint):
     def create(self, request: Request, raw: bytes) -> Response:
         with authenticated(request) as (session, user):
             new = new_ticket(session, json_object(raw))
-            ticket, _ = ingest(session, _settings(request), new.inbound)
+            ticket, _ = ingest_message(session, _settings(request), new.inbound)
             if new.changes or new.tags:
                 update_ticket(session, Actor.of_user(user, via_api=True), ticket,
                               new.changes, new.tags)
@@ -92,8 +93,7 @@ class TicketResource(HTTPEndpoint):
         with authenticated(request) as (session, user):
             ticket = _ticket(session, user, request)
             fields, tags = ticket_changes(session, json_object(raw))
-            update_ticket(session, Actor.of_user(user, via_api=True), ticket, fields, tags)
-            commit(session)
+            save_ticket_changes(session, Actor.of_user(user, via_api=True), ticket, fields, tags)
             return JSONResponse(ticket_detail_json(session, ticket))
 
 
@@ -105,11 +105,10 @@ class TicketReplies(HTTPEndpoint):
         with authenticated(request) as (session, user):
             ticket = _ticket(session, user, request)
             reply = new_reply(json_object(raw))
-            message, _ = add_agent_reply(
+            message = reply_to_ticket(
                 session, _settings(request), Actor.of_user(user, via_api=True), user, ticket,
                 reply.text, internal=reply.internal,
             )
-            commit(session)
             delivery = deliveries(session, message.ticket_id).get(message.id or 0)
             return JSONResponse(message_json(ConversationItem(message, user.name, []), delivery),
                                 status_code=201)

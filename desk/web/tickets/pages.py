@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -10,26 +9,14 @@ from starlette.routing import Route
 
 from channels.webform import message_errors
 from desk.actions.audit import Actor
-from desk.actions.tickets.changes import add_agent_reply, ticket_tags, update_ticket
 from desk.actions.tickets.checks import check_ticket_changes
-from desk.actions.tickets.outbox import resend
-from desk.db import commit
+from desk.actions.tickets.handling import reply_to_ticket, save_ticket_changes, send_again
 from desk.i18n import _
-from desk.models import (
-    Attachment,
-    Customer,
-    Message,
-    Organization,
-    OutboundMessage,
-    Priority,
-    Status,
-    Team,
-    Ticket,
-    User,
-)
-from desk.queries.tickets.messages import conversation
-from desk.queries.tickets.outbox import automatic_mail, deliveries
-from desk.queries.tickets.queue import access_ticket, customer_tickets, ticket_history
+from desk.models import Priority, Status
+from desk.queries.tickets.messages import attachment_of
+from desk.queries.tickets.outbox import ticket_outbound
+from desk.queries.tickets.page import ticket_view
+from desk.queries.tickets.queue import access_ticket
 from desk.settings import Settings
 from desk.web import labels
 from desk.web.auth import check_csrf, db_of, staff
@@ -43,35 +30,22 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
                  errors: dict[str, str] | None = None, reply_text: str = "") -> Response:
     user = staff(request)
     with db_of(request).session() as session:
-        ticket = access_ticket(session, user, number)
-        customer = session.get(Customer, ticket.customer_id)
-        org = session.get(Organization, customer.organization_id) if customer and \
-            customer.organization_id else None
-        items = conversation(session, number, public_only=False)
-        history = ticket_history(session, number)
-        others = [t for t in customer_tickets(session, ticket.customer_id) if t.id != number]
-        teams = list(session.exec(select(Team).order_by(col(Team.name))))
-        agents = list(session.exec(select(User).where(User.is_active == True)  # noqa: E712
-                                   .order_by(col(User.name))))
-        tags = ticket_tags(session, number)
-        sent = deliveries(session, number)
-        automatic = automatic_mail(session, number)
-        # A customer who wrote again after the ticket was closed opened a new one that follows it.
-        followed_by = list(session.exec(select(Ticket.id).where(Ticket.follows_id == number)))
+        view = ticket_view(session, user, number)
+        first = view.items[0].message.text if view.items else ""
         suggested = ticket_suggestions(
-            session, db_of(request), request.app.state.settings, ticket.subject,
-            items[0].message.text if items else "", customer.locale if customer else "en")
+            session, db_of(request), request.app.state.settings, view.ticket.subject, first,
+            view.customer.locale if view.customer else "en")
     return render(
-        request, "agent/ticket.html", status_code=status_code, ticket=ticket, customer=customer,
-        org=org, items=items, history=history, others=others, teams=teams, agents=agents,
-        tags=tags, statuses=[s.value for s in Status], priorities=[p.value for p in Priority],
-        names={a.id: a.name for a in agents}, team_names={t.id: t.name for t in teams},
-        errors=errors or {}, reply_text=reply_text, followed_by=followed_by,
-        deliveries=sent, automatic=automatic, delivery_labels=labels.DELIVERY,
+        request, "agent/ticket.html", status_code=status_code, ticket=view.ticket,
+        customer=view.customer, org=view.org, items=view.items, history=view.history,
+        others=view.others, teams=view.teams, agents=view.agents, tags=view.tags,
+        statuses=[s.value for s in Status], priorities=[p.value for p in Priority],
+        names={a.id: a.name for a in view.agents}, team_names={t.id: t.name for t in view.teams},
+        errors=errors or {}, reply_text=reply_text, followed_by=view.followed_by,
+        deliveries=view.deliveries, automatic=view.automatic, delivery_labels=labels.DELIVERY,
         kind_labels=labels.OUTBOUND_KIND, suggested=suggested,
         base_url=request.app.state.settings.base_url,
     )
-
 
 async def ticket_page(request: Request) -> Response:
     return _ticket_page(request, request.path_params["number"])
@@ -89,8 +63,7 @@ async def update(request: Request) -> Response:
         checked = check_ticket_changes(session, raw)
         if checked.errors:
             return _ticket_page(request, number, 400, errors=checked.errors)
-        update_ticket(session, Actor.of_user(user), ticket, checked.fields, checked.tags)
-        commit(session)
+        save_ticket_changes(session, Actor.of_user(user), ticket, checked.fields, checked.tags)
     return RedirectResponse(f"/agent/tickets/{number}", status_code=303)
 
 
@@ -110,16 +83,9 @@ async def reply(request: Request) -> Response:
     status = form.get("status")
     with db_of(request).session() as session:
         ticket = access_ticket(session, user, number)
-        agent = session.get(User, user.id)
-        assert agent is not None
-        add_agent_reply(session, settings, Actor.of_user(user), agent, ticket, text,
-                        internal=internal, attachments=uploads.files)
-        # "Reply and set status" in one go, as agents expect.
-        if isinstance(status, str) and status:
-            checked = check_ticket_changes(session, {"status": status})
-            if not checked.errors:
-                update_ticket(session, Actor.of_user(user), ticket, checked.fields)
-        commit(session)
+        reply_to_ticket(session, settings, Actor.of_user(user), user, ticket, text,
+                        internal=internal, attachments=uploads.files,
+                        status=status if isinstance(status, str) else "")
     return RedirectResponse(f"/agent/tickets/{number}", status_code=303)
 
 
@@ -132,22 +98,21 @@ async def resend_outbound(request: Request) -> Response:
     check_csrf(request, form)
     with db_of(request).session() as session:
         access_ticket(session, user, number)
-        row = session.get(OutboundMessage, request.path_params["outbound_id"])
-        if row is None or row.ticket_id != number:
+        row = ticket_outbound(session, number, request.path_params["outbound_id"])
+        if row is None:
             raise HTTPException(404, _("Not found."))
-        if not resend(session, Actor.of_user(user), row):
+        if not send_again(session, Actor.of_user(user), row):
             raise HTTPException(409, _("Only a mail that could not be delivered can be sent again."))
-        commit(session)
     return RedirectResponse(f"/agent/tickets/{number}", status_code=303)
 
 
 async def download(request: Request) -> Response:
     user = staff(request)
     with db_of(request).session() as session:
-        attachment = session.get(Attachment, request.path_params["attachment_id"])
-        message = session.get(Message, attachment.message_id) if attachment else None
-        if attachment is None or message is None:
+        found = attachment_of(session, request.path_params["attachment_id"])
+        if found is None:
             raise HTTPException(404, _("Not found."))
+        attachment, message = found
         access_ticket(session, user, message.ticket_id)
     return attachment_response(request.app.state.settings, attachment)
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from sqlmodel import col, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.users import set_locale
-from desk.db import commit
+from desk.actions.users import choose_locale
 from desk.i18n import LOCALES
-from desk.models import Channel, Priority, Status, Team, User
+from desk.models import Channel, Priority, Status
 from desk.queries.tickets.queue import TIERS, VIEWS, filter_from_params, list_tickets, view_counts
+from desk.queries.users import active_agents, list_teams
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
 
@@ -30,9 +29,8 @@ async def queue(request: Request) -> Response:
     with db_of(request).session() as session:
         page = list_tickets(session, user, f)
         counts = view_counts(session, user)
-        teams = list(session.exec(select(Team).order_by(col(Team.name))))
-        agents = list(session.exec(select(User).where(User.is_active == True)  # noqa: E712
-                                   .order_by(col(User.name))))
+        teams = list_teams(session)
+        agents = active_agents(session)
     names = {u.id: u.name for u in agents}
     team_names = {t.id: t.name for t in teams}
     kept = {k: v for k, v in params.items() if k != "page" and v}
@@ -57,10 +55,8 @@ async def preferences(request: Request) -> Response:
     locale = str(form.get("locale", ""))
     if locale in LOCALES:
         with db_of(request).session() as session:
-            fresh = session.get(User, user.id)
-            assert fresh is not None
-            set_locale(session, Actor.of_user(user), fresh, locale)
-            commit(session)
+            assert user.id is not None
+            choose_locale(session, Actor.of_user(user), user.id, locale)
     back = request.headers.get("referer", "/agent/")
     path = "/" + back.split("://", 1)[-1].split("/", 1)[-1] if "://" in back else "/agent/"
     return RedirectResponse(path, status_code=303)

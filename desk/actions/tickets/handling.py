@@ -1,0 +1,51 @@
+"""Handling a ticket: what an agent (on the page or over the API) changes, writes and sends
+again, each a whole use case that commits once. The pieces it composes (`update_ticket`,
+`add_agent_reply`, `resend`) run in the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from desk.actions.audit import Actor
+from desk.actions.tickets.changes import add_agent_reply, update_ticket
+from desk.actions.tickets.checks import check_ticket_changes
+from desk.actions.tickets.outbox import resend
+from desk.db import commit
+from desk.events import Event
+from desk.models import Message, OutboundMessage, Ticket, User
+from desk.settings import Settings
+
+
+def save_ticket_changes(session: Session, actor: Actor, ticket: Ticket, changes: dict[str, Any],
+                        tags: list[str] | None = None) -> list[Event]:
+    """Already-validated changes and tags (`update_ticket`), committed."""
+    events = update_ticket(session, actor, ticket, changes, tags)
+    commit(session)
+    return events
+
+
+def reply_to_ticket(
+    session: Session, settings: Settings, actor: Actor, agent: User, ticket: Ticket, text: str,
+    *, internal: bool, attachments: tuple[Any, ...] = (), status: str = "",
+) -> Message:
+    """A public reply or internal note (`add_agent_reply`), then the ticket set to ``status``
+    when that is a valid one ("reply and set status" in one go, as agents expect); commits."""
+    message, _events = add_agent_reply(session, settings, actor, agent, ticket, text,
+                                       internal=internal, attachments=attachments)
+    if status:
+        checked = check_ticket_changes(session, {"status": status})
+        if not checked.errors:
+            update_ticket(session, actor, ticket, checked.fields)
+    commit(session)
+    return message
+
+
+def send_again(session: Session, actor: Actor, outbound: OutboundMessage) -> bool:
+    """A mail that finally failed queued once more (`resend`), committed; False, with
+    nothing written, when it had not failed."""
+    if not resend(session, actor, outbound):
+        return False
+    commit(session)
+    return True

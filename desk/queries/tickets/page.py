@@ -1,0 +1,55 @@
+"""What the agent's ticket page shows: the ticket with its customer, conversation, history,
+the customer's other tickets, the choices of its form and the mail sent on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from desk.models import AuditEntry, Customer, Organization, OutboundMessage, Team, Ticket, User
+from desk.queries.tickets.messages import ConversationItem, conversation
+from desk.queries.tickets.outbox import automatic_mail, deliveries
+from desk.queries.tickets.queue import (
+    access_ticket,
+    customer_tickets,
+    follow_ups,
+    ticket_history,
+    ticket_tags,
+)
+from desk.queries.users import active_agents, list_teams
+
+
+@dataclass(frozen=True)
+class TicketView:
+    ticket: Ticket
+    customer: Customer | None
+    org: Organization | None
+    items: list[ConversationItem]
+    history: list[AuditEntry]
+    others: list[Ticket]  # the customer's other tickets, latest first
+    teams: list[Team]
+    agents: list[User]
+    tags: list[str]
+    # The outbound mail of each public reply, by the reply's message id.
+    deliveries: dict[int, OutboundMessage]
+    automatic: list[OutboundMessage]
+    # A customer who wrote again after the ticket was closed opened a new one that follows it.
+    followed_by: list[int]
+
+
+def ticket_view(session: Session, user: User, number: int) -> TicketView:
+    """Ticket ``number`` as ``user`` sees it; raises NotFound or Forbidden (`access_ticket`)."""
+    ticket = access_ticket(session, user, number)
+    customer = session.get(Customer, ticket.customer_id)
+    org = session.get(Organization, customer.organization_id) if customer and \
+        customer.organization_id else None
+    return TicketView(
+        ticket=ticket, customer=customer, org=org,
+        items=conversation(session, number, public_only=False),
+        history=ticket_history(session, number),
+        others=[t for t in customer_tickets(session, ticket.customer_id) if t.id != number],
+        teams=list_teams(session), agents=active_agents(session),
+        tags=ticket_tags(session, number), deliveries=deliveries(session, number),
+        automatic=automatic_mail(session, number), followed_by=follow_ups(session, number),
+    )

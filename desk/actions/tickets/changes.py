@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from channels.message import InboundAttachment
 from desk import notices
@@ -27,6 +27,7 @@ from desk.models import (
     User,
 )
 from desk.models.base import now
+from desk.queries.tickets.queue import ticket_tags
 from desk.settings import Settings
 from desk.threading_ids import new_message_id
 
@@ -154,8 +155,3 @@ def update_ticket(
         events.append(TicketSolved(ticket.id))
     publish(session, events)
     return events
-
-
-def ticket_tags(session: Session, ticket_id: int) -> list[str]:
-    rows = session.exec(select(TicketTag.tag).where(TicketTag.ticket_id == ticket_id))
-    return sorted(rows)

@@ -83,6 +83,7 @@ def ingest(session: Session, settings: Settings, messages: Sequence[InboundMessa
     """What became of each message, in order; in the caller's transaction. `placements`
     (one per message) say where a new ticket lands and how it is acknowledged."""
     places = list(placements) if placements is not None else [DEFAULT_PLACEMENT] * len(messages)
+    session.flush()  # the statements below read and write tickets the caller may have changed
     results: list[Ingested] = []
     start = 0
     while start < len(messages):

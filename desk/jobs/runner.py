@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from desk.db import Database
+from desk.jobs.backoff import backoff
 from desk.jobs.functions import JOBS, JobContext, JobFunction
 from desk.logs import current_context
 from desk.models import Job, JobStatus
@@ -22,11 +23,6 @@ from desk.models.base import now
 
 log = logging.getLogger("desk.jobs")
 STALE_AFTER = timedelta(minutes=10)
-
-
-def backoff(attempts: int) -> timedelta:
-    """Wait before the next attempt: 10 s, 20 s, 40 s... at most an hour."""
-    return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 3600))
 
 
 def claim(db: Database, job_id: int) -> Job | None:

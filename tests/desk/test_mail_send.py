@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
+from channels.email.send import Failure, failure_of
 from channels.email.smtp_account import SmtpAccount
 from channels.message import InboundAttachment
 from desk.actions.audit import SYSTEM, Actor
@@ -23,7 +24,7 @@ from desk.actions.tickets.outbox import SEND_ATTEMPTS, queue_waiting
 from desk.actions.users import create_token
 from desk.db import Database, commit
 from desk.jobs.runner import due_jobs, execute_job
-from desk.mail.sender import NO_MAILBOX, Failure, failure_of, send_outbound
+from desk.mail.sender import NO_MAILBOX, send_outbound
 from desk.models import Job, JobStatus, Mailbox, OutboundMessage, OutboundStatus, Ticket, User
 from desk.models.base import now
 from desk.secrets import encrypt

@@ -1,0 +1,86 @@
+"""Handing one outbound mail to its SMTP server, and what the server's answer means.
+
+The message is composed here (`channels.email.compose`) from plain data and sent with
+aiosmtplib: implicit TLS for `smtps://` accounts, STARTTLS whenever a plain-text
+server offers it, a login when the account has a user. What goes wrong comes back as
+a `Failure` in words an agent can act on, never as an aiosmtplib exception:
+- a 4xx answer, no connection, a timeout: temporary (the same mail may go later);
+- a refused login (530, 534, 535, 538): temporary too, because it is about who sends,
+  not what is sent, and an admin can fix the account while the mail waits;
+- any other 5xx answer (to the sender, a recipient or the data): permanent.
+The password never appears in a reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosmtplib
+
+from channels.email.compose import Sender, compose
+from channels.email.smtp_account import SmtpAccount
+from channels.message import OutboundMessage
+
+TIMEOUT = 30.0  # seconds for the whole conversation with the server
+# Answers that mean "who you are", not "what you send": fixable by an admin, so retried.
+LOGIN_CODES = frozenset({530, 534, 535, 538})
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why the server did not take the mail; `temporary`: trying again later may work."""
+
+    reason: str
+    temporary: bool
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How one mail leaves, beyond the message: the account it is sent through, the
+    ticket its subject names, the name shown beside the From address, the name of the
+    person it goes to, and whether a machine wrote it (an acknowledgement, a notice)."""
+
+    account: SmtpAccount
+    ticket_id: int
+    display_name: str = ""
+    to_name: str = ""
+    automatic: bool = False
+
+
+async def send(outbound: OutboundMessage, delivery: Delivery, *, date: datetime,
+               timeout: float = TIMEOUT) -> Failure | None:
+    """Compose the mail and send it from `outbound.from_address` to `outbound.to_address`
+    in one SMTP conversation; None when the server took it."""
+    message = compose(outbound, delivery.ticket_id,
+                      Sender(outbound.from_address, delivery.display_name), date=date,
+                      to_name=delivery.to_name, automatic=delivery.automatic)
+    account = delivery.account
+    try:
+        await aiosmtplib.send(
+            message, sender=outbound.from_address, recipients=[outbound.to_address],
+            hostname=account.host, port=account.port, use_tls=account.ssl,
+            start_tls=False if account.ssl else None,  # None: STARTTLS when offered
+            username=account.user or None, password=account.password or None,
+            timeout=timeout,
+        )
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        return failure_of(exc, account, timeout=timeout)
+    return None
+
+
+def failure_of(exc: BaseException, account: SmtpAccount, *, timeout: float = TIMEOUT) -> Failure:
+    """What an error from aiosmtplib means for the mail, in words an agent can act on."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
+        exc = exc.recipients[0]
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        said = f"{exc.code} {exc.message}".strip()
+        if exc.code in LOGIN_CODES:
+            return Failure(f"the SMTP server {account.host} refused the login of "
+                           f"{account.user or '(no user)'}: {said}", temporary=True)
+        return Failure(f"the SMTP server {account.host} answered {said}", temporary=exc.code < 500)
+    if isinstance(exc, TimeoutError):
+        return Failure(f"no answer from the SMTP server {account.host}:{account.port} "
+                       f"within {timeout:g} s", temporary=True)
+    cause = exc.__cause__ or exc
+    return Failure(f"cannot reach the SMTP server {account.host}:{account.port}: {cause}",
+                   temporary=True)

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import col, select
 
 from channels.email.imap import MailboxError, connect
 from desk.db import Database
 from desk.mail.fetch import FetchOutcome, account_of, fetch_mailbox
 from desk.models import Mailbox
+from desk.queries.mail.mailboxes import polled_mailboxes
 from desk.secrets import SecretError
 from desk.settings import Settings
 
@@ -99,8 +99,7 @@ class MailPoller:
 
     def _configs(self) -> dict[int, _Config]:
         with self.db.session() as session:
-            boxes = session.exec(select(Mailbox).where(
-                col(Mailbox.enabled).is_(True), col(Mailbox.imap_host) != "")).all()
+            boxes = polled_mailboxes(session)
         return {b.id: _Config(b.id, b.name, max(b.poll_seconds, 1), (
             b.imap_host, b.imap_port, b.imap_ssl, b.imap_user, b.imap_password, b.imap_folder))
             for b in boxes if b.id is not None}

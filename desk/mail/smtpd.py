@@ -22,15 +22,14 @@ from typing import Any
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope
 from aiosmtpd.smtp import Session as SmtpSession
-from sqlalchemy import select as core_select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import col, select
 
+from desk.actions.mail.claims import claim_stored
 from desk.actions.mail.quarantine import ingest_with_retry
 from desk.actions.mail.stored import store_raw
-from desk.actions.tables import RAW
 from desk.db import Database, commit
-from desk.models import Mailbox, RawStatus
+from desk.queries.mail.mailboxes import receiving_addresses
+from desk.queries.mail.raw import waiting_pushed_mail
 from desk.settings import Settings
 
 log = logging.getLogger("desk.mail.smtpd")
@@ -66,9 +65,7 @@ class Recipients:
 
     def _read(self) -> dict[str, str]:
         with self.db.session() as session:
-            rows = session.exec(select(Mailbox.address, Mailbox.name).where(
-                col(Mailbox.enabled).is_(True))).all()
-        return {address.lower(): name for address, name in rows}
+            return receiving_addresses(session)
 
 
 class RawStore:
@@ -201,9 +198,7 @@ class Ingester:
         the database failing, and then the mail simply stays `stored`."""
         try:
             with self.db.session() as session:
-                ready = list(session.connection().execute(
-                    core_select(RAW.c.id).where(RAW.c.id.in_(ids), RAW.c.status == RawStatus.stored)
-                    .with_for_update(skip_locked=True)).scalars())
+                ready = claim_stored(session, ids)
                 if ready:
                     ingest_with_retry(session, self.settings, ready)
             return []
@@ -217,9 +212,7 @@ def stored_ids(db: Database) -> list[int]:
     """Every raw mail accepted but not yet ingested, oldest first; not mail from an IMAP
     folder (it has a UID), which its fetch pass finishes (after flagging it)."""
     with db.session() as session:
-        return list(session.connection().execute(
-            core_select(RAW.c.id).where(RAW.c.status == RawStatus.stored, RAW.c.uid.is_(None))
-            .order_by(RAW.c.id)).scalars())
+        return waiting_pushed_mail(session)
 
 
 class Handler:

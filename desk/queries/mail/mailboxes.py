@@ -1,4 +1,5 @@
-"""Reads about mailboxes: by name, all of them, and the accounting of the mail they took in."""
+"""Reads about mailboxes: by name, all of them, those that fetch or receive mail, and the
+accounting of the mail they took in."""
 
 from __future__ import annotations
 
@@ -16,6 +17,28 @@ def get_mailbox(session: Session, name: str) -> Mailbox | None:
 
 def list_mailboxes(session: Session) -> list[Mailbox]:
     return list(session.exec(select(Mailbox).order_by(col(Mailbox.name))))
+
+
+def imap_mailboxes(session: Session, name: str | None = None) -> list[tuple[int, str]]:
+    """(id, name) of every enabled mailbox with an IMAP server, by name, or of the one
+    named (enabled or not)."""
+    query = select(Mailbox.id, Mailbox.name).where(col(Mailbox.imap_host) != "")
+    query = query.where(Mailbox.name == name) if name else query.where(
+        col(Mailbox.enabled).is_(True))
+    return [(i, n) for i, n in session.exec(query.order_by(col(Mailbox.name))) if i is not None]
+
+
+def polled_mailboxes(session: Session) -> list[Mailbox]:
+    """The enabled mailboxes with an IMAP server: those the poller watches."""
+    return list(session.exec(select(Mailbox).where(
+        col(Mailbox.enabled).is_(True), col(Mailbox.imap_host) != "")))
+
+
+def receiving_addresses(session: Session) -> dict[str, str]:
+    """Mailbox name by address (lower case) of every enabled mailbox: where pushed mail goes."""
+    rows = session.exec(select(Mailbox.address, Mailbox.name).where(
+        col(Mailbox.enabled).is_(True))).all()
+    return {address.lower(): name for address, name in rows}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from desk.models import Article, ArticleRevision, ArticleStatus, DeflectionEvent, DeflectionKind, KbCategory
@@ -34,6 +34,16 @@ class ArticleStats:
     submitted: int
 
 
+@dataclass(frozen=True)
+class ArticleFilter:
+    """What staff narrow the article list by (any status, internal ones too)."""
+
+    status: str | None = None
+    locale: str | None = None
+    category_id: int | None = None
+    text: str = ""
+
+
 def categories(session: Session) -> list[KbCategory]:
     """Every category, parents before their children, each level by position then name."""
     rows = list(session.exec(select(KbCategory).order_by(col(KbCategory.position),
@@ -47,6 +57,10 @@ def categories(session: Session) -> list[KbCategory]:
 
 def category_by_slug(session: Session, slug: str) -> KbCategory | None:
     return session.exec(select(KbCategory).where(KbCategory.slug == slug)).first()
+
+
+def category_slugs(session: Session) -> dict[int | None, str]:
+    return {c.id: c.slug for c in session.exec(select(KbCategory))}
 
 
 def _visible(query: SelectOfScalar[Article], include_unpublished: bool,
@@ -70,6 +84,42 @@ def published_articles(session: Session, locale: str | None = None, category_id:
                             | col(Article.category_id).in_(children))
     query = query.order_by(col(Article.title), col(Article.id)).offset(max(offset, 0)).limit(limit)
     return list(session.exec(query))
+
+
+def list_articles(session: Session, f: ArticleFilter, limit: int = 50,
+                  before: int | None = None) -> list[Article]:
+    """Articles in any status, newest first; ``before`` pages by id. For staff and the API."""
+    query = select(Article).order_by(col(Article.id).desc()).limit(limit)
+    if f.status:
+        query = query.where(Article.status == f.status)
+    if f.locale:
+        query = query.where(Article.locale == f.locale)
+    if f.category_id:
+        query = query.where(Article.category_id == f.category_id)
+    if f.text:
+        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(col(Article.title).ilike(pattern, escape="\\"),
+                                col(Article.body_markdown).ilike(pattern, escape="\\")))
+    if before:
+        query = query.where(col(Article.id) < before)
+    return list(session.exec(query))
+
+
+def translation_choices(session: Session, article_id: int | None, limit: int = 500) -> list[Article]:
+    """The articles the editor offers to link a translation to: every other one, by title."""
+    query = select(Article).where(Article.id != (article_id or 0))
+    return list(session.exec(query.order_by(col(Article.title)).limit(limit)))
+
+
+def published_by_id(session: Session, ids: list[int], include_internal: bool) -> dict[int, Article]:
+    """Those of ``ids`` that are published (and public, unless ``include_internal``), by id:
+    the search index may lag a save, so its hits are checked here."""
+    if not ids:
+        return {}
+    query = select(Article).where(col(Article.id).in_(ids), Article.status == ArticleStatus.published)
+    if not include_internal:
+        query = query.where(Article.visibility == Vis.public)
+    return {a.id: a for a in session.exec(query) if a.id is not None}
 
 
 def article_for(session: Session, article_id: int, include_unpublished: bool = False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.endpoints import HTTPEndpoint
 from starlette.requests import Request
@@ -18,18 +18,25 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.kb.articles import ArticleInput, KbError, can_write, create_article, update_article
-from desk.db import commit
+from desk.actions.kb.articles import ArticleInput, KbError, can_write
+from desk.actions.kb.editor import save_article_changes, save_new_article
 from desk.kb_index import search_kb
-from desk.models import Article, KbCategory, User
-from desk.queries.kb.articles import category_by_slug, translations
+from desk.models import Article, User
+from desk.queries.kb.articles import (
+    ArticleFilter,
+    article_for,
+    category_by_slug,
+    category_slugs,
+    list_articles,
+    translations,
+)
 from desk.settings import Settings
 from desk.web.api.inputs import MAX_ID, invalid, json_object, paging, read_body, whole_number
 from desk.web.api.schemas import iso
 from desk.web.api.tokens import authenticated, bearer_token
 from desk.web.errors import ApiError
 from desk.web.kb.help import KB_LOCALES, article_url
-from desk.web.kb.pages import STATUSES, ArticleFilter, list_articles
+from desk.web.kb.pages import STATUSES
 from knowledge_base.markdown import to_html
 
 JSON = dict[str, Any]
@@ -75,10 +82,6 @@ def search_params(params: Mapping[str, str]) -> tuple[str, str | None, str | Non
     return q.strip(), locale, category or None, limit or 10, internal == "true"
 
 
-def _category_map(session: Session) -> dict[int | None, str]:
-    return {c.id: c.slug for c in session.exec(select(KbCategory))}
-
-
 def article_json(article: Article, category: str | None) -> JSON:
     return {
         "id": article.id, "title": article.title, "slug": article.slug, "locale": article.locale,
@@ -93,7 +96,7 @@ def article_json(article: Article, category: str | None) -> JSON:
 
 
 def article_detail_json(session: Session, article: Article) -> JSON:
-    cats = _category_map(session)
+    cats = category_slugs(session)
     others = translations(session, article, include_unpublished=True, include_internal=True)
     return {**article_json(article, cats.get(article.category_id)),
             "body_markdown": article.body_markdown, "html": to_html(article.body_markdown),
@@ -184,7 +187,8 @@ def _refused(exc: KbError) -> ApiError:
 
 def _article(session: Session, request: Request) -> Article:
     article_id: int = request.path_params["article_id"]
-    article = session.get(Article, article_id) if article_id <= MAX_ID else None
+    article = article_for(session, article_id, include_unpublished=True,
+                          include_internal=True) if article_id <= MAX_ID else None
     if article is None:
         raise ApiError(404, "no such article")
     return article
@@ -195,7 +199,7 @@ class KbArticles(HTTPEndpoint):
         with authenticated(request) as (session, _user):
             f, limit, cursor = list_params(session, request.query_params)
             rows = list_articles(session, f, limit=limit + 1, before=cursor)
-            cats = _category_map(session)
+            cats = category_slugs(session)
             more = len(rows) > limit
             rows = rows[:limit]
             return JSONResponse({
@@ -212,11 +216,10 @@ class KbArticles(HTTPEndpoint):
             _writer(user)
             body = _check_body(json_object(raw), partial=False)
             try:
-                article = create_article(session, Actor.of_user(user, via_api=True), user,
-                                         _input(body, None))
+                article = save_new_article(session, Actor.of_user(user, via_api=True), user,
+                                           _input(body, None))
             except KbError as exc:
                 raise _refused(exc) from exc
-            commit(session)
             return JSONResponse(article_detail_json(session, article), status_code=201,
                                 headers={"Location": str(request.url_for(
                                     "api:kb_article", article_id=article.id))})
@@ -237,12 +240,10 @@ class KbArticle(HTTPEndpoint):
             article = _article(session, request)
             body = _check_body(json_object(raw), partial=True)
             try:
-                update_article(session, Actor.of_user(user, via_api=True), user, article,
-                               _input(body, article))
+                save_article_changes(session, Actor.of_user(user, via_api=True), user, article,
+                                     _input(body, article))
             except KbError as exc:
-                session.rollback()
                 raise _refused(exc) from exc
-            commit(session)
             return JSONResponse(article_detail_json(session, article))
 
 

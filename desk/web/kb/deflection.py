@@ -17,18 +17,19 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.datastructures import FormData, QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from desk.actions.kb.articles import record_deflection
-from desk.db import Database, commit
+from desk.actions.kb.visits import count_deflection
+from desk.db import Database
 from desk.i18n import gettext_for
 from desk.kb_index import search_kb, suggest_kb
-from desk.models.kb import Article, ArticleStatus, DeflectionKind, Visibility
+from desk.models.kb import DeflectionKind, Visibility
+from desk.queries.kb.articles import published_by_id
 from desk.settings import Settings
 from desk.web.ratelimit import SlidingWindow
 from desk.web.templating import request_locale
@@ -80,23 +81,13 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return line if len(line) <= limit else line[:limit].rstrip() + "…"
 
 
-def _fresh_articles(session: Session, ids: list[int], include_internal: bool) -> dict[int, Article]:
-    """The hits that are still published (and public, for customers): the index may lag a save."""
-    if not ids:
-        return {}
-    query = select(Article).where(col(Article.id).in_(ids), Article.status == ArticleStatus.published)
-    if not include_internal:
-        query = query.where(Article.visibility == Visibility.public)
-    return {a.id: a for a in session.exec(query) if a.id is not None}
-
-
 def _locale_first(hits: list[Hit], locale: str, limit: int) -> list[Hit]:
     return sorted(hits, key=lambda h: h.locale != locale)[:limit]
 
 
 def _suggestions(session: Session, hits: list[Hit], include_internal: bool,
                  full_text: bool = False) -> list[Suggestion]:
-    found = _fresh_articles(session, [h.id for h in hits], include_internal)
+    found = published_by_id(session, [h.id for h in hits], include_internal)
     out = []
     for hit in hits:
         article = found.get(hit.id)
@@ -203,10 +194,7 @@ async def deflection_beacon(request: Request) -> Response:
 
 def record_public(db: Database, kind: str, ids: list[int], visit: str) -> None:
     with db.session() as session:
-        known = list(_fresh_articles(session, ids, include_internal=False))
-        if known:
-            record_deflection(session, kind, known, visit)
-            commit(session)
+        count_deflection(session, kind, ids, visit)
 
 
 def record_opened_link(db: Database, params: QueryParams, article_id: int) -> None:

@@ -17,8 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from desk.actions.kb.articles import record_feedback, record_view
-from desk.db import commit
+from desk.actions.kb.visits import count_view, save_feedback
 from desk.i18n import _
 from desk.kb_index import search_kb
 from desk.models import Article, KbCategory
@@ -169,8 +168,7 @@ async def article_page(request: Request) -> Response:
         article = _public_article(session, article_id)
         if slug != article.slug:
             return RedirectResponse(article_url(article.id, article.slug), status_code=301)
-        record_view(session, article_id)
-        commit(session)
+        count_view(session, article_id)
         article = _public_article(session, article_id)
     # Came by a suggestion's link: "opened", also for customers without JavaScript.
     record_opened_link(db, request.query_params, article_id)
@@ -209,8 +207,7 @@ async def feedback(request: Request) -> Response:
     comment = str(form.get("comment", "")).strip()[:MAX_COMMENT]
     with db_of(request).session() as session:
         article = _public_article(session, article_id)
-        record_feedback(session, article_id, answer == "yes", comment)
-        commit(session)
+        save_feedback(session, article_id, answer == "yes", comment)
     return RedirectResponse(article_url(article.id, article.slug) + "?thanks=1#feedback",
                             status_code=303)
 

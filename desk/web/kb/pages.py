@@ -8,11 +8,10 @@ Every staff member may read here (internal and draft articles too); writing need
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from markupsafe import Markup
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -20,26 +19,32 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.kb.articles import (
-    ArticleInput,
-    KbError,
-    can_write,
-    create_article,
-    create_category,
-    save_synonyms,
-    update_article,
+from desk.actions.kb.articles import ArticleInput, KbError, can_write
+from desk.actions.kb.editor import (
+    save_article_changes,
+    save_new_article,
+    save_new_category,
+    save_synonym_list,
 )
-from desk.actions.users import set_kb_writer
-from desk.db import commit
+from desk.actions.users import save_kb_writer
 from desk.i18n import _
 from desk.kb_index import refresh_synonyms
-from desk.models import Article, KbSynonyms, Role, User
-from desk.queries.kb.articles import categories, revisions, translations
+from desk.models import Article, Role, User
+from desk.queries.kb.articles import (
+    ArticleFilter,
+    article_for,
+    categories,
+    list_articles,
+    revisions,
+    translation_choices,
+    translations,
+)
+from desk.queries.kb.synonyms import current_synonyms
+from desk.queries.users import active_agents, get_user
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.kb.help import KB_LOCALE_NAMES, KB_LOCALES, article_url, category_name
 from desk.web.templating import render
 from knowledge_base.markdown import to_html
-from knowledge_base.synonyms import SHIPPED
 
 STATUSES = ("draft", "published", "archived")
 VISIBILITIES = ("public", "internal")
@@ -49,14 +54,6 @@ PER_PAGE = 50
 MAX_ID = 2**31 - 1
 KB_STATUS = {"draft": _("Draft"), "published": _("Published"), "archived": _("Archived")}
 KB_VISIBILITY = {"public": _("Public"), "internal": _("Internal (agents only)")}
-
-
-@dataclass(frozen=True)
-class ArticleFilter:
-    status: str | None = None
-    locale: str | None = None
-    category_id: int | None = None
-    text: str = ""
 
 
 def _id(raw: object) -> int | None:
@@ -71,26 +68,6 @@ def filter_from(params: dict[str, str]) -> ArticleFilter:
                          locale=locale if locale in KB_LOCALES else None,
                          category_id=_id(params.get("category")),
                          text=params.get("q", "")[:200].strip())
-
-
-def list_articles(session: Session, f: ArticleFilter, limit: int = PER_PAGE,
-                  before: int | None = None) -> list[Article]:
-    """Articles in any status, newest first; ``before`` pages by id. For staff and the API.
-    (A read that belongs in desk.queries.kb.articles; kept here until that module takes it.)"""
-    query = select(Article).order_by(col(Article.id).desc()).limit(limit)
-    if f.status:
-        query = query.where(Article.status == f.status)
-    if f.locale:
-        query = query.where(Article.locale == f.locale)
-    if f.category_id:
-        query = query.where(Article.category_id == f.category_id)
-    if f.text:
-        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(col(Article.title).ilike(pattern, escape="\\"),
-                                col(Article.body_markdown).ilike(pattern, escape="\\")))
-    if before:
-        query = query.where(col(Article.id) < before)
-    return list(session.exec(query))
 
 
 def _render(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
@@ -108,7 +85,8 @@ def _writer(request: Request) -> User:
 
 
 def _article_or_404(session: Session, article_id: int) -> Article:
-    article = session.get(Article, article_id) if article_id <= MAX_ID else None
+    article = article_for(session, article_id, include_unpublished=True,
+                          include_internal=True) if article_id <= MAX_ID else None
     if article is None:
         raise HTTPException(404, _("There is no such article."))
     return article
@@ -119,7 +97,7 @@ async def index(request: Request) -> Response:
     params = dict(request.query_params)
     f = filter_from(params)
     with db_of(request).session() as session:
-        articles = list_articles(session, f, before=_id(params.get("before")))
+        articles = list_articles(session, f, limit=PER_PAGE, before=_id(params.get("before")))
         cats = categories(session)
     older = None
     if len(articles) == PER_PAGE:
@@ -157,8 +135,7 @@ def _form(request: Request, article: Article | None, values: dict[str, str],
           status_code: int = 200, error: KbError | None = None, preview: str | None = None) -> Response:
     with db_of(request).session() as session:
         cats = categories(session)
-        others = list(session.exec(select(Article).where(Article.id != (article.id if article else 0))
-                                   .order_by(col(Article.title)).limit(500)))
+        others = translation_choices(session, article.id if article else None)
     return _render(request, "agent/kb_form.html", status_code=status_code, article=article,
                    values=values, error=error, cats=cats, others=others, can_write=True,
                    preview=Markup(preview) if preview is not None else None)  # noqa: S704
@@ -179,18 +156,14 @@ async def _save(request: Request, article_id: int | None) -> Response:
         article = _article_or_404(session, article_id) if article_id else None
         if form.get("action") == "preview":
             return _form(request, article, values, preview=to_html(values["body_markdown"]))
-        author = session.get(User, user.id)
-        assert author is not None
         actor = Actor.of_user(user)
         try:
             if article is None:
-                article = create_article(session, actor, author, _input_of(values))
+                article = save_new_article(session, actor, user, _input_of(values))
             else:
-                article = update_article(session, actor, author, article, _input_of(values))
+                save_article_changes(session, actor, user, article, _input_of(values))
         except KbError as exc:
-            session.rollback()
             return _form(request, article, values, 400, error=exc)
-        commit(session)
         return RedirectResponse(f"/agent/kb/{article.id}?saved=1", status_code=303)
 
 
@@ -250,24 +223,17 @@ async def add_category(request: Request) -> Response:
     values = {k: str(form.get(k, "")).strip() for k in ("name", "name_zh", "parent_id")}
     with db_of(request).session() as session:
         try:
-            create_category(session, Actor.of_user(user), values["name"], values["name_zh"],
-                            _id(values["parent_id"]))
+            save_new_category(session, Actor.of_user(user), values["name"], values["name_zh"],
+                              _id(values["parent_id"]))
         except KbError as exc:
-            session.rollback()
             return _categories_page(request, user, 400, exc, values)
-        commit(session)
     return RedirectResponse("/agent/kb/categories", status_code=303)
-
-
-def _current_synonyms(session: Session) -> str:
-    row = session.exec(select(KbSynonyms)).first()
-    return row.text if row is not None else SHIPPED.read_text(encoding="utf-8")
 
 
 async def synonyms_page(request: Request) -> Response:
     staff(request, Role.supervisor)
     with db_of(request).session() as session:
-        text = _current_synonyms(session)
+        text = current_synonyms(session)
     return _render(request, "agent/kb_synonyms.html", text=text, error=None,
                    saved=request.query_params.get("saved") == "1")
 
@@ -279,12 +245,10 @@ async def save_synonyms_page(request: Request) -> Response:
     text = str(form.get("text", "")).replace("\r\n", "\n")
     with db_of(request).session() as session:
         try:
-            save_synonyms(session, Actor.of_user(user), text)
+            save_synonym_list(session, Actor.of_user(user), text)
         except KbError as exc:
-            session.rollback()
             return _render(request, "agent/kb_synonyms.html", status_code=400, text=text,
                            error=exc, saved=False)
-        commit(session)
     # This process uses the new list at once; others within seconds.
     await asyncio.to_thread(refresh_synonyms, db_of(request), request.app.state.settings)
     return RedirectResponse("/agent/kb/synonyms?saved=1", status_code=303)
@@ -293,8 +257,7 @@ async def save_synonyms_page(request: Request) -> Response:
 async def writers_page(request: Request) -> Response:
     staff(request, Role.admin)
     with db_of(request).session() as session:
-        users = list(session.exec(select(User).where(User.is_active == True)  # noqa: E712
-                                  .order_by(col(User.name))))
+        users = active_agents(session)
     return _render(request, "agent/kb_writers.html", users=users)
 
 
@@ -303,11 +266,10 @@ async def set_writer(request: Request) -> Response:
     form = await request.form()
     check_csrf(request, form)
     with db_of(request).session() as session:
-        target = session.get(User, request.path_params["user_id"])
+        target = get_user(session, request.path_params["user_id"])
         if target is None:
             raise HTTPException(404, _("There is no such user."))
-        set_kb_writer(session, Actor.of_user(admin), target, form.get("kb_writer") == "on")
-        commit(session)
+        save_kb_writer(session, Actor.of_user(admin), target, form.get("kb_writer") == "on")
     return RedirectResponse("/agent/kb/writers", status_code=303)
 
 

@@ -104,3 +104,9 @@ def quarantined_raw(session: Session, raw_id: int) -> RawMessage | None:
     if row is None or row.status not in (RawStatus.quarantined, RawStatus.discarded):
         return None
     return row
+
+
+def quarantine_outcome(session: Session, raw_id: int) -> RawMessage | None:
+    """A stored mail as the database holds it now, also when this session loaded it before a
+    retry changed it: where a retried mail ended (its status, ticket or new error)."""
+    return session.get(RawMessage, raw_id, populate_existing=True) if 0 < raw_id <= MAX_ID else None

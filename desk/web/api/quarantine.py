@@ -22,8 +22,15 @@ from desk.actions.mail.quarantine import (
     discard_quarantined,
     retry_quarantined,
 )
-from desk.models import RawMessage, Role, User
-from desk.queries.mail.quarantine import MAX_ID, MAX_LIMIT, QuarantinedMail, list_quarantined, quarantined_raw
+from desk.models import Role, User
+from desk.queries.mail.quarantine import (
+    MAX_ID,
+    MAX_LIMIT,
+    QuarantinedMail,
+    list_quarantined,
+    quarantine_outcome,
+    quarantined_raw,
+)
 from desk.settings import Settings
 from desk.web.api.inputs import invalid, paging
 from desk.web.api.schemas import iso
@@ -63,8 +70,7 @@ def item_json(item: QuarantinedMail) -> JSON:
 
 def outcome_json(session: Session, raw_id: int) -> JSON:
     """Where the mail stands now: after a retry, the ticket it became part of, or why not."""
-    session.expire_all()
-    row = session.get(RawMessage, raw_id)
+    row = quarantine_outcome(session, raw_id)
     assert row is not None
     return {"id": raw_id, "status": row.status, "ticket": row.ticket_id, "error": row.error}
 

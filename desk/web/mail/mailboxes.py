@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
-from sqlmodel import col, select
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,20 +16,22 @@ from starlette.routing import Route
 
 from channels.email.login_check import CheckResult
 from desk.actions.audit import Actor
+from desk.actions.mail.mailbox_settings import (
+    save_mailbox_changes,
+    save_mailbox_enabled,
+    save_new_mailbox,
+)
 from desk.actions.mail.mailboxes import (
     MailboxError,
     MailboxOptions,
-    add_mailbox,
-    set_enabled,
     shown_imap_url,
     shown_smtp_url,
     test_mailbox,
-    update_mailbox,
 )
-from desk.db import commit
 from desk.i18n import _
-from desk.models import AfterFetch, Mailbox, Role, Team
+from desk.models import AfterFetch, Mailbox, Role
 from desk.queries.mail.mailboxes import list_mailboxes, mailbox_accounting
+from desk.queries.users import list_teams, team_names
 from desk.settings import Settings
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
@@ -43,7 +44,7 @@ def _list_page(request: Request, tested: Mailbox | None = None,
     with db_of(request).session() as session:
         mailboxes = list_mailboxes(session)
         books = mailbox_accounting(session)
-        teams = {t.id: t.name for t in session.exec(select(Team))}
+        teams = team_names(session)
     return render(request, "admin/mailboxes.html", mailboxes=mailboxes, books=books, teams=teams,
                   tested=tested, results=results or [])
 
@@ -51,7 +52,7 @@ def _list_page(request: Request, tested: Mailbox | None = None,
 def _form_page(request: Request, mailbox: Mailbox | None, values: dict[str, str],
                status_code: int = 200, error: MailboxError | None = None) -> Response:
     with db_of(request).session() as session:
-        teams = list(session.exec(select(Team).order_by(col(Team.name))))
+        teams = list_teams(session)
     return render(request, "admin/mailbox_form.html", status_code=status_code, mailbox=mailbox,
                   values=values, teams=teams, error=error, after_fetch=[a.value for a in AfterFetch])
 
@@ -129,11 +130,9 @@ async def add(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     with db_of(request).session() as session:
         try:
-            add_mailbox(session, settings, Actor.of_user(admin), values["name"], options)
+            save_new_mailbox(session, settings, Actor.of_user(admin), values["name"], options)
         except MailboxError as exc:
-            session.rollback()
             return _form_page(request, None, values, 400, exc)
-        commit(session)
     return RedirectResponse("/admin/mailboxes", status_code=303)
 
 
@@ -155,11 +154,9 @@ async def save(request: Request) -> Response:
             raise HTTPException(404, _("There is no such mailbox."))
         values["name"] = mailbox.name
         try:
-            update_mailbox(session, settings, Actor.of_user(admin), mailbox, options)
+            save_mailbox_changes(session, settings, Actor.of_user(admin), mailbox, options)
         except MailboxError as exc:
-            session.rollback()
             return _form_page(request, mailbox, values, 400, exc)
-        commit(session)
     return RedirectResponse("/admin/mailboxes", status_code=303)
 
 
@@ -180,8 +177,7 @@ def _switch(enabled: bool) -> Callable[[Request], Awaitable[Response]]:
             mailbox = session.get(Mailbox, request.path_params["mailbox_id"])
             if mailbox is None:
                 raise HTTPException(404, _("There is no such mailbox."))
-            set_enabled(session, Actor.of_user(admin), mailbox, enabled)
-            commit(session)
+            save_mailbox_enabled(session, Actor.of_user(admin), mailbox, enabled)
         return RedirectResponse("/admin/mailboxes", status_code=303)
     return handler
 

@@ -18,7 +18,12 @@ from desk.actions.mail.quarantine import (
 )
 from desk.i18n import _
 from desk.models import RawMessage, RawStatus, Role
-from desk.queries.mail.quarantine import list_quarantined, quarantine_mailboxes, quarantined_raw
+from desk.queries.mail.quarantine import (
+    list_quarantined,
+    quarantine_mailboxes,
+    quarantine_outcome,
+    quarantined_raw,
+)
 from desk.settings import Settings
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
@@ -50,7 +55,7 @@ def _page(request: Request, status_code: int = 200, error: str = "") -> Response
     with db_of(request).session() as session:
         page = list_quarantined(session, mailbox, PER_PAGE, _cursor(params.get("cursor")))
         mailboxes = quarantine_mailboxes(session)
-        outcome = _outcome(session.get(RawMessage, retried)) if retried else None
+        outcome = _outcome(quarantine_outcome(session, retried)) if retried else None
     older = (f"?{urlencode({'mailbox': mailbox, 'cursor': page.next_cursor})}"
              if page.next_cursor else "")
     return render(request, "admin/quarantine.html", status_code=status_code, page=page,
@@ -96,7 +101,6 @@ async def retry(request: Request) -> Response:
         try:
             retry_quarantined(session, settings, Actor.of_user(admin), raw_id)
         except QuarantineError as exc:
-            session.rollback()
             return _refused(request, exc)
     return RedirectResponse(_back(request, retried=str(raw_id)), status_code=303)
 
@@ -109,7 +113,6 @@ async def discard(request: Request) -> Response:
         try:
             discard_quarantined(session, Actor.of_user(admin), request.path_params["raw_id"])
         except QuarantineError as exc:
-            session.rollback()
             return _refused(request, exc)
     return RedirectResponse(_back(request), status_code=303)
 

@@ -24,12 +24,11 @@ from desk.models import (
     Tier,
     User,
 )
+from desk.queries.customers.fields import field_definitions
+from desk.queries.customers.profile import IDENTITY_LISTS
 
 EDITABLE = ("name", "emails", "phones", "web_ids", "api_ids", "organization_id", "tier",
             "owner_id", "tags", "fields", "locale")
-# The identity lists of a change, by kind.
-IDENTITY_LISTS = {"emails": IdentityKind.email, "phones": IdentityKind.phone,
-                  "web_ids": IdentityKind.web, "api_ids": IdentityKind.api}
 LOCALES = ("en", "zh-CN")
 MAX_TAGS = 30
 MAX_TAG_LENGTH = 50
@@ -40,11 +39,6 @@ MAX_IDENTITIES = 20
 class CustomerError(InputError):
     """A change to a customer record that cannot be saved: ``field`` names the input
     (``emails``, ``fields.plan``...)."""
-
-
-def field_definitions(session: Session) -> list[CustomerField]:
-    return list(session.exec(select(CustomerField).order_by(
-        col(CustomerField.position), col(CustomerField.id))))
 
 
 # -- validation -------------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
-"""Notes staff keep on a customer record. Nothing here commits."""
+"""Notes staff keep on a customer record. ``add_note`` runs in the caller's transaction;
+``do_add_note`` is the whole use case and commits."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from desk.actions.audit import Actor, record
 from desk.actions.customers.records import CustomerError
+from desk.db import commit
 from desk.i18n import _
 from desk.models import Customer, CustomerNote
 
@@ -32,7 +34,12 @@ def add_note(session: Session, actor: Actor, customer: Customer, body: str) -> C
     return note
 
 
-def notes_of(session: Session, customer_id: int, limit: int = 200) -> list[CustomerNote]:
-    """The record's latest notes, newest first."""
-    return list(session.exec(select(CustomerNote).where(CustomerNote.customer_id == customer_id)
-                             .order_by(col(CustomerNote.id).desc()).limit(limit)))
+def do_add_note(session: Session, actor: Actor, customer: Customer, body: str) -> CustomerNote:
+    """``add_note``, committed; on CustomerError rolled back."""
+    try:
+        note = add_note(session, actor, customer, body)
+    except CustomerError:
+        session.rollback()
+        raise
+    commit(session)
+    return note

@@ -1,8 +1,10 @@
 """Finding organisations: the searchable, paged list with per-row counts, one organisation
-with its members and its members' recent tickets, and who may change them."""
+with its members and its members' recent tickets, the choices of a select, and who may change
+them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, literal_column
@@ -28,6 +30,18 @@ class OrganizationPage:
     open_tickets: dict[int, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class OrganizationView:
+    """What one organisation's page shows."""
+
+    org: Organization
+    members: list[Customer]  # one page of them, by name
+    has_next: bool
+    tickets: list[tuple[Ticket, Customer]]
+    member_count: int
+    open_count: int
+
+
 def may_manage_organizations(user: User) -> bool:
     """Creating and editing organisations changes every member's tier rules and search keys:
     supervisors and admins, like the other account-wide changes."""
@@ -42,6 +56,37 @@ def access_organization(session: Session, user: User, org_id: int) -> Organizati
     if org is None:
         raise NotFound()
     return org
+
+
+def access_organization_page(session: Session, user: User, org_id: int,
+                             page: int = 1) -> OrganizationView:
+    """The organisation, a page of its members and their recent tickets ``user`` may see."""
+    org = access_organization(session, user, org_id)
+    members, has_next = organization_members(session, org_id, page)
+    return OrganizationView(org, members, has_next, organization_tickets(session, user, org_id),
+                            member_counts(session, [org_id]).get(org_id, 0),
+                            open_ticket_counts(session, [org_id]).get(org_id, 0))
+
+
+def list_organization_choices(session: Session, limit: int,
+                              chosen_id: int | None = None) -> list[Organization]:
+    """The first ``limit`` organisations by name for a select, plus the chosen one when it
+    is further down."""
+    shown = list(session.exec(select(Organization).order_by(col(Organization.name)).limit(limit)))
+    if chosen_id is not None and chosen_id not in {o.id for o in shown}:
+        extra = session.get(Organization, chosen_id)
+        if extra is not None:
+            shown.append(extra)
+    return shown
+
+
+def get_organizations(session: Session, org_ids: Iterable[int]) -> dict[int, Organization]:
+    """These organisations by id (those that exist)."""
+    ids = set(org_ids)
+    if not ids:
+        return {}
+    rows = session.exec(select(Organization).where(col(Organization.id).in_(ids)))
+    return {o.id: o for o in rows if o.id is not None}
 
 
 def list_organizations(session: Session, q: str = "", page: int = 1,

@@ -67,6 +67,11 @@ def access_customer(session: Session, user: User, customer_id: int) -> Customer:
     return customer
 
 
+def get_customer(session: Session, customer_id: int) -> Customer | None:
+    """The record, live or merged away."""
+    return session.get(Customer, customer_id)
+
+
 def may_manage_customers(user: User) -> bool:
     """Transfer, privacy export and anonymisation are for supervisors and admins."""
     return user.is_active and user.role in (Role.supervisor, Role.admin)
@@ -97,6 +102,11 @@ def matching_ids(f: CustomerFilter) -> Select[Any]:
     if terms:
         statement = statement.where(CUSTOMERS.c.id.in_(_key_matches(terms)[0].distinct()))
     return statement
+
+
+def list_matching_ids(session: Session, f: CustomerFilter) -> list[int]:
+    """Ids of every record the filter selects (a batch edit over a whole filter)."""
+    return list(session.connection().execute(matching_ids(f)).scalars())
 
 
 def list_customers(session: Session, f: CustomerFilter) -> CustomerPage:

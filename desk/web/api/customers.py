@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.endpoints import HTTPEndpoint
 from starlette.requests import Request
@@ -20,28 +19,28 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.customers.merge import merge_customers, undo_merge
+from desk.actions.customers.merge import do_merge_customers, do_undo_merge
 from desk.actions.customers.records import (
     EDITABLE,
     IDENTITY_LISTS,
     MAX_TAG_LENGTH,
     CustomerError,
-    create_customer,
-    identities_of,
-    update_customer,
+    do_create_customer,
+    do_update_customer,
 )
-from desk.db import commit
-from desk.models import Customer, CustomerMerge, CustomerTag, Organization, Source, Ticket, Tier, User
-from desk.queries.customers.records import CustomerFilter, CustomerPage, access_customer, list_customers
-from desk.queries.tickets.queue import IS_OPEN, visible_to
-from desk.web.api.inputs import (
-    MAX_ID,
-    invalid,
-    json_object,
-    page_numbers,
-    read_body,
-    whole_number,
+from desk.models import Customer, Organization, Source, Tier, User
+from desk.queries.customers.merges import get_merge, get_survivor
+from desk.queries.customers.organizations import get_organizations
+from desk.queries.customers.profile import get_customer_details
+from desk.queries.customers.records import (
+    CustomerFilter,
+    CustomerPage,
+    access_customer,
+    get_customer,
+    list_customers,
+    tags_by_customer,
 )
+from desk.web.api.inputs import MAX_ID, invalid, json_object, page_numbers, read_body, whole_number
 from desk.web.api.schemas import iso
 from desk.web.api.tokens import authenticated, bearer_token
 from desk.web.errors import ApiError
@@ -58,8 +57,6 @@ MAX_CUSTOMER_PAGE = 1000
 STRINGS = ("name", "tier", "locale")
 LISTS = (*IDENTITY_LISTS, "tags")
 IDS = ("organization_id", "owner_id")
-# A chain of merges is short; the bound only guards against a cycle in bad data.
-MAX_MERGE_HOPS = 50
 
 
 # -- what callers send --------------------------------------------------------------------------------
@@ -142,46 +139,24 @@ def _ref(row: Organization | None) -> JSON | None:
     return None if row is None else {"id": row.id, "name": row.name}
 
 
-def _ticket_counts(session: Session, user: User, customer_id: int) -> tuple[int, int]:
-    """All and open tickets of the customer that ``user`` may see."""
-    statement = select(func.count()).select_from(Ticket).where(Ticket.customer_id == customer_id)
-    access = visible_to(session, user)
-    if access is not None:
-        statement = statement.where(access)
-    return session.exec(statement).one(), session.exec(statement.where(IS_OPEN)).one()
-
-
 def customer_json(session: Session, user: User, customer: Customer) -> JSON:
-    assert customer.id is not None
-    identities = identities_of(session, customer.id)
-    org = session.get(Organization, customer.organization_id) if customer.organization_id else None
-    owner = session.get(User, customer.owner_id) if customer.owner_id else None
-    tickets, open_tickets = _ticket_counts(session, user, customer.id)
+    details = get_customer_details(session, user, customer)
+    owner = details.owner
     return {
-        "id": customer.id, "name": customer.name, "email": customer.email, **identities,
-        "organization": _ref(org), "tier": customer.tier, "source": customer.source,
+        "id": customer.id, "name": customer.name, "email": customer.email, **details.identities,
+        "organization": _ref(details.org), "tier": customer.tier, "source": customer.source,
         "locale": customer.locale,
-        "owner": None if owner is None else {"id": owner.id, "name": owner.name,
-                                             "email": owner.email},
-        "tags": sorted(session.exec(select(CustomerTag.tag).where(
-            CustomerTag.customer_id == customer.id))),
-        "fields": dict(customer.fields), "reviewed_at": iso(customer.reviewed_at),
+        "owner": None if owner is None else {"id": owner.id, "name": owner.name, "email": owner.email},
+        "tags": details.tags, "fields": dict(customer.fields), "reviewed_at": iso(customer.reviewed_at),
         "created_at": iso(customer.created_at), "updated_at": iso(customer.updated_at),
-        "ticket_count": tickets, "open_ticket_count": open_tickets,
+        "ticket_count": details.tickets, "open_ticket_count": details.open_tickets,
     }
 
 
 def customer_page_json(session: Session, page: CustomerPage) -> JSON:
     """A page of summaries: one query per table, whatever the page size."""
-    ids = [c.id for c in page.customers]
-    org_ids = {c.organization_id for c in page.customers if c.organization_id}
-    orgs = {o.id: o for o in session.exec(select(Organization).where(
-        col(Organization.id).in_(org_ids)))} if org_ids else {}
-    tags: dict[int, list[str]] = {}
-    if ids:
-        for row in session.exec(select(CustomerTag).where(col(CustomerTag.customer_id).in_(ids))
-                                .order_by(col(CustomerTag.tag))):
-            tags.setdefault(row.customer_id, []).append(row.tag)
+    orgs = get_organizations(session, {c.organization_id for c in page.customers if c.organization_id})
+    tags = tags_by_customer(session, [c.id for c in page.customers if c.id is not None])
     return {"customers": [{
         "id": c.id, "name": c.name, "email": c.email,
         "organization": _ref(orgs.get(c.organization_id)) if c.organization_id else None,
@@ -193,12 +168,7 @@ def customer_page_json(session: Session, page: CustomerPage) -> JSON:
 
 def _merged(session: Session, customer: Customer) -> Response:
     """404 naming the live record ``customer`` was merged into (following later merges)."""
-    survivor = customer
-    for _hop in range(MAX_MERGE_HOPS):
-        found = session.get(Customer, survivor.merged_into_id) if survivor.merged_into_id else None
-        if found is None:
-            break
-        survivor = found
+    survivor = get_survivor(session, customer)
     return JSONResponse({"error": "this customer was merged into another one",
                          "merged_into": survivor.id}, status_code=404)
 
@@ -216,7 +186,7 @@ def _refused(exc: CustomerError, status: int = 422, **extra: int | None) -> Resp
 # -- endpoints -------------------------------------------------------------------------------------------
 
 def _found(session: Session, customer_id: int) -> Customer:
-    customer = session.get(Customer, customer_id) if customer_id <= MAX_ID else None
+    customer = get_customer(session, customer_id) if customer_id <= MAX_ID else None
     if customer is None:
         raise ApiError(404, "no such customer")
     return customer
@@ -241,12 +211,10 @@ class CustomerCollection(HTTPEndpoint):
         with authenticated(request) as (session, user):
             values = customer_values(json_object(raw), creating=True)
             try:
-                customer = create_customer(session, Actor.of_user(user, via_api=True), values,
-                                           source=Source.api)
+                customer = do_create_customer(session, Actor.of_user(user, via_api=True), values,
+                                              source=Source.api)
             except CustomerError as exc:
-                session.rollback()
                 return _refused(exc)
-            commit(session)
             return JSONResponse(customer_json(session, user, customer), status_code=201,
                                 headers={"Location": str(request.url_for(
                                     "api:customer", customer_id=customer.id))})
@@ -272,11 +240,9 @@ class CustomerResource(HTTPEndpoint):
             customer = access_customer(session, user, customer.id or 0)
             values = customer_values(json_object(raw), creating=False)
             try:
-                update_customer(session, Actor.of_user(user, via_api=True), customer, values)
+                do_update_customer(session, Actor.of_user(user, via_api=True), customer, values)
             except CustomerError as exc:
-                session.rollback()
                 return _refused(exc)
-            commit(session)
             return JSONResponse(customer_json(session, user, customer))
 
 
@@ -290,17 +256,15 @@ class CustomerMergeEndpoint(HTTPEndpoint):
             survivor = _found(session, request.path_params["customer_id"])
             if survivor.merged_into_id is not None:
                 return _merged(session, survivor)
-            other = session.get(Customer, _other_id(json_object(raw)))
+            other = get_customer(session, _other_id(json_object(raw)))
             if other is None:
                 raise invalid({"other_id": "not_found"}, "no such customer to merge")
             # Itself is a mistake in the request (422); a record that cannot merge is a state (409).
             status, merged_into = 422 if other.id == survivor.id else 409, other.merged_into_id
             try:
-                merge = merge_customers(session, Actor.of_user(user, via_api=True), survivor, other)
+                merge = do_merge_customers(session, Actor.of_user(user, via_api=True), survivor, other)
             except CustomerError as exc:
-                session.rollback()
                 return _refused(exc, status, merged_into=merged_into)
-            commit(session)
             return JSONResponse({"customer": customer_json(session, user, survivor),
                                  "merge_id": merge.id})
 
@@ -313,15 +277,13 @@ class CustomerMergeUndo(HTTPEndpoint):
     def undo(self, request: Request) -> Response:
         with authenticated(request) as (session, user):
             merge_id: int = request.path_params["merge_id"]
-            merge = session.get(CustomerMerge, merge_id) if merge_id <= MAX_ID else None
+            merge = get_merge(session, merge_id) if merge_id <= MAX_ID else None
             if merge is None:
                 raise ApiError(404, "no such merge")
             try:
-                undo_merge(session, Actor.of_user(user, via_api=True), merge)
+                do_undo_merge(session, Actor.of_user(user, via_api=True), merge)
             except CustomerError as exc:
-                session.rollback()
                 return _refused(exc, 409)
-            commit(session)
             survivor, restored = (_found(session, i) for i in (merge.survivor_id, merge.merged_id))
             return JSONResponse({"customer": customer_json(session, user, survivor),
                                  "restored": customer_json(session, user, restored)})

@@ -14,14 +14,13 @@ from starlette.routing import Route
 from desk.actions.audit import Actor
 from desk.actions.customers.care import (
     CareError,
-    mark_notifications_read,
-    mark_reviewed,
-    set_review_days,
-    transfer_agent_work,
+    do_mark_notifications_read,
+    do_mark_reviewed,
+    do_set_review_days,
+    do_transfer_agent_work,
 )
-from desk.actions.customers.privacy import anonymise_customer, privacy_export, remove_files
+from desk.actions.customers.privacy import do_anonymise_customer, do_privacy_export
 from desk.actions.customers.records import CustomerError
-from desk.db import commit
 from desk.i18n import _
 from desk.models import Customer, Role, Tier, User
 from desk.queries.customers.care import (
@@ -78,7 +77,7 @@ async def review_list(request: Request) -> Response:
     def page_url(number: int) -> str:
         return "/agent/customers/review?" + urlencode({"owner_id": owner_id, "page": number})
 
-    return render(request, "agent/customers_review.html", page=page, owner_id=owner_id,
+    return render(request, "customers/customers_review.html", page=page, owner_id=owner_id,
                   agents=agents, policy=policy, here=request.url.path + "?" + request.url.query,
                   prev_url=page_url(page.page - 1) if page.page > 1 else None,
                   next_url=page_url(page.page + 1) if page.has_next else None)
@@ -91,8 +90,7 @@ async def reviewed(request: Request) -> Response:
     customer_id = request.path_params["customer_id"]
     with db_of(request).session() as session:
         customer = access_customer(session, user, customer_id)
-        mark_reviewed(session, Actor.of_user(user), customer)
-        commit(session)
+        do_mark_reviewed(session, Actor.of_user(user), customer)
     target = _local_path(form.get("next"), f"/agent/customers/{customer_id}")
     return RedirectResponse(target, status_code=303)
 
@@ -101,7 +99,7 @@ async def policy_page(request: Request) -> Response:
     staff(request, Role.admin)
     with db_of(request).session() as session:
         values = {tier: str(days) for tier, days in review_policy(session).items()}
-    return render(request, "admin/review_policy.html", tiers=[t.value for t in Tier],
+    return render(request, "customers/review_policy.html", tiers=[t.value for t in Tier],
                   values=values, error=None, saved=request.query_params.get("saved") == "1")
 
 
@@ -112,12 +110,10 @@ async def save_policy(request: Request) -> Response:
     values = {t.value: str(form.get(t.value, "")) for t in Tier}
     with db_of(request).session() as session:
         try:
-            set_review_days(session, Actor.of_user(admin), values)
+            do_set_review_days(session, Actor.of_user(admin), values)
         except CareError as exc:
-            session.rollback()
-            return render(request, "admin/review_policy.html", status_code=400,
+            return render(request, "customers/review_policy.html", status_code=400,
                           tiers=[t.value for t in Tier], values=values, error=exc, saved=False)
-        commit(session)
     return RedirectResponse("/admin/review-policy?saved=1", status_code=303)
 
 
@@ -134,8 +130,7 @@ async def notifications_read(request: Request) -> Response:
     check_csrf(request, await request.form())
     assert user.id is not None
     with db_of(request).session() as session:
-        mark_notifications_read(session, user.id)
-        commit(session)
+        do_mark_notifications_read(session, user.id)
     return RedirectResponse("/agent/notifications", status_code=303)
 
 
@@ -147,7 +142,7 @@ def _transfer_page(request: Request, status_code: int = 200, error: CareError | 
     params = request.query_params
     done = (_number(params.get("customers")), _number(params.get("tickets"))) \
         if params.get("done") == "1" else None
-    return render(request, "agent/customers_transfer.html", status_code=status_code,
+    return render(request, "customers/customers_transfer.html", status_code=status_code,
                   everyone=everyone, active=[u for u in everyone if u.is_active], error=error,
                   from_id=from_id, to_id=to_id, work=work, done=done)
 
@@ -165,17 +160,10 @@ async def transfer(request: Request) -> Response:
     check_csrf(request, form)
     from_id, to_id = _number(form.get("from_id")), _number(form.get("to_id"))
     with db_of(request).session() as session:
-        from_user = session.get(User, from_id) if from_id is not None else None
-        to_user = session.get(User, to_id) if to_id is not None else None
-        if from_user is None or to_user is None:
-            error = CareError("from_id", _("Choose the agent who leaves and the one who takes over."))
-            return _transfer_page(request, 400, error, from_id, to_id)
         try:
-            moved = transfer_agent_work(session, Actor.of_user(user), from_user, to_user)
+            moved = do_transfer_agent_work(session, Actor.of_user(user), from_id, to_id)
         except CareError as exc:
-            session.rollback()
             return _transfer_page(request, 400, exc, from_id, to_id)
-        commit(session)
     query = urlencode({"done": 1, "customers": len(moved.customer_ids),
                        "tickets": len(moved.ticket_ids)})
     return RedirectResponse(f"/agent/customers/transfer?{query}", status_code=303)
@@ -186,8 +174,7 @@ async def export(request: Request) -> Response:
     customer_id = request.path_params["customer_id"]
     with db_of(request).session() as session:
         customer = access_customer(session, user, customer_id)
-        data = privacy_export(session, Actor.of_user(user), customer)
-        commit(session)
+        data = do_privacy_export(session, Actor.of_user(user), customer)
     # Names and messages in Chinese stay readable in the file.
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, media_type="application/json; charset=utf-8", headers={
@@ -196,7 +183,7 @@ async def export(request: Request) -> Response:
 
 def _anonymise_page(request: Request, customer: Customer, status_code: int = 200,
                     error: str | None = None) -> Response:
-    return render(request, "agent/customer_anonymise.html", status_code=status_code,
+    return render(request, "customers/customer_anonymise.html", status_code=status_code,
                   customer=customer, error=error)
 
 
@@ -218,13 +205,9 @@ async def anonymise(request: Request) -> Response:
             return _anonymise_page(request, customer, 400,
                                    _("Type the customer's number to confirm."))
         try:
-            done = anonymise_customer(session, Actor.of_user(user), customer,
-                                      settings.attachments_dir)
+            do_anonymise_customer(session, Actor.of_user(user), customer, settings.attachments_dir)
         except CustomerError as exc:
-            session.rollback()
             return _anonymise_page(request, customer, 400, exc.message)
-        commit(session)
-    remove_files(done.files)
     return RedirectResponse(f"/agent/customers/{customer.id}", status_code=303)
 
 

@@ -10,11 +10,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.customers.fields import FieldError, add_field, delete_field, update_field
-from desk.actions.customers.records import field_definitions
-from desk.db import commit
+from desk.actions.customers.fields import FieldError, do_add_field, do_delete_field, do_update_field
 from desk.i18n import _
 from desk.models import CustomerField, FieldKind, Role
+from desk.queries.customers.fields import field_definitions, get_field
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
 
@@ -25,7 +24,7 @@ def _page(request: Request, values: dict[str, str] | None = None, error: FieldEr
           failed_id: int | None = None, status_code: int = 200) -> Response:
     with db_of(request).session() as session:
         definitions = field_definitions(session)
-    return render(request, "admin/customer_fields.html", status_code=status_code,
+    return render(request, "customers/customer_fields.html", status_code=status_code,
                   definitions=definitions, kinds=[k.value for k in FieldKind], kind_labels=KIND,
                   values=values or {"kind": FieldKind.text}, error=error, failed_id=failed_id)
 
@@ -42,7 +41,7 @@ def _position(value: str) -> int:
 
 
 def _field_or_404(request: Request, session: Session) -> CustomerField:
-    field = session.get(CustomerField, request.path_params["field_id"])
+    field = get_field(session, request.path_params["field_id"])
     if field is None:
         raise HTTPException(404, _("There is no such field."))
     return field
@@ -60,12 +59,10 @@ async def add(request: Request) -> Response:
     values = _read(form)
     with db_of(request).session() as session:
         try:
-            add_field(session, Actor.of_user(admin), values["key"], values["label"], values["kind"],
-                      values["choices"].splitlines(), _position(values["position"]))
+            do_add_field(session, Actor.of_user(admin), values["key"], values["label"],
+                         values["kind"], values["choices"].splitlines(), _position(values["position"]))
         except FieldError as exc:
-            session.rollback()
             return _page(request, values, exc, status_code=400)
-        commit(session)
     return RedirectResponse("/admin/customer-fields", status_code=303)
 
 
@@ -77,12 +74,10 @@ async def save(request: Request) -> Response:
     with db_of(request).session() as session:
         field = _field_or_404(request, session)
         try:
-            update_field(session, Actor.of_user(admin), field, values["label"],
-                         values["choices"].splitlines(), _position(values["position"]))
+            do_update_field(session, Actor.of_user(admin), field, values["label"],
+                            values["choices"].splitlines(), _position(values["position"]))
         except FieldError as exc:
-            session.rollback()
             return _page(request, {"kind": FieldKind.text}, exc, field.id, 400)
-        commit(session)
     return RedirectResponse("/admin/customer-fields", status_code=303)
 
 
@@ -90,8 +85,7 @@ async def remove(request: Request) -> Response:
     admin = staff(request, Role.admin)
     check_csrf(request, await request.form())
     with db_of(request).session() as session:
-        delete_field(session, Actor.of_user(admin), _field_or_404(request, session))
-        commit(session)
+        do_delete_field(session, Actor.of_user(admin), _field_or_404(request, session))
     return RedirectResponse("/admin/customer-fields", status_code=303)
 
 

@@ -17,27 +17,24 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from desk.actions.audit import Actor, record
+from desk.actions.audit import Actor
 from desk.actions.customers.batch import BatchChanges, batch_update
-from desk.actions.customers.records import CustomerError
-from desk.db import Database, commit
+from desk.actions.customers.records import CustomerError, do_record_export
+from desk.db import Database
 from desk.i18n import _
-from desk.models import Organization, Role, Source, Tier, User
+from desk.models import Role, Source, Tier
+from desk.queries.customers.listing import get_customer_list
 from desk.queries.customers.records import (
     SORTS,
     CustomerFilter,
-    count_customers,
     export_chunks,
     field_keys,
-    list_customers,
-    matching_ids,
-    tags_by_customer,
+    list_matching_ids,
 )
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
@@ -81,25 +78,18 @@ def _list_page(request: Request, params: Mapping[str, str], status_code: int = 2
     user = request.scope["desk.user"]
     f = filter_from_params(params)
     with db_of(request).session() as session:
-        page = list_customers(session, f)
-        total = count_customers(session, f, COUNT_CAP)
-        organizations = _organizations(session, f.organization_id)
-        owners = list(session.exec(select(User).where(User.is_active == True)  # noqa: E712
-                                   .order_by(col(User.name))))
-        tags = tags_by_customer(session, [c.id for c in page.customers if c.id is not None])
-        org_names = {o.id: o.name for o in organizations}
-        missing = {c.organization_id for c in page.customers} - set(org_names) - {None}
-        org_names.update({o.id: o.name for o in session.exec(
-            select(Organization).where(col(Organization.id).in_(missing)))} if missing else {})
+        found = get_customer_list(session, f, COUNT_CAP, ORGANIZATIONS_SHOWN)
+    page = found.page
     kept = _filter_query(params)
 
     def page_url(number: int) -> str:
         return "/agent/customers?" + urlencode({**kept, "page": number})
 
     return render(
-        request, "agent/customers.html", status_code=status_code, page=page, f=f, total=total,
-        count_cap=COUNT_CAP, organizations=organizations, owners=owners,
-        owner_names={u.id: u.name for u in owners}, org_names=org_names, tags=tags,
+        request, "customers/customers.html", status_code=status_code, page=page, f=f,
+        total=found.total, count_cap=COUNT_CAP, organizations=found.organizations,
+        owners=found.owners, owner_names={u.id: u.name for u in found.owners},
+        org_names=found.org_names, tags=found.tags,
         tiers=[t.value for t in Tier], sources=[s.value for s in Source],
         sort_names=_sort_names(), filter_query=urlencode(kept), error=error, batch=batch or {},
         selected=selected, updated=_number(params.get("updated")),
@@ -107,17 +97,6 @@ def _list_page(request: Request, params: Mapping[str, str], status_code: int = 2
         prev_url=page_url(page.page - 1) if page.page > 1 else None,
         next_url=page_url(page.page + 1) if page.has_next else None,
     )
-
-
-def _organizations(session: Session, chosen: int | None) -> list[Organization]:
-    """The first organisations by name for the selects, plus the one filtered on."""
-    shown = list(session.exec(select(Organization).order_by(col(Organization.name))
-                              .limit(ORGANIZATIONS_SHOWN)))
-    if chosen is not None and chosen not in {o.id for o in shown}:
-        extra = session.get(Organization, chosen)
-        if extra is not None:
-            shown.append(extra)
-    return shown
 
 
 def _sort_names() -> dict[str, str]:
@@ -157,14 +136,12 @@ async def batch(request: Request) -> Response:
     changes = _changes_of(form)
     with db_of(request).session() as session:
         if form.get("scope") == "all":
-            statement = matching_ids(filter_from_params(params))
-            ids = list(session.connection().execute(statement).scalars())
+            ids = list_matching_ids(session, filter_from_params(params))
         else:
             ids = sorted(selected)
         try:
             changed = batch_update(session, Actor.of_user(user), ids, changes)
         except CustomerError as exc:
-            session.rollback()
             typed = {k: str(form.get(k, "")) for k in ("set_tier", "add_tags", "remove_tags",
                                                        "set_organization", "set_owner", "scope")}
             return _list_page(request, params, 400, exc, typed, selected)
@@ -177,9 +154,7 @@ async def export(request: Request) -> Response:
     f = filter_from_params(request.query_params)
     db = db_of(request)
     with db.session() as session:
-        record(session, Actor.of_user(user), "customer_export", 0, "exported",
-               {"filter": _filter_query(request.query_params)})
-        commit(session)
+        do_record_export(session, Actor.of_user(user), _filter_query(request.query_params))
     return StreamingResponse(
         export_rows(db, f), media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="customers.csv"'})

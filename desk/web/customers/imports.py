@@ -24,9 +24,9 @@ from desk.actions.audit import Actor
 from desk.actions.customers.csv_files import TARGETS, CsvError, CsvFile, guess_mapping, read_csv
 from desk.actions.customers.import_report import errors_csv
 from desk.actions.customers.imports import import_customers
-from desk.actions.customers.records import field_definitions
 from desk.i18n import _, translations
 from desk.models import CustomerField, Role, User
+from desk.queries.customers.fields import field_definitions
 from desk.settings import Settings
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render, request_locale
@@ -64,7 +64,7 @@ def _targets(fields: list[CustomerField]) -> list[tuple[str, str]]:
 
 async def upload_page(request: Request) -> Response:
     staff(request, Role.admin)
-    return render(request, "admin/customer_import.html", step="upload", error=None)
+    return render(request, "customers/customer_import.html", step="upload", error=None)
 
 
 async def upload(request: Request) -> Response:
@@ -95,7 +95,7 @@ async def upload(request: Request) -> Response:
 
 def _upload_error(request: Request, status: int, message: str,
                   params: dict[str, str] | None = None) -> Response:
-    return render(request, "admin/customer_import.html", status_code=status, step="upload",
+    return render(request, "customers/customer_import.html", status_code=status, step="upload",
                   error=(message, params or {}))
 
 
@@ -119,7 +119,7 @@ def _preview(request: Request, admin: User, file: CsvFile, mapping: list[str],
     errors: dict[int, list[Any]] = {}
     for e in report.errors if report else []:
         errors.setdefault(e.line, []).append(e)
-    return render(request, "admin/customer_import.html", status_code=status_code, step="preview",
+    return render(request, "customers/customer_import.html", status_code=status_code, step="preview",
                   token=request.path_params["token"], file=file, sample=sample, mapping=mapping,
                   targets=_targets(fields), report=report, errors=errors, error=error)
 
@@ -142,7 +142,7 @@ async def run(request: Request) -> Response:
         return _preview(request, admin, file, mapping, fields, 400)
     gettext = translations(request_locale(request)).gettext
     path.with_suffix(".errors.csv").write_bytes(errors_csv(file, report, gettext))
-    return render(request, "admin/customer_import.html", step="done", token=path.stem, file=file,
+    return render(request, "customers/customer_import.html", step="done", token=path.stem, file=file,
                   report=report, shown_errors=report.errors[:SHOWN_ERRORS])
 
 

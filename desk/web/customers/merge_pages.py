@@ -8,20 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.customers.merge import merge_customers, undo_merge
-from desk.actions.customers.records import CustomerError, identities_of
-from desk.db import commit
+from desk.actions.customers.merge import do_merge_customers, do_undo_merge
+from desk.actions.customers.records import CustomerError
 from desk.i18n import _
-from desk.models import Customer, CustomerMerge, Organization, Ticket, User
+from desk.models import User
 from desk.queries.customers.duplicates import duplicate_pairs, duplicates_of
+from desk.queries.customers.merges import access_merge_side, get_merge, list_merges
 from desk.queries.customers.records import access_customer
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
@@ -42,7 +40,7 @@ async def duplicates_index(request: Request) -> Response:
     page = max(1, _whole(request.query_params.get("page")) or 1)
     with db_of(request).session() as session:
         found = duplicate_pairs(session, PAIRS_PER_PAGE, (page - 1) * PAIRS_PER_PAGE)
-    return render(request, "agent/customer_duplicates.html", customer=None, pairs=found.pairs,
+    return render(request, "customers/customer_duplicates.html", customer=None, pairs=found.pairs,
                   page=page, has_next=found.has_next, reason_labels=REASONS)
 
 
@@ -52,23 +50,10 @@ async def customer_duplicates(request: Request) -> Response:
     with db_of(request).session() as session:
         customer = access_customer(session, user, customer_id)
         suggestions = duplicates_of(session, customer_id)
-        merges = list(session.exec(select(CustomerMerge).where(
-            (col(CustomerMerge.survivor_id) == customer_id) | (col(CustomerMerge.merged_id) == customer_id))
-            .order_by(col(CustomerMerge.id).desc()).limit(HISTORY_SHOWN)))
-        ids = {m.survivor_id for m in merges} | {m.merged_id for m in merges}
-        names = {c.id: c.name for c in session.exec(select(Customer).where(col(Customer.id).in_(ids)))}
-    return render(request, "agent/customer_duplicates.html", customer=customer,
-                  suggestions=suggestions, merges=merges, names=names, reason_labels=REASONS)
-
-
-def _side(session: Session, customer: Customer) -> dict[str, Any]:
-    """What the confirm page shows of one record."""
-    assert customer.id is not None
-    org = session.get(Organization, customer.organization_id) if customer.organization_id else None
-    tickets = session.exec(select(func.count()).select_from(Ticket).where(
-        Ticket.customer_id == customer.id)).one()
-    return dict(customer=customer, identities=identities_of(session, customer.id),
-                org=org.name if org else "", tickets=int(tickets))
+        history = list_merges(session, customer_id, HISTORY_SHOWN)
+    return render(request, "customers/customer_duplicates.html", customer=customer,
+                  suggestions=suggestions, merges=history.merges, names=history.names,
+                  reason_labels=REASONS)
 
 
 def _confirm_page(request: Request, user: User, customer_id: int, other_id: int | None,
@@ -77,13 +62,13 @@ def _confirm_page(request: Request, user: User, customer_id: int, other_id: int 
     if other_id is None:
         raise HTTPException(400, _("Choose the record to merge with."))
     with db_of(request).session() as session:
-        sides = [_side(session, access_customer(session, user, i)) for i in (customer_id, other_id)]
+        sides = [access_merge_side(session, user, i) for i in (customer_id, other_id)]
     if survivor_id not in (customer_id, other_id):
         # The record with more tickets keeps them in place; on a tie the older one, whose
         # number people have quoted longest.
-        best = max(sides, key=lambda s: (s["tickets"], -s["customer"].id))
-        survivor_id = best["customer"].id
-    return render(request, "agent/customer_merge.html", status_code=status_code, sides=sides,
+        best = max(sides, key=lambda s: (s.tickets, -(s.customer.id or 0)))
+        survivor_id = best.customer.id
+    return render(request, "customers/customer_merge.html", status_code=status_code, sides=sides,
                   customer_id=customer_id, other_id=other_id, survivor_id=survivor_id, error=error)
 
 
@@ -106,11 +91,9 @@ async def merge(request: Request) -> Response:
         survivor = access_customer(session, user, survivor_id)
         other = access_customer(session, user, other_id if survivor_id == customer_id else customer_id)
         try:
-            merge_customers(session, Actor.of_user(user), survivor, other)
+            do_merge_customers(session, Actor.of_user(user), survivor, other)
         except CustomerError as exc:
-            session.rollback()
             return _confirm_page(request, user, customer_id, other_id, survivor_id, exc, 400)
-        commit(session)
     return RedirectResponse(f"/agent/customers/{survivor_id}", status_code=303)
 
 
@@ -119,15 +102,13 @@ async def undo(request: Request) -> Response:
     form = await request.form()
     check_csrf(request, form)
     with db_of(request).session() as session:
-        found = session.get(CustomerMerge, request.path_params["merge_id"])
+        found = get_merge(session, request.path_params["merge_id"])
         if found is None:
             raise HTTPException(404, _("There is no such merge."))
         try:
-            undo_merge(session, Actor.of_user(user), found)
+            do_undo_merge(session, Actor.of_user(user), found)
         except CustomerError as exc:
-            session.rollback()
             raise HTTPException(400, exc.message) from None
-        commit(session)
         survivor_id = found.survivor_id
     return RedirectResponse(f"/agent/customers/{survivor_id}/duplicates", status_code=303)
 

@@ -12,18 +12,18 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.customers.organizations import OrganizationError, create_organization, update_organization
-from desk.db import commit
+from desk.actions.customers.organizations import (
+    OrganizationError,
+    do_create_organization,
+    do_update_organization,
+)
 from desk.i18n import _
 from desk.models import Organization, Tier, User
 from desk.queries.customers.organizations import (
     access_organization,
+    access_organization_page,
     list_organizations,
     may_manage_organizations,
-    member_counts,
-    open_ticket_counts,
-    organization_members,
-    organization_tickets,
 )
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
@@ -52,7 +52,7 @@ async def index(request: Request) -> Response:
     def page_url(number: int) -> str:
         return "/agent/organizations?" + urlencode({**({"q": q} if q else {}), "page": number})
 
-    return render(request, "agent/organizations.html", page=page, q=q,
+    return render(request, "customers/organizations.html", page=page, q=q,
                   may_manage=may_manage_organizations(user),
                   prev_url=page_url(page.page - 1) if page.page > 1 else None,
                   next_url=page_url(page.page + 1) if page.has_next else None)
@@ -63,17 +63,13 @@ async def show(request: Request) -> Response:
     org_id: int = request.path_params["org_id"]
     page = _page_number(request)
     with db_of(request).session() as session:
-        org = access_organization(session, user, org_id)
-        members, has_next = organization_members(session, org_id, page)
-        tickets = organization_tickets(session, user, org_id)
-        count = member_counts(session, [org_id]).get(org_id, 0)
-        open_count = open_ticket_counts(session, [org_id]).get(org_id, 0)
+        view = access_organization_page(session, user, org_id, page)
     base = f"/agent/organizations/{org_id}?page="
-    return render(request, "agent/organization.html", org=org, members=members, tickets=tickets,
-                  member_count=count, open_count=open_count, page=page,
-                  may_manage=may_manage_organizations(user),
+    return render(request, "customers/organization.html", org=view.org, members=view.members,
+                  tickets=view.tickets, member_count=view.member_count, open_count=view.open_count,
+                  page=page, may_manage=may_manage_organizations(user),
                   prev_url=f"{base}{page - 1}" if page > 1 else None,
-                  next_url=f"{base}{page + 1}" if has_next else None)
+                  next_url=f"{base}{page + 1}" if view.has_next else None)
 
 
 def _read_form(form: FormData) -> dict[str, str]:
@@ -89,7 +85,7 @@ def _changes(values: dict[str, str]) -> dict[str, object]:
 
 def _form_page(request: Request, org: Organization | None, values: dict[str, str],
                error: OrganizationError | None = None, status_code: int = 200) -> Response:
-    return render(request, "agent/organization_form.html", status_code=status_code, org=org,
+    return render(request, "customers/organization_form.html", status_code=status_code, org=org,
                   values=values, error=error, tiers=[t.value for t in Tier])
 
 
@@ -105,12 +101,10 @@ async def create(request: Request) -> Response:
     values = _read_form(form)
     with db_of(request).session() as session:
         try:
-            org = create_organization(session, Actor.of_user(user), _changes(values))
+            org = do_create_organization(session, Actor.of_user(user), _changes(values))
         except OrganizationError as exc:
-            session.rollback()
             return _form_page(request, None, values, exc, 400)
         org_id = org.id
-        commit(session)
     return RedirectResponse(f"/agent/organizations/{org_id}", status_code=303)
 
 
@@ -132,11 +126,9 @@ async def save(request: Request) -> Response:
     with db_of(request).session() as session:
         org = access_organization(session, user, org_id)
         try:
-            update_organization(session, Actor.of_user(user), org, _changes(values))
+            do_update_organization(session, Actor.of_user(user), org, _changes(values))
         except OrganizationError as exc:
-            session.rollback()
             return _form_page(request, access_organization(session, user, org_id), values, exc, 400)
-        commit(session)
     return RedirectResponse(f"/agent/organizations/{org_id}", status_code=303)
 
 

@@ -8,29 +8,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.customers.notes import add_note, notes_of
+from desk.actions.customers.notes import do_add_note
 from desk.actions.customers.records import (
     IDENTITY_LISTS,
     LOCALES,
     CustomerError,
-    create_customer,
-    field_definitions,
+    do_create_customer,
+    do_update_customer,
+)
+from desk.i18n import _
+from desk.models import Customer, CustomerField, Source, Tier, User
+from desk.queries.customers.fields import field_definitions
+from desk.queries.customers.merges import get_live_survivor_id
+from desk.queries.customers.profile import (
+    access_customer_profile,
+    get_form_choices,
     identities_of,
     tags_of,
-    update_customer,
 )
-from desk.db import commit
-from desk.i18n import _
-from desk.models import Customer, CustomerField, Organization, Source, Tier, User
 from desk.queries.customers.records import access_customer, may_manage_customers
-from desk.queries.customers.timeline import customer_timeline
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
 
@@ -55,47 +58,24 @@ RECORD_FIELD = {"name": _("Name"), "email": _("Email"), "emails": _("Email addre
 _TEXT_INPUTS = ("name", "organization_id", "tier", "owner_id", "tags", "locale")
 
 
-def _survivor(session: Session, customer_id: int) -> int | None:
-    """The live record a merged-away one ended up in; None when ``customer_id`` is live or gone."""
-    customer = session.get(Customer, customer_id)
-    hops = 0
-    while customer is not None and customer.merged_into_id is not None and hops < MAX_MERGE_HOPS:
-        customer = session.get(Customer, customer.merged_into_id)
-        hops += 1
-    if customer is None or customer.id == customer_id or customer.merged_into_id is not None:
-        return None
-    return customer.id
-
-
 def _customer_page(request: Request, user: User, customer_id: int, status_code: int = 200,
                    note_error: CustomerError | None = None, note_text: str = "") -> Response:
     with db_of(request).session() as session:
-        customer = access_customer(session, user, customer_id)
-        definitions = field_definitions(session)
-        notes = notes_of(session, customer_id, NOTES_SHOWN)
-        timeline = customer_timeline(session, user, customer_id)
-        authors = {n.author_id for n in notes} | {e.note.author_id for e in timeline.entries if e.note}
-        names = {u.id: u.name for u in session.exec(select(User).where(
-            col(User.id).in_({a for a in authors if a is not None} | {customer.owner_id or 0})))}
-        org = session.get(Organization, customer.organization_id) if customer.organization_id else None
-        context: dict[str, Any] = dict(
-            customer=customer, org=org, identities=identities_of(session, customer_id),
-            tags=tags_of(session, customer_id),
-            fields=[(d, customer.fields.get(d.key)) for d in definitions
-                    if customer.fields.get(d.key) not in (None, "")],
-            notes=notes, timeline=timeline, names=names)
-    return render(request, "agent/customer.html", status_code=status_code,
+        profile = access_customer_profile(session, user, customer_id, NOTES_SHOWN)
+    return render(request, "customers/customer.html", status_code=status_code,
                   may_manage=may_manage_customers(user), locale_labels=LOCALE_LABELS,
                   source_labels=SOURCE, record_action_labels=RECORD_ACTION,
-                  record_field_labels=RECORD_FIELD,
-                  note_error=note_error, note_text=note_text, **context)
+                  record_field_labels=RECORD_FIELD, note_error=note_error, note_text=note_text,
+                  customer=profile.customer, org=profile.org, identities=profile.identities,
+                  tags=profile.tags, fields=profile.fields, notes=profile.notes,
+                  timeline=profile.timeline, names=profile.names)
 
 
 async def show(request: Request) -> Response:
     user = staff(request)
     customer_id: int = request.path_params["customer_id"]
     with db_of(request).session() as session:
-        survivor = _survivor(session, customer_id)
+        survivor = get_live_survivor_id(session, customer_id, MAX_MERGE_HOPS)
     if survivor is not None:
         return RedirectResponse(f"/agent/customers/{survivor}", status_code=302)
     return _customer_page(request, user, customer_id)
@@ -110,11 +90,9 @@ async def add_customer_note(request: Request) -> Response:
     with db_of(request).session() as session:
         customer = access_customer(session, user, customer_id)
         try:
-            add_note(session, Actor.of_user(user), customer, body)
+            do_add_note(session, Actor.of_user(user), customer, body)
         except CustomerError as exc:
-            session.rollback()
             return _customer_page(request, user, customer_id, 400, exc, body)
-        commit(session)
     return RedirectResponse(f"/agent/customers/{customer_id}#notes", status_code=303)
 
 
@@ -153,16 +131,11 @@ def _read_form(form: FormData, definitions: list[CustomerField]) -> tuple[dict[s
 def _form_page(request: Request, session: Session, customer: Customer | None,
                values: dict[str, str], error: CustomerError | None = None,
                status_code: int = 200) -> Response:
-    orgs = list(session.exec(select(Organization).order_by(col(Organization.name)).limit(ORG_CHOICES)))
     current = values.get("organization_id", "")
-    if current.isdigit() and all(str(o.id) != current for o in orgs):
-        org = session.get(Organization, int(current))
-        orgs += [org] if org else []
-    agents = list(session.exec(select(User).where(User.is_active == True)  # noqa: E712
-                               .order_by(col(User.name))))
-    return render(request, "agent/customer_form.html", status_code=status_code, customer=customer,
-                  values=values, error=error, orgs=orgs, agents=agents,
-                  definitions=field_definitions(session), tiers=[t.value for t in Tier],
+    choices = get_form_choices(session, ORG_CHOICES, int(current) if current.isdigit() else None)
+    return render(request, "customers/customer_form.html", status_code=status_code, customer=customer,
+                  values=values, error=error, orgs=choices.organizations, agents=choices.agents,
+                  definitions=choices.definitions, tiers=[t.value for t in Tier],
                   locales=LOCALES, locale_labels=LOCALE_LABELS)
 
 
@@ -170,7 +143,7 @@ async def edit_form(request: Request) -> Response:
     user = staff(request)
     customer_id: int = request.path_params["customer_id"]
     with db_of(request).session() as session:
-        survivor = _survivor(session, customer_id)
+        survivor = get_live_survivor_id(session, customer_id, MAX_MERGE_HOPS)
         if survivor is not None:
             return RedirectResponse(f"/agent/customers/{survivor}/edit", status_code=302)
         customer = access_customer(session, user, customer_id)
@@ -190,12 +163,10 @@ async def save(request: Request) -> Response:
         changes["fields"] = {k: v for k, v in changes["fields"].items()
                              if v != _shown(customer.fields.get(k))}
         try:
-            update_customer(session, Actor.of_user(user), customer, changes)
+            do_update_customer(session, Actor.of_user(user), customer, changes)
         except CustomerError as exc:
-            session.rollback()
             return _form_page(request, session, access_customer(session, user, customer_id), values,
                               exc, 400)
-        commit(session)
     return RedirectResponse(f"/agent/customers/{customer_id}", status_code=303)
 
 
@@ -215,12 +186,10 @@ async def create(request: Request) -> Response:
         changes["fields"] = {k: v for k, v in changes["fields"].items() if v}
         try:
             # Typed in by staff through the web app.
-            customer = create_customer(session, Actor.of_user(user), changes, Source.web)
+            customer = do_create_customer(session, Actor.of_user(user), changes, Source.web)
         except CustomerError as exc:
-            session.rollback()
             return _form_page(request, session, None, values, exc, 400)
         customer_id = customer.id
-        commit(session)
     return RedirectResponse(f"/agent/customers/{customer_id}", status_code=303)
 
 

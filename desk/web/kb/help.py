@@ -106,7 +106,7 @@ async def home(request: Request) -> Response:
     with db_of(request).session() as session:
         cats = categories(session)
         recent = published_articles(session, locale=locale, limit=HOME_ARTICLES)
-    return _page(request, "help/home.html", tree=category_tree(cats), recent=recent,
+    return _page(request, "kb/help/home.html", tree=category_tree(cats), recent=recent,
                  chosen=locale or "all")
 
 
@@ -121,7 +121,7 @@ async def category_page(request: Request) -> Response:
         articles = published_articles(session, locale=locale, category_id=cat.id,
                                       limit=PER_CATEGORY)
     parent = next((c for c in cats if c.id == cat.parent_id), None)
-    return _page(request, "help/category.html", category=cat, parent=parent, articles=articles,
+    return _page(request, "kb/help/category.html", category=cat, parent=parent, articles=articles,
                  children=[c for c in cats if c.parent_id == cat.id], chosen=locale or "all")
 
 
@@ -148,7 +148,7 @@ async def search(request: Request) -> Response:
     if results and results.did_you_mean:
         did_you_mean = (results.did_you_mean, "/help/search?" + urlencode(
             {"q": results.did_you_mean, "category": category, "locale": locale or "all"}))
-    return _page(request, "help/search.html", query=query, category=category, cats=cats,
+    return _page(request, "kb/help/search.html", query=query, category=category, cats=cats,
                  hits=hits, total=results.total if results else 0, did_you_mean=did_you_mean,
                  chosen=locale or "all")
 
@@ -178,7 +178,7 @@ async def article_page(request: Request) -> Response:
         cats = {c.id: c for c in categories(session)}
     cat = cats.get(article.category_id)
     parent = cats.get(cat.parent_id) if cat is not None and cat.parent_id else None
-    return _page(request, "help/article.html", article=article, category=cat, parent=parent,
+    return _page(request, "kb/help/article.html", article=article, category=cat, parent=parent,
                  html=Markup(to_html(article.body_markdown)),  # noqa: S704 - sanitised by nh3
                  related=related, translations=others,
                  thanks=request.query_params.get("thanks") == "1")

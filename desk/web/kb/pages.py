@@ -103,7 +103,7 @@ async def index(request: Request) -> Response:
     if len(articles) == PER_PAGE:
         kept = {k: v for k, v in params.items() if k in ("status", "locale", "category", "q") and v}
         older = "/agent/kb/?" + urlencode({**kept, "before": articles[-1].id})
-    return _render(request, "agent/kb_list.html", articles=articles, f=f, cats=cats,
+    return _render(request, "kb/list.html", articles=articles, f=f, cats=cats,
                    cat_names={c.id: category_name(c, "en") for c in cats},
                    can_write=can_write(user), older=older)
 
@@ -136,7 +136,7 @@ def _form(request: Request, article: Article | None, values: dict[str, str],
     with db_of(request).session() as session:
         cats = categories(session)
         others = translation_choices(session, article.id if article else None)
-    return _render(request, "agent/kb_form.html", status_code=status_code, article=article,
+    return _render(request, "kb/form.html", status_code=status_code, article=article,
                    values=values, error=error, cats=cats, others=others, can_write=True,
                    preview=Markup(preview) if preview is not None else None)  # noqa: S704
 
@@ -189,7 +189,7 @@ async def view(request: Request) -> Response:
         others = [t for t in translations(session, article, include_unpublished=True,
                                           include_internal=True) if t.id != article.id]
         cats = {c.id: c for c in categories(session)}
-    return _render(request, "agent/kb_article.html", article=article, translations=others,
+    return _render(request, "kb/article.html", article=article, translations=others,
                    category=cats.get(article.category_id), can_write=can_write(user),
                    html=Markup(to_html(article.body_markdown)),  # noqa: S704 - sanitised by nh3
                    saved=request.query_params.get("saved") == "1")
@@ -200,14 +200,14 @@ async def history(request: Request) -> Response:
     with db_of(request).session() as session:
         article = _article_or_404(session, request.path_params["article_id"])
         rows = revisions(session, article.id or 0)
-    return _render(request, "agent/kb_revisions.html", article=article, revisions=rows)
+    return _render(request, "kb/revisions.html", article=article, revisions=rows)
 
 
 def _categories_page(request: Request, user: User, status_code: int = 200,
                      error: KbError | None = None, values: dict[str, str] | None = None) -> Response:
     with db_of(request).session() as session:
         cats = categories(session)
-    return _render(request, "agent/kb_categories.html", status_code=status_code, cats=cats,
+    return _render(request, "kb/categories.html", status_code=status_code, cats=cats,
                    error=error, values=values or {}, can_write=can_write(user),
                    top=[c for c in cats if c.parent_id is None])
 
@@ -234,7 +234,7 @@ async def synonyms_page(request: Request) -> Response:
     staff(request, Role.supervisor)
     with db_of(request).session() as session:
         text = current_synonyms(session)
-    return _render(request, "agent/kb_synonyms.html", text=text, error=None,
+    return _render(request, "kb/synonyms.html", text=text, error=None,
                    saved=request.query_params.get("saved") == "1")
 
 
@@ -247,7 +247,7 @@ async def save_synonyms_page(request: Request) -> Response:
         try:
             save_synonym_list(session, Actor.of_user(user), text)
         except KbError as exc:
-            return _render(request, "agent/kb_synonyms.html", status_code=400, text=text,
+            return _render(request, "kb/synonyms.html", status_code=400, text=text,
                            error=exc, saved=False)
     # This process uses the new list at once; others within seconds.
     await asyncio.to_thread(refresh_synonyms, db_of(request), request.app.state.settings)
@@ -258,7 +258,7 @@ async def writers_page(request: Request) -> Response:
     staff(request, Role.admin)
     with db_of(request).session() as session:
         users = active_agents(session)
-    return _render(request, "agent/kb_writers.html", users=users)
+    return _render(request, "kb/writers.html", users=users)
 
 
 async def set_writer(request: Request) -> Response:

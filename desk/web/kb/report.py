@@ -67,7 +67,7 @@ async def report(request: Request) -> Response:
     descending = request.query_params.get("dir", "asc" if column == "title" else "desc") != "asc"
     with db_of(request).session() as session:
         rows = kb_report(session)
-    return render(request, "agent/kb_report.html", rows=sorted_rows(rows, column, descending),
+    return render(request, "kb/report.html", rows=sorted_rows(rows, column, descending),
                   totals=totals(rows), sort=column, descending=descending, columns=COLUMNS,
                   rate=deflection_rate)
 

@@ -45,7 +45,7 @@ def _list_page(request: Request, tested: Mailbox | None = None,
         mailboxes = list_mailboxes(session)
         books = mailbox_accounting(session)
         teams = team_names(session)
-    return render(request, "admin/mailboxes.html", mailboxes=mailboxes, books=books, teams=teams,
+    return render(request, "mail/mailboxes.html", mailboxes=mailboxes, books=books, teams=teams,
                   tested=tested, results=results or [])
 
 
@@ -53,7 +53,7 @@ def _form_page(request: Request, mailbox: Mailbox | None, values: dict[str, str]
                status_code: int = 200, error: MailboxError | None = None) -> Response:
     with db_of(request).session() as session:
         teams = list_teams(session)
-    return render(request, "admin/mailbox_form.html", status_code=status_code, mailbox=mailbox,
+    return render(request, "mail/mailbox_form.html", status_code=status_code, mailbox=mailbox,
                   values=values, teams=teams, error=error, after_fetch=[a.value for a in AfterFetch])
 
 

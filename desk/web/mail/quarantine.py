@@ -58,7 +58,7 @@ def _page(request: Request, status_code: int = 200, error: str = "") -> Response
         outcome = _outcome(quarantine_outcome(session, retried)) if retried else None
     older = (f"?{urlencode({'mailbox': mailbox, 'cursor': page.next_cursor})}"
              if page.next_cursor else "")
-    return render(request, "admin/quarantine.html", status_code=status_code, page=page,
+    return render(request, "mail/quarantine.html", status_code=status_code, page=page,
                   mailboxes=mailboxes, mailbox=mailbox, older=older, outcome=outcome,
                   error=error, first_page="cursor" not in params)
 

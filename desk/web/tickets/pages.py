@@ -36,7 +36,7 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
             session, db_of(request), request.app.state.settings, view.ticket.subject, first,
             view.customer.locale if view.customer else "en")
     return render(
-        request, "agent/ticket.html", status_code=status_code, ticket=view.ticket,
+        request, "tickets/ticket.html", status_code=status_code, ticket=view.ticket,
         customer=view.customer, org=view.org, items=view.items, history=view.history,
         others=view.others, teams=view.teams, agents=view.agents, tags=view.tags,
         statuses=[s.value for s in Status], priorities=[p.value for p in Priority],

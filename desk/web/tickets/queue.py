@@ -39,7 +39,7 @@ async def queue(request: Request) -> Response:
         return "/agent/?" + urlencode({**kept, "page": number})
 
     return render(
-        request, "agent/queue.html", page=page, counts=counts, views=VIEWS, f=f,
+        request, "tickets/queue.html", page=page, counts=counts, views=VIEWS, f=f,
         teams=teams, agents=agents, names=names, team_names=team_names,
         statuses=[s.value for s in Status], priorities=[p.value for p in Priority],
         channels=[c.value for c in Channel], tiers=TIERS, params=params,

@@ -1,11 +1,21 @@
-"""Dependencies point one way (DESIGN.md): a forbidden import fails here."""
+"""Dependencies point one way (DESIGN.md): a forbidden import fails here. Web handlers are
+thin: reads live in desk/queries, writes and commits in desk/actions, so a page module that
+writes rows, commits or builds a query fails here too."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Methods that write or end a transaction when called on a session or its connection.
+SESSION_WRITES = ("add", "add_all", "delete", "flush", "execute")
+SQL_WRITES = ("insert", "update", "delete")
+SQL_MODULES = ("sqlalchemy", "sqlmodel")
+# `session`, `self.session`, `session.connection()`, `conn`...; not Starlette's cookie
+# session (`request.session`), which is a dict.
+SESSIONISH = re.compile(r"(^|[._])(session|connection|conn|bind)(\(\))?$")
 
 
 def _imports(path: Path) -> set[str]:
@@ -45,3 +55,95 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from desk.models import Ticket\n")
     assert "desk.models" in _imports(bad)
+
+
+def _sql_names(tree: ast.AST) -> tuple[dict[str, str], set[str]]:
+    """Local names of SQLAlchemy's select/insert/update/delete (``select as core_select``
+    too), and the names the SQL modules themselves are imported as (``sqlalchemy as sa``)."""
+    functions: dict[str, str] = {}
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(SQL_MODULES):
+            for alias in node.names:
+                if alias.name in ("select", *SQL_WRITES):
+                    functions[alias.asname or alias.name] = alias.name
+        elif isinstance(node, ast.Import):
+            modules.update(alias.asname or alias.name for alias in node.names
+                           if alias.name.startswith(SQL_MODULES))
+    return functions, modules
+
+
+def _sql_call(node: ast.Call, functions: dict[str, str], modules: set[str]) -> str | None:
+    """``select``, ``insert``... when the call builds that statement, else None."""
+    func = node.func
+    if isinstance(func, ast.Name) and func.id in functions:
+        return functions[func.id]
+    if (isinstance(func, ast.Attribute) and func.attr in ("select", *SQL_WRITES)
+            and isinstance(func.value, ast.Name) and func.value.id in modules):
+        return func.attr
+    return None
+
+
+def _data_access(path: Path) -> list[tuple[int, str]]:
+    """(line, what) for each write, commit or SQL statement in the module at ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    functions, modules = _sql_names(tree)
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(SQL_MODULES):
+            found += [(node.lineno, f"imports {a.name} from {node.module}")
+                      for a in node.names if a.name in SQL_WRITES]
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        statement = _sql_call(node, functions, modules)
+        if statement is not None:
+            found.append((node.lineno, f"{statement}(...)"))
+        elif isinstance(func, ast.Name) and func.id == "commit":
+            found.append((node.lineno, "commit(...)"))
+        elif isinstance(func, ast.Attribute):
+            receiver = ast.unparse(func.value)
+            if func.attr == "commit" or (
+                    func.attr in SESSION_WRITES and SESSIONISH.search(receiver)
+                    and not receiver.endswith("request.session")):
+                found.append((node.lineno, f"{receiver}.{func.attr}(...)"))
+    return sorted(found)
+
+
+def _offenders(folder: str, reads: bool) -> dict[str, list[str]]:
+    """Per module under ``folder``: its queries (``reads``) or its writes and commits."""
+    offenders: dict[str, list[str]] = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        lines = [f"{line}: {what}" for line, what in _data_access(path)
+                 if (what == "select(...)") == reads]
+        if lines:
+            offenders[str(path.relative_to(ROOT))] = lines
+    return offenders
+
+
+def _listing(offenders: dict[str, list[str]]) -> str:
+    return "".join(f"\n  {module}: " + "; ".join(lines) for module, lines in offenders.items())
+
+
+def test_web_modules_neither_write_rows_nor_commit() -> None:
+    """Writes belong in an action that does the whole use case and commits once."""
+    offenders = _offenders("desk/web", reads=False)
+    assert not offenders, "move these into desk/actions/<area>/:" + _listing(offenders)
+
+
+def test_web_modules_build_no_queries() -> None:
+    """Reads belong in desk/queries/<area>/ as get_*, list_*, access_* functions."""
+    offenders = _offenders("desk/web", reads=True)
+    assert not offenders, "move these into desk/queries/<area>/:" + _listing(offenders)
+
+
+def test_the_checker_sees_a_forbidden_write(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("from sqlalchemy import update\n"
+                   "def save(session, seen, request):\n"
+                   "    seen.add(1)\n"
+                   "    request.session.clear()\n"
+                   "    session.add(row)\n"
+                   "    commit(session)\n")
+    assert _data_access(bad) == [(1, "imports update from sqlalchemy"),
+                                 (5, "session.add(...)"), (6, "commit(...)")]

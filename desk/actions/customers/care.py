@@ -2,8 +2,8 @@
 
 ``mark_reviewed`` restarts a record's review clock; ``set_review_days`` changes after how many
 days each tier's records come due; ``transfer_agent_work`` moves one agent's customers and
-unfinished tickets to another in one recorded action (when someone leaves a team). These run in
-the caller's transaction; each ``do_`` function is the whole use case and commits once."""
+unfinished tickets to another in one recorded action (when someone leaves a team).
+Nothing here commits."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from desk.actions.audit import Actor, audit_row, record
 from desk.actions.input_errors import InputError
 from desk.actions.inserts import insert_many
 from desk.actions.tables import AUDIT, CUSTOMERS, TICKETS
-from desk.db import commit
 from desk.i18n import _
 from desk.models import Customer, Notification, Tier, TierPolicy, User
 from desk.models.base import now
@@ -50,11 +49,6 @@ def mark_reviewed(session: Session, actor: Actor, customer: Customer) -> None:
                             customer.reviewed_at.isoformat()]})
 
 
-def do_mark_reviewed(session: Session, actor: Actor, customer: Customer) -> None:
-    mark_reviewed(session, actor, customer)
-    commit(session)
-
-
 def set_review_days(session: Session, actor: Actor,
                     days: Mapping[str, str | int]) -> dict[str, list[int | None]]:
     """Set the review days of the tiers given (whole numbers 1–3650). Returns what changed.
@@ -79,18 +73,6 @@ def set_review_days(session: Session, actor: Actor,
         session.flush()
         # The policy has no numeric id; the audit trail files it under 0.
         record(session, actor, "tier_policy", 0, "updated", dict(diff))
-    return diff
-
-
-def do_set_review_days(session: Session, actor: Actor,
-                       days: Mapping[str, str | int]) -> dict[str, list[int | None]]:
-    """``set_review_days``, committed; on CareError rolled back."""
-    try:
-        diff = set_review_days(session, actor, days)
-    except CareError:
-        session.rollback()
-        raise
-    commit(session)
     return diff
 
 
@@ -128,26 +110,7 @@ def transfer_agent_work(session: Session, actor: Actor, from_user: User, to_user
     return Transfer(customer_ids, ticket_ids)
 
 
-def do_transfer_agent_work(session: Session, actor: Actor, from_id: int | None,
-                           to_id: int | None) -> Transfer:
-    """``transfer_agent_work`` between the staff members of these ids, committed. Raises
-    CareError (nothing changed) when either is missing or the transfer is refused."""
-    from_user = session.get(User, from_id) if from_id is not None else None
-    to_user = session.get(User, to_id) if to_id is not None else None
-    if from_user is None or to_user is None:
-        raise CareError("from_id", _("Choose the agent who leaves and the one who takes over."))
-    try:
-        moved = transfer_agent_work(session, actor, from_user, to_user)
-    except CareError:
-        session.rollback()
-        raise
-    commit(session)
-    return moved
-
-
-def do_mark_notifications_read(session: Session, user_id: int) -> None:
-    """Every unread notification of the user is read now; commits."""
+def mark_notifications_read(session: Session, user_id: int) -> None:
     session.connection().execute(
         update(NOTIFICATIONS).where(NOTIFICATIONS.c.user_id == user_id,
                                     NOTIFICATIONS.c.read_at.is_(None)).values(read_at=now()))
-    commit(session)

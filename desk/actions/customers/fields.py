@@ -2,9 +2,7 @@
 
 A field's key and kind never change once added: stored values are typed by them. Deleting a
 definition leaves the values in the records (they are no longer shown or editable; a field
-added again with the same key shows them again). ``add_field``, ``update_field`` and
-``delete_field`` run in the caller's transaction; their ``do_`` twins are an admin's use case
-and commit."""
+added again with the same key shows them again). Nothing here commits."""
 
 from __future__ import annotations
 
@@ -15,7 +13,6 @@ from sqlmodel import Session, select
 
 from desk.actions.audit import Actor, record
 from desk.actions.input_errors import InputError
-from desk.db import commit
 from desk.i18n import _
 from desk.models import CustomerField, FieldKind
 
@@ -74,35 +71,6 @@ def delete_field(session: Session, actor: Actor, field: CustomerField) -> None:
            {"key": [field.key, None], "label": [field.label, None]})
     session.delete(field)
     session.flush()
-
-
-def do_add_field(session: Session, actor: Actor, key: str, label: str, kind: str,
-                 choices: list[str], position: int = 0) -> CustomerField:
-    """``add_field``, committed; on FieldError rolled back."""
-    try:
-        field = add_field(session, actor, key, label, kind, choices, position)
-    except FieldError:
-        session.rollback()
-        raise
-    commit(session)
-    return field
-
-
-def do_update_field(session: Session, actor: Actor, field: CustomerField, label: str,
-                    choices: list[str], position: int) -> dict[str, list[Any]]:
-    """``update_field``, committed; on FieldError rolled back."""
-    try:
-        diff = update_field(session, actor, field, label, choices, position)
-    except FieldError:
-        session.rollback()
-        raise
-    commit(session)
-    return diff
-
-
-def do_delete_field(session: Session, actor: Actor, field: CustomerField) -> None:
-    delete_field(session, actor, field)
-    commit(session)
 
 
 def _label(value: str) -> str:

@@ -12,9 +12,7 @@ never blocks a live customer) and it has no search keys.
 ``CustomerMerge.moved`` holds what undo needs; undo moves back exactly those rows (tickets and
 identities the survivor got after the merge stay) and restores the survivor's values only
 where nobody changed them since. Rows move with Core UPDATE ... RETURNING and audit rows are
-bulk inserts: a merge of thousands of tickets is a handful of statements. ``merge_customers``
-and ``undo_merge`` run in the caller's transaction; their ``do_`` twins are the use case of a
-person merging or undoing, and commit."""
+bulk inserts: a merge of thousands of tickets is a handful of statements. Nothing commits."""
 
 from __future__ import annotations
 
@@ -29,7 +27,6 @@ from desk.actions.audit import Actor, audit_row, record
 from desk.actions.customers.records import CustomerError, refresh_search_keys
 from desk.actions.inserts import insert_many
 from desk.actions.tables import AUDIT, CUSTOMER_TAGS, CUSTOMERS, IDENTITIES, MESSAGES, TICKETS
-from desk.db import commit
 from desk.i18n import _
 from desk.models import Customer, CustomerMerge, CustomerNote, IdentityKind, Tier
 from desk.models.base import now
@@ -122,28 +119,6 @@ def undo_merge(session: Session, actor: Actor, merge: CustomerMerge) -> None:
 
 
 # -- checks ----------------------------------------------------------------------------------------
-
-def do_merge_customers(session: Session, actor: Actor, survivor: Customer,
-                       other: Customer) -> CustomerMerge:
-    """``merge_customers``, committed; on CustomerError rolled back."""
-    try:
-        merge = merge_customers(session, actor, survivor, other)
-    except CustomerError:
-        session.rollback()
-        raise
-    commit(session)
-    return merge
-
-
-def do_undo_merge(session: Session, actor: Actor, merge: CustomerMerge) -> None:
-    """``undo_merge``, committed; on CustomerError rolled back."""
-    try:
-        undo_merge(session, actor, merge)
-    except CustomerError:
-        session.rollback()
-        raise
-    commit(session)
-
 
 def _check_mergeable(survivor: Customer, other: Customer) -> None:
     if survivor.id == other.id:

@@ -1,5 +1,4 @@
-"""Notes staff keep on a customer record. ``add_note`` runs in the caller's transaction;
-``do_add_note`` is the whole use case and commits."""
+"""Notes staff keep on a customer record. Nothing here commits."""
 
 from __future__ import annotations
 
@@ -7,7 +6,6 @@ from sqlmodel import Session
 
 from desk.actions.audit import Actor, record
 from desk.actions.customers.records import CustomerError
-from desk.db import commit
 from desk.i18n import _
 from desk.models import Customer, CustomerNote
 
@@ -33,13 +31,3 @@ def add_note(session: Session, actor: Actor, customer: Customer, body: str) -> C
     record(session, actor, "customer", customer.id, "note_added", {"note_id": [None, note.id]})
     return note
 
-
-def do_add_note(session: Session, actor: Actor, customer: Customer, body: str) -> CustomerNote:
-    """``add_note``, committed; on CustomerError rolled back."""
-    try:
-        note = add_note(session, actor, customer, body)
-    except CustomerError:
-        session.rollback()
-        raise
-    commit(session)
-    return note

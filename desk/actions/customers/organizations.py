@@ -1,8 +1,7 @@
 """Creating and editing organisations: validated, audited (entity "organization"), and their
 members' search keys kept in step with the name (a member is found by the organisation's name).
 
-``create_organization`` and ``update_organization`` run in the caller's transaction; their
-``do_`` twins are a supervisor's use case and commit."""
+Nothing here commits."""
 
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ from sqlmodel import Session, col, select
 from desk.actions.audit import Actor, record
 from desk.actions.customers.records import refresh_search_keys
 from desk.actions.input_errors import InputError
-from desk.db import commit
 from desk.i18n import _
 from desk.models import Customer, Organization, Tier
 
@@ -60,30 +58,6 @@ def update_organization(session: Session, actor: Actor, org: Organization,
     if "name" in diff:
         refresh_member_keys(session, org.id)
     record(session, actor, "organization", org.id, "updated", diff)
-    return diff
-
-
-def do_create_organization(session: Session, actor: Actor,
-                           values: Mapping[str, Any]) -> Organization:
-    """``create_organization``, committed; on OrganizationError rolled back."""
-    try:
-        org = create_organization(session, actor, values)
-    except OrganizationError:
-        session.rollback()
-        raise
-    commit(session)
-    return org
-
-
-def do_update_organization(session: Session, actor: Actor, org: Organization,
-                           changes: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """``update_organization``, committed; on OrganizationError rolled back."""
-    try:
-        diff = update_organization(session, actor, org, changes)
-    except OrganizationError:
-        session.rollback()
-        raise
-    commit(session)
     return diff
 
 

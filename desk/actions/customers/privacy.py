@@ -17,9 +17,7 @@ What anonymisation does (tickets stay, personal data goes):
 - the audit trail: earlier rows about the record, its tickets and merges carry the old name and
   addresses in their changes, so those strings are redacted too, and rows it is the actor of
   show the new name. The "anonymised" row holds counts only.
-The organisation link and the locale stay: they are not personal. ``anonymise_customer`` and
-``privacy_export`` run in the caller's transaction; their ``do_`` twins are a supervisor's
-request, committed (and, for anonymisation, the files removed after the commit)."""
+The organisation link and the locale stay: they are not personal. Nothing here commits."""
 
 from __future__ import annotations
 
@@ -57,7 +55,6 @@ from desk.actions.tables import (
     _table,
 )
 from desk.contacts import InvalidContact, normalise_phone, phone_twin_form
-from desk.db import commit
 from desk.i18n import _
 from desk.models import (
     Attachment,
@@ -168,27 +165,6 @@ def anonymise_customer(session: Session, actor: Actor, customer: Customer,
         "attachments_deleted": [None, result.attachments],
         "raw_mails_emptied": [None, result.raw_mails]})
     return result
-
-
-def do_anonymise_customer(session: Session, actor: Actor, customer: Customer,
-                          attachments_dir: Path) -> Anonymised:
-    """``anonymise_customer``, committed, then its attachment files removed; on CustomerError
-    rolled back."""
-    try:
-        done = anonymise_customer(session, actor, customer, attachments_dir)
-    except CustomerError:
-        session.rollback()
-        raise
-    commit(session)
-    remove_files(done.files)
-    return done
-
-
-def do_privacy_export(session: Session, actor: Actor, customer: Customer) -> dict[str, Any]:
-    """``privacy_export``, its audit row committed."""
-    data = privacy_export(session, actor, customer)
-    commit(session)
-    return data
 
 
 def privacy_export(session: Session, actor: Actor, customer: Customer) -> dict[str, Any]:

@@ -2,9 +2,7 @@
 keys kept in step, its owner told when contact details change.
 
 ``create_customer`` and ``update_customer`` take plain dicts of changes so the form, the API,
-batch edits and the importer share one validation; they run in the caller's transaction.
-``do_create_customer`` and ``do_update_customer`` are the whole use case of one person editing
-one record: they commit, or roll back and raise CustomerError."""
+batch edits and the importer share one validation. Nothing here commits."""
 
 from __future__ import annotations
 
@@ -35,7 +33,6 @@ from desk.contacts import (
     phone_twin_form,
     search_keys,
 )
-from desk.db import commit
 from desk.i18n import _
 from desk.models import (
     Customer,
@@ -113,37 +110,6 @@ def update_customer(session: Session, actor: Actor, customer: Customer,
     if any(name in diff for name in CONTACT_DETAILS):
         notify_owner(session, actor, customer)
     return diff
-
-
-def do_create_customer(session: Session, actor: Actor, values: Mapping[str, Any],
-                       source: str = Source.web) -> Customer:
-    """``create_customer``, committed."""
-    try:
-        customer = create_customer(session, actor, values, source)
-    except CustomerError:
-        session.rollback()
-        raise
-    commit(session)
-    return customer
-
-
-def do_update_customer(session: Session, actor: Actor, customer: Customer,
-                       changes: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """``update_customer``, committed."""
-    try:
-        diff = update_customer(session, actor, customer, changes)
-    except CustomerError:
-        session.rollback()
-        raise
-    commit(session)
-    return diff
-
-
-def do_record_export(session: Session, actor: Actor, filters: Mapping[str, str]) -> None:
-    """Record that ``actor`` exported the records these list filters select, and commit (the
-    rows themselves are read by desk.queries.customers.records.export_chunks)."""
-    record(session, actor, "customer_export", 0, "exported", {"filter": dict(filters)})
-    commit(session)
 
 
 def snapshot(session: Session, customer: Customer) -> dict[str, Any]:
@@ -228,6 +194,5 @@ def _write_tags(session: Session, customer_id: int, tags: Sequence[str]) -> None
 
 
 __all__ = ["EDITABLE", "IDENTITY_LISTS", "LOCALES", "MAX_IDENTITIES", "MAX_TAGS", "MAX_TAG_LENGTH",
-           "CustomerError", "create_customer", "do_create_customer", "do_record_export", "do_update_customer",
-           "field_definitions", "field_value", "identities_of", "identity_row", "notify_owner",
-           "refresh_search_keys", "snapshot", "tags_of", "update_customer"]
+           "CustomerError", "create_customer", "field_definitions", "field_value", "identities_of",
+           "identity_row", "notify_owner", "refresh_search_keys", "snapshot", "tags_of", "update_customer"]

@@ -19,15 +19,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.customers.merge import do_merge_customers, do_undo_merge
-from desk.actions.customers.records import (
-    EDITABLE,
-    IDENTITY_LISTS,
-    MAX_TAG_LENGTH,
-    CustomerError,
-    do_create_customer,
-    do_update_customer,
+from desk.actions.customers.editing import (
+    save_customer_changes,
+    save_merge,
+    save_merge_undo,
+    save_new_customer,
 )
+from desk.actions.customers.records import EDITABLE, IDENTITY_LISTS, MAX_TAG_LENGTH, CustomerError
 from desk.models import Customer, Organization, Source, Tier, User
 from desk.queries.customers.merges import get_merge, get_survivor
 from desk.queries.customers.organizations import get_organizations
@@ -211,8 +209,8 @@ class CustomerCollection(HTTPEndpoint):
         with authenticated(request) as (session, user):
             values = customer_values(json_object(raw), creating=True)
             try:
-                customer = do_create_customer(session, Actor.of_user(user, via_api=True), values,
-                                              source=Source.api)
+                customer = save_new_customer(session, Actor.of_user(user, via_api=True), values,
+                                             source=Source.api)
             except CustomerError as exc:
                 return _refused(exc)
             return JSONResponse(customer_json(session, user, customer), status_code=201,
@@ -240,7 +238,7 @@ class CustomerResource(HTTPEndpoint):
             customer = access_customer(session, user, customer.id or 0)
             values = customer_values(json_object(raw), creating=False)
             try:
-                do_update_customer(session, Actor.of_user(user, via_api=True), customer, values)
+                save_customer_changes(session, Actor.of_user(user, via_api=True), customer, values)
             except CustomerError as exc:
                 return _refused(exc)
             return JSONResponse(customer_json(session, user, customer))
@@ -262,7 +260,7 @@ class CustomerMergeEndpoint(HTTPEndpoint):
             # Itself is a mistake in the request (422); a record that cannot merge is a state (409).
             status, merged_into = 422 if other.id == survivor.id else 409, other.merged_into_id
             try:
-                merge = do_merge_customers(session, Actor.of_user(user, via_api=True), survivor, other)
+                merge = save_merge(session, Actor.of_user(user, via_api=True), survivor, other)
             except CustomerError as exc:
                 return _refused(exc, status, merged_into=merged_into)
             return JSONResponse({"customer": customer_json(session, user, survivor),
@@ -281,7 +279,7 @@ class CustomerMergeUndo(HTTPEndpoint):
             if merge is None:
                 raise ApiError(404, "no such merge")
             try:
-                do_undo_merge(session, Actor.of_user(user, via_api=True), merge)
+                save_merge_undo(session, Actor.of_user(user, via_api=True), merge)
             except CustomerError as exc:
                 return _refused(exc, 409)
             survivor, restored = (_found(session, i) for i in (merge.survivor_id, merge.merged_id))

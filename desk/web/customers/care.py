@@ -12,15 +12,15 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.customers.care import (
-    CareError,
-    do_mark_notifications_read,
-    do_mark_reviewed,
-    do_set_review_days,
-    do_transfer_agent_work,
-)
-from desk.actions.customers.privacy import do_anonymise_customer, do_privacy_export
+from desk.actions.customers.care import CareError
+from desk.actions.customers.editing import save_notifications_read, save_review
 from desk.actions.customers.records import CustomerError
+from desk.actions.customers.supervision import (
+    erase_personal_data,
+    export_personal_data,
+    save_review_policy,
+    save_transfer,
+)
 from desk.i18n import _
 from desk.models import Customer, Role, Tier, User
 from desk.queries.customers.care import (
@@ -90,7 +90,7 @@ async def reviewed(request: Request) -> Response:
     customer_id = request.path_params["customer_id"]
     with db_of(request).session() as session:
         customer = access_customer(session, user, customer_id)
-        do_mark_reviewed(session, Actor.of_user(user), customer)
+        save_review(session, Actor.of_user(user), customer)
     target = _local_path(form.get("next"), f"/agent/customers/{customer_id}")
     return RedirectResponse(target, status_code=303)
 
@@ -110,7 +110,7 @@ async def save_policy(request: Request) -> Response:
     values = {t.value: str(form.get(t.value, "")) for t in Tier}
     with db_of(request).session() as session:
         try:
-            do_set_review_days(session, Actor.of_user(admin), values)
+            save_review_policy(session, Actor.of_user(admin), values)
         except CareError as exc:
             return render(request, "customers/review_policy.html", status_code=400,
                           tiers=[t.value for t in Tier], values=values, error=exc, saved=False)
@@ -130,7 +130,7 @@ async def notifications_read(request: Request) -> Response:
     check_csrf(request, await request.form())
     assert user.id is not None
     with db_of(request).session() as session:
-        do_mark_notifications_read(session, user.id)
+        save_notifications_read(session, user.id)
     return RedirectResponse("/agent/notifications", status_code=303)
 
 
@@ -161,7 +161,7 @@ async def transfer(request: Request) -> Response:
     from_id, to_id = _number(form.get("from_id")), _number(form.get("to_id"))
     with db_of(request).session() as session:
         try:
-            moved = do_transfer_agent_work(session, Actor.of_user(user), from_id, to_id)
+            moved = save_transfer(session, Actor.of_user(user), from_id, to_id)
         except CareError as exc:
             return _transfer_page(request, 400, exc, from_id, to_id)
     query = urlencode({"done": 1, "customers": len(moved.customer_ids),
@@ -174,7 +174,7 @@ async def export(request: Request) -> Response:
     customer_id = request.path_params["customer_id"]
     with db_of(request).session() as session:
         customer = access_customer(session, user, customer_id)
-        data = do_privacy_export(session, Actor.of_user(user), customer)
+        data = export_personal_data(session, Actor.of_user(user), customer)
     # Names and messages in Chinese stay readable in the file.
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, media_type="application/json; charset=utf-8", headers={
@@ -205,7 +205,7 @@ async def anonymise(request: Request) -> Response:
             return _anonymise_page(request, customer, 400,
                                    _("Type the customer's number to confirm."))
         try:
-            do_anonymise_customer(session, Actor.of_user(user), customer, settings.attachments_dir)
+            erase_personal_data(session, Actor.of_user(user), customer, settings.attachments_dir)
         except CustomerError as exc:
             return _anonymise_page(request, customer, 400, exc.message)
     return RedirectResponse(f"/agent/customers/{customer.id}", status_code=303)

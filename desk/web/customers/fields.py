@@ -10,7 +10,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.customers.fields import FieldError, do_add_field, do_delete_field, do_update_field
+from desk.actions.customers.fields import FieldError
+from desk.actions.customers.supervision import remove_field, save_field_changes, save_new_field
 from desk.i18n import _
 from desk.models import CustomerField, FieldKind, Role
 from desk.queries.customers.fields import field_definitions, get_field
@@ -59,8 +60,8 @@ async def add(request: Request) -> Response:
     values = _read(form)
     with db_of(request).session() as session:
         try:
-            do_add_field(session, Actor.of_user(admin), values["key"], values["label"],
-                         values["kind"], values["choices"].splitlines(), _position(values["position"]))
+            save_new_field(session, Actor.of_user(admin), values["key"], values["label"],
+                           values["kind"], values["choices"].splitlines(), _position(values["position"]))
         except FieldError as exc:
             return _page(request, values, exc, status_code=400)
     return RedirectResponse("/admin/customer-fields", status_code=303)
@@ -74,8 +75,8 @@ async def save(request: Request) -> Response:
     with db_of(request).session() as session:
         field = _field_or_404(request, session)
         try:
-            do_update_field(session, Actor.of_user(admin), field, values["label"],
-                            values["choices"].splitlines(), _position(values["position"]))
+            save_field_changes(session, Actor.of_user(admin), field, values["label"],
+                               values["choices"].splitlines(), _position(values["position"]))
         except FieldError as exc:
             return _page(request, {"kind": FieldKind.text}, exc, field.id, 400)
     return RedirectResponse("/admin/customer-fields", status_code=303)
@@ -85,7 +86,7 @@ async def remove(request: Request) -> Response:
     admin = staff(request, Role.admin)
     check_csrf(request, await request.form())
     with db_of(request).session() as session:
-        do_delete_field(session, Actor.of_user(admin), _field_or_404(request, session))
+        remove_field(session, Actor.of_user(admin), _field_or_404(request, session))
     return RedirectResponse("/admin/customer-fields", status_code=303)
 
 

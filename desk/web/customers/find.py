@@ -24,7 +24,8 @@ from starlette.routing import Route
 
 from desk.actions.audit import Actor
 from desk.actions.customers.batch import BatchChanges, batch_update
-from desk.actions.customers.records import CustomerError, do_record_export
+from desk.actions.customers.editing import record_export
+from desk.actions.customers.records import CustomerError
 from desk.db import Database
 from desk.i18n import _
 from desk.models import Role, Source, Tier
@@ -154,7 +155,7 @@ async def export(request: Request) -> Response:
     f = filter_from_params(request.query_params)
     db = db_of(request)
     with db.session() as session:
-        do_record_export(session, Actor.of_user(user), _filter_query(request.query_params))
+        record_export(session, Actor.of_user(user), _filter_query(request.query_params))
     return StreamingResponse(
         export_rows(db, f), media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="customers.csv"'})

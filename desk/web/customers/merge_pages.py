@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.customers.merge import do_merge_customers, do_undo_merge
+from desk.actions.customers.editing import save_merge, save_merge_undo
 from desk.actions.customers.records import CustomerError
 from desk.i18n import _
 from desk.models import User
@@ -91,7 +91,7 @@ async def merge(request: Request) -> Response:
         survivor = access_customer(session, user, survivor_id)
         other = access_customer(session, user, other_id if survivor_id == customer_id else customer_id)
         try:
-            do_merge_customers(session, Actor.of_user(user), survivor, other)
+            save_merge(session, Actor.of_user(user), survivor, other)
         except CustomerError as exc:
             return _confirm_page(request, user, customer_id, other_id, survivor_id, exc, 400)
     return RedirectResponse(f"/agent/customers/{survivor_id}", status_code=303)
@@ -106,7 +106,7 @@ async def undo(request: Request) -> Response:
         if found is None:
             raise HTTPException(404, _("There is no such merge."))
         try:
-            do_undo_merge(session, Actor.of_user(user), found)
+            save_merge_undo(session, Actor.of_user(user), found)
         except CustomerError as exc:
             raise HTTPException(400, exc.message) from None
         survivor_id = found.survivor_id

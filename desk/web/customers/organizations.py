@@ -12,11 +12,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.customers.organizations import (
-    OrganizationError,
-    do_create_organization,
-    do_update_organization,
-)
+from desk.actions.customers.organizations import OrganizationError
+from desk.actions.customers.supervision import save_new_organization, save_organization_changes
 from desk.i18n import _
 from desk.models import Organization, Tier, User
 from desk.queries.customers.organizations import (
@@ -101,7 +98,7 @@ async def create(request: Request) -> Response:
     values = _read_form(form)
     with db_of(request).session() as session:
         try:
-            org = do_create_organization(session, Actor.of_user(user), _changes(values))
+            org = save_new_organization(session, Actor.of_user(user), _changes(values))
         except OrganizationError as exc:
             return _form_page(request, None, values, exc, 400)
         org_id = org.id
@@ -126,7 +123,7 @@ async def save(request: Request) -> Response:
     with db_of(request).session() as session:
         org = access_organization(session, user, org_id)
         try:
-            do_update_organization(session, Actor.of_user(user), org, _changes(values))
+            save_organization_changes(session, Actor.of_user(user), org, _changes(values))
         except OrganizationError as exc:
             return _form_page(request, access_organization(session, user, org_id), values, exc, 400)
     return RedirectResponse(f"/agent/organizations/{org_id}", status_code=303)

@@ -15,14 +15,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.customers.notes import do_add_note
-from desk.actions.customers.records import (
-    IDENTITY_LISTS,
-    LOCALES,
-    CustomerError,
-    do_create_customer,
-    do_update_customer,
-)
+from desk.actions.customers.editing import save_customer_changes, save_new_customer, save_note
+from desk.actions.customers.records import IDENTITY_LISTS, LOCALES, CustomerError
 from desk.i18n import _
 from desk.models import Customer, CustomerField, Source, Tier, User
 from desk.queries.customers.fields import field_definitions
@@ -90,7 +84,7 @@ async def add_customer_note(request: Request) -> Response:
     with db_of(request).session() as session:
         customer = access_customer(session, user, customer_id)
         try:
-            do_add_note(session, Actor.of_user(user), customer, body)
+            save_note(session, Actor.of_user(user), customer, body)
         except CustomerError as exc:
             return _customer_page(request, user, customer_id, 400, exc, body)
     return RedirectResponse(f"/agent/customers/{customer_id}#notes", status_code=303)
@@ -163,7 +157,7 @@ async def save(request: Request) -> Response:
         changes["fields"] = {k: v for k, v in changes["fields"].items()
                              if v != _shown(customer.fields.get(k))}
         try:
-            do_update_customer(session, Actor.of_user(user), customer, changes)
+            save_customer_changes(session, Actor.of_user(user), customer, changes)
         except CustomerError as exc:
             return _form_page(request, session, access_customer(session, user, customer_id), values,
                               exc, 400)
@@ -186,7 +180,7 @@ async def create(request: Request) -> Response:
         changes["fields"] = {k: v for k, v in changes["fields"].items() if v}
         try:
             # Typed in by staff through the web app.
-            customer = do_create_customer(session, Actor.of_user(user), changes, Source.web)
+            customer = save_new_customer(session, Actor.of_user(user), changes, Source.web)
         except CustomerError as exc:
             return _form_page(request, session, None, values, exc, 400)
         customer_id = customer.id

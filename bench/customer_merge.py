@@ -27,11 +27,11 @@ from desk.actions.audit import SYSTEM
 from desk.actions.customers.merge import merge_customers, undo_merge
 from desk.actions.customers.records import create_customer
 from desk.actions.inserts import insert_rows
-from desk.actions.tables import MESSAGES, TICKETS
 from desk.db import commit, make_engine
 from desk.migrate import upgrade
 from desk.models import Customer
 from desk.models.base import now
+from desk.models.tables import MESSAGES, TICKETS
 
 TARGET_MERGE_S = 2.0
 

@@ -147,3 +147,90 @@ def test_the_checker_sees_a_forbidden_write(tmp_path: Path) -> None:
                    "    commit(session)\n")
     assert _data_access(bad) == [(1, "imports update from sqlalchemy"),
                                  (5, "session.add(...)"), (6, "commit(...)")]
+
+
+def test_knowledge_base_imports_nothing_from_desk() -> None:
+    assert _violations("knowledge_base", ("desk",)) == []
+
+
+def test_queries_never_import_actions_and_actions_never_handlers() -> None:
+    assert _violations("desk/queries", ("desk.actions", "desk.handlers", "desk.mail")) == []
+    assert _violations("desk/actions", ("desk.handlers",)) == []
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Every module of the three packages -> the modules of theirs it imports, at the top of
+    the file or inside a function alike (a function-level import hides a cycle, not ends it).
+    `from package import submodule` is an arrow to the submodule, not to the package."""
+    modules: dict[str, Path] = {}
+    for top in ("desk", "channels", "knowledge_base"):
+        for path in (ROOT / top).rglob("*.py"):
+            if "versions" in path.parts:
+                continue
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            modules[name] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        arrows: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                arrows.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                subs = {f"{node.module}.{alias.name}" for alias in node.names}
+                found = subs & modules.keys()
+                arrows.update(found)
+                if len(found) < len(subs):
+                    arrows.add(node.module)
+        graph[name] = {a for a in arrows if a in modules and a != name}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan, without recursion)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, arrows = work[-1]
+            step = next(arrows, None)
+            if step is not None:
+                if step not in index:
+                    index[step] = low[step] = len(index)
+                    stack.append(step)
+                    on_stack.add(step)
+                    work.append((step, iter(sorted(graph[step]))))
+                elif step in on_stack:
+                    low[node] = min(low[node], index[step])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    found.append(sorted(group))
+    return found
+
+
+def test_there_is_no_import_cycle() -> None:
+    assert _cycles(_module_graph()) == []
+
+
+def test_the_cycle_finder_sees_a_cycle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _cycles(graph) == [["a", "b", "c"]]

@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from channels.message import InboundAttachment
 from desk.actions.inserts import insert_many
-from desk.actions.tables import ATTACHMENTS
 from desk.models import Attachment
+from desk.models.tables import ATTACHMENTS
 
 # Creating a file costs about a millisecond here, mostly waiting on the file system;
 # a batch's files are written by a few threads at once (2.4 times as fast measured).

@@ -8,9 +8,9 @@ from typing import Any
 from sqlmodel import Session
 
 from desk.actions.inserts import insert_plain
-from desk.actions.tables import AUDIT
 from desk.models import Customer, User
 from desk.models.base import now
+from desk.models.tables import AUDIT
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from typing import Any
 from sqlmodel import Session
 
 from desk.actions.inserts import insert_row
-from desk.actions.tables import JOBS
 from desk.events import REGISTRY, Event
 from desk.models import JobStatus
 from desk.models.base import now
+from desk.models.tables import JOBS
 
 # Jobs that try more often than the default 5: a mail server that refuses for a while
 # (greylisting, a restart) must not cost the customer the mail; the runner's backoff

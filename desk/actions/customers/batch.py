@@ -18,11 +18,11 @@ from sqlmodel import Session
 from desk.actions.audit import Actor, audit_row
 from desk.actions.customers.records import MAX_TAG_LENGTH, MAX_TAGS, CustomerError, refresh_search_keys
 from desk.actions.inserts import insert_many
-from desk.actions.tables import AUDIT, CUSTOMER_TAGS, CUSTOMERS
 from desk.db import commit
 from desk.i18n import _
 from desk.models import Organization, Tier, User
 from desk.models.base import now
+from desk.models.tables import AUDIT, CUSTOMER_TAGS, CUSTOMERS
 
 CHUNK = 1_000
 

@@ -16,10 +16,10 @@ from sqlmodel import Session
 from desk.actions.audit import Actor, audit_row, record
 from desk.actions.input_errors import InputError
 from desk.actions.inserts import insert_many
-from desk.actions.tables import AUDIT, CUSTOMERS, TICKETS
 from desk.i18n import _
 from desk.models import Customer, Notification, Tier, TierPolicy, User
 from desk.models.base import now
+from desk.models.tables import AUDIT, CUSTOMERS, TICKETS
 from desk.queries.customers.care import TRANSFER_STATUSES, review_policy
 
 MIN_REVIEW_DAYS = 1

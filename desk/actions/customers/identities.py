@@ -11,10 +11,10 @@ from sqlmodel import Session
 
 from desk.actions.audit import Actor, audit_row
 from desk.actions.inserts import insert_many, insert_rows
-from desk.actions.tables import AUDIT, CUSTOMERS, IDENTITIES, ORGANIZATIONS, SEARCH_KEYS
 from desk.contacts import email_twin_form, search_keys
 from desk.models import Customer, IdentityKind
 from desk.models.base import now
+from desk.models.tables import AUDIT, CUSTOMERS, IDENTITIES, ORGANIZATIONS, SEARCH_KEYS
 
 # Built once: intake runs them for every batch of messages. An address is found among all
 # of a customer's email identities, so mail from a second address lands on the same record.

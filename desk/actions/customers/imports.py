@@ -40,12 +40,12 @@ from desk.actions.customers.records import (
     field_definitions,
     update_customer,
 )
-from desk.actions.tables import AUDIT, CUSTOMER_TAGS, CUSTOMERS, IDENTITIES, SEARCH_KEYS
 from desk.contacts import email_twin_form, phone_twin_form, search_keys
 from desk.db import Database, commit
 from desk.i18n import _
 from desk.models import Customer, CustomerIdentity, CustomerTag, IdentityKind, Organization, User
 from desk.models.base import now
+from desk.models.tables import AUDIT, CUSTOMER_TAGS, CUSTOMERS, IDENTITIES, SEARCH_KEYS
 
 CHUNK = 10_000
 CUSTOMER_COLUMNS = ("name", "email", "organization_id", "tier", "source", "locale", "owner_id",

@@ -26,10 +26,10 @@ from sqlmodel import Session
 from desk.actions.audit import Actor, audit_row, record
 from desk.actions.customers.records import CustomerError, refresh_search_keys
 from desk.actions.inserts import insert_many
-from desk.actions.tables import AUDIT, CUSTOMER_TAGS, CUSTOMERS, IDENTITIES, MESSAGES, TICKETS
 from desk.i18n import _
 from desk.models import Customer, CustomerMerge, CustomerNote, IdentityKind, Tier
 from desk.models.base import now
+from desk.models.tables import AUDIT, CUSTOMER_TAGS, CUSTOMERS, IDENTITIES, MESSAGES, TICKETS
 
 NOTES: Table = CustomerNote.__table__  # type: ignore[attr-defined]
 MERGES: Table = CustomerMerge.__table__  # type: ignore[attr-defined]

@@ -27,7 +27,6 @@ from desk.actions.customers.checks import (
     validated,
 )
 from desk.actions.inserts import insert_many
-from desk.actions.tables import SEARCH_KEYS
 from desk.contacts import (
     email_twin_form,
     phone_twin_form,
@@ -45,6 +44,7 @@ from desk.models import (
     Tier,
 )
 from desk.models.base import now
+from desk.models.tables import SEARCH_KEYS
 from desk.queries.customers.profile import identities_of, tags_of
 
 CONTACT_DETAILS = ("name", "emails", "phones")

@@ -14,11 +14,11 @@ from sqlmodel import Session
 from desk import notices
 from desk.actions.customers.identities import Sender
 from desk.actions.inserts import insert_rows
-from desk.actions.tables import OUTBOX
 from desk.actions.tickets.outbox import can_send, outbox_row, queue_sends
 from desk.links import request_link
 from desk.models import OutboundKind
 from desk.models.base import now
+from desk.models.tables import OUTBOX
 from desk.settings import Settings
 from desk.threading_ids import new_message_id
 

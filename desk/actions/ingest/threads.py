@@ -14,7 +14,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session
 
 from channels.message import InboundMessage
-from desk.actions.tables import CUSTOMERS, MESSAGES, OUTBOX, TICKETS
+from desk.models.tables import CUSTOMERS, MESSAGES, OUTBOX, TICKETS
 
 # Ticket numbers are 32-bit integers; a larger "[#N]" is no ticket of ours.
 MAX_TICKET = 2**31 - 1

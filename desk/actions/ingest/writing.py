@@ -17,10 +17,10 @@ from desk.actions.audit import Actor, audit_row
 from desk.actions.customers.identities import Sender
 from desk.actions.ingest.acknowledgements import Opening, Placement, acknowledge
 from desk.actions.inserts import insert_many, insert_rows
-from desk.actions.tables import AUDIT, MESSAGES, TICKETS
 from desk.links import request_token
 from desk.models import Direction, Priority, Status
 from desk.models.base import now
+from desk.models.tables import AUDIT, MESSAGES, TICKETS
 from desk.settings import Settings
 from desk.threading_ids import new_message_id
 

@@ -17,10 +17,10 @@ from channels.email.filters.detect_own_address import detect_own_address
 from channels.message import DeliveryReport, InboundMessage
 from desk.actions.ingest import Placement, ingest
 from desk.actions.inserts import insert_rows
-from desk.actions.tables import RAW
 from desk.mail.parse_pool import Parsed, Unreadable, read_mails
 from desk.models import Mailbox, OutboundMessage, OutboundStatus, RawMessage, RawStatus
 from desk.models.base import now
+from desk.models.tables import RAW
 from desk.settings import Settings
 
 

@@ -12,7 +12,6 @@ from desk.actions.attachments import store_attachment
 from desk.actions.audit import Actor, record
 from desk.actions.inserts import insert_row
 from desk.actions.jobs import publish
-from desk.actions.tables import MESSAGES, OUTBOX
 from desk.actions.tickets.outbox import outbox_row, thread_headers
 from desk.events import AgentReplied, Event, MailQueued, TicketSolved, TicketUpdated
 from desk.links import request_url
@@ -27,6 +26,7 @@ from desk.models import (
     User,
 )
 from desk.models.base import now
+from desk.models.tables import MESSAGES, OUTBOX
 from desk.queries.tickets.queue import ticket_tags
 from desk.settings import Settings
 from desk.threading_ids import new_message_id

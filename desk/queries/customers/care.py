@@ -10,9 +10,9 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
-from desk.actions.tables import CUSTOMERS, TICKETS
 from desk.models import Customer, Notification, Status, Ticket, TierPolicy, User
 from desk.models.base import now
+from desk.models.tables import CUSTOMERS, TICKETS
 
 PAGE_SIZE = 50
 DEFAULT_REVIEW_DAYS = {"vip": 30, "standard": 90, "prospect": 180}

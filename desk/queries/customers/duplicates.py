@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
-from desk.actions.tables import CUSTOMERS, IDENTITIES
 from desk.models import Customer, IdentityKind
+from desk.models.tables import CUSTOMERS, IDENTITIES
 
 # Reason codes, as the pages show them (translated there).
 EMAIL, PHONE, NAME_ORG = "email", "phone", "name_org"

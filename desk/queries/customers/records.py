@@ -18,9 +18,9 @@ from sqlalchemy import ColumnElement, Select, exists, func, literal, select
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
-from desk.actions.tables import CUSTOMER_TAGS, CUSTOMERS, IDENTITIES, ORGANIZATIONS, SEARCH_KEYS
 from desk.contacts import joined_term, prefix_end, query_terms
 from desk.models import Customer, CustomerField, IdentityKind, Role, User
+from desk.models.tables import CUSTOMER_TAGS, CUSTOMERS, IDENTITIES, ORGANIZATIONS, SEARCH_KEYS
 from desk.queries.errors import Forbidden, NotFound
 
 PAGE_SIZE = 50

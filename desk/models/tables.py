@@ -1,4 +1,4 @@
-"""Core handles of the tables that actions write with Core statements."""
+"""Core handles of the tables, for the statements that actions and queries write with Core."""
 
 from __future__ import annotations
 

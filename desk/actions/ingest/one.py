@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session
 
 from channels.message import Identity, InboundAttachment, InboundMessage, ThreadKeys
+from desk.actions.audit import Actor
 from desk.actions.ingest import Ingested, Placement, ingest
+from desk.actions.tickets.changes import update_ticket
+from desk.db import commit
 from desk.events import Event
 from desk.models import Customer, Message, Ticket
 from desk.settings import Settings
@@ -41,3 +46,26 @@ def add_customer_reply(
     assert message is not None, result.outcome
     session.refresh(ticket)
     return message, result.events
+
+
+def open_api_ticket(session: Session, settings: Settings, actor: Actor, message: InboundMessage,
+                    changes: dict[str, Any], tags: list[str] | None) -> Ticket:
+    """The API channel's request: through the intake, then the caller's already-checked
+    fields and tags (as its staff member); committed."""
+    ticket, _events = ingest_message(session, settings, message)
+    if changes or tags:
+        update_ticket(session, actor, ticket, changes, tags)
+    commit(session)
+    return ticket
+
+
+def reply_from_private_page(session: Session, settings: Settings, ticket_id: int,
+                            customer: Customer, text: str,
+                            attachments: tuple[InboundAttachment, ...]) -> Message:
+    """What the customer writes on their request's page; committed. A closed ticket is
+    continued by a new one: the returned message says which ticket it landed on."""
+    ticket = session.get(Ticket, ticket_id)
+    assert ticket is not None
+    message, _events = add_customer_reply(session, settings, ticket, customer, text, attachments)
+    commit(session)
+    return message

@@ -14,10 +14,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.ingest.one import ingest_message
-from desk.actions.tickets.changes import update_ticket
+from desk.actions.ingest.one import open_api_ticket
 from desk.actions.tickets.handling import reply_to_ticket, save_ticket_changes
-from desk.db import commit
 from desk.models import Ticket, User
 from desk.queries.errors import NotFound
 from desk.queries.tickets.messages import ConversationItem
@@ -71,11 +69,8 @@ class TicketCollection(HTTPEndpoint):
     def create(self, request: Request, raw: bytes) -> Response:
         with authenticated(request) as (session, user):
             new = new_ticket(session, json_object(raw))
-            ticket, _ = ingest_message(session, _settings(request), new.inbound)
-            if new.changes or new.tags:
-                update_ticket(session, Actor.of_user(user, via_api=True), ticket,
-                              new.changes, new.tags)
-            commit(session)
+            ticket = open_api_ticket(session, _settings(request), Actor.of_user(user, via_api=True),
+                                     new.inbound, new.changes, new.tags)
             return JSONResponse(ticket_detail_json(session, ticket), status_code=201,
                                 headers={"Location": ticket_url(request, ticket)})
 

@@ -12,8 +12,7 @@ from starlette.routing import Route
 
 from channels.webform import HONEYPOT, MAX_LENGTHS, message_errors, validate_request
 from desk.actions.attachments import attachment_path
-from desk.actions.ingest.one import add_customer_reply
-from desk.db import commit
+from desk.actions.ingest.one import reply_from_private_page
 from desk.i18n import LOCALES, _
 from desk.links import read_request_token, request_token
 from desk.models import Attachment, Customer, Direction, Ticket
@@ -132,12 +131,10 @@ async def reply_to_request(request: Request) -> Response:
         return render(request, "public/request.html", status_code=400, ticket=ticket,
                       customer=customer, items=items, token=token, received=False,
                       errors=errors, values={"message": text})
+    assert ticket.id is not None
     with request.app.state.db.session() as session:
-        fresh = session.get(Ticket, ticket.id)
-        assert fresh is not None
-        message, _events = add_customer_reply(session, settings, fresh, customer, text,
-                                              uploads.files)
-        commit(session)
+        message = reply_from_private_page(session, settings, ticket.id, customer, text,
+                                          uploads.files)
     # A closed ticket stays closed: the reply opened a new ticket, whose page the customer sees.
     if message.ticket_id != ticket.id and customer.id is not None:
         token = request_token(settings.secret_key, message.ticket_id, customer.id)

@@ -162,3 +162,28 @@ def test_a_failing_handler_is_retried_and_never_undoes_the_change(
     with db.session() as s:
         kept = s.get(Ticket, ticket.id)
         assert kept is not None and kept.assignee_id == agent.id
+
+
+def test_a_reply_on_the_private_page_of_a_closed_ticket_opens_a_follow_up_and_shows_it(
+    client: TestClient, db: Database, settings: Settings,
+) -> None:
+    form = client.post("/requests", data={
+        "name": "Ada", "email": "ada@example.com", "subject": "Printer on fire",
+        "message": "Help."}, follow_redirects=False)
+    page = form.headers["location"].split("?")[0]
+    ids = read_request_token(settings.secret_key, page.split("/")[2])
+    assert ids is not None
+    with db.session() as s:
+        ticket = s.get(Ticket, ids[0])
+        assert ticket is not None
+        update_ticket(s, SYSTEM, ticket, {"status": "closed"})
+        commit(s)
+    reply = client.post(page + "/replies", data={"message": "It is on fire again."},
+                        follow_redirects=False)
+    assert reply.status_code == 303 and reply.headers["location"] != page
+    new_ids = read_request_token(settings.secret_key, reply.headers["location"].split("/")[2])
+    assert new_ids is not None and new_ids[0] != ids[0]
+    assert "It is on fire again." in client.get(reply.headers["location"]).text
+    with db.session() as s:
+        follow_up = s.get(Ticket, new_ids[0])
+        assert follow_up is not None and follow_up.follows_id == ids[0]

@@ -27,11 +27,13 @@ from desk.actions.customers.checks import (
     validated,
 )
 from desk.actions.inserts import insert_many
+from desk.actions.jobs import publish
 from desk.contacts import (
     email_twin_form,
     phone_twin_form,
     search_keys,
 )
+from desk.events import CustomerChanged
 from desk.i18n import _
 from desk.models import (
     Customer,
@@ -107,6 +109,7 @@ def update_customer(session: Session, actor: Actor, customer: Customer,
     if any(name in diff for name in ("name", "organization_id", *IDENTITY_LISTS)):
         refresh_search_keys(session, [customer.id])
     record(session, actor, "customer", customer.id, "updated", diff)
+    publish(session, [CustomerChanged(customer.id, diff)])
     if any(name in diff for name in CONTACT_DETAILS):
         notify_owner(session, actor, customer)
     return diff

@@ -47,6 +47,7 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
         base_url=request.app.state.settings.base_url,
     )
 
+
 async def ticket_page(request: Request) -> Response:
     return _ticket_page(request, request.path_params["number"])
 

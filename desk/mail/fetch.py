@@ -28,7 +28,6 @@ from channels.email.fetch import (
     move_processed,
 )
 from channels.email.imap import ImapAccount, MailboxError, connect, logout
-from desk.actions.mail.claims import claim_stored
 from desk.actions.mail.fetching import (
     record_fetch_failure,
     record_fetch_success,
@@ -38,6 +37,7 @@ from desk.actions.mail.fetching import (
 )
 from desk.actions.mail.mailboxes import imap_account
 from desk.actions.mail.quarantine import ingest_with_retry
+from desk.actions.mail.raw import claim_stored
 from desk.actions.mail.stored import IngestReport, header_message_id
 from desk.db import Database
 from desk.mail.parse_pool import Reading, start_reading

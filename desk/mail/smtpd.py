@@ -24,10 +24,9 @@ from aiosmtpd.smtp import SMTP, Envelope
 from aiosmtpd.smtp import Session as SmtpSession
 from sqlalchemy.exc import SQLAlchemyError
 
-from desk.actions.mail.claims import claim_stored
 from desk.actions.mail.quarantine import ingest_with_retry
-from desk.actions.mail.stored import store_raw
-from desk.db import Database, commit
+from desk.actions.mail.raw import claim_stored, store_pushed
+from desk.db import Database
 from desk.queries.mail.mailboxes import receiving_addresses
 from desk.queries.mail.raw import waiting_pushed_mail
 from desk.settings import Settings
@@ -117,17 +116,8 @@ class RawStore:
             await self._writer
 
     def _write(self, mails: list[tuple[str, bytes]]) -> list[int]:
-        by_mailbox: dict[str, list[int]] = {}
-        for index, (mailbox, _raw) in enumerate(mails):
-            by_mailbox.setdefault(mailbox, []).append(index)
-        ids = [0] * len(mails)
         with self.db.session() as session:
-            for mailbox, indexes in by_mailbox.items():
-                stored = store_raw(session, mailbox, [mails[i][1] for i in indexes])
-                for index, raw_id in zip(indexes, stored, strict=True):
-                    ids[index] = raw_id
-            commit(session)
-        return ids
+            return store_pushed(session, mails)
 
 
 def _settle(future: asyncio.Future[int], result: int = 0,

@@ -12,8 +12,8 @@ from desk.actions.attachments import store_attachment
 from desk.actions.audit import Actor, record
 from desk.actions.inserts import insert_row
 from desk.actions.jobs import publish
-from desk.actions.tickets.outbox import outbox_row, thread_headers
-from desk.events import AgentReplied, Event, MailQueued, TicketSolved, TicketUpdated
+from desk.actions.tickets.outbox import outbox_row, queue_sends, thread_headers
+from desk.events import AgentReplied, Event, TicketSolved, TicketUpdated
 from desk.links import request_url
 from desk.models import (
     Customer,
@@ -60,12 +60,14 @@ def _queue_outbound(
     session: Session, ticket: Ticket, message_id: int | None, kind: str, to_address: str,
     notice: notices.Notice, rfc_message_id: str,
 ) -> int:
-    """The outbox row, threaded under the conversation; MailQueued starts its send_mail job."""
+    """The outbox row, threaded under the conversation, queued to be sent (MailQueued)."""
     assert ticket.id is not None
     in_reply_to, references = thread_headers(session, ticket.id, rfc_message_id)
-    return insert_row(session, OUTBOX, outbox_row(
+    outbound_id = insert_row(session, OUTBOX, outbox_row(
         ticket.id, message_id, kind, to_address, notice, rfc_message_id,
         in_reply_to=in_reply_to, references=references, mailbox_id=ticket.mailbox_id))
+    queue_sends(session, [outbound_id])
+    return outbound_id
 
 
 def add_agent_reply(
@@ -93,8 +95,6 @@ def add_agent_reply(
     session.add(ticket)
     record(session, actor, "ticket", ticket.id, "note_added" if internal else "replied", changes)
     events: list[Event] = [AgentReplied(ticket.id, message_id, outbound_id, internal)]
-    if outbound_id is not None:
-        events.append(MailQueued(outbound_id))
     publish(session, events)
     return _message(session, message_id), events
 

@@ -42,18 +42,6 @@ from desk.actions.customers.records import (
     tags_of,
 )
 from desk.actions.inserts import insert_many
-from desk.actions.tables import (
-    ATTACHMENTS,
-    AUDIT,
-    CUSTOMER_TAGS,
-    CUSTOMERS,
-    IDENTITIES,
-    MESSAGES,
-    OUTBOX,
-    RAW,
-    TICKETS,
-    _table,
-)
 from desk.contacts import InvalidContact, normalise_phone, phone_twin_form
 from desk.i18n import _
 from desk.models import (
@@ -71,6 +59,18 @@ from desk.models import (
     User,
 )
 from desk.models.base import now
+from desk.models.tables import (
+    ATTACHMENTS,
+    AUDIT,
+    CUSTOMER_TAGS,
+    CUSTOMERS,
+    IDENTITIES,
+    MESSAGES,
+    OUTBOX,
+    RAW,
+    TICKETS,
+    _table,
+)
 
 REMOVED = "[removed]"
 NOTES = _table(CustomerNote)

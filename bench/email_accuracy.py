@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bench.corpus_path import corpus_script, shared_bench
 from desk.actions.mail.quarantine import ingest_with_retry
 from desk.actions.mail.stored import store_raw
 from desk.db import Database, commit
@@ -33,13 +34,9 @@ from desk.migrate import upgrade
 from desk.models import Customer, Message, RawMessage, Ticket
 from desk.settings import Settings, load_settings
 
-SHARED = next((p for p in (Path(__file__).resolve().parents[2] / "shared" / "bench",
-                           Path("/work/shared/bench")) if (p / "corpus.py").exists()),
-              Path("/work/shared/bench"))
-
 
 def benchlib() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("benchlib", SHARED / "benchlib.py")
+    spec = importlib.util.spec_from_file_location("benchlib", shared_bench() / "benchlib.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -47,7 +44,7 @@ def benchlib() -> ModuleType:
 
 
 def generate(folder: Path, seed: int, n: int) -> list[dict[str, Any]]:
-    subprocess.run([sys.executable, str(SHARED / "corpus.py"), "--seed", str(seed), "-n", str(n),
+    subprocess.run([sys.executable, str(corpus_script()), "--seed", str(seed), "-n", str(n),
                     "--out", str(folder)], check=True, capture_output=True)
     truth: list[dict[str, Any]] = json.loads(
         (folder / "ground_truth.json").read_text(encoding="utf-8"))["messages"]

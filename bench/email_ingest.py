@@ -22,9 +22,9 @@ import time
 from email import policy
 from pathlib import Path
 
+from bench.corpus_path import corpus_script
+
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = next(p for p in (ROOT.parent / "shared" / "bench" / "corpus.py",
-                          Path("/work/shared/bench/corpus.py")) if p.exists())
 
 
 def naive_parse_rate(files: list[Path]) -> float:
@@ -47,7 +47,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="desk-bench-ingest-") as tmp:
         corpus = Path(tmp) / "corpus"
-        subprocess.run([sys.executable, str(CORPUS), "--seed", str(args.seed), "-n", str(args.n),
+        subprocess.run([sys.executable, str(corpus_script()), "--seed", str(args.seed), "-n", str(args.n),
                         "--out", str(corpus)], check=True, stdout=subprocess.DEVNULL)
         files = sorted(corpus.glob("*.eml"))
         env = {**os.environ, "DESK_DATA_DIR": str(Path(tmp) / "var")}

@@ -27,11 +27,10 @@ import time
 from collections.abc import Callable
 from email import policy
 
+from bench.corpus_path import corpus_script
 from channels.email.classify import run_filters
 from channels.email.filters import FILTERS
 from channels.email.parse import parse
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "bench" / "corpus.py"
 
 
 def naive(raw: bytes) -> None:
@@ -65,7 +64,8 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         print(f"generating {args.n} messages", file=sys.stderr)
-        command = [sys.executable, str(CORPUS), "--seed", str(args.seed), "-n", str(args.n), "--out", tmp]
+        command = [sys.executable, str(corpus_script()), "--seed", str(args.seed), "-n", str(args.n),
+                   "--out", tmp]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
         raws = [path.read_bytes() for path in sorted(Path(tmp).glob("*.eml"))]
     naive_rate = rate(naive, raws, args.rounds)

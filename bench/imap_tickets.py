@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.email_ingest import CORPUS
+from bench.corpus_path import corpus_script
 from bench.servers import REPO, SECRET_KEY, say
 from tests.mail_servers import Dovecot, dovecot_binary
 
@@ -68,7 +68,7 @@ def main() -> None:
     server = Dovecot()
     with tempfile.TemporaryDirectory(prefix="desk-bench-imap-") as tmp:
         corpus = Path(tmp) / "corpus"
-        subprocess.run([sys.executable, str(CORPUS), "--seed", str(args.seed), "-n", str(args.n),
+        subprocess.run([sys.executable, str(corpus_script()), "--seed", str(args.seed), "-n", str(args.n),
                         "--out", str(corpus)], check=True, stdout=subprocess.DEVNULL)
         env = {**os.environ, "DESK_DATA_DIR": str(Path(tmp) / "var"), "DESK_SECRET_KEY": SECRET_KEY}
         env.pop("DESK_DATABASE_URL", None)

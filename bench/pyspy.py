@@ -15,7 +15,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bench.servers import say
+from bench.servers import REPO, say
 
 # The first matching path fragment names the library a frame belongs to.
 AREAS = (
@@ -87,7 +87,7 @@ def _function(frame: str) -> str:
             path = path.split(marker, 1)[1]
             break
     else:
-        path = path.split("/work/main/", 1)[-1]
+        path = path.split(f"{REPO}/", 1)[-1]
     return f"{name} ({path})" if path else name
 
 

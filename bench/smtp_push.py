@@ -25,11 +25,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from bench.corpus_path import corpus_script
 from bench.servers import DeskProcess, desk_env, free_port, run_desk, say, sqlite_rows
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = next(p for p in (ROOT.parent / "shared" / "bench" / "corpus.py",
-                          Path("/work/shared/bench/corpus.py")) if p.exists())
 RCPT = "support@acme.test"  # the corpus' support address
 
 
@@ -141,7 +140,7 @@ def main() -> None:
         folder = Path(tmp)
         corpus = folder / "corpus"
         say(f"generating corpus --seed {args.seed} -n {args.n}")
-        subprocess.run([sys.executable, str(CORPUS), "--seed", str(args.seed), "-n", str(args.n),
+        subprocess.run([sys.executable, str(corpus_script()), "--seed", str(args.seed), "-n", str(args.n),
                         "--out", str(corpus)], check=True, stdout=subprocess.DEVNULL)
         raws = [f.read_bytes() for f in sorted(corpus.glob("*.eml"))]
         data = folder / "var"

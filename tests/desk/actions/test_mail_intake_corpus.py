@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from bench.email_accuracy import SHARED, generate, ingest_corpus
+from bench.corpus_path import SHARED_BENCH
+from bench.email_accuracy import generate, ingest_corpus
 from desk.settings import Settings
 
 N = 200
@@ -17,7 +18,7 @@ BATCH = 25
 def test_corpus_threads_dedups_and_classifies_as_its_ground_truth(
     session: Session, settings: Settings, tmp_path: Path,
 ) -> None:
-    if not (SHARED / "corpus.py").exists():
+    if not (SHARED_BENCH / "corpus.py").exists():
         pytest.skip("../shared/bench is not checked out next to the repository")
     truth = generate(tmp_path, 3, N)
     scores = ingest_corpus(session, settings, tmp_path, truth, BATCH)

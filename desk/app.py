@@ -17,7 +17,7 @@ from desk.db import Database
 from desk.group_commit import GroupCommit
 from desk.jobs.arq_backend import ArqEnqueuer
 from desk.jobs.inprocess import InProcessRunner
-from desk.kb_index import ensure_index_in_background
+from desk.kb_index import START_UP_WAIT_SECONDS, ensure_index_in_background
 from desk.mail.poller import MailPoller
 from desk.settings import Settings
 from desk.web import admin, api, auth, health
@@ -61,7 +61,8 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
             # Without Redis this process is the index's writer: rebuild a missing, damaged or
             # stale index in the background (`desk worker` does it when there is Redis); either
             # way, load jieba before the first search needs it.
-            ensure_index_in_background(database, settings, rebuild=not settings.redis_url)
+            app.state.kb_start_up = ensure_index_in_background(
+                database, settings, rebuild=not settings.redis_url)
         yield
         if app.state.mail_poller is not None:
             await asyncio.to_thread(app.state.mail_poller.stop)
@@ -69,6 +70,9 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         if app.state.jobs is not None:
             await app.state.jobs.stop()
             app.state.jobs = None
+        if app.state.kb_start_up is not None:
+            await asyncio.to_thread(app.state.kb_start_up.join, START_UP_WAIT_SECONDS)
+            app.state.kb_start_up = None
 
     routes = [
         *health.routes,
@@ -112,6 +116,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
     app.state.db = database
     app.state.jobs = None
     app.state.mail_poller = None
+    app.state.kb_start_up = None
     app.state.rate_limiter = None
     app.state.page_cache = {}
     app.state.intake = GroupCommit(

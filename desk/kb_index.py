@@ -33,6 +33,8 @@ REBUILD_JOB = "kb_reindex"
 SYNONYMS_CHECK_SECONDS = 5.0
 REBUILD_RETRY_SECONDS = 30.0
 CHUNK = 1000  # articles per index write (and per IN list)
+# How long a shutdown waits for the start-up check before disposing the database under it.
+START_UP_WAIT_SECONDS = 10.0
 
 _indexes: dict[Path, KbIndex] = {}
 _indexes_lock = threading.Lock()
@@ -224,7 +226,11 @@ def ensure_index(db: Database, settings: Settings) -> str:
 
 def ensure_index_in_background(db: Database, settings: Settings, rebuild: bool = True) -> threading.Thread:
     """Start-up: check (and if need be rebuild) the index, then load jieba with a first search,
-    without holding up the server. ``rebuild=False`` in processes that only read the index."""
+    without holding up the server. ``rebuild=False`` in processes that only read the index.
+
+    The thread uses ``db``: whoever disposes it joins the thread first (for at most
+    ``START_UP_WAIT_SECONDS``), or a connection the thread opens after ``dispose()`` is
+    never closed."""
     def run() -> None:
         try:
             if rebuild:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from arq.connections import ArqRedis, RedisSettings
 
 from desk.db import Database
 from desk.jobs.runner import due_jobs, execute_job
-from desk.kb_index import ensure_index_in_background
+from desk.kb_index import START_UP_WAIT_SECONDS, ensure_index_in_background
 from desk.mail.poller import MailPoller
 from desk.models import Job
 from desk.settings import Settings, load_settings
@@ -105,7 +106,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or load_settings()
     ctx["db"] = Database(settings)
     # The worker is the index's writer: rebuild a missing, damaged or stale one, in the background.
-    ensure_index_in_background(ctx["db"], settings)
+    ctx["kb_start_up"] = ensure_index_in_background(ctx["db"], settings)
     await sweep(ctx)
     if ctx.get("poll_mail"):
         ctx["mail_poller"] = MailPoller(ctx["db"], settings).start()
@@ -115,6 +116,9 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     poller: MailPoller | None = ctx.pop("mail_poller", None)
     if poller is not None:
         await asyncio.to_thread(poller.stop)
+    start_up: threading.Thread | None = ctx.pop("kb_start_up", None)
+    if start_up is not None:
+        await asyncio.to_thread(start_up.join, START_UP_WAIT_SECONDS)
     ctx["db"].dispose()
 
 

@@ -39,6 +39,11 @@ def poller_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name.startswith("desk-mail")]
 
 
+def kb_start_up_threads() -> list[str]:
+    """The start-up index check reads the database: it must be over when shutdown disposes it."""
+    return [t.name for t in threading.enumerate() if t.name == "desk-kb-index"]
+
+
 @pytest.fixture
 def imap(dovecot: ImapLogin) -> Iterator[IMAPClient]:
     c = connect(ImapAccount.from_url(dovecot.url), timeout=10)
@@ -142,10 +147,11 @@ def test_the_web_app_runs_the_poller_with_in_process_jobs_and_stops_it(
         assert isinstance(app.state.mail_poller, MailPoller)
         assert eventually(lambda: subjects(db) == ["Printer 1"])
     assert app.state.mail_poller is None
-    assert poller_threads() == []
+    assert poller_threads() == [] and kb_start_up_threads() == []
     quiet = create_app(settings, db, run_jobs=True, poll_mail=False)
     with TestClient(quiet):
         assert quiet.state.mail_poller is None
+    assert kb_start_up_threads() == []
 
 
 def test_desk_worker_runs_the_poller_between_startup_and_shutdown(
@@ -160,8 +166,9 @@ def test_desk_worker_runs_the_poller_between_startup_and_shutdown(
         assert eventually(lambda: subjects(db) == ["Printer 1"])
     finally:
         asyncio.run(shutdown(ctx))
-    assert poller_threads() == []
+    assert poller_threads() == [] and kb_start_up_threads() == []
     burst: dict[str, Any] = {"settings": settings, "poll_mail": False}
     asyncio.run(startup(burst))
     asyncio.run(shutdown(burst))
     assert "mail_poller" not in burst
+    assert kb_start_up_threads() == []

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The benchmark set: web form on SQLite and PostgreSQL, queue page at 100k and 1M
-# tickets on both. Each prints one JSON line; they are appended to bench/results.jsonl
-# with the commit and the time. Needs PostgreSQL and Redis on 127.0.0.1 (scripts/services.sh)
-# for the postgres runs. Takes about 6 minutes on the 2-core machine.
+# The benchmark set: web form (Desk beside a bare Starlette form, SQLite), queue page at
+# 100k and 1M tickets on SQLite and PostgreSQL, and the rest. Each prints one JSON line;
+# they are appended to bench/results.jsonl with the commit and the time. Needs PostgreSQL
+# and Redis on 127.0.0.1 (scripts/services.sh) for the postgres runs. Takes about 6 minutes
+# on the 2-core machine.
 #   bench/run_all.sh            # everything
 #   BENCH_DURATION=5 bench/run_all.sh   # a quick pass
 set -uo pipefail
@@ -27,8 +28,7 @@ run() {
   fi
 }
 
-run bench.webform --backend sqlite --duration "$DURATION"
-run bench.webform --backend postgres --duration "$DURATION"
+run bench.webform --seconds "$DURATION"
 run bench.email_parse
 run bench.imap_fetch -n 5000 --cap 500
 run bench.email_ingest -n 5000

@@ -93,11 +93,23 @@ class DeskProcess:
                    folder / f"serve-{port}.log", port)
 
     @classmethod
-    def stub(cls, env: dict[str, str], folder: Path, port: int) -> DeskProcess:
-        """bench/stub_app.py under uvicorn, started the way desk serve starts Desk."""
-        command = [sys.executable, "-m", "uvicorn", "bench.stub_app:app", "--host", "127.0.0.1",
-                   "--port", str(port), "--log-level", "warning", "--no-access-log"]
-        return cls(["stub"], env, folder / f"stub-{port}.log", port, command)
+    def bare(cls, env: dict[str, str], folder: Path, port: int, database: Path) -> DeskProcess:
+        """bench/bare_form.py: a bare Starlette form under uvicorn as desk serve runs Desk."""
+        command = [sys.executable, "-m", "bench.bare_form", "--port", str(port),
+                   "--database", str(database)]
+        return cls(["bare"], env, folder / f"bare-{port}.log", port, command)
+
+    def wait_idle(self, timeout: float = 20.0, busy_s: float = 0.05) -> None:
+        """Wait until start-up work (desk serve loads jieba, checks its search index) is
+        over: less than ``busy_s`` of CPU in half a second."""
+        deadline = time.monotonic() + timeout
+        last = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = self.cpu_seconds()
+            if now - last < busy_s:
+                return
+            last = now
 
     @classmethod
     def worker(cls, env: dict[str, str], folder: Path) -> DeskProcess:

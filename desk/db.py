@@ -64,6 +64,19 @@ class Database:
         self.engine.dispose()
 
 
+@contextmanager
+def committed(session: Session) -> Iterator[Session]:
+    """One use case's transaction: what the block wrote is committed (its jobs handed to the
+    runner); when the block raises, everything is rolled back and the error goes on."""
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        session.info.pop("new_jobs", None)  # their rows went with the rollback
+        raise
+    commit(session)
+
+
 def commit(session: Session) -> None:
     """Commit, then hand the jobs the transaction created to the job backend.
 

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
 from desk.actions.audit import Actor, record
-from desk.db import commit
+from desk.db import commit, committed
 from desk.models import ApiToken, Role, Team, TeamMembership, User
 from desk.models.base import now
 
@@ -87,15 +87,11 @@ def add_staff(session: Session, actor: Actor, email: str, name: str, role: str, 
               team_id: int | None) -> User:
     """A new staff account, in the team ``team_id`` when there is one; commits. Raises
     UserError with nothing written."""
-    try:
+    with committed(session):
         user = create_user(session, actor, email, name, role, password)
-    except UserError:
-        session.rollback()
-        raise
-    team = session.get(Team, team_id) if team_id is not None else None
-    if team is not None:
-        add_to_team(session, actor, user, team)
-    commit(session)
+        team = session.get(Team, team_id) if team_id is not None else None
+        if team is not None:
+            add_to_team(session, actor, user, team)
     return user
 
 

@@ -14,43 +14,31 @@ from desk.actions.audit import Actor, record
 from desk.actions.customers.care import mark_notifications_read, mark_reviewed
 from desk.actions.customers.merge import merge_customers, undo_merge
 from desk.actions.customers.notes import add_note
-from desk.actions.customers.records import CustomerError, create_customer, update_customer
-from desk.db import commit
+from desk.actions.customers.records import create_customer, update_customer
+from desk.db import commit, committed
 from desk.models import Customer, CustomerMerge, CustomerNote, Source
 
 
 def save_new_customer(session: Session, actor: Actor, values: Mapping[str, Any],
                       source: str = Source.web) -> Customer:
     """``create_customer``, committed. Raises CustomerError."""
-    try:
+    with committed(session):
         customer = create_customer(session, actor, values, source)
-    except CustomerError:
-        session.rollback()
-        raise
-    commit(session)
     return customer
 
 
 def save_customer_changes(session: Session, actor: Actor, customer: Customer,
                           changes: Mapping[str, Any]) -> dict[str, list[Any]]:
     """``update_customer``, committed. Raises CustomerError."""
-    try:
+    with committed(session):
         diff = update_customer(session, actor, customer, changes)
-    except CustomerError:
-        session.rollback()
-        raise
-    commit(session)
     return diff
 
 
 def save_note(session: Session, actor: Actor, customer: Customer, body: str) -> CustomerNote:
     """``add_note``, committed. Raises CustomerError."""
-    try:
+    with committed(session):
         note = add_note(session, actor, customer, body)
-    except CustomerError:
-        session.rollback()
-        raise
-    commit(session)
     return note
 
 
@@ -62,23 +50,15 @@ def save_review(session: Session, actor: Actor, customer: Customer) -> None:
 
 def save_merge(session: Session, actor: Actor, survivor: Customer, other: Customer) -> CustomerMerge:
     """``other`` merged into ``survivor`` (``merge_customers``), committed. Raises CustomerError."""
-    try:
+    with committed(session):
         merge = merge_customers(session, actor, survivor, other)
-    except CustomerError:
-        session.rollback()
-        raise
-    commit(session)
     return merge
 
 
 def save_merge_undo(session: Session, actor: Actor, merge: CustomerMerge) -> None:
     """``undo_merge``, committed. Raises CustomerError."""
-    try:
+    with committed(session):
         undo_merge(session, actor, merge)
-    except CustomerError:
-        session.rollback()
-        raise
-    commit(session)
 
 
 def record_export(session: Session, actor: Actor, filters: Mapping[str, str]) -> None:

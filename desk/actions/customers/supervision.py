@@ -14,63 +14,45 @@ from sqlmodel import Session
 
 from desk.actions.audit import Actor
 from desk.actions.customers.care import CareError, Transfer, set_review_days, transfer_agent_work
-from desk.actions.customers.fields import FieldError, add_field, delete_field, update_field
+from desk.actions.customers.fields import add_field, delete_field, update_field
 from desk.actions.customers.organizations import (
-    OrganizationError,
     create_organization,
     update_organization,
 )
 from desk.actions.customers.privacy import Anonymised, anonymise_customer, privacy_export, remove_files
-from desk.actions.customers.records import CustomerError
-from desk.db import commit
+from desk.db import commit, committed
 from desk.i18n import _
 from desk.models import Customer, CustomerField, Organization, User
 
 
 def save_new_organization(session: Session, actor: Actor, values: Mapping[str, Any]) -> Organization:
     """``create_organization``, committed. Raises OrganizationError."""
-    try:
+    with committed(session):
         org = create_organization(session, actor, values)
-    except OrganizationError:
-        session.rollback()
-        raise
-    commit(session)
     return org
 
 
 def save_organization_changes(session: Session, actor: Actor, org: Organization,
                               changes: Mapping[str, Any]) -> dict[str, list[Any]]:
     """``update_organization``, committed. Raises OrganizationError."""
-    try:
+    with committed(session):
         diff = update_organization(session, actor, org, changes)
-    except OrganizationError:
-        session.rollback()
-        raise
-    commit(session)
     return diff
 
 
 def save_new_field(session: Session, actor: Actor, key: str, label: str, kind: str,
                    choices: list[str], position: int = 0) -> CustomerField:
     """``add_field``, committed. Raises FieldError."""
-    try:
+    with committed(session):
         field = add_field(session, actor, key, label, kind, choices, position)
-    except FieldError:
-        session.rollback()
-        raise
-    commit(session)
     return field
 
 
 def save_field_changes(session: Session, actor: Actor, field: CustomerField, label: str,
                        choices: list[str], position: int) -> dict[str, list[Any]]:
     """``update_field``, committed. Raises FieldError."""
-    try:
+    with committed(session):
         diff = update_field(session, actor, field, label, choices, position)
-    except FieldError:
-        session.rollback()
-        raise
-    commit(session)
     return diff
 
 
@@ -83,12 +65,8 @@ def remove_field(session: Session, actor: Actor, field: CustomerField) -> None:
 def save_review_policy(session: Session, actor: Actor,
                        days: Mapping[str, str | int]) -> dict[str, list[int | None]]:
     """``set_review_days``, committed. Raises CareError."""
-    try:
+    with committed(session):
         diff = set_review_days(session, actor, days)
-    except CareError:
-        session.rollback()
-        raise
-    commit(session)
     return diff
 
 
@@ -99,12 +77,8 @@ def save_transfer(session: Session, actor: Actor, from_id: int | None, to_id: in
     to_user = session.get(User, to_id) if to_id is not None else None
     if from_user is None or to_user is None:
         raise CareError("from_id", _("Choose the agent who leaves and the one who takes over."))
-    try:
+    with committed(session):
         moved = transfer_agent_work(session, actor, from_user, to_user)
-    except CareError:
-        session.rollback()
-        raise
-    commit(session)
     return moved
 
 
@@ -119,11 +93,7 @@ def erase_personal_data(session: Session, actor: Actor, customer: Customer,
                         attachments_dir: Path) -> Anonymised:
     """``anonymise_customer``, committed, then the attachment files it let go removed.
     Raises CustomerError."""
-    try:
+    with committed(session):
         done = anonymise_customer(session, actor, customer, attachments_dir)
-    except CustomerError:
-        session.rollback()
-        raise
-    commit(session)
     remove_files(done.files)
     return done

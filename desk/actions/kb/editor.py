@@ -9,24 +9,19 @@ from sqlmodel import Session
 from desk.actions.audit import Actor
 from desk.actions.kb.articles import (
     ArticleInput,
-    KbError,
     create_article,
     create_category,
     save_synonyms,
     update_article,
 )
-from desk.db import commit
+from desk.db import committed
 from desk.models import Article, KbCategory, User
 
 
 def save_new_article(session: Session, actor: Actor, author: User, data: ArticleInput) -> Article:
     """A new article with its first revision, committed. Raises KbError."""
-    try:
+    with committed(session):
         article = create_article(session, actor, author, data)
-    except KbError:
-        session.rollback()
-        raise
-    commit(session)
     return article
 
 
@@ -34,32 +29,20 @@ def save_article_changes(session: Session, actor: Actor, author: User, article: 
                          data: ArticleInput) -> Article:
     """An article changed (a revision when its title, text or status did), committed.
     Raises KbError."""
-    try:
+    with committed(session):
         update_article(session, actor, author, article, data)
-    except KbError:
-        session.rollback()
-        raise
-    commit(session)
     return article
 
 
 def save_new_category(session: Session, actor: Actor, name: str, name_zh: str = "",
                       parent_id: int | None = None) -> KbCategory:
     """A new category, committed. Raises KbError."""
-    try:
+    with committed(session):
         category = create_category(session, actor, name, name_zh, parent_id)
-    except KbError:
-        session.rollback()
-        raise
-    commit(session)
     return category
 
 
 def save_synonym_list(session: Session, actor: Actor, text: str) -> None:
     """The admins' synonym list, committed. Raises KbError."""
-    try:
+    with committed(session):
         save_synonyms(session, actor, text)
-    except KbError:
-        session.rollback()
-        raise
-    commit(session)

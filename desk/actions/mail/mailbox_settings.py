@@ -8,13 +8,12 @@ from sqlmodel import Session
 
 from desk.actions.audit import Actor
 from desk.actions.mail.mailboxes import (
-    MailboxError,
     MailboxOptions,
     add_mailbox,
     set_enabled,
     update_mailbox,
 )
-from desk.db import commit
+from desk.db import commit, committed
 from desk.models import Mailbox
 from desk.settings import Settings
 
@@ -23,24 +22,16 @@ def save_new_mailbox(session: Session, settings: Settings, actor: Actor, name: s
                      opts: MailboxOptions) -> Mailbox:
     """A new mailbox, committed (mail waiting for a way out gets its send jobs with it).
     Raises MailboxError."""
-    try:
+    with committed(session):
         mailbox = add_mailbox(session, settings, actor, name, opts)
-    except MailboxError:
-        session.rollback()
-        raise
-    commit(session)
     return mailbox
 
 
 def save_mailbox_changes(session: Session, settings: Settings, actor: Actor, mailbox: Mailbox,
                          opts: MailboxOptions) -> Mailbox:
     """Everything but the name changed, committed. Raises MailboxError."""
-    try:
+    with committed(session):
         update_mailbox(session, settings, actor, mailbox, opts)
-    except MailboxError:
-        session.rollback()
-        raise
-    commit(session)
     return mailbox
 
 

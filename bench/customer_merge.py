@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from bench.dataset import BATCH, analyze, seed
 from bench.servers import say, scratch
+from desk import handlers  # noqa: F401 - the event handlers, before any action records an event
 from desk.actions.audit import SYSTEM
 from desk.actions.customers.merge import merge_customers, undo_merge
 from desk.actions.customers.records import create_customer

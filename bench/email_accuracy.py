@@ -27,6 +27,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bench.corpus_path import corpus_script, shared_bench
+from desk import handlers  # noqa: F401 - the event handlers, before any action records an event
 from desk.actions.mail.quarantine import ingest_with_retry
 from desk.actions.mail.stored import store_raw
 from desk.db import Database, commit

@@ -31,7 +31,7 @@ from channels.message import InboundMessage
 from desk.actions.audit import SYSTEM
 from desk.actions.customers.identities import Contact, identify_senders
 from desk.actions.ingest.acknowledgements import DEFAULT_PLACEMENT, Placement
-from desk.actions.ingest.threads import Known, look_up, may_quote_tag, named_ticket
+from desk.actions.ingest.threads import Known, look_up, may_quote_tag, named_ticket, remember
 from desk.actions.ingest.writing import Continuation, NewTicket, add_to_tickets, open_tickets
 from desk.actions.jobs import publish
 from desk.events import CustomerReplied, Event, TicketCreated
@@ -84,20 +84,27 @@ def ingest(session: Session, settings: Settings, messages: Sequence[InboundMessa
     (one per message) say where a new ticket lands and how it is acknowledged."""
     places = list(placements) if placements is not None else [DEFAULT_PLACEMENT] * len(messages)
     session.flush()  # the statements below read and write tickets the caller may have changed
+    known = look_up(session, messages)
     results: list[Ingested] = []
     start = 0
     while start < len(messages):
         # A message that names a ticket opened earlier in this batch ("[#N]" of a request
         # and its reply fetched together) needs that ticket written first: the batch is cut
-        # there and the rest looked up again.
-        end, routes = _route(session, messages, start)
-        results.extend(_write(session, settings, messages[start:end], places[start:end], routes))
+        # there, and what the first part wrote is remembered for the rest.
+        end, routes = _route(messages, start, known)
+        written = _write(session, settings, messages[start:end], places[start:end], routes)
+        results.extend(written)
+        if end < len(messages):
+            remember(session, known, [
+                (m.thread.message_id, r.ticket_id) for m, r in zip(messages[start:end], written, strict=True)
+                if r.ticket_id is not None and r.outcome in ("opened", "added")],
+                [r.ticket_id for r in written if r.outcome == "opened" and r.ticket_id is not None],
+                [r.ticket_id for r in written if r.outcome == "added" and r.ticket_id is not None])
         start = end
     return results
 
 
-def _route(session: Session, messages: Sequence[InboundMessage], start: int) -> tuple[int, list[_Route]]:
-    known = look_up(session, messages[start:])
+def _route(messages: Sequence[InboundMessage], start: int, known: Known) -> tuple[int, list[_Route]]:
     seen: dict[str, _Add] = {}  # the own id of a message of this run -> where it went
     routes: list[_Route] = []
     opens = 0

@@ -14,6 +14,8 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session
 
 from channels.message import InboundMessage
+from desk.actions.ingest.writing import REOPENS
+from desk.models import Status
 from desk.models.tables import CUSTOMERS, MESSAGES, OUTBOX, TICKETS
 
 # Ticket numbers are 32-bit integers; a larger "[#N]" is no ticket of ours.
@@ -96,3 +98,19 @@ def look_up(session: Session, messages: Sequence[InboundMessage]) -> Known:
     if any(named_ticket(m) is not None for m in messages):
         known.last_ticket = conn.execute(_LAST_TICKET).scalar() or 0
     return known
+
+
+def remember(session: Session, known: Known, stored: Sequence[tuple[str, int]],
+             opened: Sequence[int], added: Sequence[int]) -> None:
+    """What a part of the batch just wrote, into `known` for the rest of the batch: the own
+    ids of its messages (`stored`: id, ticket), the tickets it opened (their owners read
+    back: one query), and the tickets it added to (waiting or solved ones are open now)."""
+    known.messages.update((mid, ticket) for mid, ticket in stored if mid)
+    for ticket in added:
+        info = known.tickets.get(ticket)
+        if info is not None and info.status in REOPENS:
+            known.tickets[ticket] = TicketInfo(Status.open, info.owner)
+    if opened:
+        known.tickets.update((r.id, TicketInfo(r.status, r.email)) for r in
+                             session.connection().execute(_TICKETS, {"ids": sorted(opened)}))
+        known.last_ticket = max(known.last_ticket, *opened)

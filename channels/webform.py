@@ -32,9 +32,12 @@ class FormResult:
     is_spam: bool = False
 
 
+# NULs and other C0 controls except tab and newlines: they break storage and display.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _clean(value: str) -> str:
-    # Drop NULs and other C0 controls except tab and newlines: they break storage and display.
-    return "".join(ch for ch in value if ch >= " " or ch in "\t\n\r").strip()
+    return _CONTROLS.sub("", value).strip()
 
 
 def text_error(value: str, max_length: int) -> str | None:

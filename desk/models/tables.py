@@ -12,6 +12,7 @@ from desk.models import (
     CustomerSearchKey,
     CustomerTag,
     Job,
+    Mailbox,
     Message,
     Organization,
     OutboundMessage,
@@ -31,6 +32,7 @@ CUSTOMERS = _table(Customer)
 CUSTOMER_TAGS = _table(CustomerTag)
 IDENTITIES = _table(CustomerIdentity)
 JOBS = _table(Job)
+MAILBOXES = _table(Mailbox)
 MESSAGES = _table(Message)
 ORGANIZATIONS = _table(Organization)
 OUTBOX = _table(OutboundMessage)

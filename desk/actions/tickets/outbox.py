@@ -6,14 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from channels.email.compose import cap_references
 from desk.actions.audit import Actor, record
 from desk.actions.jobs import MAX_ATTEMPTS, publish
 from desk.events import MailQueued
-from desk.models import Direction, Mailbox, Message, OutboundKind, OutboundMessage, OutboundStatus
+from desk.models import Direction, Message, OutboundKind, OutboundMessage, OutboundStatus
 from desk.models.base import now
+from desk.models.tables import MAILBOXES
 from desk.notices import Notice
 
 # How often the sender tries one mail before it is marked failed.
@@ -60,10 +62,14 @@ def thread_headers(session: Session, ticket_id: int, own: str = "") -> tuple[str
     return in_reply_to, " ".join(cap_references(chain))
 
 
+# Built once: the intake asks it for every batch of new tickets.
+_CAN_SEND = core_select(MAILBOXES.c.id).where(
+    MAILBOXES.c.enabled.is_(True), MAILBOXES.c.smtp_host != "").limit(1)
+
+
 def can_send(session: Session) -> bool:
     """Whether any mailbox can send mail; a desk without one keeps its outbox queued."""
-    query = select(Mailbox.id).where(Mailbox.enabled == True, Mailbox.smtp_host != "")  # noqa: E712
-    return session.exec(query.limit(1)).first() is not None
+    return session.connection().execute(_CAN_SEND).first() is not None
 
 
 def queue_sends(session: Session, outbound_ids: Sequence[int]) -> None:

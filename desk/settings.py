@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,22 +69,55 @@ DOCUMENTED = {
     "DESK_DEBUG": "1 shows tracebacks (never in production)",
 }
 
-_DEV_SECRET = "desk-development-secret-change-me"
+# Without DESK_SECRET_KEY, the key is this file in the data folder: made at random the first
+# time, readable by its owner only, and shared by every process that shares the folder.
+SECRET_KEY_FILE = "secret_key"
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     data_dir = Path(env.get("DESK_DATA_DIR") or "var").resolve()
     database_url = env.get("DESK_DATABASE_URL") or f"sqlite:///{data_dir / 'desk.db'}"
+    session_max_age = _int(env, "DESK_SESSION_MAX_AGE", 12 * 3600)
+    form_rate_limit = _int(env, "DESK_FORM_RATE_LIMIT", 10)
+    max_attachment_mb = _int(env, "DESK_MAX_ATTACHMENT_MB", 10)
+    max_attachments = _int(env, "DESK_MAX_ATTACHMENTS", 5)
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
         redis_url=env.get("DESK_REDIS_URL") or None,
-        secret_key=Secret(env.get("DESK_SECRET_KEY") or _DEV_SECRET),
+        secret_key=Secret(env.get("DESK_SECRET_KEY") or stored_secret_key(data_dir)),
         base_url=(env.get("DESK_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
-        session_max_age=_int(env, "DESK_SESSION_MAX_AGE", 12 * 3600),
-        form_rate_limit=_int(env, "DESK_FORM_RATE_LIMIT", 10),
-        max_attachment_bytes=_int(env, "DESK_MAX_ATTACHMENT_MB", 10) * 1024 * 1024,
-        max_attachments=_int(env, "DESK_MAX_ATTACHMENTS", 5),
+        session_max_age=session_max_age,
+        form_rate_limit=form_rate_limit,
+        max_attachment_bytes=max_attachment_mb * 1024 * 1024,
+        max_attachments=max_attachments,
         debug=env.get("DESK_DEBUG", "") in ("1", "true", "yes"),
     )
+
+
+def stored_secret_key(data_dir: Path) -> str:
+    """The key kept in the data folder, made at random (and written with mode 0600) the first
+    time. Never a constant: a key anyone can read in the source lets anyone forge a
+    customer's private link."""
+    path = data_dir / SECRET_KEY_FILE
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return _read_key(path)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(secrets.token_urlsafe(48) + "\n")
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise SettingsError(f"{path} holds no usable secret key: delete it to make a new one, "
+                            "or set DESK_SECRET_KEY")
+    return key

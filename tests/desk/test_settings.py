@@ -36,3 +36,27 @@ def test_defaults_are_sqlite_under_the_data_dir(tmp_path: Path) -> None:
     settings = load_settings({"DESK_DATA_DIR": str(tmp_path)})
     assert settings.database_url == f"sqlite:///{tmp_path / 'desk.db'}"
     assert settings.redis_url is None and settings.is_sqlite
+
+
+def test_without_a_secret_key_one_is_made_at_random_and_kept_private(tmp_path: Path) -> None:
+    first = load_settings({"DESK_DATA_DIR": str(tmp_path / "a")})
+    again = load_settings({"DESK_DATA_DIR": str(tmp_path / "a")})
+    other = load_settings({"DESK_DATA_DIR": str(tmp_path / "b")})
+    assert first.secret_key == again.secret_key  # every process sharing the folder agrees
+    assert first.secret_key != other.secret_key and len(first.secret_key) >= 32
+    assert "desk-development-secret" not in first.secret_key
+    key_file = tmp_path / "a" / "secret_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_forged_private_link_signed_with_the_old_default_key_is_refused(tmp_path: Path) -> None:
+    from desk.links import read_request_token, request_token
+
+    settings = load_settings({"DESK_DATA_DIR": str(tmp_path)})
+    forged = request_token("desk-development-secret-change-me", 1, 1)
+    assert read_request_token(settings.secret_key, forged) is None
+
+
+def test_an_explicit_secret_key_writes_no_file(tmp_path: Path) -> None:
+    load_settings({"DESK_DATA_DIR": str(tmp_path), "DESK_SECRET_KEY": "x" * 40})
+    assert not (tmp_path / "secret_key").exists()

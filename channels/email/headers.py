@@ -76,10 +76,38 @@ def decode(value: str | None) -> str:
     return "".join(out).strip()
 
 
+# The address inside the angle brackets of `display name <address>`: what SMTP servers and
+# SPF/DKIM/DMARC checks read. Quoted strings in the display name may hold brackets.
+_ANGLE_ADDR = re.compile(r'^(?P<name>(?:"(?:[^"\\]|\\.)*"|[^"<])*)<(?P<addr>[^<>]*)>\s*(?:\([^()]*\)\s*)?$')
+# One mailbox: no spaces, controls, brackets, quotes or separators anywhere, one "@".
+_MAILBOX = re.compile(r'^[^\s\x00-\x1f\x7f<>()\[\],;:"\\@]+@[^\s\x00-\x1f\x7f<>()\[\],;:"\\@]+$')
+
+
+# Line breaks and other controls have no place in a name (they forge headers and log lines).
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class AddressError(ValueError):
+    """A From-like header without one plain mailbox in it."""
+
+
 def address(value: str | None) -> tuple[str, str]:
-    """(display name, address) of a From-like header."""
-    name, addr = parseaddr(_FOLD.sub(" ", value or ""))
-    return decode(name).strip().strip('"').strip(), raw_text(addr).strip()
+    """(display name, address) of a From-like header, read as a standards-following parser
+    (and the SPF/DKIM/DMARC checks upstream) reads it: the address is the one between the
+    angle brackets, never text inside the display name (an encoded word there may spell
+    somebody else's address), and must be a single plain mailbox. Raises AddressError."""
+    text = _FOLD.sub(" ", value or "").strip()
+    angle = _ANGLE_ADDR.match(text)
+    if angle is not None:
+        name, addr = angle.group("name"), angle.group("addr")
+    elif len(getaddresses([text])) > 1:
+        raise AddressError(f"more than one address in {text[:200]!r}")
+    else:
+        name, addr = parseaddr(text)
+    addr = raw_text(addr).strip()
+    if not _MAILBOX.match(addr) or "=?" in addr:  # an encoded word is never an address
+        raise AddressError(f"no single plain address in {text[:200]!r}")
+    return _CONTROLS.sub(" ", decode(name)).strip().strip('"').strip(), addr
 
 
 def addresses(values: list[str]) -> tuple[str, ...]:

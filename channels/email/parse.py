@@ -76,9 +76,10 @@ def _raw_headers(part: Message) -> dict[str, str]:
 
 def _message(msg: Message) -> InboundMessage:
     raw = _raw_headers(msg)
-    from_name, from_address = headers.address(raw.get("from") or raw.get("sender"))
-    if "@" not in from_address:
-        raise ParseError(f"no sender address in From: {raw.get('from')!r}")
+    try:
+        from_name, from_address = headers.address(raw.get("from") or raw.get("sender"))
+    except headers.AddressError as exc:
+        raise ParseError(f"no sender address in From: {raw.get('from')!r} ({exc})") from None
     body = _Body()
     _walk(msg, body)
     html = "\n".join(body.html)

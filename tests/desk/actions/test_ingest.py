@@ -187,3 +187,21 @@ def test_a_reply_on_the_private_page_of_a_closed_ticket_opens_a_follow_up_and_sh
     with db.session() as s:
         follow_up = s.get(Ticket, new_ids[0])
         assert follow_up is not None and follow_up.follows_id == ids[0]
+
+
+def test_mail_spelling_a_customer_in_its_display_name_never_writes_as_that_customer(
+    session: Session, settings: Settings,
+) -> None:
+    ticket, _ = ingest_message(session, settings, _inbound(sender="sarah.johnson@acme.example"))
+    commit(session)
+    spoof = (f"From: =?utf-8?q?a:sarah.johnson@acme.example;?= <attacker@evil.example>\r\n"
+             f"To: support@desk.test\r\nSubject: Re: [#{ticket.id}] Printer on fire\r\n"
+             f"Message-ID: <spoof@evil.example>\r\nContent-Type: text/plain\r\n\r\nSend it to me.\r\n")
+    raw = store_raw(session, "support", [spoof.encode()])
+    commit(session)
+    report = ingest_stored(session, settings, raw)
+    commit(session)
+    assert (report.opened, report.threaded) == (1, 0)
+    assert _inbound_messages(session, ticket.id) == ["Hello"]
+    attacker = session.exec(select(Customer).where(Customer.email == "attacker@evil.example")).one()
+    assert attacker.id != ticket.customer_id

@@ -51,7 +51,10 @@ def header_summary(head: bytes) -> tuple[str, str]:
         for name, value in msg.raw_items():
             if isinstance(value, str):
                 found.setdefault(name.lower(), value)
-        name, address = headers.address(found.get("from") or found.get("sender"))
+        try:
+            name, address = headers.address(found.get("from") or found.get("sender"))
+        except headers.AddressError:  # often why it is here: the rest is still worth showing
+            name, address = "", ""
         sender = f"{name} <{address}>" if name and address else (address or name)
         return _clean(sender), _clean(headers.decode(found.get("subject")))
     except (MessageError, ValueError, LookupError, TypeError, IndexError):

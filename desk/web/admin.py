@@ -68,5 +68,5 @@ routes = [
     Route("/admin/", index),
     Route("/admin", lambda request: RedirectResponse("/admin/", status_code=307)),
     Route("/admin/users", add_user, methods=["POST"]),
-    Route("/admin/jobs/{job_id:int}/retry", retry, methods=["POST"]),
+    Route("/admin/jobs/{job_id:id}/retry", retry, methods=["POST"]),
 ]

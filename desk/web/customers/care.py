@@ -213,14 +213,14 @@ async def anonymise(request: Request) -> Response:
 
 routes = [
     Route("/agent/customers/review", review_list, methods=["GET"]),
-    Route("/agent/customers/{customer_id:int}/reviewed", reviewed, methods=["POST"]),
+    Route("/agent/customers/{customer_id:id}/reviewed", reviewed, methods=["POST"]),
     Route("/admin/review-policy", policy_page, methods=["GET"]),
     Route("/admin/review-policy", save_policy, methods=["POST"]),
     Route("/agent/notifications", notifications, methods=["GET"]),
     Route("/agent/notifications/read", notifications_read, methods=["POST"]),
     Route("/agent/customers/transfer", transfer_form, methods=["GET"]),
     Route("/agent/customers/transfer", transfer, methods=["POST"]),
-    Route("/agent/customers/{customer_id:int}/privacy-export", export, methods=["GET"]),
-    Route("/agent/customers/{customer_id:int}/anonymise", anonymise_form, methods=["GET"]),
-    Route("/agent/customers/{customer_id:int}/anonymise", anonymise, methods=["POST"]),
+    Route("/agent/customers/{customer_id:id}/privacy-export", export, methods=["GET"]),
+    Route("/agent/customers/{customer_id:id}/anonymise", anonymise_form, methods=["GET"]),
+    Route("/agent/customers/{customer_id:id}/anonymise", anonymise, methods=["POST"]),
 ]

@@ -93,6 +93,6 @@ async def remove(request: Request) -> Response:
 routes = [
     Route("/admin/customer-fields", index, methods=["GET"]),
     Route("/admin/customer-fields", add, methods=["POST"]),
-    Route("/admin/customer-fields/{field_id:int}", save, methods=["POST"]),
-    Route("/admin/customer-fields/{field_id:int}/delete", remove, methods=["POST"]),
+    Route("/admin/customer-fields/{field_id:id}", save, methods=["POST"]),
+    Route("/admin/customer-fields/{field_id:id}/delete", remove, methods=["POST"]),
 ]

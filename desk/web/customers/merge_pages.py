@@ -115,8 +115,8 @@ async def undo(request: Request) -> Response:
 
 routes = [
     Route("/agent/customers/duplicates", duplicates_index, methods=["GET"]),
-    Route("/agent/customers/{customer_id:int}/duplicates", customer_duplicates, methods=["GET"]),
-    Route("/agent/customers/{customer_id:int}/merge", merge_confirm, methods=["GET"]),
-    Route("/agent/customers/{customer_id:int}/merge", merge, methods=["POST"]),
-    Route("/agent/customers/merges/{merge_id:int}/undo", undo, methods=["POST"]),
+    Route("/agent/customers/{customer_id:id}/duplicates", customer_duplicates, methods=["GET"]),
+    Route("/agent/customers/{customer_id:id}/merge", merge_confirm, methods=["GET"]),
+    Route("/agent/customers/{customer_id:id}/merge", merge, methods=["POST"]),
+    Route("/agent/customers/merges/{merge_id:id}/undo", undo, methods=["POST"]),
 ]

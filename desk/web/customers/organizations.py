@@ -133,7 +133,7 @@ routes = [
     Route("/agent/organizations", index, methods=["GET"]),
     Route("/agent/organizations/new", new_form, methods=["GET"]),
     Route("/agent/organizations/new", create, methods=["POST"]),
-    Route("/agent/organizations/{org_id:int}", show, methods=["GET"]),
-    Route("/agent/organizations/{org_id:int}/edit", edit_form, methods=["GET"]),
-    Route("/agent/organizations/{org_id:int}/edit", save, methods=["POST"]),
+    Route("/agent/organizations/{org_id:id}", show, methods=["GET"]),
+    Route("/agent/organizations/{org_id:id}/edit", edit_form, methods=["GET"]),
+    Route("/agent/organizations/{org_id:id}/edit", save, methods=["POST"]),
 ]

@@ -190,8 +190,8 @@ async def create(request: Request) -> Response:
 routes = [
     Route("/agent/customers/new", new_form, methods=["GET"]),
     Route("/agent/customers/new", create, methods=["POST"]),
-    Route("/agent/customers/{customer_id:int}", show, methods=["GET"]),
-    Route("/agent/customers/{customer_id:int}/edit", edit_form, methods=["GET"]),
-    Route("/agent/customers/{customer_id:int}/edit", save, methods=["POST"]),
-    Route("/agent/customers/{customer_id:int}/notes", add_customer_note, methods=["POST"]),
+    Route("/agent/customers/{customer_id:id}", show, methods=["GET"]),
+    Route("/agent/customers/{customer_id:id}/edit", edit_form, methods=["GET"]),
+    Route("/agent/customers/{customer_id:id}/edit", save, methods=["POST"]),
+    Route("/agent/customers/{customer_id:id}/notes", add_customer_note, methods=["POST"]),
 ]

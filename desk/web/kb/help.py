@@ -224,7 +224,7 @@ routes = [
     Route("/help", lambda request: RedirectResponse("/help/", status_code=307)),
     Route("/help/search", search, methods=["GET"]),
     Route("/help/categories/{slug}", category_page, methods=["GET"]),
-    Route("/help/articles/{article_id:int}", short_article, methods=["GET"]),
-    Route("/help/articles/{article_id:int}-{slug}", article_page, methods=["GET"]),
-    Route("/help/articles/{article_id:int}/feedback", feedback, methods=["POST"]),
+    Route("/help/articles/{article_id:id}", short_article, methods=["GET"]),
+    Route("/help/articles/{article_id:id}-{slug}", article_page, methods=["GET"]),
+    Route("/help/articles/{article_id:id}/feedback", feedback, methods=["POST"]),
 ]

@@ -119,7 +119,7 @@ async def discard(request: Request) -> Response:
 
 routes = [
     Route("/admin/quarantine", index, methods=["GET"]),
-    Route("/admin/quarantine/{raw_id:int}/raw", download, methods=["GET"]),
-    Route("/admin/quarantine/{raw_id:int}/retry", retry, methods=["POST"]),
-    Route("/admin/quarantine/{raw_id:int}/discard", discard, methods=["POST"]),
+    Route("/admin/quarantine/{raw_id:id}/raw", download, methods=["GET"]),
+    Route("/admin/quarantine/{raw_id:id}/retry", retry, methods=["POST"]),
+    Route("/admin/quarantine/{raw_id:id}/discard", discard, methods=["POST"]),
 ]

@@ -119,10 +119,10 @@ async def download(request: Request) -> Response:
 
 
 routes = [
-    Route("/agent/tickets/{number:int}", ticket_page, methods=["GET"]),
-    Route("/agent/tickets/{number:int}", update, methods=["POST"]),
-    Route("/agent/tickets/{number:int}/replies", reply, methods=["POST"]),
-    Route("/agent/tickets/{number:int}/outbound/{outbound_id:int}/resend", resend_outbound,
+    Route("/agent/tickets/{number:id}", ticket_page, methods=["GET"]),
+    Route("/agent/tickets/{number:id}", update, methods=["POST"]),
+    Route("/agent/tickets/{number:id}/replies", reply, methods=["POST"]),
+    Route("/agent/tickets/{number:id}/outbound/{outbound_id:id}/resend", resend_outbound,
           methods=["POST"]),
-    Route("/agent/attachments/{attachment_id:int}", download),
+    Route("/agent/attachments/{attachment_id:id}", download),
 ]

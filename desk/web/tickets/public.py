@@ -186,6 +186,6 @@ routes = [
     Route("/requests", submit_request, methods=["POST"]),
     Route("/requests/{token}", view_request, methods=["GET"]),
     Route("/requests/{token}/replies", reply_to_request, methods=["POST"]),
-    Route("/requests/{token}/attachments/{attachment_id:int}", request_attachment),
+    Route("/requests/{token}/attachments/{attachment_id:id}", request_attachment),
     Route("/locale/{locale}", switch_locale),
 ]

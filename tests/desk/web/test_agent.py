@@ -198,3 +198,11 @@ def test_view_counts_stop_at_the_cap(db: Database, settings: Settings, make_user
         assert view_counts(s, supervisor, cap=3)["all_open"] == 3
         assert view_counts(s, supervisor)["all_open"] == 4
     assert count_label(COUNT_CAP) == f"{COUNT_CAP}+" and count_label(12) == "12"
+
+
+def test_numbers_no_row_can_have_are_a_plain_404_not_a_server_error(agent_client: TestClient) -> None:
+    for path in ("/agent/tickets/99999999999999999999", "/agent/tickets/2147483648",
+                 "/agent/customers/99999999999999999999", "/agent/kb/99999999999999999999/edit",
+                 "/help/articles/99999999999999999999"):
+        assert agent_client.get(path).status_code == 404, path
+    assert agent_client.get("/agent/tickets/2147483647").status_code == 404  # the largest id: no such ticket

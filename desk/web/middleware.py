@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 from http.cookies import SimpleCookie
@@ -12,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from desk.i18n import LOCALES, from_accept_language
+from desk.links import read_request_token
 from desk.logs import current_context
 
 log = logging.getLogger("desk.request")
@@ -45,12 +47,29 @@ def cookie_value(scope: Scope, name: str) -> str:
     return morsel.value if morsel else ""
 
 
+# The token of a customer's private link is as good as a password: never logged.
+_PRIVATE_LINK = re.compile(r"^/requests/([^/]+)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def loggable_path(path: str, secret_key: str) -> str:
+    """The path as a log line may show it: control characters escaped (a CR/LF would forge
+    a line), a private link's token replaced by its ticket number."""
+    def ticket(match: re.Match[str]) -> str:
+        ids = read_request_token(secret_key, match.group(1))
+        return f"/requests/[ticket {ids[0]}]" if ids else "/requests/[not a valid link]"
+
+    path = _PRIVATE_LINK.sub(ticket, path, count=1)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", path)
+
+
 class RequestContext:
     """Request id, the visitor's locale, a size cap and one log line per request."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, secret_key: str) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.secret_key = secret_key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,7 +105,9 @@ class RequestContext:
                 await self.app(scope, receive, send_wrapper)
         finally:
             elapsed = (time.perf_counter() - started) * 1000
-            log.info("%s %s %s %.1fms", scope["method"], scope["path"], status, elapsed)
+            if log.isEnabledFor(logging.INFO):
+                log.info("%s %s %s %.1fms", scope["method"],
+                         loggable_path(scope["path"], self.secret_key), status, elapsed)
             current_context.reset(token)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
+import pytest
 from sqlalchemy import func
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -145,3 +147,18 @@ def test_private_links_do_not_leak_through_referer(client: TestClient) -> None:
     page = client.get(location)
     assert page.headers["referrer-policy"] == "same-origin"
     assert page.headers["x-frame-options"] == "SAMEORIGIN"
+
+
+def test_the_request_log_never_shows_a_private_link_nor_a_forged_line(
+    client: TestClient, caplog: pytest.LogCaptureFixture,
+) -> None:
+    location = _submit(client).headers["location"].split("?")[0]
+    token = location.rsplit("/", 1)[1]
+    with caplog.at_level(logging.INFO, logger="desk.request"):
+        client.get(location)
+        client.get("/help/%0D%0A2026-01-01 INFO desk.request forged")
+    lines = [r.getMessage() for r in caplog.records if r.name == "desk.request"]
+    assert not any(token in line for line in lines)
+    assert any("/requests/[ticket " in line for line in lines)
+    assert all("\n" not in line and "\r" not in line for line in lines)
+    assert any("\\x0d\\x0a2026-01-01" in line for line in lines)

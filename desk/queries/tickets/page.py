@@ -48,7 +48,7 @@ def ticket_view(session: Session, user: User, number: int) -> TicketView:
         ticket=ticket, customer=customer, org=org,
         items=conversation(session, number, public_only=False),
         history=ticket_history(session, number),
-        others=[t for t in customer_tickets(session, ticket.customer_id) if t.id != number],
+        others=[t for t in customer_tickets(session, user, ticket.customer_id) if t.id != number],
         teams=list_teams(session), agents=active_agents(session),
         tags=ticket_tags(session, number), deliveries=deliveries(session, number),
         automatic=automatic_mail(session, number), followed_by=follow_ups(session, number),

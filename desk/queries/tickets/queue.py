@@ -203,14 +203,12 @@ def follow_ups(session: Session, ticket_id: int) -> list[int]:
             if i is not None]
 
 
-def customer_tickets(session: Session, customer_id: int, limit: int = 20) -> list[Ticket]:
-    query = (
-        select(Ticket)
-        .where(col(Ticket.customer_id) == customer_id)
-        .order_by(col(Ticket.updated_at).desc())
-        .limit(limit)
-    )
-    return list(session.exec(query))
+def customer_tickets(session: Session, user: User, customer_id: int, limit: int = 20) -> list[Ticket]:
+    """The customer's latest tickets that ``user`` may see (the queue's rule)."""
+    query = select(Ticket).where(col(Ticket.customer_id) == customer_id)
+    if (visible := visible_to(session, user)) is not None:
+        query = query.where(visible)
+    return list(session.exec(query.order_by(col(Ticket.updated_at).desc()).limit(limit)))
 
 
 def filter_from_params(params: Any) -> TicketFilter:

@@ -206,3 +206,27 @@ def test_numbers_no_row_can_have_are_a_plain_404_not_a_server_error(agent_client
                  "/help/articles/99999999999999999999"):
         assert agent_client.get(path).status_code == 404, path
     assert agent_client.get("/agent/tickets/2147483647").status_code == 404  # the largest id: no such ticket
+
+
+def test_a_ticket_page_lists_only_the_customers_other_tickets_its_agent_may_open(
+    client: TestClient, db: Database, settings: Settings, make_user,  # type: ignore[no-untyped-def]
+) -> None:
+    agent = make_user("agent")
+    mine = _ticket(db, settings, subject="Printer offline")
+    secret = _ticket(db, settings, subject="Salary dispute of the CFO")
+    with db.session() as s:
+        billing = ensure_team(s, SYSTEM, "Billing")
+        support = ensure_team(s, SYSTEM, "Support")
+        add_to_team(s, SYSTEM, agent, support)
+        for number, team in ((mine, support), (secret, billing)):
+            ticket = s.get(Ticket, number)
+            assert ticket is not None
+            ticket.team_id = team.id
+            s.add(ticket)
+        commit(s)
+    sign_in(client, agent)
+    page = client.get(f"/agent/tickets/{mine}").text
+    assert "Salary dispute of the CFO" not in page and f"/agent/tickets/{secret}" not in page
+    supervisor = make_user("supervisor", email="sup@desk.test")
+    sign_in(client, supervisor)
+    assert "Salary dispute of the CFO" in client.get(f"/agent/tickets/{mine}").text

@@ -201,13 +201,17 @@ def test_a_bounce_marks_the_outbound_mail_it_reports_failed(
 def test_every_golden_mail_goes_through_without_an_error_escaping(
     session: Session, settings: Settings,
 ) -> None:
-    raws = [p.read_bytes() for p in sorted(GOLDEN.glob("*.eml"))]
+    paths = sorted(GOLDEN.glob("*.eml"))
+    raws = [p.read_bytes() for p in paths]
+    # The golden mails whose .json expects a parse error: 024, 025, 026, 047, 049, 050.
+    unreadable = [p.stem for p in paths if '"error"' in p.with_suffix(".json").read_text()]
+    assert len(unreadable) == 6
     ids, report = run(session, settings, *raws)
     statuses = [raw_row(session, i).status for i in ids]
     assert "stored" not in statuses
-    assert report.quarantined == 3  # 024, 025, 026
+    assert report.quarantined == len(unreadable)
     assert report.bounces == 7 and report.autoreplies == 7  # see each .json's classification
-    assert report.opened + report.threaded + report.duplicates == len(raws) - 17
+    assert report.opened + report.threaded + report.duplicates == len(raws) - len(unreadable) - 14
 
 
 def test_a_tag_too_large_to_be_a_ticket_number_opens_a_new_ticket(

@@ -15,7 +15,10 @@ from channels.message import Identity, InboundAttachment, InboundMessage
 HONEYPOT = "website"
 FIELDS = ("name", "email", "subject", "message")
 MAX_LENGTHS = {"name": 200, "email": 320, "subject": 200, "message": 20000}
-EMAIL_RE = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"'.]+$")
+# An address as people have them: the local part of letters (any script), digits and the
+# few signs RFC 5322 allows unquoted; a domain of dot-separated labels. Nothing a browser or
+# a mail header could read as markup, a scheme or a second header ("javascript:...").
+EMAIL_RE = re.compile(r"^[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*@(?:[\w-]+\.)+[\w-]{2,}\Z")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ The password never appears in a reason."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,13 +48,29 @@ class Delivery:
     automatic: bool = False
 
 
+# Control characters (but the tab) in a header: a NUL would go out raw, a line break forges
+# headers. Such a mail is refused for good instead of retried.
+_UNSENDABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 async def send(outbound: OutboundMessage, delivery: Delivery, *, date: datetime,
                timeout: float = TIMEOUT) -> Failure | None:
     """Compose the mail and send it from `outbound.from_address` to `outbound.to_address`
     in one SMTP conversation; None when the server took it."""
-    message = compose(outbound, delivery.ticket_id,
-                      Sender(outbound.from_address, delivery.display_name), date=date,
-                      to_name=delivery.to_name, automatic=delivery.automatic)
+    bad = [field for field in ("to_address", "from_address", "subject")
+           if _UNSENDABLE.search(getattr(outbound, field))]
+    if bad:
+        return Failure(f"this mail cannot be written as it is: a control character in its "
+                       f"{bad[0].replace('_', ' ')}", temporary=False)
+    try:
+        message = compose(outbound, delivery.ticket_id,
+                          Sender(outbound.from_address, delivery.display_name), date=date,
+                          to_name=delivery.to_name, automatic=delivery.automatic)
+        # What would leave with a line break or NUL in a header is refused here, once: no
+        # server will ever take it, so trying again only hides the problem.
+        message.as_bytes()
+    except ValueError as exc:
+        return Failure(f"this mail cannot be written as it is: {exc}", temporary=False)
     account = delivery.account
     try:
         await aiosmtplib.send(

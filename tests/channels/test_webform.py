@@ -43,3 +43,13 @@ def test_bad_email_too_many_and_too_large_files() -> None:
 def test_honeypot_marks_spam_without_errors() -> None:
     result = validate_request({**GOOD, "website": "http://spam"}, [], LIMITS)
     assert result.is_spam and result.message is None and result.errors == {}
+
+
+def test_addresses_a_mail_header_or_browser_could_misread_are_refused_with_input_kept() -> None:
+    for address in ("javascript:alert(1)//xss@example.com", "a@example.com\nBcc: b@example.com",
+                    '"quoted"@example.com', "a@example", "a..b@example.com"):
+        result = validate_request({**GOOD, "email": address}, [], LIMITS)
+        assert result.message is None and result.errors["email"] == "invalid_email", address
+        assert result.values["email"] == address.strip()
+    for address in ("o'brien+desk@mail.example.co.uk", "王小明@例子.中国", "wang.xm@163.com"):
+        assert validate_request({**GOOD, "email": address}, [], LIMITS).message is not None, address

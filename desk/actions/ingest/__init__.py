@@ -4,6 +4,8 @@ The web form, email (IMAP, SMTP/LMTP push, `desk ingest`), the API and the custo
 private page all hand `ingest` channel-neutral messages (`channels.message`), in batches,
 and it does, in one place and this order:
 
+0. cleaning (`cleaning.py`): control characters out of subjects, names and addresses, NULs
+   out of text, direction overrides out of file names;
 1. duplicates: a message whose own id is already stored (or came earlier in the batch)
    lands nowhere;
 2. threading: the ticket it continues, by the ids it answers (stored messages and our sent
@@ -31,6 +33,7 @@ from channels.message import InboundMessage
 from desk.actions.audit import SYSTEM
 from desk.actions.customers.identities import Contact, identify_senders
 from desk.actions.ingest.acknowledgements import DEFAULT_PLACEMENT, Placement
+from desk.actions.ingest.cleaning import cleaned
 from desk.actions.ingest.threads import Known, look_up, may_quote_tag, named_ticket, remember
 from desk.actions.ingest.writing import Continuation, NewTicket, add_to_tickets, open_tickets
 from desk.actions.jobs import publish
@@ -83,6 +86,7 @@ def ingest(session: Session, settings: Settings, messages: Sequence[InboundMessa
     """What became of each message, in order; in the caller's transaction. `placements`
     (one per message) say where a new ticket lands and how it is acknowledged."""
     places = list(placements) if placements is not None else [DEFAULT_PLACEMENT] * len(messages)
+    messages = [cleaned(m) for m in messages]
     session.flush()  # the statements below read and write tickets the caller may have changed
     known = look_up(session, messages)
     results: list[Ingested] = []

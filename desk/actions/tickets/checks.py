@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from desk.actions.ingest.cleaning import one_line
 from desk.models import Priority, Status, Team, User
 
 TAG_RE = re.compile(r"^[\w\-.:]{1,50}$", re.UNICODE)
@@ -63,7 +64,7 @@ def check_ticket_changes(session: Session, raw: dict[str, Any]) -> CheckedChange
             elif len(value) > 300:
                 out.errors[key] = "too_long"
             else:
-                out.fields[key] = value.strip()
+                out.fields[key] = one_line(value)
         elif key in ("team_id", "assignee_id"):
             ident = _optional_id(value)
             model: type[Team] | type[User] = Team if key == "team_id" else User

@@ -78,3 +78,14 @@ def test_no_server_and_a_silent_server_are_temporary() -> None:
     assert down is not None and down.temporary and "cannot reach the SMTP server" in down.reason
     assert timed_out is not None and timed_out.temporary
     assert "no answer from the SMTP server" in timed_out.reason and "within 0.5 s" in timed_out.reason
+
+
+def test_a_mail_that_cannot_be_written_fails_once_for_good_without_a_connection(
+    smtp_server: SmtpServer,
+) -> None:
+    account = SmtpAccount.from_url(smtp_server.url)
+    for subject in ("Invoice\r\nBcc: everyone@example.com", "Invoice\nagain"):
+        failure = asyncio.run(send(replace(MAIL, subject=subject), _delivery(account), date=WHEN))
+        assert failure is not None and not failure.temporary, subject
+        assert "cannot be written" in failure.reason
+    assert smtp_server.messages == []

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from channels.message import Identity, InboundMessage, ThreadKeys
+from channels.message import Identity, InboundAttachment, InboundMessage, ThreadKeys
 from desk.actions.audit import SYSTEM
 from desk.actions.ingest import ingest
 from desk.actions.ingest.one import add_customer_reply, ingest_message
@@ -19,7 +19,17 @@ from desk.db import Database, commit
 from desk.jobs.functions import JOBS
 from desk.jobs.runner import due_jobs, execute_job
 from desk.links import read_request_token
-from desk.models import Customer, Direction, Job, Message, Notification, Ticket, User
+from desk.models import (
+    Attachment,
+    Customer,
+    Direction,
+    Job,
+    Message,
+    Notification,
+    OutboundMessage,
+    Ticket,
+    User,
+)
 from desk.settings import Settings
 from tests.desk.actions.test_mail_intake import mail
 
@@ -205,3 +215,23 @@ def test_mail_spelling_a_customer_in_its_display_name_never_writes_as_that_custo
     assert _inbound_messages(session, ticket.id) == ["Hello"]
     attacker = session.exec(select(Customer).where(Customer.email == "attacker@evil.example")).one()
     assert attacker.id != ticket.customer_id
+
+
+def test_control_characters_never_reach_a_ticket_and_file_names_show_their_real_type(
+    session: Session, settings: Settings,
+) -> None:
+    message = InboundMessage(
+        "api", Identity("email", "ada@example.com", "Ada\r\nBcc: all@example.com"),
+        "Invoice\r\nBcc: everyone@example.com\x00", "Hello\x00 there",
+        attachments=(InboundAttachment("invoice\u202efdp.exe", "application/octet-stream", b"MZ"),))
+    ticket, _ = ingest_message(session, settings, message)
+    commit(session)
+    assert ticket.subject == "Invoice Bcc: everyone@example.com"
+    stored = session.exec(select(Message).where(Message.ticket_id == ticket.id)).one()
+    assert stored.text == "Hello there"
+    customer = session.get(Customer, ticket.customer_id)
+    assert customer is not None and customer.name == "Ada Bcc: all@example.com"
+    (attachment,) = session.exec(select(Attachment)).all()
+    assert attachment.filename == "invoicefdp.exe"
+    ack = session.exec(select(OutboundMessage)).one()
+    assert "\r" not in ack.subject and "\n" not in ack.subject and "\x00" not in ack.subject

@@ -44,8 +44,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     mode = f"arq on {settings.redis_url}" if settings.redis_url else "in-process job runner"
     print(f"Desk on http://{args.host}:{args.port}/agent/ ({mode}; database "
           f"{db.engine.url.render_as_string(hide_password=True)})", flush=True)
+    # X-Forwarded-For is believed only from the proxies named: by default from nobody, so no
+    # local process can pass itself off as another address (the form's rate limit is per address).
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower(),
-                access_log=False, log_config=None)
+                access_log=False, log_config=None, proxy_headers=bool(args.forwarded_allow_ips),
+                forwarded_allow_ips=args.forwarded_allow_ips or None)
     return 0
 
 
@@ -232,6 +235,9 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate the database and run the web app")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--forwarded-allow-ips", default="", metavar="IPS",
+                       help="comma-separated addresses of the reverse proxies whose "
+                            "X-Forwarded-For/-Proto to believe (default: none)")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run background jobs from Redis (arq)")

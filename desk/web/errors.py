@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from desk.i18n import _
 from desk.queries.errors import Forbidden, NotFound
+from desk.web.middleware import response_headers
 from desk.web.templating import render
 
 log = logging.getLogger("desk.web")
@@ -67,8 +68,13 @@ async def forbidden(request: Request, exc: Exception) -> Response:
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     if _is_api(request):
-        return JSONResponse({"error": REASONS[500]}, status_code=500)
-    return render(request, "error.html", status_code=500, status=500, detail=REASONS[500])
+        answer = JSONResponse({"error": REASONS[500]}, status_code=500)
+        answer.raw_headers = response_headers(request.url.path, answer.raw_headers)
+        return answer
+    page = render(request, "error.html", status_code=500, status=500, detail=REASONS[500])
+    # Answered outside the middleware (the error escaped it): the headers are added here.
+    page.raw_headers = response_headers(request.url.path, page.raw_headers)
+    return page
 
 
 HANDLERS = {

@@ -25,6 +25,31 @@ SECURITY_HEADERS = (
     (b"x-frame-options", b"SAMEORIGIN"),
     (b"x-content-type-options", b"nosniff"),
 )
+# On every HTML page: scripts and styles from Desk only (no inline script, no event-handler
+# attributes), no plugins, no <base> tricks, forms post to Desk only. Images: Desk's own and
+# data: URIs, so a customer's HTML mail cannot call home when an agent opens it. Inline
+# style attributes stay allowed: sanitised mail keeps its formatting.
+CONTENT_SECURITY_POLICY = (
+    b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    b"frame-ancestors 'self'"
+)
+# Pages with staff or a customer's private data are never kept by a browser or proxy cache.
+PRIVATE_PATHS = ("/agent", "/admin", "/api/", "/requests/")
+PUBLIC_UNDER_PRIVATE = ("/requests/new",)
+
+
+def response_headers(path: str, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`headers` with the security headers every Desk response carries."""
+    out = [*headers, *SECURITY_HEADERS]
+    names = {name.lower() for name, _ in headers}
+    content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
+    if content_type.startswith(b"text/html") and b"content-security-policy" not in names:
+        out.append((b"content-security-policy", CONTENT_SECURITY_POLICY))
+    if path.startswith(PRIVATE_PATHS) and not path.startswith(PUBLIC_UNDER_PRIVATE) \
+            and b"cache-control" not in names:
+        out.append((b"cache-control", b"no-store"))
+    return out
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -89,9 +114,8 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", []))
+                headers = response_headers(scope["path"], list(message.get("headers", [])))
                 headers.append((b"x-request-id", request_id.encode()))
-                headers.extend(SECURITY_HEADERS)
                 # Server time until the response starts: what benchmarks read.
                 server_ms = (time.perf_counter() - started) * 1000
                 headers.append((b"server-timing", f"app;dur={server_ms:.2f}".encode()))

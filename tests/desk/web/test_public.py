@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from desk.db import Database
@@ -162,3 +163,38 @@ def test_the_request_log_never_shows_a_private_link_nor_a_forged_line(
     assert any("/requests/[ticket " in line for line in lines)
     assert all("\n" not in line and "\r" not in line for line in lines)
     assert any("\\x0d\\x0a2026-01-01" in line for line in lines)
+
+
+def test_pages_carry_a_content_security_policy_and_private_ones_are_never_cached(
+    client: TestClient, app_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    form = client.get("/requests/new")
+    policy = form.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "object-src 'none'" in policy
+    assert "img-src 'self' data:" in policy
+    assert "no-store" not in form.headers.get("cache-control", "")
+    private = client.get(_submit(client).headers["location"])
+    assert private.headers["cache-control"] == "no-store"
+    assert client.get("/agent/login").headers["cache-control"] == "no-store"
+    assert client.get("/api/v1/tickets").headers["cache-control"] == "no-store"
+    assert "content-security-policy" not in client.get("/static/css/desk.css").headers
+
+    def boom(request: object) -> None:
+        raise RuntimeError("a bug")
+
+    app = app_factory()
+    app.router.routes.append(Route("/agent/boom", boom))
+    with TestClient(app, raise_server_exceptions=False) as crashing:
+        page = crashing.get("/agent/boom")
+    assert page.status_code == 500
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["x-frame-options"] == "SAMEORIGIN"
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
+
+
+def test_no_page_holds_inline_script_the_policy_would_block(client: TestClient) -> None:
+    for path in ("/requests/new", "/help/", "/agent/login"):
+        html = client.get(path).text
+        assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None, path
+        assert re.search(r"\son[a-z]+=\"|javascript:", html) is None, path

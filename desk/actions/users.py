@@ -73,16 +73,6 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def sign_in(session: Session, email: str, password: str) -> User | None:
-    """The user these credentials belong to, with the sign-in audited and committed; None
-    (nothing recorded) when they are wrong."""
-    user = authenticate(session, email, password)
-    if user is not None:
-        record(session, Actor.of_user(user), "user", user.id or 0, "signed_in")
-        commit(session)
-    return user
-
-
 def add_staff(session: Session, actor: Actor, email: str, name: str, role: str, password: str,
               team_id: int | None) -> User:
     """A new staff account, in the team ``team_id`` when there is one; commits. Raises

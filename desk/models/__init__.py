@@ -43,7 +43,7 @@ from desk.models.tickets import (
     Ticket,
     TicketTag,
 )
-from desk.models.users import ApiToken, Role, Team, TeamMembership, User
+from desk.models.users import ApiToken, Role, SignInFailure, Team, TeamMembership, User
 
 __all__ = [
     "AfterFetch",
@@ -92,6 +92,7 @@ __all__ = [
     "TicketTag",
     "Tier",
     "TierPolicy",
+    "SignInFailure",
     "User",
     "Visibility",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from desk.models.base import now
@@ -48,3 +49,18 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(default="", max_length=100)
     created_at: datetime = Field(default_factory=now)
     revoked_at: datetime | None = None
+
+
+class SignInFailure(SQLModel, table=True):
+    """A wrong password (or unknown account) at the sign-in page: what the throttle counts,
+    per account and per address, in every process alike."""
+
+    __table_args__ = (
+        Index("ix_signinfailure_email_at", "email", "at"),
+        Index("ix_signinfailure_address_at", "address", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=now)
+    email: str = Field(max_length=320)
+    address: str = Field(max_length=64)

@@ -37,6 +37,8 @@ FIELD_ERROR = {
     "invalid_email": _("Enter a valid email address, like name@example.com."),
     "too_many_files": _("Too many attachments."),
     "file_too_large": _("An attachment is too large."),
+    "daily_files_full": _("This request has received as many files today as a day allows. "
+                          "Send the rest tomorrow, or write without attachments."),
     "invalid_choice": _("Choose one of the options."),
     "not_found": _("This no longer exists."),
     "invalid_tags": _("Tags are single words separated by commas."),

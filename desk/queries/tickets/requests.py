@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from datetime import timedelta
 
-from desk.models import Customer, Ticket
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from desk.models import Attachment, Customer, Message, Ticket
+from desk.models.base import now
 
 
 def get_request(session: Session, ticket_id: int, customer_id: int) -> tuple[Ticket, Customer] | None:
@@ -14,3 +18,12 @@ def get_request(session: Session, ticket_id: int, customer_id: int) -> tuple[Tic
     if ticket is None or customer is None or ticket.customer_id != customer.id:
         return None
     return ticket, customer
+
+
+def bytes_sent_today(session: Session, ticket_id: int, customer_id: int) -> int:
+    """What the customer attached to this request in the last 24 hours, in bytes."""
+    total = session.exec(select(func.coalesce(func.sum(Attachment.size), 0)).join(
+        Message, col(Message.id) == col(Attachment.message_id)).where(
+        col(Message.ticket_id) == ticket_id, col(Message.author_customer_id) == customer_id,
+        col(Message.created_at) >= now() - timedelta(days=1))).one()
+    return int(total)

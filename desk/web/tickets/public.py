@@ -17,7 +17,7 @@ from desk.i18n import LOCALES, _
 from desk.links import read_request_token, request_token
 from desk.models import Attachment, Customer, Direction, Ticket
 from desk.queries.tickets.messages import attachment_of, conversation
-from desk.queries.tickets.requests import get_request
+from desk.queries.tickets.requests import bytes_sent_today, get_request
 from desk.settings import Settings
 from desk.web.kb.deflection import form_context
 from desk.web.middleware import LOCALE_COOKIE
@@ -118,12 +118,23 @@ async def view_request(request: Request) -> Response:
 
 async def reply_to_request(request: Request) -> Response:
     token, ticket, customer = _load(request)
+    assert ticket.id is not None and customer.id is not None
     settings = _settings(request)
+    # Like the form: so many replies a minute from one address, and as many by one link.
+    client = request.client.host if request.client else "unknown"
+    limiter = _limiter(request)
+    if not (limiter.allow(client) and limiter.allow(f"request:{ticket.id}")):
+        return render(request, "public/rate_limited.html", status_code=429)
     form = await _read_form(request)
     uploads = await read_uploads(form, "attachments", settings.max_attachment_bytes)
     text = str(form.get("message", "")).strip()
     errors = message_errors("message", text, MAX_LENGTHS["message"], len(uploads.files),
                             uploads.oversize, upload_limits(settings))
+    if uploads.files and "attachments" not in errors:
+        with request.app.state.db.session() as session:
+            sent = bytes_sent_today(session, ticket.id, customer.id)
+        if sent + sum(len(f.data) for f in uploads.files) > daily_link_bytes(settings):
+            errors["attachments"] = "daily_files_full"
     if errors:
         assert ticket.id is not None
         with request.app.state.db.session() as session:
@@ -139,6 +150,11 @@ async def reply_to_request(request: Request) -> Response:
     if message.ticket_id != ticket.id and customer.id is not None:
         token = request_token(settings.secret_key, message.ticket_id, customer.id)
     return RedirectResponse(f"/requests/{token}", status_code=303)
+
+
+def daily_link_bytes(settings: Settings) -> int:
+    """The most one private link may add in attachments a day: one full reply's worth."""
+    return settings.max_attachments * settings.max_attachment_bytes
 
 
 def attachment_response(settings: Settings, attachment: Attachment) -> Response:

@@ -198,3 +198,27 @@ def test_no_page_holds_inline_script_the_policy_would_block(client: TestClient) 
         html = client.get(path).text
         assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None, path
         assert re.search(r"\son[a-z]+=\"|javascript:", html) is None, path
+
+
+def test_a_private_link_takes_only_so_many_replies_a_minute(app_factory) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(app_factory(form_rate_limit=3)) as limited:
+        location = _submit(limited).headers["location"].split("?")[0]
+        answers = [limited.post(location + "/replies", data={"message": f"More {i}"},
+                                follow_redirects=False).status_code for i in range(3)]
+    assert answers == [303, 303, 429]  # the form's submission counted against the address too
+
+
+def test_a_private_link_adds_at_most_a_days_worth_of_files(app_factory, db: Database) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(app_factory(max_attachment_bytes=100, max_attachments=2)) as small:
+        location = _submit(small).headers["location"].split("?")[0]
+        files = [("attachments", (f"log{i}.txt", b"x" * 90, "text/plain")) for i in range(2)]
+        first = small.post(location + "/replies", data={"message": "Logs"}, files=files,
+                           follow_redirects=False)
+        second = small.post(location + "/replies", data={"message": "More logs"}, files=files)
+        plain = small.post(location + "/replies", data={"message": "Without files"},
+                           follow_redirects=False)
+    assert first.status_code == 303 and plain.status_code == 303
+    assert second.status_code == 400 and "as many files today" in second.text
+    assert "More logs" in second.text  # the text is kept for the next try
+    with db.session() as s:
+        assert s.exec(select(func.count()).select_from(Attachment)).one() == 2

@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
 from desk.actions.audit import Actor, record
+from desk.actions.staff_sessions import end_all_sessions
 from desk.db import commit, committed
 from desk.models import ApiToken, Role, Team, TeamMembership, User
 from desk.models.base import now
@@ -152,7 +153,41 @@ def create_token(session: Session, actor: Actor, user: User, name: str = "") -> 
 
 
 def revoke_token(session: Session, actor: Actor, token: ApiToken) -> None:
+    """The token stops working at once; audited, in the caller's transaction."""
     assert token.id is not None
+    if token.revoked_at is not None:
+        return
     token.revoked_at = now()
     session.add(token)
     record(session, actor, "api_token", token.id, "revoked")
+
+
+def sign_out_elsewhere(session: Session, user: User, keep: str) -> int:
+    """Every session of ``user`` but the one of token ``keep`` ends; committed."""
+    ended = end_all_sessions(session, Actor.of_user(user), user, keep=keep)
+    commit(session)
+    return ended
+
+
+def set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
+    """Deactivate (every session and API token stops working at once) or reactivate a staff
+    member; audited, committed."""
+    if user.is_active == active:
+        return
+    user.is_active = active
+    session.add(user)
+    if not active:
+        end_all_sessions(session, actor, user)
+    record(session, actor, "user", user.id or 0, "updated", {"is_active": [not active, active]})
+    commit(session)
+
+
+def set_password(session: Session, actor: Actor, user: User, password: str) -> None:
+    """A new password; every session of the account ends (a thief's too). Committed."""
+    if len(password) < 8:
+        raise UserError("a password has at least 8 characters")
+    user.password_hash = hash_password(password)
+    session.add(user)
+    end_all_sessions(session, actor, user)
+    record(session, actor, "user", user.id or 0, "password_changed")
+    commit(session)

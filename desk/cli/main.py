@@ -9,18 +9,16 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from desk import handlers  # noqa: F401 - every event has its handlers before anything records one
-from desk.actions.audit import SYSTEM
-from desk.actions.users import UserError, create_token, create_user
 from desk.cli import customers as customers_cli
 from desk.cli import kb as kb_cli
 from desk.cli import mailboxes as mailbox_cli
+from desk.cli import staff as staff_cli
 from desk.db import Database, commit
 from desk.logs import configure
 from desk.migrate import upgrade
-from desk.models import User
 from desk.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -64,33 +62,6 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     _database(settings).dispose()
     worker = Worker(**worker_settings(settings, burst=args.burst))
     worker.run()
-    return 0
-
-
-def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
-    db = _database(settings)
-    with db.session() as session:
-        try:
-            user = create_user(session, SYSTEM, args.email, args.name, args.role, args.password,
-                               locale=args.locale)
-        except UserError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        commit(session)
-    print(f"created {user.role} {user.email} (id {user.id})")
-    return 0
-
-
-def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
-    db = _database(settings)
-    with db.session() as session:
-        user = session.exec(select(User).where(User.email == args.email.lower())).first()
-        if user is None:
-            print(f"error: no user with the email {args.email}", file=sys.stderr)
-            return 1
-        token = create_token(session, SYSTEM, user, name=args.name)
-        commit(session)
-    print(token)
     return 0
 
 
@@ -244,22 +215,7 @@ def parser() -> argparse.ArgumentParser:
     worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     worker.set_defaults(func=cmd_worker)
 
-    user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd",
-                                                                        required=True)
-    add = user.add_parser("add", help="add a staff member")
-    add.add_argument("email")
-    add.add_argument("--name", required=True)
-    add.add_argument("--role", required=True, choices=["agent", "supervisor", "admin"])
-    add.add_argument("--password")
-    add.add_argument("--locale", default="en", choices=["en", "zh_CN"])
-    add.set_defaults(func=cmd_user_add)
-
-    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_cmd",
-                                                                      required=True)
-    create = token.add_parser("create", help="print a new API token for a staff member")
-    create.add_argument("email")
-    create.add_argument("--name", default="")
-    create.set_defaults(func=cmd_token_create)
+    staff_cli.register(sub)
 
     demo = sub.add_parser("demo", help="load demo data to click through")
     demo.set_defaults(func=cmd_demo)

@@ -43,7 +43,7 @@ from desk.models.tickets import (
     Ticket,
     TicketTag,
 )
-from desk.models.users import ApiToken, Role, SignInFailure, Team, TeamMembership, User
+from desk.models.users import ApiToken, Role, SignInFailure, StaffSession, Team, TeamMembership, User
 
 __all__ = [
     "AfterFetch",
@@ -93,6 +93,7 @@ __all__ = [
     "Tier",
     "TierPolicy",
     "SignInFailure",
+    "StaffSession",
     "User",
     "Visibility",
 ]

@@ -64,3 +64,17 @@ class SignInFailure(SQLModel, table=True):
     at: datetime = Field(default_factory=now)
     email: str = Field(max_length=320)
     address: str = Field(max_length=64)
+
+
+class StaffSession(SQLModel, table=True):
+    """One signed-in browser. The cookie holds only a random token (its SHA-256 is stored),
+    so signing out, or out everywhere, ends a session for good, even a stolen copy."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=now)
+    last_seen_at: datetime = Field(default_factory=now)
+    ended_at: datetime | None = None
+    address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=200)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from desk.models import ApiToken, Team, TeamMembership, User
+from desk.models import ApiToken, StaffSession, Team, TeamMembership, User
 
 
 def active_agents(session: Session) -> list[User]:
@@ -46,3 +46,10 @@ def token_owner(session: Session, hashed: str) -> User | None:
         .where(ApiToken.token_hash == hashed, col(ApiToken.revoked_at).is_(None))
     )
     return session.exec(query).first()
+
+
+def live_sessions(session: Session, user: User) -> list[StaffSession]:
+    """The signed-in browsers of ``user``, the most recently used first."""
+    return list(session.exec(select(StaffSession).where(
+        StaffSession.user_id == user.id, col(StaffSession.ended_at).is_(None))
+        .order_by(col(StaffSession.last_seen_at).desc())))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import math
 import secrets
-import time
+from datetime import timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -16,9 +16,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.actions.sign_in import SignIn, sign_in
+from desk.actions.staff_sessions import end_session, session_user, start_session, token_hash
+from desk.actions.users import sign_out_elsewhere
 from desk.db import Database
 from desk.i18n import _
 from desk.models import Role, User
+from desk.queries.users import live_sessions
+from desk.settings import Settings
 from desk.web.templating import render
 
 ROLE_RANK = {Role.agent: 1, Role.supervisor: 2, Role.admin: 3}
@@ -53,12 +57,13 @@ def check_csrf(request: Request, form: FormData) -> None:
 
 def staff(request: Request, role: str = Role.agent) -> User:
     """The signed-in staff member with at least ``role``; sets locale and CSRF for the page."""
-    user_id = request.session.get("uid")
-    if not isinstance(user_id, int):
+    token = request.session.get("sid")
+    if not isinstance(token, str):
         raise LoginRequired()
+    settings: Settings = request.app.state.settings
     with db_of(request).session() as session:
-        user = session.get(User, user_id)
-    if user is None or not user.is_active or request.session.get("pw") != user.password_hash[-16:]:
+        user = session_user(session, token, timedelta(seconds=settings.session_max_age))
+    if user is None:
         request.session.clear()
         raise LoginRequired()
     request.scope["desk.user"] = user
@@ -108,11 +113,10 @@ async def login(request: Request) -> Response:
         csrf_token(request)
         return render(request, "auth/login.html", status_code=400, next=target, email=email,
                       error=_("Wrong email or password."))
+    with db_of(request).session() as session:
+        sid = start_session(session, user, address, request.headers.get("user-agent", ""))
     request.session.clear()
-    request.session["uid"] = user.id
-    # Changing the password ends every other session of the account.
-    request.session["pw"] = user.password_hash[-16:]
-    request.session["at"] = int(time.time())
+    request.session["sid"] = sid
     csrf_token(request)
     return RedirectResponse(target, status_code=303)
 
@@ -125,12 +129,37 @@ def _sign_in(db: Database, email: str, password: str, address: str) -> SignIn:
 async def logout(request: Request) -> Response:
     form = await request.form()
     check_csrf(request, form)
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        with db_of(request).session() as session:
+            end_session(session, token)
     request.session.clear()
     return RedirectResponse("/agent/login", status_code=303)
+
+
+async def sessions_page(request: Request) -> Response:
+    user = staff(request)
+    current = token_hash(str(request.session.get("sid", "")))
+    with db_of(request).session() as session:
+        rows = live_sessions(session, user)
+    return render(request, "auth/sessions.html", sessions=rows, current=current,
+                  ended=request.query_params.get("ended"))
+
+
+async def end_other_sessions(request: Request) -> Response:
+    """Sign out everywhere else: every other browser of this account must sign in again."""
+    user = staff(request)
+    form = await request.form()
+    check_csrf(request, form)
+    with db_of(request).session() as session:
+        ended = sign_out_elsewhere(session, user, str(request.session.get("sid", "")))
+    return RedirectResponse(f"/agent/sessions?ended={ended}", status_code=303)
 
 
 routes = [
     Route("/agent/login", login_page, methods=["GET"]),
     Route("/agent/login", login, methods=["POST"]),
     Route("/agent/logout", logout, methods=["POST"]),
+    Route("/agent/sessions", sessions_page, methods=["GET"]),
+    Route("/agent/sessions/end-others", end_other_sessions, methods=["POST"]),
 ]

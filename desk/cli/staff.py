@@ -1,0 +1,148 @@
+"""`desk user ...` and `desk token ...`: staff accounts and their API tokens from the shell
+(an admin locked out of the web pages can always come here)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+from sqlmodel import col, select
+
+from desk.actions.audit import SYSTEM
+from desk.actions.users import (
+    UserError,
+    create_token,
+    create_user,
+    revoke_token,
+    set_active,
+    set_password,
+)
+from desk.db import Database, commit
+from desk.migrate import upgrade
+from desk.models import ApiToken, User
+from desk.settings import Settings
+
+
+def _database(settings: Settings) -> Database:
+    db = Database(settings)
+    upgrade(db.engine)
+    return db
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
+    db = _database(settings)
+    with db.session() as session:
+        try:
+            user = create_user(session, SYSTEM, args.email, args.name, args.role, args.password,
+                               locale=args.locale)
+        except UserError as exc:
+            return _fail(str(exc))
+        commit(session)
+    print(f"created {user.role} {user.email} (id {user.id})")
+    return 0
+
+
+def _switch(active: bool) -> Any:
+    def run(settings: Settings, args: argparse.Namespace) -> int:
+        db = _database(settings)
+        with db.session() as session:
+            user = session.exec(select(User).where(User.email == args.email.strip().lower())).first()
+            if user is None:
+                return _fail(f"no user with the email {args.email}")
+            set_active(session, SYSTEM, user, active)
+        print(f"{'reactivated' if active else 'deactivated'} {user.email}"
+              + ("" if active else ": every session and API token of theirs stopped working"))
+        return 0
+    return run
+
+
+def cmd_user_password(settings: Settings, args: argparse.Namespace) -> int:
+    password = args.password or getpass.getpass("New password: ")
+    db = _database(settings)
+    with db.session() as session:
+        user = session.exec(select(User).where(User.email == args.email.strip().lower())).first()
+        if user is None:
+            return _fail(f"no user with the email {args.email}")
+        try:
+            set_password(session, SYSTEM, user, password)
+        except UserError as exc:
+            return _fail(str(exc))
+    print(f"new password set for {user.email}; their sessions ended")
+    return 0
+
+
+def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
+    db = _database(settings)
+    with db.session() as session:
+        user = session.exec(select(User).where(User.email == args.email.lower())).first()
+        if user is None:
+            return _fail(f"no user with the email {args.email}")
+        token = create_token(session, SYSTEM, user, name=args.name)
+        commit(session)
+    print(token)
+    return 0
+
+
+def cmd_token_list(settings: Settings, args: argparse.Namespace) -> int:
+    db = _database(settings)
+    with db.session() as session:
+        rows = session.exec(select(ApiToken, User).join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
+                            .order_by(col(ApiToken.id))).all()
+        for token, user in rows:
+            state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "active"
+            print(f"{token.id}\t{user.email}\t{token.name or '-'}\t"
+                  f"created {token.created_at:%Y-%m-%d %H:%M}\t{state}")
+    return 0
+
+
+def cmd_token_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    db = _database(settings)
+    with db.session() as session:
+        token = session.get(ApiToken, args.id)
+        if token is None:
+            return _fail(f"no API token with the id {args.id}")
+        revoke_token(session, SYSTEM, token)
+        commit(session)
+    print(f"token {args.id} revoked")
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add `desk user ...` and `desk token ...` to the `desk` command's subparsers."""
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd",
+                                                                        required=True)
+    add = user.add_parser("add", help="add a staff member")
+    add.add_argument("email")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=["agent", "supervisor", "admin"])
+    add.add_argument("--password")
+    add.add_argument("--locale", default="en", choices=["en", "zh_CN"])
+    add.set_defaults(func=cmd_user_add)
+    for name, active, text in (("deactivate", False, "stop a staff member signing in (sessions and "
+                                "API tokens end at once)"), ("activate", True, "let them in again")):
+        switch = user.add_parser(name, help=text)
+        switch.add_argument("email")
+        switch.set_defaults(func=_switch(active))
+    password = user.add_parser("password", help="set a new password (ends their sessions)")
+    password.add_argument("email")
+    password.add_argument("--password", help="the new password (asked for when left out)")
+    password.set_defaults(func=cmd_user_password)
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_cmd",
+                                                                      required=True)
+    create = token.add_parser("create", help="print a new API token for a staff member")
+    create.add_argument("email")
+    create.add_argument("--name", default="")
+    create.set_defaults(func=cmd_token_create)
+    listing = token.add_parser("list", help="every API token: id, owner, name, state")
+    listing.set_defaults(func=cmd_token_list)
+    revoke = token.add_parser("revoke", help="stop an API token working, at once")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(func=cmd_token_revoke)

@@ -26,6 +26,7 @@ from desk.actions.customers.editing import (
     save_new_customer,
 )
 from desk.actions.customers.records import EDITABLE, IDENTITY_LISTS, MAX_TAG_LENGTH, CustomerError
+from desk.i18n import record_locale
 from desk.models import Customer, Organization, Source, Tier, User
 from desk.queries.customers.merges import get_merge, get_survivor
 from desk.queries.customers.organizations import get_organizations
@@ -143,7 +144,7 @@ def customer_json(session: Session, user: User, customer: Customer) -> JSON:
     return {
         "id": customer.id, "name": customer.name, "email": customer.email, **details.identities,
         "organization": _ref(details.org), "tier": customer.tier, "source": customer.source,
-        "locale": customer.locale,
+        "locale": record_locale(customer.locale),
         "owner": None if owner is None else {"id": owner.id, "name": owner.name, "email": owner.email},
         "tags": details.tags, "fields": dict(customer.fields), "reviewed_at": iso(customer.reviewed_at),
         "created_at": iso(customer.created_at), "updated_at": iso(customer.updated_at),

@@ -72,12 +72,12 @@ def _text(value: Any, limit: int) -> tuple[str, str | None]:
         value.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape
         return "", "invalid_characters"
+    if len(value) > limit:  # as the document counts it: before anything is trimmed
+        return "", "too_long"
     # NUL and other C0 controls (tab and newlines aside) break storage and display.
     cleaned = "".join(ch for ch in value if ch >= " " or ch in "\t\n\r").strip()
     if not cleaned:
         return "", "required"
-    if len(cleaned) > limit:
-        return "", "too_long"
     return cleaned, None
 
 
@@ -157,9 +157,11 @@ class NewTicket:
 def _tags_error(body: dict[str, Any]) -> str | None:
     if "tags" not in body:
         return None
-    if not isinstance(body["tags"], list):
+    tags = body["tags"]
+    # As the document says: each tag as it will be stored, no blanks to be dropped quietly.
+    if not isinstance(tags, list) or not all(isinstance(t, str) and TAG_RE.match(t) for t in tags):
         return "invalid_tags"
-    return "too_many" if len(body["tags"]) > MAX_TAGS else None
+    return "too_many" if len(tags) > MAX_TAGS else None
 
 
 def _customer(value: Any, errors: dict[str, str]) -> tuple[str, str]:

@@ -65,8 +65,8 @@ def search_params(params: Mapping[str, str]) -> tuple[str, str | None, str | Non
     q = params.get("q", "")
     if len(q) > MAX_QUERY:
         errors["q"] = "too_long"
-    locale = _locale(params["locale"]) if params.get("locale") else None
-    if params.get("locale") and locale is None:
+    locale = _locale(params["locale"]) if "locale" in params else None
+    if "locale" in params and locale is None:  # "locale=" too: the document lists the choices
         errors["locale"] = "invalid_choice"
     category = params.get("category", "")
     if len(category) > 120:

@@ -102,7 +102,8 @@ SCHEMAS: JSON = {
     }),
     "NewTicket": obj({
         "customer": obj({"email": text(LIMITS["email"], format="email"),
-                         "name": {"type": "string", "maxLength": LIMITS["name"]}},
+                         "name": nullable({"type": "string", "maxLength": LIMITS["name"],
+                                           "description": "Left out or null: the address's name."})},
                         required=("email",)),
         "subject": text(LIMITS["subject"]),
         "text": text(LIMITS["text"]),

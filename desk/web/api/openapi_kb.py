@@ -95,7 +95,7 @@ PATHS: JSON = {
                     query("category", {"type": "string"}, "A category's slug or id."),
                     query("limit", {"type": "integer", "minimum": 1, "maximum": 100,
                                     "default": 50}, "Articles per page."),
-                    query("cursor", {"type": "string", "pattern": "^[0-9]+$"},
+                    query("cursor", ID,
                           "A page's `next_cursor`."),
                 ],
                 "responses": answers(200, "A page of articles.", "KbArticlePage", 422)},

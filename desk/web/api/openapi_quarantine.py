@@ -59,7 +59,7 @@ PATHS: JSON = {
             query("mailbox", {"type": "string", "maxLength": 100}, "Only this mailbox's mail."),
             query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
                   "Mails per page."),
-            query("cursor", {"type": "string", "pattern": "^[0-9]+$"},
+            query("cursor", ID,
                   "A page's `next_cursor`: the next, older page."),
         ],
         "responses": answers(200, "A page of quarantined mail.", "QuarantinePage", 403, 422)}},

@@ -14,7 +14,9 @@ DOMAIN = "desk"
 
 @cache
 def translations(locale: str) -> gettext.NullTranslations:
-    if locale not in LOCALES or locale == "en":
+    """The catalog for a locale as any part of Desk writes it ("zh_CN", "zh-CN", "zh"...)."""
+    locale = normalise(locale)
+    if locale == "en":
         return gettext.NullTranslations()
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[locale], fallback=True)
 
@@ -27,6 +29,11 @@ def normalise(locale: str | None) -> str:
     if tag.startswith("zh"):
         return "zh_CN"
     return "en"
+
+
+def record_locale(locale: str | None) -> str:
+    """The language of a customer record as records and the API write it: "en" or "zh-CN"."""
+    return "zh-CN" if normalise(locale) == "zh_CN" else "en"
 
 
 def from_accept_language(header: str | None) -> str:

@@ -235,3 +235,15 @@ def test_control_characters_never_reach_a_ticket_and_file_names_show_their_real_
     assert attachment.filename == "invoicefdp.exe"
     ack = session.exec(select(OutboundMessage)).one()
     assert "\r" not in ack.subject and "\n" not in ack.subject and "\x00" not in ack.subject
+
+
+def test_a_customer_writing_chinese_gets_the_acknowledgement_in_chinese(
+    session: Session, settings: Settings,
+) -> None:
+    for locale, sender in (("zh", "wang@example.cn"), ("zh-CN", "li@example.cn"), ("zh_CN", "he@example.cn")):
+        message = InboundMessage("email", Identity("email", sender, "王"), "打印机坏了", "您好",
+                                 locale=locale)
+        ingest(session, settings, [message])
+    commit(session)
+    acks = session.exec(select(OutboundMessage)).all()
+    assert len(acks) == 3 and all("我们已收到您的工单" in a.body_text for a in acks)

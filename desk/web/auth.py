@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import math
 import secrets
@@ -98,8 +99,11 @@ async def login(request: Request) -> Response:
     password = str(form.get("password", ""))[:1000]
     target = _safe_next(form.get("next"))
     address = request.client.host if request.client else "unknown"
-    # argon2 takes tens of milliseconds of CPU: never in the event loop, which serves everyone.
-    outcome = await run_in_threadpool(_sign_in, db_of(request), email, password, address)
+    # argon2 takes ~90 ms of CPU and memory: never in the event loop, which serves everyone,
+    # and never more at once than PASSWORD_CHECKS, so a flood of guesses waits its turn here
+    # instead of taking every worker thread, database connection and core from the others.
+    async with _password_checks(request):
+        outcome = await run_in_threadpool(_sign_in, db_of(request), email, password, address)
     user = outcome.user
     if outcome.wait:
         csrf_token(request)
@@ -119,6 +123,17 @@ async def login(request: Request) -> Response:
     request.session["sid"] = sid
     csrf_token(request)
     return RedirectResponse(target, status_code=303)
+
+
+PASSWORD_CHECKS = 2
+
+
+def _password_checks(request: Request) -> asyncio.Semaphore:
+    state = request.app.state
+    if getattr(state, "password_checks", None) is None:
+        state.password_checks = asyncio.Semaphore(PASSWORD_CHECKS)
+    checks: asyncio.Semaphore = state.password_checks
+    return checks
 
 
 def _sign_in(db: Database, email: str, password: str, address: str) -> SignIn:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlmodel import col, select
@@ -25,10 +27,15 @@ from desk.models import ApiToken, User
 from desk.settings import Settings
 
 
-def _database(settings: Settings) -> Database:
+@contextmanager
+def _database(settings: Settings) -> Iterator[Database]:
+    """The migrated database for one command, its connections closed when it ends."""
     db = Database(settings)
-    upgrade(db.engine)
-    return db
+    try:
+        upgrade(db.engine)
+        yield db
+    finally:
+        db.dispose()
 
 
 def _fail(message: str) -> int:
@@ -37,8 +44,7 @@ def _fail(message: str) -> int:
 
 
 def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
-    db = _database(settings)
-    with db.session() as session:
+    with _database(settings) as db, db.session() as session:
         try:
             user = create_user(session, SYSTEM, args.email, args.name, args.role, args.password,
                                locale=args.locale)
@@ -51,8 +57,7 @@ def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
 
 def _switch(active: bool) -> Any:
     def run(settings: Settings, args: argparse.Namespace) -> int:
-        db = _database(settings)
-        with db.session() as session:
+        with _database(settings) as db, db.session() as session:
             user = session.exec(select(User).where(User.email == args.email.strip().lower())).first()
             if user is None:
                 return _fail(f"no user with the email {args.email}")
@@ -65,8 +70,7 @@ def _switch(active: bool) -> Any:
 
 def cmd_user_password(settings: Settings, args: argparse.Namespace) -> int:
     password = args.password or getpass.getpass("New password: ")
-    db = _database(settings)
-    with db.session() as session:
+    with _database(settings) as db, db.session() as session:
         user = session.exec(select(User).where(User.email == args.email.strip().lower())).first()
         if user is None:
             return _fail(f"no user with the email {args.email}")
@@ -79,8 +83,7 @@ def cmd_user_password(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
-    db = _database(settings)
-    with db.session() as session:
+    with _database(settings) as db, db.session() as session:
         user = session.exec(select(User).where(User.email == args.email.lower())).first()
         if user is None:
             return _fail(f"no user with the email {args.email}")
@@ -91,8 +94,7 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token_list(settings: Settings, args: argparse.Namespace) -> int:
-    db = _database(settings)
-    with db.session() as session:
+    with _database(settings) as db, db.session() as session:
         rows = session.exec(select(ApiToken, User).join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
                             .order_by(col(ApiToken.id))).all()
         for token, user in rows:
@@ -103,8 +105,7 @@ def cmd_token_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token_revoke(settings: Settings, args: argparse.Namespace) -> int:
-    db = _database(settings)
-    with db.session() as session:
+    with _database(settings) as db, db.session() as session:
         token = session.get(ApiToken, args.id)
         if token is None:
             return _fail(f"no API token with the id {args.id}")

@@ -155,6 +155,14 @@ def _root_logging_kept() -> Iterator[None]:
     root.setLevel(level)
 
 
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `desk` command, run in-process by a test, uses this test's database and folder."""
+    monkeypatch.setenv("DESK_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("DESK_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("DESK_SECRET_KEY", "test-secret")
+
+
 # A real IMAP server: one Dovecot per run, a fresh account per test.
 
 @pytest.fixture(scope="session")

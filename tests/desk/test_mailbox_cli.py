@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
 import pytest
 from sqlmodel import select
 
@@ -13,21 +10,10 @@ from desk.actions.users import ensure_team
 from desk.cli.main import main
 from desk.db import Database, commit
 from desk.models import Mailbox
-from desk.settings import Settings
 from tests.mail_servers import ImapLogin
 from tests.smtp_server import SmtpServer
 
-
-@pytest.fixture(autouse=True)
-def _env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("DESK_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("DESK_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("DESK_SECRET_KEY", "test-secret")
-    # `desk` points the root logger at this test's stderr: put it back for the next test.
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:], root.level = handlers, level
+pytestmark = pytest.mark.usefixtures("cli_env")
 
 
 def _mailbox(db: Database, name: str) -> Mailbox:

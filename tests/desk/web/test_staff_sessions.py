@@ -4,9 +4,6 @@ password or revoking a token takes effect at once."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
 import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -16,19 +13,7 @@ from desk.actions.users import create_token
 from desk.cli.main import main
 from desk.db import Database, commit
 from desk.models import ApiToken, StaffSession, User
-from desk.settings import Settings
 from tests.conftest import PASSWORD, csrf_of, sign_in
-
-
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("DESK_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("DESK_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("DESK_SECRET_KEY", "test-secret")
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:], root.level = handlers, level
 
 
 def _thief(app_factory, victim: TestClient) -> TestClient:  # type: ignore[no-untyped-def]

@@ -95,6 +95,8 @@ def list_organizations(session: Session, q: str = "", page: int = 1,
     page = max(1, page)
     statement = select(Organization).order_by(col(Organization.name), col(Organization.id))
     term = q.strip().lower()
+    if "\x00" in term:  # no name or domain holds one, and PostgreSQL refuses to compare it
+        return OrganizationPage([], page, False)
     if term:
         pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         statement = statement.where(or_(func.lower(Organization.name).like(pattern, escape="\\"),

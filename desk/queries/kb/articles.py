@@ -56,6 +56,8 @@ def categories(session: Session) -> list[KbCategory]:
 
 
 def category_by_slug(session: Session, slug: str) -> KbCategory | None:
+    if "\x00" in slug:  # no slug holds one, and PostgreSQL refuses to compare it
+        return None
     return session.exec(select(KbCategory).where(KbCategory.slug == slug)).first()
 
 

@@ -67,6 +67,8 @@ def customer_filter(params: Mapping[str, str]) -> CustomerFilter:
         errors["q"] = "too_long"
     if len(params.get("tag", "")) > MAX_TAG_LENGTH:
         errors["tag"] = "too_long"
+    elif "\x00" in params.get("tag", ""):
+        errors["tag"] = "invalid_characters"
     for name, choices in (("tier", TIERS), ("source", SOURCES), ("sort", SORTS)):
         if params.get(name) and params[name] not in choices:
             errors[name] = "invalid_choice"

@@ -56,6 +56,8 @@ def list_params(params: Mapping[str, str]) -> tuple[str, int, int | None]:
     mailbox = params.get("mailbox", "")
     if len(mailbox) > 100:
         errors["mailbox"] = "too_long"
+    elif "\x00" in mailbox:
+        errors["mailbox"] = "invalid_characters"
     limit, cursor = paging(params, errors, DEFAULT_LIMIT, MAX_LIMIT)
     if errors:
         raise invalid(errors, "invalid query parameters")

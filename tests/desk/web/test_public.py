@@ -222,19 +222,3 @@ def test_a_private_link_adds_at_most_a_days_worth_of_files(app_factory, db: Data
     assert "More logs" in second.text  # the text is kept for the next try
     with db.session() as s:
         assert s.exec(select(func.count()).select_from(Attachment)).one() == 2
-
-
-def test_a_nul_in_an_address_is_refused_before_any_query(
-    client: TestClient, make_user,  # type: ignore[no-untyped-def]
-) -> None:
-    from desk.actions.audit import SYSTEM
-    from desk.actions.users import create_token
-
-    page = client.get("/help/search?q=%00")
-    assert page.status_code == 400
-    user = make_user("admin")
-    with client.app.state.db.session() as s:  # type: ignore[attr-defined]
-        token = create_token(s, SYSTEM, user, name="t")
-        s.commit()
-    api = client.get("/api/v1/kb/articles?category=a%00b", headers={"Authorization": f"Bearer {token}"})
-    assert api.status_code == 422 and api.json()["fields"] == {"category": "invalid_characters"}

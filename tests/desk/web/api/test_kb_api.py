@@ -143,3 +143,12 @@ def test_the_list_filters_and_pages_with_a_cursor(
         bad = client.get(ARTICLES, params=params, headers=writer)
         assert bad.status_code == 422
         conforms("/kb/articles", "get", bad)
+
+
+def test_a_category_that_no_slug_can_be_is_not_found_not_an_error(
+    client: TestClient, demo: dict[str, Article], writer: Headers,
+) -> None:
+    """A NUL in ?category= reached the database, which PostgreSQL answers with an error (500)."""
+    response = client.get("/api/v1/kb/articles", params={"category": "a\x00b"}, headers=writer)
+    assert response.status_code == 422
+    assert conforms("/kb/articles", "get", response)["fields"] == {"category": "not_found"}

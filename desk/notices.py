@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from typing import TYPE_CHECKING
 
 from desk import ROOT
 from desk.i18n import translations
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,9 @@ class Notice:
 
 @cache
 def _env(locale: str) -> Environment:
+    # Jinja loads with the first notice written, not with every process that imports the intake.
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(ROOT / "templates" / "email"),
         autoescape=select_autoescape(enabled_extensions=("html",)),

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import base64
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 
 class SecretError(ValueError):
@@ -21,6 +21,11 @@ class SecretError(ValueError):
 
 @lru_cache(maxsize=4)
 def _fernet(secret_key: str) -> Fernet:
+    # `cryptography` loads on first use (about 50 ms): most processes never touch a password.
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                info=b"desk secrets at rest v1").derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(key))
@@ -36,6 +41,8 @@ def encrypt(secret_key: str, plaintext: str) -> str:
 def decrypt(secret_key: str, ciphertext: str) -> str:
     if not ciphertext:
         return ""
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet(secret_key).decrypt(ciphertext.encode("ascii")).decode()
     except (InvalidToken, ValueError):

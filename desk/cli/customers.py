@@ -10,21 +10,29 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desk.actions.audit import SYSTEM
-from desk.actions.customers.csv_files import CsvError, guess_mapping, parse_map_options, read_csv
-from desk.actions.customers.import_report import ImportReport, errors_csv
-from desk.actions.customers.imports import import_customers
-from desk.actions.customers.records import field_definitions
-from desk.db import Database
-from desk.migrate import upgrade
-from desk.settings import Settings
+if TYPE_CHECKING:
+    from desk.actions.customers.import_report import ImportReport
+    from desk.settings import Settings
 
 SHOWN_ERRORS = 20
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    # Loaded only for this command: `desk` starts without them (bench/startup.py).
+    from desk.actions.audit import SYSTEM
+    from desk.actions.customers.csv_files import (
+        CsvError,
+        guess_mapping,
+        parse_map_options,
+        read_csv,
+    )
+    from desk.actions.customers.imports import import_customers
+    from desk.actions.customers.records import field_definitions
+    from desk.db import Database
+    from desk.migrate import upgrade
+
     path = Path(args.file)
     try:
         data = path.read_bytes()
@@ -56,6 +64,8 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _errors(args: argparse.Namespace, file: Any, report: ImportReport) -> None:
+    from desk.actions.customers.import_report import errors_csv
+
     if args.errors:
         Path(args.errors).write_bytes(errors_csv(file, report, lambda m: m))
         return

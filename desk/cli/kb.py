@@ -9,18 +9,20 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desk.actions.audit import SYSTEM
-from desk.actions.kb.imports import import_folder
-from desk.db import Database, commit
-from desk.kb_index import ensure_index, index_articles, reindex
-from desk.migrate import upgrade
-from desk.models import Job
-from desk.settings import Settings
+if TYPE_CHECKING:
+    from desk.db import Database
+    from desk.settings import Settings
+
+# The database, the actions and the index (Whoosh, jieba) load inside the commands: `desk`
+# starts without them (bench/startup.py).
 
 
 def _database(settings: Settings) -> Database:
+    from desk.db import Database
+    from desk.migrate import upgrade
+
     db = Database(settings)
     upgrade(db.engine)
     return db
@@ -31,6 +33,10 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     if not folder.is_dir():
         print(f"error: {folder} is not a folder", file=sys.stderr)
         return 2
+    from desk.actions.audit import SYSTEM
+    from desk.actions.kb.imports import import_folder
+    from desk.db import commit
+
     db = _database(settings)
     try:
         with db.session() as session:
@@ -50,6 +56,9 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 def _index_now(db: Database, settings: Settings, job_ids: list[int]) -> None:
     """Index the imported articles here rather than wait for a worker; the queued job then has
     nothing left to do, but stays queued so an index that failed here is still brought up to date."""
+    from desk.kb_index import index_articles
+    from desk.models import Job
+
     with db.session() as session:
         ids = sorted({i for job_id in job_ids if (job := session.get(Job, job_id)) is not None
                       for i in job.args.get("article_ids", [])})
@@ -58,6 +67,8 @@ def _index_now(db: Database, settings: Settings, job_ids: list[int]) -> None:
 
 
 def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
+    from desk.kb_index import reindex
+
     db = _database(settings)
     try:
         count = reindex(db, settings)
@@ -68,6 +79,8 @@ def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    from desk.kb_index import ensure_index
+
     db = _database(settings)
     try:
         print(ensure_index(db, settings))

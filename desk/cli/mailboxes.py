@@ -6,32 +6,25 @@ exits with 1 and a line on stderr naming the field."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
+if TYPE_CHECKING:
+    from desk.db import Database
+    from desk.settings import Settings
 
-from desk.actions.audit import SYSTEM
-from desk.actions.mail.mailboxes import (
-    MailboxError,
-    create_mailbox,
-    set_enabled,
-    shown_imap_url,
-    shown_smtp_url,
-    test_mailbox,
-)
-from desk.db import Database, commit
-from desk.migrate import upgrade
-from desk.models import AfterFetch, Team
-from desk.queries.mail.mailboxes import get_mailbox, list_mailboxes
-from desk.settings import Settings
-
-Command = Callable[[Settings, argparse.Namespace], int]
+Command = Callable[["Settings", argparse.Namespace], int]
+# desk.models.AfterFetch's values, spelled out so that building the parser loads no models (the
+# database, the actions and the mail clients load inside the commands: bench/startup.py);
+# tests/test_startup.py keeps them equal.
+AFTER_FETCH = ("flag", "move")
 
 
 def _database(settings: Settings) -> Database:
+    from desk.db import Database
+    from desk.migrate import upgrade
+
     db = Database(settings)
     upgrade(db.engine)
     return db
@@ -43,6 +36,13 @@ def _fail(message: str) -> int:
 
 
 def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from desk.actions.audit import SYSTEM
+    from desk.actions.mail.mailboxes import MailboxError, create_mailbox
+    from desk.db import commit
+    from desk.models import Team
+
     db = _database(settings)
     try:
         with db.session() as session:
@@ -67,6 +67,9 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
+    from desk.actions.mail.mailboxes import shown_imap_url, shown_smtp_url
+    from desk.queries.mail.mailboxes import list_mailboxes
+
     db = _database(settings)
     with db.session() as session:
         mailboxes = list_mailboxes(session)
@@ -85,6 +88,11 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_test(settings: Settings, args: argparse.Namespace) -> int:
     """Exit 0 when every check passed, 1 otherwise."""
+    import asyncio
+
+    from desk.actions.mail.mailboxes import test_mailbox
+    from desk.queries.mail.mailboxes import get_mailbox
+
     db = _database(settings)
     with db.session() as session:
         mailbox = get_mailbox(session, args.name)
@@ -101,6 +109,11 @@ def cmd_test(settings: Settings, args: argparse.Namespace) -> int:
 
 def _setter(enabled: bool) -> Command:
     def cmd(settings: Settings, args: argparse.Namespace) -> int:
+        from desk.actions.audit import SYSTEM
+        from desk.actions.mail.mailboxes import set_enabled
+        from desk.db import commit
+        from desk.queries.mail.mailboxes import get_mailbox
+
         db = _database(settings)
         try:
             with db.session() as session:
@@ -126,8 +139,7 @@ def register(sub: Any) -> None:
     add.add_argument("--imap", help="imap[s]://user:pass@host[:port][/FOLDER]")
     add.add_argument("--smtp", help="smtp[s]://user:pass@host[:port]")
     add.add_argument("--team", help="the team its new tickets go to")
-    add.add_argument("--after-fetch", default=AfterFetch.flag.value,
-                     choices=[a.value for a in AfterFetch],
+    add.add_argument("--after-fetch", default=AFTER_FETCH[0], choices=list(AFTER_FETCH),
                      help="flag fetched mail on the server, or move it to --processed-folder")
     add.add_argument("--processed-folder", default="Desk/Processed")
     add.add_argument("--no-acknowledge", dest="acknowledge", action="store_false",

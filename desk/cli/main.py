@@ -1,4 +1,8 @@
-"""The ``desk`` command."""
+"""The ``desk`` command.
+
+It starts fast (bench/startup.py): what a sub-command needs is imported inside it, so that
+`desk --help` loads no database code and `desk ingest` no web app, search index or alembic
+(tests/test_startup.py keeps them out)."""
 
 from __future__ import annotations
 
@@ -9,24 +13,26 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session
-
 from desk import handlers  # noqa: F401 - every event has its handlers before anything records one
 from desk.cli import customers as customers_cli
 from desk.cli import kb as kb_cli
 from desk.cli import mailboxes as mailbox_cli
 from desk.cli import staff as staff_cli
-from desk.db import Database, commit
 from desk.logs import configure
-from desk.migrate import upgrade
 from desk.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from desk.actions.mail.stored import IngestReport
+    from desk.db import Database
     from desk.mail.parse_pool import Reading
 
 
 def _database(settings: Settings) -> Database:
+    from desk.db import Database
+    from desk.migrate import upgrade
+
     db = Database(settings)
     upgrade(db.engine)
     return db
@@ -112,6 +118,7 @@ def _file(session: Session, settings: Settings, reading: Reading, acknowledge: b
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """Raw mail through the same path as IMAP: stored and committed, then ingested."""
     from desk.actions.mail.stored import IngestReport, store_raw
+    from desk.db import commit
     from desk.mail.parse_pool import start_reading
 
     if not (args.files or args.mbox or args.maildir):

@@ -8,28 +8,22 @@ import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import col, select
+if TYPE_CHECKING:
+    from desk.db import Database
+    from desk.settings import Settings
 
-from desk.actions.audit import SYSTEM
-from desk.actions.users import (
-    UserError,
-    create_token,
-    create_user,
-    revoke_token,
-    set_active,
-    set_password,
-)
-from desk.db import Database, commit
-from desk.migrate import upgrade
-from desk.models import ApiToken, User
-from desk.settings import Settings
+# The database, the models and the actions load inside the commands: `desk` starts without
+# them (bench/startup.py).
 
 
 @contextmanager
 def _database(settings: Settings) -> Iterator[Database]:
     """The migrated database for one command, its connections closed when it ends."""
+    from desk.db import Database
+    from desk.migrate import upgrade
+
     db = Database(settings)
     try:
         upgrade(db.engine)
@@ -44,6 +38,10 @@ def _fail(message: str) -> int:
 
 
 def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
+    from desk.actions.audit import SYSTEM
+    from desk.actions.users import UserError, create_user
+    from desk.db import commit
+
     with _database(settings) as db, db.session() as session:
         try:
             user = create_user(session, SYSTEM, args.email, args.name, args.role, args.password,
@@ -57,6 +55,12 @@ def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
 
 def _switch(active: bool) -> Any:
     def run(settings: Settings, args: argparse.Namespace) -> int:
+        from sqlmodel import select
+
+        from desk.actions.audit import SYSTEM
+        from desk.actions.users import set_active
+        from desk.models import User
+
         with _database(settings) as db, db.session() as session:
             user = session.exec(select(User).where(User.email == args.email.strip().lower())).first()
             if user is None:
@@ -69,6 +73,12 @@ def _switch(active: bool) -> Any:
 
 
 def cmd_user_password(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from desk.actions.audit import SYSTEM
+    from desk.actions.users import UserError, set_password
+    from desk.models import User
+
     password = args.password or getpass.getpass("New password: ")
     with _database(settings) as db, db.session() as session:
         user = session.exec(select(User).where(User.email == args.email.strip().lower())).first()
@@ -83,6 +93,13 @@ def cmd_user_password(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from desk.actions.audit import SYSTEM
+    from desk.actions.users import create_token
+    from desk.db import commit
+    from desk.models import User
+
     with _database(settings) as db, db.session() as session:
         user = session.exec(select(User).where(User.email == args.email.lower())).first()
         if user is None:
@@ -94,6 +111,10 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token_list(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlmodel import col, select
+
+    from desk.models import ApiToken, User
+
     with _database(settings) as db, db.session() as session:
         rows = session.exec(select(ApiToken, User).join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
                             .order_by(col(ApiToken.id))).all()
@@ -105,6 +126,11 @@ def cmd_token_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    from desk.actions.audit import SYSTEM
+    from desk.actions.users import revoke_token
+    from desk.db import commit
+    from desk.models import ApiToken
+
     with _database(settings) as db, db.session() as session:
         token = session.get(ApiToken, args.id)
         if token is None:

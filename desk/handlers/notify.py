@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from desk.actions.notifications import notify_agents
+from typing import TYPE_CHECKING
+
 from desk.events import CustomerReplied, TicketUpdated, handles
-from desk.jobs.context import JobContext
+
+if TYPE_CHECKING:
+    from desk.jobs.context import JobContext
 
 
 @handles(CustomerReplied)
 def notify_customer_replied(ctx: JobContext, event: CustomerReplied) -> None:
+    from desk.actions.notifications import notify_agents
+
     with ctx.db.session() as session:
         notify_agents(session, event.ticket_id, "customer_replied")
 
@@ -21,6 +26,8 @@ def _routed(event: TicketUpdated) -> bool:
 def notify_ticket_routed(ctx: JobContext, event: TicketUpdated) -> None:
     """An assignee hears of the ticket given to them; a team, of a ticket routed to it
     without an assignee. A new ticket has neither, so it notifies nobody one by one."""
+    from desk.actions.notifications import notify_agents
+
     reason = "assigned" if "assignee_id" in event.changes else "routed"
     with ctx.db.session() as session:
         notify_agents(session, event.ticket_id, reason)

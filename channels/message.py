@@ -80,9 +80,12 @@ class InboundMessage:
     channel: str  # web, email, api, chat
     sender: Identity
     subject: str
-    text: str
+    text: str  # the new text: what notifications, previews and search lead with
     html: str = ""  # sanitised
     attachments: tuple[InboundAttachment, ...] = ()
+    # The history the text quotes or forwards (below "On ... wrote:", "Forwarded message",
+    # "> "), kept for the page to fold; empty when there is none.
+    quoted: str = ""
     locale: str = "en"
     thread: ThreadKeys = ThreadKeys()
     email: EmailPart | None = None

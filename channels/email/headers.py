@@ -14,13 +14,15 @@ from email.utils import getaddresses, parseaddr
 
 from channels.email import charsets
 
-_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+# An encoded word; some clients put spaces inside one (`=?UTF-8?Q? Personal=C3=A4nderung?=`),
+# which RFC 2047 forbids but every mail reader accepts.
+_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
 _BETWEEN_WORDS = re.compile(r"[ \t\r\n]*")
 _FOLD = re.compile(r"\r?\n[ \t]")
 _MSGID = re.compile(r"<[^<>\s]+>")
 
 
-def raw_text(value: str) -> str:
+def raw_text(value: str, evidence: charsets.Evidence = charsets.NO_EVIDENCE) -> str:
     """A value that may hold raw 8-bit bytes (as surrogates) decoded by guessing."""
     if value.isascii():
         return value
@@ -28,11 +30,12 @@ def raw_text(value: str) -> str:
         value.encode("utf-8")
         return value  # already real text, no surrogates
     except UnicodeEncodeError:
-        return charsets.guess(value.encode("utf-8", "surrogateescape"))
+        return charsets.guess(value.encode("utf-8", "surrogateescape"), evidence)
 
 
 def _word_bytes(encoding: str, text: str) -> bytes:
     if encoding in "bB":
+        text = "".join(text.split())
         padded = text + "=" * (-len(text) % 4)
         try:
             return base64.b64decode(padded)
@@ -41,7 +44,7 @@ def _word_bytes(encoding: str, text: str) -> bytes:
     return quopri.decodestring(text.replace("_", " ").encode("ascii", "replace"), header=True)
 
 
-def decode(value: str | None) -> str:
+def decode(value: str | None, evidence: charsets.Evidence = charsets.NO_EVIDENCE) -> str:
     """A header value as text: encoded words decoded, adjacent ones joined.
 
     Adjacent words in one charset are joined as bytes before decoding, because
@@ -51,7 +54,7 @@ def decode(value: str | None) -> str:
         return ""
     value = _FOLD.sub(" ", value)
     if "=?" not in value:
-        return raw_text(value).strip()
+        return raw_text(value, evidence).strip()
     out: list[str] = []
     pending: list[bytes] = []
     pending_charset = ""
@@ -60,19 +63,19 @@ def decode(value: str | None) -> str:
         gap = value[pos : match.start()]
         if gap and (not pending or _BETWEEN_WORDS.fullmatch(gap) is None):
             if pending:
-                out.append(charsets.decode(b"".join(pending), pending_charset))
+                out.append(charsets.decode(b"".join(pending), pending_charset, evidence))
                 pending = []
-            out.append(raw_text(gap))
+            out.append(raw_text(gap, evidence))
         charset = match.group(1).split("*", 1)[0]  # RFC 2231 language suffix
         if pending and charset.lower() != pending_charset.lower():
-            out.append(charsets.decode(b"".join(pending), pending_charset))
+            out.append(charsets.decode(b"".join(pending), pending_charset, evidence))
             pending = []
         pending_charset = charset
         pending.append(_word_bytes(match.group(2), match.group(3)))
         pos = match.end()
     if pending:
-        out.append(charsets.decode(b"".join(pending), pending_charset))
-    out.append(raw_text(value[pos:]))
+        out.append(charsets.decode(b"".join(pending), pending_charset, evidence))
+    out.append(raw_text(value[pos:], evidence))
     return "".join(out).strip()
 
 
@@ -91,7 +94,7 @@ class AddressError(ValueError):
     """A From-like header without one plain mailbox in it."""
 
 
-def address(value: str | None) -> tuple[str, str]:
+def address(value: str | None, evidence: charsets.Evidence = charsets.NO_EVIDENCE) -> tuple[str, str]:
     """(display name, address) of a From-like header, read as a standards-following parser
     (and the SPF/DKIM/DMARC checks upstream) reads it: the address is the one between the
     angle brackets, never text inside the display name (an encoded word there may spell
@@ -107,7 +110,7 @@ def address(value: str | None) -> tuple[str, str]:
     addr = raw_text(addr).strip()
     if not _MAILBOX.match(addr) or "=?" in addr:  # an encoded word is never an address
         raise AddressError(f"no single plain address in {text[:200]!r}")
-    return _CONTROLS.sub(" ", decode(name)).strip().strip('"').strip(), addr
+    return _CONTROLS.sub(" ", decode(name, evidence)).strip().strip('"').strip(), addr
 
 
 def addresses(values: list[str]) -> tuple[str, ...]:

@@ -8,6 +8,8 @@ so the caller can quarantine it with its bytes.
 
 from __future__ import annotations
 
+import binascii
+import hashlib
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -15,7 +17,8 @@ from email.errors import MessageError
 from email.message import Message
 from email.policy import compat32
 
-from channels.email import charsets, headers, markup, quotes
+from channels.email import charsets, headers, markup, quotes, rawparts
+from channels.email.calendar import event_line
 from channels.email.report import delivery_report
 from channels.message import (
     DeliveryReport,
@@ -36,6 +39,17 @@ _SIGNATURES = frozenset(
     ("application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature")
 )
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# Every charset the mail names (parts' labels, encoded words, HTML meta): the evidence for
+# bytes that name none.
+_DECLARED = re.compile(
+    rb'charset\s*=\s*["\']?([A-Za-z0-9_.:+-]+)|=\?([A-Za-z0-9_.:+-]+)(?:\*[^?]*)?\?[bBqQ]\?')
+# Who writes bounces: "MAILER-DAEMON <>", "Mail Delivery Subsystem", "postmaster".
+_DAEMON = re.compile(r"mailer[-_ ]?daemon|postmaster|mail delivery (?:subsystem|system)", re.IGNORECASE)
+# Headers a relay adds on the way: the same mail delivered twice differs only in them.
+_TRACE = (b"received:", b"return-path:", b"delivered-to:", b"x-original-to:", b"x-received:",
+          b"arc-", b"x-gm-", b"x-google-", b"authentication-results:", b"x-spam", b"x-virus",
+          b"dkim-signature:", b"x-ms-exchange-", b"x-forefront-", b"x-microsoft-")
+_UUENCODED = frozenset(("x-uuencode", "uuencode", "x-uue", "uue"))
 
 
 class ParseError(ValueError):
@@ -44,9 +58,14 @@ class ParseError(ValueError):
 
 @dataclass
 class _Body:
+    raw: bytes
+    evidence: charsets.Evidence
     plain: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
     attachments: list[InboundAttachment] = field(default_factory=list)
+    # Text parts that carry a file name: the body after all when there is no other.
+    text_files: list[tuple[InboundAttachment, str]] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
     report: DeliveryReport | None = None
 
 
@@ -57,8 +76,9 @@ def parse(raw: bytes) -> InboundMessage:
     if not raw.strip():
         raise ParseError("empty message")
     try:
-        msg = message_from_bytes(bytes(raw), policy=compat32)
-        return _message(msg)
+        data = bytes(raw)
+        msg = message_from_bytes(data, policy=compat32)
+        return _message(msg, data)
     except (MessageError, LookupError, IndexError, TypeError, UnicodeError) as exc:
         raise ParseError(f"unreadable MIME structure: {exc!r}") from exc
 
@@ -74,32 +94,41 @@ def _raw_headers(part: Message) -> dict[str, str]:
     return found
 
 
-def _message(msg: Message) -> InboundMessage:
+def _message(msg: Message, data: bytes) -> InboundMessage:
     raw = _raw_headers(msg)
-    try:
-        from_name, from_address = headers.address(raw.get("from") or raw.get("sender"))
-    except headers.AddressError as exc:
-        raise ParseError(f"no sender address in From: {raw.get('from')!r} ({exc})") from None
-    body = _Body()
-    _walk(msg, body)
+    evidence = charsets.Evidence(lambda: _declared(data))
+    from_name, from_address = _sender(raw, evidence)
+    body = _Body(data, evidence)
+    _walk(msg, body, ())
     html = "\n".join(body.html)
-    if body.plain:
-        full = "\n".join(text.rstrip("\r\n") for text in body.plain)
+    plain = [text.rstrip("\r\n") for text in body.plain]
+    if any(text.strip() for text in plain):
+        full = "\n".join(plain)
+    elif html:  # an empty text/plain beside the HTML body hides nothing
+        full = markup.to_text(html)
+    elif body.text_files:  # a lone text part with a file name is the body
+        attachment, full = body.text_files[0]
+        body.attachments.remove(attachment)
     else:
-        full = markup.to_text(html) if html else ""
+        full = ""
     full = full.replace("\r\n", "\n").replace("\r", "\n").strip()
-    subject = headers.decode(raw.get("subject"))
-    kept = {name: headers.decode(value) for name in KEPT_HEADERS if (value := raw.get(name)) is not None}
+    if body.events:
+        full = "\n\n".join([*body.events, full]) if full else "\n".join(body.events)
+    new, quoted = quotes.split(full)
+    subject = headers.decode(raw.get("subject"), evidence)
+    kept = {name: headers.decode(value, evidence)
+            for name in KEPT_HEADERS if (value := raw.get(name)) is not None}
     return InboundMessage(
         channel="email",
         sender=Identity("email", from_address, from_name),
         subject=subject,
-        text=quotes.new_text(full),
+        text=new,
+        quoted=quoted,
         html=markup.sanitise(html) if html else "",
         attachments=tuple(body.attachments),
         locale="zh" if _CJK.search(subject) or _CJK.search(full[:2000]) else "en",
         thread=ThreadKeys(
-            message_id=_first(headers.message_ids(raw.get("message-id"))),
+            message_id=_own_id(raw.get("message-id"), data),
             in_reply_to=_first(headers.message_ids(raw.get("in-reply-to"))),
             references=headers.message_ids(raw.get("references")),
         ),
@@ -107,11 +136,70 @@ def _message(msg: Message) -> InboundMessage:
     )
 
 
+def _declared(data: bytes) -> list[str]:
+    return [(a or b).decode("ascii") for a, b in _DECLARED.findall(data[:1_000_000])]
+
+
+def _sender(raw: dict[str, str], evidence: charsets.Evidence) -> tuple[str, str]:
+    """(name, address) of who wrote the mail: From; where From holds no address at all
+    ("MAILER-DAEMON <>", "undisclosed"), Sender, Reply-To, then the envelope's Return-Path.
+    A From with an address that is not one plain mailbox (two of them, an encoded word) is
+    refused, never replaced: that is how mail passes itself off as somebody else's."""
+    value = raw.get("from") or raw.get("sender")
+    try:
+        return headers.address(value, evidence)
+    except headers.AddressError as exc:
+        if value is not None and "@" in headers.decode(value):
+            raise ParseError(f"no sender address in From: {value!r} ({exc})") from None
+        refused = exc
+    for name in ("sender", "reply-to", "return-path"):
+        other = raw.get(name)
+        if other and "@" in other:
+            try:
+                return headers.address(other, evidence)
+            except headers.AddressError:
+                continue
+    if value is not None and _DAEMON.search(value):
+        # A bounce from a mail system that signs as nobody: filed as a bounce, never a customer.
+        ids = headers.message_ids(raw.get("message-id"))
+        domain = ids[0].rsplit("@", 1)[-1].strip("<>") if ids and "@" in ids[0] else "mail.invalid"
+        return headers.decode(value).replace("<>", "").strip().strip('"') or "MAILER-DAEMON", \
+            f"mailer-daemon@{domain}"
+    raise ParseError(f"no sender address in From: {value!r} ({refused})") from None
+
+
+def _own_id(value: str | None, data: bytes) -> str:
+    """The mail's Message-ID; a bare one (no angle brackets) gets them; a mail without one
+    gets an id made from its content, so the same mail imported twice is recognised."""
+    ids = headers.message_ids(value)
+    if ids:
+        return ids[0]
+    bare = headers.raw_text(value or "").split()
+    if len(bare) == 1 and "@" in bare[0] and len(bare[0]) < 990:
+        return f"<{bare[0].strip('<>')}>"
+    return f"<{_content_hash(data)}@no-message-id.invalid>"
+
+
+def _content_hash(data: bytes) -> str:
+    """SHA-256 of the mail without the trace headers relays add on the way."""
+    head, body = rawparts.split_head(data)
+    digest = hashlib.sha256()
+    keep = True
+    for line in head.splitlines():
+        if line[:1] not in (b" ", b"\t"):
+            keep = not line.lower().startswith(_TRACE)
+        if keep:
+            digest.update(line.rstrip() + b"\n")
+    digest.update(b"\n")
+    digest.update(body.replace(b"\r\n", b"\n").rstrip())
+    return digest.hexdigest()[:40]
+
+
 def _first(ids: tuple[str, ...]) -> str:
     return ids[0] if ids else ""
 
 
-def _walk(part: Message, body: _Body, in_report: bool = False) -> None:
+def _walk(part: Message, body: _Body, path: tuple[int, ...], in_report: bool = False) -> None:
     ctype = part.get_content_type()
     if ctype == "multipart/report":
         body.report = delivery_report(part)
@@ -120,56 +208,103 @@ def _walk(part: Message, body: _Body, in_report: bool = False) -> None:
         if ctype.startswith("message/"):
             # A DSN's status blocks and returned original were read by delivery_report.
             if ctype == "message/rfc822" and not in_report:
-                body.attachments.append(_forwarded(part))
+                body.attachments.append(_forwarded(part, body.raw, path))
             return
-        for child in part.get_payload():
+        for index, child in enumerate(part.get_payload()):
             if isinstance(child, Message):
-                _walk(child, body, in_report)
+                _walk(child, body, (*path, index), in_report)
         return
     if ctype in _SIGNATURES or ctype == "text/rfc822-headers":
         return
-    filename = _filename(part)
+    filename = _filename(part, body.evidence)
     raw = _raw_headers(part)
     disposition = raw.get("content-disposition", "").split(";", 1)[0].strip().lower()
-    if not filename and disposition != "attachment" and ctype in ("text/plain", "text/html"):
-        charset = _readable(part, "content-type").get_param("charset")
-        text = charsets.decode(_payload(part), charset if isinstance(charset, str) else None)
-        (body.plain if ctype == "text/plain" else body.html).append(text)
+    is_text = ctype in ("text/plain", "text/html")
+    if not filename and disposition != "attachment" and is_text:
+        (body.plain if ctype == "text/plain" else body.html).append(_text(part, body.evidence))
         return
     cid = raw.get("content-id", "").strip().strip("<>")
+    data = _payload(part)
+    if ctype == "text/calendar":
+        line = event_line(charsets.decode(data, _charset(part), body.evidence))
+        if line:
+            body.events.append(line)
+        filename = filename or "invite.ics"
     if not filename:
         filename = (cid or "attachment") + _extension(ctype)
-    body.attachments.append(
-        InboundAttachment(filename, ctype, _payload(part), content_id=cid, inline=disposition == "inline")
-    )
+    attachment = InboundAttachment(filename, ctype, data, content_id=cid, inline=disposition == "inline")
+    body.attachments.append(attachment)
+    if is_text and (disposition == "inline" or not path):
+        body.text_files.append((attachment, _text(part, body.evidence)))
+
+
+def _text(part: Message, evidence: charsets.Evidence) -> str:
+    return charsets.decode(_payload(part), _charset(part), evidence)
+
+
+def _charset(part: Message) -> str | None:
+    charset = _readable(part, "content-type").get_param("charset")
+    return charset if isinstance(charset, str) else None
 
 
 def _payload(part: Message) -> bytes:
+    encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if encoding in _UUENCODED:
+        return _uudecode(part.get_payload(decode=False))
     data = part.get_payload(decode=True)
     return data if isinstance(data, bytes) else b""
 
 
-def _forwarded(part: Message) -> InboundAttachment:
+def _uudecode(text: object) -> bytes:
+    """A uuencoded body, with or without its "begin 644 name" line."""
+    if not isinstance(text, str):
+        return b""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("begin "):
+            lines = lines[index + 1:]
+            break
+    out = bytearray()
+    for line in lines:
+        if line.strip() in ("end", "`", ""):
+            if line.strip() == "end":
+                break
+            continue
+        try:
+            out += binascii.a2b_uu(line)
+        except binascii.Error:
+            # Some encoders pad short lines wrongly: decode what the length byte announces.
+            length = (ord(line[0]) - 32) & 63
+            out += binascii.a2b_uu(line[: ((length + 2) // 3) * 4 + 1])
+    return bytes(out)
+
+
+def _forwarded(part: Message, raw: bytes, path: tuple[int, ...]) -> InboundAttachment:
+    """An attached mail, byte for byte as it came (rebuilt only when its bytes cannot be found)."""
     inner = part.get_payload(0)
     if not isinstance(inner, Message):
         raise ParseError("message/rfc822 part without a message")
-    name = _filename(part) or (headers.decode(_raw_headers(inner).get("subject")) or "message") + ".eml"
-    return InboundAttachment(name, "message/rfc822", inner.as_bytes(policy=compat32))
+    name = (_filename(part, charsets.NO_EVIDENCE)
+            or (headers.decode(_raw_headers(inner).get("subject")) or "message") + ".eml")
+    data = rawparts.body_at(raw, path) if path else None
+    if not data:
+        data = inner.as_bytes(policy=compat32)
+    return InboundAttachment(name, "message/rfc822", data)
 
 
-def _filename(part: Message) -> str:
+def _filename(part: Message, evidence: charsets.Evidence) -> str:
     """The attachment's real name: RFC 2231 (with continuations) or 2047 inside quotes."""
     for param, header in (("filename", "content-disposition"), ("name", "content-type")):
-        value = _readable(part, header).get_param(param, header=header)
+        value = _readable(part, header, evidence).get_param(param, header=header)
         if isinstance(value, tuple):  # RFC 2231: (charset, language, value)
             charset, _language, text = value
-            return charsets.decode(bytes(text, "raw-unicode-escape"), charset or "utf-8").strip()
+            return charsets.decode(bytes(text, "raw-unicode-escape"), charset or "utf-8", evidence).strip()
         if value:
-            return headers.decode(value).strip()
+            return headers.decode(value, evidence).strip()
     return ""
 
 
-def _readable(part: Message, header: str) -> Message:
+def _readable(part: Message, header: str, evidence: charsets.Evidence = charsets.NO_EVIDENCE) -> Message:
     """`part`, or a stand-in holding `header` as text when its value has raw 8-bit bytes.
 
     compat32 wraps such values in a Header object that its own parameter parsing cannot split.
@@ -177,10 +312,11 @@ def _readable(part: Message, header: str) -> Message:
     if isinstance(part.get(header, ""), str):
         return part
     holder = Message()
-    holder[header] = headers.raw_text(_raw_headers(part)[header])
+    holder[header] = headers.raw_text(_raw_headers(part)[header], evidence)
     return holder
 
 
 def _extension(ctype: str) -> str:
     return {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "text/plain": ".txt",
-            "text/html": ".html", "application/pdf": ".pdf"}.get(ctype, ".bin")  # fmt: skip
+            "text/html": ".html", "application/pdf": ".pdf", "text/calendar": ".ics",
+            "message/delivery-status": ".txt"}.get(ctype, ".bin")  # fmt: skip

@@ -36,6 +36,13 @@ def _joined(lines: list[str], i: int) -> str:
 
 def new_text(text: str) -> str:
     """The part of `text` above the first quoted-history opener (all of it if none)."""
+    return split(text)[0]
+
+
+def split(text: str) -> tuple[str, str]:
+    """(new text, quoted history): `text` cut at the first quoted-history opener. The history
+    is kept, for the page to fold; when nothing stands above the opener (a bare forward),
+    all of it is the new text."""
     lines = text.split("\n")
     cut = len(lines)
     for i, line in enumerate(lines):
@@ -49,4 +56,6 @@ def new_text(text: str) -> str:
             cut = i
             break
     fresh = "\n".join(lines[:cut]).strip()
-    return fresh or text.strip()
+    if not fresh:
+        return text.strip(), ""
+    return fresh, "\n".join(lines[cut:]).strip()

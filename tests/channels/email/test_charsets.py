@@ -23,3 +23,47 @@ def test_unknown_labels_are_guessed(label: str | None) -> None:
 def test_utf8_and_big5_aliases() -> None:
     assert charsets.decode("好".encode(), "utf8") == "好"
     assert charsets.decode("臺灣".encode("big5"), "big5") == "臺灣"
+
+
+@pytest.mark.parametrize("text, codec", [
+    ("Grüße aus München", "latin-1"),
+    ("Hofjägeralle 12.pdf", "latin-1"),
+    ("Réponse à votre e-mail", "cp1252"),
+    ("Zażółć gęślą jaźń", "cp1250"),
+    ("ツール", "shift_jis"),
+    ("ツールのご案内", "shift_jis"),
+    ("日本語のテキスト", "euc_jp"),
+    ("关于发票的问题", "gbk"),
+    ("王喆 李堃", "gbk"),
+    ("關於發票的問題", "big5"),
+    ("Привет мир", "cp1251"),
+    ("Привет мир", "koi8-r"),
+])
+def test_unlabelled_bytes_are_read_in_the_script_they_look_like(text: str, codec: str) -> None:
+    # No fixed order: German and Japanese used to come out as Chinese (GB18030 tried first).
+    assert charsets.guess(text.encode(codec)) == text
+
+
+def test_the_charsets_a_message_declares_elsewhere_decide_what_looks_alike() -> None:
+    hebrew, korean = "שלום עולם".encode("iso-8859-8"), "안녕하세요".encode("euc-kr")
+    # Every EUC-KR and Hebrew byte pair is also GB2312: without evidence Chinese wins ...
+    assert charsets.guess(korean) != "안녕하세요"
+    # ... with the message's own labels as evidence, the language it declares does.
+    assert charsets.guess(korean, charsets.Evidence(["ks_c_5601-1987"])) == "안녕하세요"
+    assert charsets.guess(hebrew, charsets.Evidence(["iso-8859-8-i"])) == "שלום עולם"
+    assert charsets.guess("ツール".encode("cp932"), charsets.Evidence(["iso-2022-jp"])) == "ツール"
+
+
+def test_iso_2022_jp_reads_the_nec_special_characters_windows_sends() -> None:
+    # "①Ⅱ" in JIS rows 13: Python's iso2022_jp codecs refuse them (CP50220 has them).
+    raw = b"\x1b$B-!-6\x1b(B ok"
+    assert charsets.decode(raw, "iso-2022-jp") == "①Ⅱ ok"
+    assert charsets.decode("日本語".encode("iso2022_jp"), "ISO-2022-JP") == "日本語"
+
+
+def test_seven_bit_bytes_a_label_cannot_read_are_never_passed_off_as_ascii() -> None:
+    broken = b"\x1b$B%F%9\x1b(B and \x1b$Bzz\x1b(B"
+    # Read as labelled with replacement, not as UTF-8 (which accepts any 7-bit bytes and
+    # would show the escape sequences as the body).
+    assert "\x1b" not in charsets.decode(broken, "iso-2022-jp")
+    assert charsets.decode(broken, "iso-2022-jp").startswith("テス")

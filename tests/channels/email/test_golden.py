@@ -1,14 +1,16 @@
 """Golden mail (Zammad style): every tests/fixtures/email/NNN-what.eml against its .json.
 
 Keys of the .json: subject, from_address, from_name, text (the new text; or
-text_prefix), full_text_contains, text_excludes, attachments (name, size),
-message_id, in_reply_to, references, classification, thread_hint,
-html_excludes, bounce_original, or error (the mail must raise ParseError).
+text_prefix), full_text_contains, quoted_contains (the history kept for the page to
+fold), text_excludes, attachments (name, size, and sha256 or content_id where given),
+message_id (or message_id_suffix), in_reply_to, references, classification,
+thread_hint, html_excludes, bounce_original, or error (the mail must raise ParseError).
 A bug report about a mail becomes one more pair.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -54,7 +56,17 @@ def test_golden_mail(path: Path) -> None:
     expected = [{"name": a["name"], "size": a.get("size", len(b.data))}
                 for a, b in zip(want["attachments"], got.attachments, strict=False)]  # fmt: skip
     assert attachments == expected and len(attachments) == len(want["attachments"])
-    assert got.thread.message_id == want["message_id"]
+    for wanted, attachment in zip(want["attachments"], got.attachments, strict=True):
+        if "sha256" in wanted:
+            assert hashlib.sha256(attachment.data).hexdigest() == wanted["sha256"]
+        if "content_id" in wanted:
+            assert attachment.content_id == wanted["content_id"]
+    if "quoted_contains" in want:
+        assert want["quoted_contains"] in got.quoted
+    if "message_id_suffix" in want:
+        assert got.thread.message_id.endswith(want["message_id_suffix"])
+    else:
+        assert got.thread.message_id == want["message_id"]
     assert got.thread.in_reply_to == want["in_reply_to"]
     if "references" in want:
         assert list(got.thread.references) == want["references"]

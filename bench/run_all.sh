@@ -31,6 +31,7 @@ run() {
 run bench.webform --seconds "$DURATION"
 run bench.email_parse
 run bench.imap_fetch -n 5000 --cap 500
+run bench.startup --runs 10
 run bench.email_ingest -n 5000
 run bench.email_accuracy -n 5000
 run bench.imap_tickets -n 5000

@@ -1,15 +1,39 @@
-"""Alembic's migrations produce exactly the schema the models describe."""
+"""Alembic's migrations produce exactly the schema the models describe; a database at the
+head is recognised without loading alembic."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from desk.db import Database
+from desk.db import Database, make_engine
+from desk.migrate import alembic_config, at_head, head_revisions, upgrade
 
 
 def test_migrations_match_the_models(db: Database) -> None:
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
+
+
+def test_the_head_read_from_the_scripts_is_alembics_head() -> None:
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert head_revisions() == frozenset(scripts.get_heads())
+
+
+def test_upgrade_skips_alembic_only_for_a_database_at_the_head(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
+    assert not at_head(engine)  # new: no alembic_version table
+    upgrade(engine)
+    assert at_head(engine)
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    previous = scripts.get_revision(scripts.get_current_head()).down_revision
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": previous})
+    assert not at_head(engine)  # one migration behind: alembic runs it
+    engine.dispose()

@@ -97,6 +97,8 @@ class Message(SQLModel, table=True):
     author_user_id: int | None = Field(default=None, foreign_key="user.id")
     author_customer_id: int | None = Field(default=None, foreign_key="customer.id")
     text: str = Field(default="", sa_type=Text)
+    # The history a mail quotes or forwards, below its new text; the page folds it.
+    quoted: str = Field(default="", sa_type=Text)
     html: str = Field(default="", sa_type=Text)
     # RFC 5322 Message-ID, with angle brackets; threads mail replies.
     message_id: str = Field(max_length=998, index=True)
@@ -112,3 +114,5 @@ class Attachment(SQLModel, table=True):
     # Random name under the data folder; never derived from the filename.
     storage_key: str = Field(max_length=100)
     sha256: str = Field(max_length=64)
+    # An inline image's Content-ID (without <>): what the mail's HTML calls it (cid:...).
+    content_id: str = Field(default="", max_length=255)

@@ -114,7 +114,8 @@ def _insert_messages(session: Session, rows: Sequence[tuple[int, InboundMessage,
                      settings: Settings, stamp: Any) -> list[int]:
     message_ids = insert_rows(session, MESSAGES, [dict(
         ticket_id=ticket_id, direction=Direction.inbound, author_user_id=None,
-        author_customer_id=sender.id, text=m.text, html=m.html, message_id=rfc_id, created_at=stamp,
+        author_customer_id=sender.id, text=m.text, quoted=m.quoted, html=m.html, message_id=rfc_id,
+        created_at=stamp,
     ) for ticket_id, m, sender, rfc_id in rows])
     store_attachments(session, settings.attachments_dir, [
         (message_id, upload) for (_, m, _, _), message_id in zip(rows, message_ids, strict=True)

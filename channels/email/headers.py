@@ -90,6 +90,13 @@ _MAILBOX = re.compile(r'^[^\s\x00-\x1f\x7f<>()\[\],;:"\\@]+@[^\s\x00-\x1f\x7f<>(
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 
 
+_NAME_THEN_ADDRESS = re.compile(r'^(?P<name>[^<>@",;:()]+?)\s+(?P<addr>[^\s<>@",;:()]+@[^\s<>@",;:()]+)$')
+# Inside angle brackets, a local part with spaces in it and a clean domain.
+_ATOMS = r'[^\x00-\x1f\x7f<>()\[\],;:"\\@]'
+_SPACED_LOCAL = re.compile(rf"^{_ATOMS}+ {_ATOMS}*@[^\s\x00-\x1f\x7f<>()\[\],;:\"\\\\@]+$")
+_COMMENT = re.compile(r"\s*\([^()]*\)")
+
+
 class AddressError(ValueError):
     """A From-like header without one plain mailbox in it."""
 
@@ -101,8 +108,15 @@ def address(value: str | None, evidence: charsets.Evidence = charsets.NO_EVIDENC
     somebody else's address), and must be a single plain mailbox. Raises AddressError."""
     text = _FOLD.sub(" ", value or "").strip()
     angle = _ANGLE_ADDR.match(text)
+    bare = _NAME_THEN_ADDRESS.match(text)
     if angle is not None:
-        name, addr = angle.group("name"), angle.group("addr")
+        name, addr = angle.group("name"), angle.group("addr").strip()
+        if _SPACED_LOCAL.match(addr):
+            # "<power quadrant system@example.com>": one address, though not a valid one.
+            addr = " ".join(addr.split())
+            return _display(name, evidence), raw_text(addr)
+    elif bare is not None:  # "Test test@example.com": a name, then the one address
+        name, addr = bare.group("name"), bare.group("addr")
     elif len(getaddresses([text])) > 1:
         raise AddressError(f"more than one address in {text[:200]!r}")
     else:
@@ -110,7 +124,15 @@ def address(value: str | None, evidence: charsets.Evidence = charsets.NO_EVIDENC
     addr = raw_text(addr).strip()
     if not _MAILBOX.match(addr) or "=?" in addr:  # an encoded word is never an address
         raise AddressError(f"no single plain address in {text[:200]!r}")
-    return _CONTROLS.sub(" ", decode(name, evidence)).strip().strip('"').strip(), addr
+    return _display(name, evidence), addr
+
+
+def _display(name: str, evidence: charsets.Evidence) -> str:
+    """The display name, decoded, without controls or a trailing RFC 5322 comment
+    ("MAILER-DAEMON (Mail Delivery System)" is MAILER-DAEMON)."""
+    shown = _CONTROLS.sub(" ", decode(name, evidence)).strip().strip('"').strip()
+    plain = _COMMENT.sub("", shown).strip()
+    return plain or shown.strip("()").strip()
 
 
 def addresses(values: list[str]) -> tuple[str, ...]:

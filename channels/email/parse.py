@@ -16,6 +16,7 @@ from email import message_from_bytes
 from email.errors import MessageError
 from email.message import Message
 from email.policy import compat32
+from email.utils import getaddresses
 
 from channels.email import charsets, headers, markup, quotes, rawparts
 from channels.email.calendar import event_line
@@ -66,6 +67,7 @@ class _Body:
     # Text parts that carry a file name: the body after all when there is no other.
     text_files: list[tuple[InboundAttachment, str]] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
+    forwarded: list[str] = field(default_factory=list)  # the text of each attached mail
     report: DeliveryReport | None = None
 
 
@@ -76,11 +78,48 @@ def parse(raw: bytes) -> InboundMessage:
     if not raw.strip():
         raise ParseError("empty message")
     try:
-        data = bytes(raw)
+        data = _readable_head(bytes(raw))
         msg = message_from_bytes(data, policy=compat32)
         return _message(msg, data)
     except (MessageError, LookupError, IndexError, TypeError, UnicodeError) as exc:
         raise ParseError(f"unreadable MIME structure: {exc!r}") from exc
+
+
+_HEADER_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]{1,80}:")
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+
+
+def _readable_head(data: bytes) -> bytes:
+    """The mail without a stray first line or two before its headers ("---- Original email
+    message ----", as some forwarding tools write), and with header lines that lost their
+    folding indent joined to the header above: either would make the rest of it body."""
+    data = _without_leading_junk(data)
+    end = _BLANK_LINE.search(data)
+    head = data[: end.start()] if end else data
+    lines = head.split(b"\n")
+    broken = [i for i, line in enumerate(lines[1:], 1)
+              if line[:1] not in (b" ", b"\t") and not _HEADER_LINE.match(line)]
+    if not broken:
+        return data
+    last_header = max((i for i, line in enumerate(lines) if _HEADER_LINE.match(line)), default=0)
+    for i in broken:
+        if i < last_header:  # more headers follow: a lost indent, not the body's start
+            lines[i] = b" " + lines[i]
+    return b"\n".join(lines) + data[len(head):]
+
+
+def _without_leading_junk(data: bytes) -> bytes:
+    if _HEADER_LINE.match(data) or data.startswith(b"From "):
+        return data
+    start = 0
+    for _ in range(3):
+        end = data.find(b"\n", start)
+        if end < 0 or not data[start:end].strip(b"\r") or b":" in data[start:end][:80].split(b" ")[0]:
+            return data
+        start = end + 1
+        if _HEADER_LINE.match(data, start) and _HEADER_LINE.match(data, data.find(b"\n", start) + 1):
+            return data[start:]
+    return data
 
 
 def _raw_headers(part: Message) -> dict[str, str]:
@@ -97,7 +136,8 @@ def _raw_headers(part: Message) -> dict[str, str]:
 def _message(msg: Message, data: bytes) -> InboundMessage:
     raw = _raw_headers(msg)
     evidence = charsets.Evidence(lambda: _declared(data))
-    from_name, from_address = _sender(raw, evidence)
+    froms = [value for name, value in msg.raw_items() if name.lower() == "from"]
+    from_name, from_address = _sender(froms, raw, evidence)
     body = _Body(data, evidence)
     _walk(msg, body, ())
     html = "\n".join(body.html)
@@ -109,6 +149,8 @@ def _message(msg: Message, data: bytes) -> InboundMessage:
     elif body.text_files:  # a lone text part with a file name is the body
         attachment, full = body.text_files[0]
         body.attachments.remove(attachment)
+    elif body.forwarded:  # nothing but an attached mail (a digest, a GroupWise forward)
+        full = "\n\n".join(body.forwarded)
     else:
         full = ""
     full = full.replace("\r\n", "\n").replace("\r", "\n").strip()
@@ -140,18 +182,35 @@ def _declared(data: bytes) -> list[str]:
     return [(a or b).decode("ascii") for a, b in _DECLARED.findall(data[:1_000_000])]
 
 
-def _sender(raw: dict[str, str], evidence: charsets.Evidence) -> tuple[str, str]:
-    """(name, address) of who wrote the mail: From; where From holds no address at all
-    ("MAILER-DAEMON <>", "undisclosed"), Sender, Reply-To, then the envelope's Return-Path.
-    A From with an address that is not one plain mailbox (two of them, an encoded word) is
-    refused, never replaced: that is how mail passes itself off as somebody else's."""
-    value = raw.get("from") or raw.get("sender")
-    try:
-        return headers.address(value, evidence)
-    except headers.AddressError as exc:
-        if value is not None and "@" in headers.decode(value):
-            raise ParseError(f"no sender address in From: {value!r} ({exc})") from None
-        refused = exc
+def _sender(froms: list[str], raw: dict[str, str], evidence: charsets.Evidence) -> tuple[str, str]:
+    """(name, address) of who wrote the mail: the one address its From header(s) name (a
+    second From that is junk is passed over); a From with several mailboxes is the Sender's
+    (RFC 5322 asks for one then); where From holds no address at all ("MAILER-DAEMON <>",
+    "undisclosed"), Sender, Reply-To, then the envelope's Return-Path. A From that names an
+    address in a way that is not one plain mailbox (an encoded word, two different senders
+    without a Sender) is refused, never replaced: that is how mail passes itself off as
+    somebody else's."""
+    readings: list[tuple[str, str]] = []
+    refused: headers.AddressError | None = None
+    for value in froms or [raw.get("sender") or ""]:
+        try:
+            readings.append(headers.address(value, evidence))
+        except headers.AddressError as exc:
+            refused = exc
+    if len({address.lower() for _, address in readings}) == 1:
+        return readings[0]
+    if readings:
+        raise ParseError(f"From headers name different senders: {froms!r}")
+    shown = froms[0] if froms else None
+    named = [value for value in froms if "@" in headers.decode(value)]
+    if named and len(named) == len(froms) and raw.get("sender") and all(
+            len(getaddresses([value])) > 1 for value in named):
+        try:
+            return headers.address(raw["sender"], evidence)
+        except headers.AddressError:
+            pass
+    if named:
+        raise ParseError(f"no sender address in From: {shown!r} ({refused})") from None
     for name in ("sender", "reply-to", "return-path"):
         other = raw.get(name)
         if other and "@" in other:
@@ -159,13 +218,14 @@ def _sender(raw: dict[str, str], evidence: charsets.Evidence) -> tuple[str, str]
                 return headers.address(other, evidence)
             except headers.AddressError:
                 continue
-    if value is not None and _DAEMON.search(value):
+    is_report = "multipart/report" in raw.get("content-type", "").lower()
+    if shown is not None and (_DAEMON.search(shown) or is_report):
         # A bounce from a mail system that signs as nobody: filed as a bounce, never a customer.
         ids = headers.message_ids(raw.get("message-id"))
         domain = ids[0].rsplit("@", 1)[-1].strip("<>") if ids and "@" in ids[0] else "mail.invalid"
-        return headers.decode(value).replace("<>", "").strip().strip('"') or "MAILER-DAEMON", \
-            f"mailer-daemon@{domain}"
-    raise ParseError(f"no sender address in From: {value!r} ({refused})") from None
+        name = headers.decode(shown).replace("<>", "").strip().strip('"') or "MAILER-DAEMON"
+        return name, f"mailer-daemon@{domain}"
+    raise ParseError(f"no sender address in From: {shown!r} ({refused})") from None
 
 
 def _own_id(value: str | None, data: bytes) -> str:
@@ -209,12 +269,18 @@ def _walk(part: Message, body: _Body, path: tuple[int, ...], in_report: bool = F
             # A DSN's status blocks and returned original were read by delivery_report.
             if ctype == "message/rfc822" and not in_report:
                 body.attachments.append(_forwarded(part, body.raw, path))
+                inner = part.get_payload(0)
+                if isinstance(inner, Message):
+                    body.forwarded.append(_inner_text(inner, body.evidence))
             return
         for index, child in enumerate(part.get_payload()):
             if isinstance(child, Message):
                 _walk(child, body, (*path, index), in_report)
         return
     if ctype in _SIGNATURES or ctype == "text/rfc822-headers":
+        return
+    if ctype.startswith("multipart/"):  # a multipart without a (usable) boundary: its text
+        body.plain.append(_text(part, body.evidence))
         return
     filename = _filename(part, body.evidence)
     raw = _raw_headers(part)
@@ -236,6 +302,16 @@ def _walk(part: Message, body: _Body, path: tuple[int, ...], in_report: bool = F
     body.attachments.append(attachment)
     if is_text and (disposition == "inline" or not path):
         body.text_files.append((attachment, _text(part, body.evidence)))
+
+
+def _inner_text(inner: Message, evidence: charsets.Evidence) -> str:
+    """The readable text of an attached mail: its subject line, then its body."""
+    body = _Body(b"", evidence)
+    _walk(inner, body, ())
+    plain = "\n".join(text.strip() for text in body.plain if text.strip())
+    text = plain or (markup.to_text("\n".join(body.html)) if body.html else "")
+    subject = headers.decode(_raw_headers(inner).get("subject"), evidence)
+    return f"{subject}\n\n{text}".strip() if subject else text.strip()
 
 
 def _text(part: Message, evidence: charsets.Evidence) -> str:

@@ -211,11 +211,13 @@ def test_every_golden_mail_goes_through_without_an_error_escaping(
     statuses = [raw_row(session, i).status for i in ids]
     assert "stored" not in statuses
     assert report.quarantined == len(unreadable)
-    # As each .json's classification says (060, a MAILER-DAEMON <> bounce, made it 8).
+    # As each .json's classification says.
     classes = [json.loads(p.with_suffix(".json").read_text()).get("classification") for p in paths]
-    assert report.bounces == classes.count("bounce") == 8
-    assert report.autoreplies == classes.count("autoreply") == 7
-    assert report.opened + report.threaded + report.duplicates == len(raws) - len(unreadable) - 15
+    bounces, autoreplies = classes.count("bounce"), classes.count("autoreply")
+    assert bounces >= 9 and autoreplies >= 7
+    assert (report.bounces, report.autoreplies) == (bounces, autoreplies)
+    assert report.opened + report.threaded + report.duplicates == (
+        len(raws) - len(unreadable) - bounces - autoreplies)
 
 
 def test_a_tag_too_large_to_be_a_ticket_number_opens_a_new_ticket(

@@ -59,8 +59,9 @@ class ParseError(ValueError):
 
 @dataclass
 class _Body:
-    raw: bytes
+    raw: bytes  # the mail as it came (attached mails are cut from it)
     evidence: charsets.Evidence
+    lifted: list[bytes]  # large base64 bodies taken out before parsing (rawparts.lift)
     plain: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
     attachments: list[InboundAttachment] = field(default_factory=list)
@@ -79,8 +80,9 @@ def parse(raw: bytes) -> InboundMessage:
         raise ParseError("empty message")
     try:
         data = _readable_head(bytes(raw))
-        msg = message_from_bytes(data, policy=compat32)
-        return _message(msg, data)
+        smaller, lifted = rawparts.lift(data) if len(data) > rawparts.LIFT_MIN else (data, [])
+        msg = message_from_bytes(smaller, policy=compat32)
+        return _message(msg, data, lifted)
     except (MessageError, LookupError, IndexError, TypeError, UnicodeError) as exc:
         raise ParseError(f"unreadable MIME structure: {exc!r}") from exc
 
@@ -133,12 +135,12 @@ def _raw_headers(part: Message) -> dict[str, str]:
     return found
 
 
-def _message(msg: Message, data: bytes) -> InboundMessage:
+def _message(msg: Message, data: bytes, lifted: list[bytes]) -> InboundMessage:
     raw = _raw_headers(msg)
     evidence = charsets.Evidence(lambda: _declared(data))
     froms = [value for name, value in msg.raw_items() if name.lower() == "from"]
     from_name, from_address = _sender(froms, raw, evidence)
-    body = _Body(data, evidence)
+    body = _Body(data, evidence, lifted)
     _walk(msg, body, ())
     html = "\n".join(body.html)
     plain = [text.rstrip("\r\n") for text in body.plain]
@@ -271,7 +273,7 @@ def _walk(part: Message, body: _Body, path: tuple[int, ...], in_report: bool = F
                 body.attachments.append(_forwarded(part, body.raw, path))
                 inner = part.get_payload(0)
                 if isinstance(inner, Message):
-                    body.forwarded.append(_inner_text(inner, body.evidence))
+                    body.forwarded.append(_inner_text(inner, body.evidence, body.lifted))
             return
         for index, child in enumerate(part.get_payload()):
             if isinstance(child, Message):
@@ -280,17 +282,17 @@ def _walk(part: Message, body: _Body, path: tuple[int, ...], in_report: bool = F
     if ctype in _SIGNATURES or ctype == "text/rfc822-headers":
         return
     if ctype.startswith("multipart/"):  # a multipart without a (usable) boundary: its text
-        body.plain.append(_text(part, body.evidence))
+        body.plain.append(_text(part, body))
         return
     filename = _filename(part, body.evidence)
     raw = _raw_headers(part)
     disposition = raw.get("content-disposition", "").split(";", 1)[0].strip().lower()
     is_text = ctype in ("text/plain", "text/html")
     if not filename and disposition != "attachment" and is_text:
-        (body.plain if ctype == "text/plain" else body.html).append(_text(part, body.evidence))
+        (body.plain if ctype == "text/plain" else body.html).append(_text(part, body))
         return
     cid = raw.get("content-id", "").strip().strip("<>")
-    data = _payload(part)
+    data = _payload(part, body)
     if ctype == "text/calendar":
         line = event_line(charsets.decode(data, _charset(part), body.evidence))
         if line:
@@ -301,12 +303,12 @@ def _walk(part: Message, body: _Body, path: tuple[int, ...], in_report: bool = F
     attachment = InboundAttachment(filename, ctype, data, content_id=cid, inline=disposition == "inline")
     body.attachments.append(attachment)
     if is_text and (disposition == "inline" or not path):
-        body.text_files.append((attachment, _text(part, body.evidence)))
+        body.text_files.append((attachment, _text(part, body)))
 
 
-def _inner_text(inner: Message, evidence: charsets.Evidence) -> str:
+def _inner_text(inner: Message, evidence: charsets.Evidence, lifted: list[bytes]) -> str:
     """The readable text of an attached mail: its subject line, then its body."""
-    body = _Body(b"", evidence)
+    body = _Body(b"", evidence, lifted)
     _walk(inner, body, ())
     plain = "\n".join(text.strip() for text in body.plain if text.strip())
     text = plain or (markup.to_text("\n".join(body.html)) if body.html else "")
@@ -314,8 +316,8 @@ def _inner_text(inner: Message, evidence: charsets.Evidence) -> str:
     return f"{subject}\n\n{text}".strip() if subject else text.strip()
 
 
-def _text(part: Message, evidence: charsets.Evidence) -> str:
-    return charsets.decode(_payload(part), _charset(part), evidence)
+def _text(part: Message, body: _Body) -> str:
+    return charsets.decode(_payload(part, body), _charset(part), body.evidence)
 
 
 def _charset(part: Message) -> str | None:
@@ -323,7 +325,10 @@ def _charset(part: Message) -> str | None:
     return charset if isinstance(charset, str) else None
 
 
-def _payload(part: Message) -> bytes:
+def _payload(part: Message, body: _Body) -> bytes:
+    lifted = rawparts.lifted_payload(part.get_payload(), body.lifted)
+    if lifted is not None:
+        return lifted
     encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
     if encoding in _UUENCODED:
         return _uudecode(part.get_payload(decode=False))

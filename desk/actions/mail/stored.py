@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from channels.email import headers
@@ -59,8 +60,8 @@ def store_raw(session: Session, mailbox: str, raws: Sequence[bytes],
 
 def header_message_id(raw: bytes) -> str:
     """The Message-ID read straight from the header block, without parsing the mail."""
-    end = raw.find(b"\n\n")
     crlf = raw.find(b"\r\n\r\n")
+    end = raw.find(b"\n\n", 0, crlf if crlf >= 0 else len(raw))  # never a scan of all of a big mail
     head = raw[: min(e for e in (end, crlf, len(raw)) if e >= 0)]
     for line in head.splitlines():
         if line[:11].lower() == b"message-id:":
@@ -82,7 +83,8 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
     caller's transaction."""
     report = IngestReport()
     # Only mail still waiting: ids handed over twice (a sweep beside a fetch) ingest once.
-    rows = list(session.exec(select(RawMessage).where(
+    # The raw bytes are loaded only for mail not parsed yet (`read` has the rest).
+    rows = list(session.exec(select(RawMessage).options(defer(RawMessage.raw)).where(  # type: ignore[arg-type]
         col(RawMessage.id).in_(ids), RawMessage.status == RawStatus.stored)
         .order_by(col(RawMessage.id))))
     own = detect_own_address(_own_addresses(session)) if rows else None

@@ -28,7 +28,7 @@ from desk.models.kb import (
     KbSynonyms,
     Visibility,
 )
-from desk.models.mail import RawMessage, RawStatus
+from desk.models.mail import RawMessage, RawMessageBytes, RawStatus
 from desk.models.mailboxes import AfterFetch, Mailbox
 from desk.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
 from desk.models.tickets import (
@@ -82,6 +82,7 @@ __all__ = [
     "OutboundStatus",
     "Priority",
     "RawMessage",
+    "RawMessageBytes",
     "RawStatus",
     "Role",
     "Source",

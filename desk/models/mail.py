@@ -36,8 +36,15 @@ class RawMessage(SQLModel, table=True):
     # Read from the header when stored (before parsing), with angle brackets; "" when absent.
     message_id: str = Field(default="", max_length=998, index=True)
     sha256: str = Field(max_length=64, index=True)
-    raw: bytes = Field(sa_type=LargeBinary)
     status: str = Field(default=RawStatus.stored, max_length=12)
     error: str = Field(default="", sa_type=Text)
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
     created_at: datetime = Field(default_factory=now)
+
+
+class RawMessageBytes(SQLModel, table=True):
+    """The bytes of a raw mail, written once and never rewritten: kept apart from the row
+    whose status changes, because SQLite rewrites a whole row (a 5 MB mail) on any update."""
+
+    raw_id: int = Field(primary_key=True, foreign_key="rawmessage.id")
+    raw: bytes = Field(sa_type=LargeBinary)

@@ -17,6 +17,7 @@ from desk.models import (
     Organization,
     OutboundMessage,
     RawMessage,
+    RawMessageBytes,
     Ticket,
 )
 
@@ -37,5 +38,6 @@ MESSAGES = _table(Message)
 ORGANIZATIONS = _table(Organization)
 OUTBOX = _table(OutboundMessage)
 RAW = _table(RawMessage)
+RAW_BYTES = _table(RawMessageBytes)
 SEARCH_KEYS = _table(CustomerSearchKey)
 TICKETS = _table(Ticket)

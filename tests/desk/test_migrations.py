@@ -37,3 +37,22 @@ def test_upgrade_skips_alembic_only_for_a_database_at_the_head(tmp_path: Path) -
         conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": previous})
     assert not at_head(engine)  # one migration behind: alembic runs it
     engine.dispose()
+
+
+def test_moving_raw_mail_bytes_to_their_own_table_keeps_every_byte(tmp_path: Path) -> None:
+    from alembic import command
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    raw = b"From: a@example.com\r\nSubject: x\r\n\r\n\xff\x00 binary kept\r\n"
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0009")
+        conn.execute(text(
+            "INSERT INTO rawmessage (id, mailbox, message_id, sha256, raw, status, error, created_at) "
+            "VALUES (7, 'support', '', 'x', :raw, 'stored', '', '2026-01-01 00:00:00')"), {"raw": raw})
+        command.upgrade(config, "head")
+        assert conn.execute(text("SELECT raw FROM rawmessagebytes WHERE raw_id = 7")).scalar() == raw
+        columns = [row[1] for row in conn.execute(text("PRAGMA table_info(rawmessage)"))]
+        assert "raw" not in columns and "status" in columns
+    engine.dispose()

@@ -29,6 +29,7 @@ from desk.actions.mail.stored import store_raw
 from desk.db import Database, commit
 from desk.mail.smtpd import Listener
 from desk.models import Mailbox, Message, RawMessage, RawStatus, Ticket
+from desk.queries.mail.raw import raw_bytes
 from desk.settings import Settings
 from tests.conftest import BACKEND
 from tests.mail_servers import free_port
@@ -129,7 +130,7 @@ def test_mail_to_a_mailbox_is_committed_before_250_and_becomes_a_ticket(
     raw_id = int(reply.rsplit(" ", 1)[1])
     with db.session() as fresh:  # at the moment of the 250, another connection sees it
         row = fresh.get(RawMessage, raw_id)
-        assert row is not None and row.raw == raw and row.mailbox == "support"
+        assert row is not None and raw_bytes(fresh, raw_id) == raw and row.mailbox == "support"
     (row,) = wait_ingested(db)
     assert row.status == RawStatus.ingested and row.ticket_id is not None
     with db.session() as session:

@@ -68,6 +68,7 @@ from desk.models.tables import (
     MESSAGES,
     OUTBOX,
     RAW,
+    RAW_BYTES,
     TICKETS,
     _table,
 )
@@ -272,10 +273,13 @@ def _delete_attachments(session: Session, customer_id: int,
 def _empty_raw_mail(session: Session, ticket_ids: Sequence[int]) -> int:
     if not ticket_ids:
         return 0
-    emptied = session.connection().execute(
-        update(RAW).where(RAW.c.ticket_id.in_(ticket_ids)).values(raw=b"", error="")
-        .returning(RAW.c.id)).scalars()
-    return len(list(emptied))
+    emptied = list(session.connection().execute(
+        update(RAW).where(RAW.c.ticket_id.in_(ticket_ids)).values(error="")
+        .returning(RAW.c.id)).scalars())
+    if emptied:
+        session.connection().execute(
+            update(RAW_BYTES).where(RAW_BYTES.c.raw_id.in_(emptied)).values(raw=b""))
+    return len(emptied)
 
 
 def _redact_tickets(session: Session, redactor: Redactor, customer_id: int,

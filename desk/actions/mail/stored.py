@@ -10,18 +10,18 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from channels.email import headers
 from channels.email.filters.detect_own_address import detect_own_address
 from channels.message import DeliveryReport, InboundMessage
 from desk.actions.ingest import Placement, ingest
-from desk.actions.inserts import insert_rows
+from desk.actions.inserts import insert_many, insert_rows
 from desk.mail.parse_pool import Parsed, Unreadable, read_mails
 from desk.models import Mailbox, OutboundMessage, OutboundStatus, RawMessage, RawStatus
 from desk.models.base import now
-from desk.models.tables import RAW
+from desk.models.tables import RAW, RAW_BYTES
+from desk.queries.mail.raw import raw_bytes_of
 from desk.settings import Settings
 
 
@@ -51,11 +51,14 @@ def store_raw(session: Session, mailbox: str, raws: Sequence[bytes],
     The caller commits before calling `ingest_stored`."""
     stamp = now()
     where: Sequence[tuple[int | None, int | None]] = uids if uids is not None else [(None, None)] * len(raws)
-    return insert_rows(session, RAW, [dict(
+    ids = insert_rows(session, RAW, [dict(
         mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, message_id=header_message_id(raw),
-        sha256=hashlib.sha256(raw).hexdigest(), raw=raw, status=RawStatus.stored, error="",
+        sha256=hashlib.sha256(raw).hexdigest(), status=RawStatus.stored, error="",
         ticket_id=None, created_at=stamp,
     ) for raw, (uidvalidity, uid) in zip(raws, where, strict=True)])
+    insert_many(session, RAW_BYTES, [dict(raw_id=raw_id, raw=raw)
+                                     for raw_id, raw in zip(ids, raws, strict=True)])
+    return ids
 
 
 def header_message_id(raw: bytes) -> str:
@@ -83,13 +86,12 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
     caller's transaction."""
     report = IngestReport()
     # Only mail still waiting: ids handed over twice (a sweep beside a fetch) ingest once.
-    # The raw bytes are loaded only for mail not parsed yet (`read` has the rest).
-    rows = list(session.exec(select(RawMessage).options(defer(RawMessage.raw)).where(  # type: ignore[arg-type]
+    rows = list(session.exec(select(RawMessage).where(
         col(RawMessage.id).in_(ids), RawMessage.status == RawStatus.stored)
         .order_by(col(RawMessage.id))))
     own = detect_own_address(_own_addresses(session)) if rows else None
     landing: list[tuple[RawMessage, InboundMessage]] = []
-    for row, message in zip(rows, _read(rows, read or {}), strict=True):
+    for row, message in zip(rows, _read(session, rows, read or {}), strict=True):
         if isinstance(message, Unreadable):
             row.status, row.error = RawStatus.quarantined, str(message)
             report.quarantined += 1
@@ -125,10 +127,11 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
     return report
 
 
-def _read(rows: list[RawMessage], ready: Mapping[int, Parsed]) -> list[Parsed]:
-    """Each row's parsed mail: from `ready`, the rest parsed now."""
-    unread = [row.raw for row in rows if row.id not in ready]
-    fresh = iter(read_mails(unread))
+def _read(session: Session, rows: list[RawMessage], ready: Mapping[int, Parsed]) -> list[Parsed]:
+    """Each row's parsed mail: from `ready`, the rest read from the database and parsed now."""
+    missing = [row.id for row in rows if row.id is not None and row.id not in ready]
+    data = raw_bytes_of(session, missing) if missing else {}
+    fresh = iter(read_mails([data.get(raw_id, b"") for raw_id in missing]))
     return [ready[row.id] if row.id is not None and row.id in ready else next(fresh)
             for row in rows]
 

@@ -9,17 +9,18 @@ from email.errors import MessageError
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from sqlalchemy import Table, func
+from sqlalchemy import func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from channels.email import headers
 from desk.models import RawMessage, RawStatus
+from desk.models.tables import RAW, RAW_BYTES
+from desk.queries.mail.raw import raw_bytes
 
 # Enough for any sane header block; the rest of a large mail is never read for the list.
 HEADER_BYTES = 16 * 1024
 MAX_LIMIT = 100
-RAW: Table = RawMessage.__table__  # type: ignore[attr-defined]
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns; PostgreSQL refuses to compare larger
 
 
@@ -72,8 +73,9 @@ def list_quarantined(session: Session, mailbox: str = "", limit: int = 50,
     limit = max(1, min(limit, MAX_LIMIT))
     query = core_select(
         RAW.c.id, RAW.c.mailbox, RAW.c.created_at, RAW.c.error,
-        func.length(RAW.c.raw), func.substr(RAW.c.raw, 1, HEADER_BYTES),
-    ).where(RAW.c.status == RawStatus.quarantined)
+        func.length(RAW_BYTES.c.raw), func.substr(RAW_BYTES.c.raw, 1, HEADER_BYTES),
+    ).select_from(RAW.outerjoin(RAW_BYTES, RAW_BYTES.c.raw_id == RAW.c.id)).where(
+        RAW.c.status == RawStatus.quarantined)
     if mailbox:
         query = query.where(RAW.c.mailbox == mailbox)
     if cursor is not None:
@@ -107,6 +109,14 @@ def quarantined_raw(session: Session, raw_id: int) -> RawMessage | None:
     if row is None or row.status not in (RawStatus.quarantined, RawStatus.discarded):
         return None
     return row
+
+
+def quarantined_eml(session: Session, raw_id: int) -> tuple[int, bytes] | None:
+    """(id, raw bytes) of a mail that is or was in the quarantine, for its download."""
+    row = quarantined_raw(session, raw_id)
+    if row is None or row.id is None:
+        return None
+    return row.id, raw_bytes(session, row.id)
 
 
 def quarantine_outcome(session: Session, raw_id: int) -> RawMessage | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from desk.models import RawMessage, RawStatus
+from desk.models import RawMessage, RawMessageBytes, RawStatus
 
 
 @dataclass(frozen=True)
@@ -55,3 +55,16 @@ def waiting_pushed_mail(session: Session) -> list[int]:
         RawMessage.status == RawStatus.stored, col(RawMessage.uid).is_(None))
         .order_by(col(RawMessage.id)))
     return [i for i in rows if i is not None]
+
+
+def raw_bytes(session: Session, raw_id: int) -> bytes:
+    """The bytes of a stored mail as it came (b"" once anonymised)."""
+    row = session.get(RawMessageBytes, raw_id)
+    return row.raw if row is not None else b""
+
+
+def raw_bytes_of(session: Session, raw_ids: Collection[int]) -> dict[int, bytes]:
+    """The bytes of several stored mails, by id."""
+    rows = session.exec(select(RawMessageBytes.raw_id, RawMessageBytes.raw).where(
+        col(RawMessageBytes.raw_id).in_(sorted(set(raw_ids))))).all()
+    return dict(rows)

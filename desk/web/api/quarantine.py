@@ -29,7 +29,7 @@ from desk.queries.mail.quarantine import (
     QuarantinedMail,
     list_quarantined,
     quarantine_outcome,
-    quarantined_raw,
+    quarantined_eml,
 )
 from desk.settings import Settings
 from desk.web.api.inputs import invalid, paging
@@ -106,10 +106,10 @@ class QuarantineRaw(HTTPEndpoint):
     def get(self, request: Request) -> Response:
         with authenticated(request) as (session, user):
             _require(user, Role.supervisor)
-            row = quarantined_raw(session, _raw_id(request))
-            if row is None:
+            eml = quarantined_eml(session, _raw_id(request))
+            if eml is None:
                 raise ApiError(404, "no such mail in the quarantine")
-            return eml_response(row)
+            return eml_response(eml)
 
 
 class QuarantineRetry(HTTPEndpoint):

@@ -22,7 +22,7 @@ from desk.queries.mail.quarantine import (
     list_quarantined,
     quarantine_mailboxes,
     quarantine_outcome,
-    quarantined_raw,
+    quarantined_eml,
 )
 from desk.settings import Settings
 from desk.web.auth import check_csrf, db_of, staff
@@ -31,10 +31,11 @@ from desk.web.templating import render
 PER_PAGE = 50
 
 
-def eml_response(row: RawMessage) -> Response:
+def eml_response(eml: tuple[int, bytes]) -> Response:
     """The raw mail byte for byte, always as a download: it may hold anything at all."""
-    return Response(row.raw, media_type="message/rfc822", headers={
-        "Content-Disposition": f'attachment; filename="quarantine-{row.id}.eml"'})
+    raw_id, data = eml
+    return Response(data, media_type="message/rfc822", headers={
+        "Content-Disposition": f'attachment; filename="quarantine-{raw_id}.eml"'})
 
 
 def _cursor(raw: str | None) -> int | None:
@@ -71,10 +72,10 @@ async def index(request: Request) -> Response:
 async def download(request: Request) -> Response:
     staff(request, Role.admin)
     with db_of(request).session() as session:
-        row = quarantined_raw(session, request.path_params["raw_id"])
-    if row is None:
+        eml = quarantined_eml(session, request.path_params["raw_id"])
+    if eml is None:
         raise HTTPException(404, _("There is no such mail in the quarantine."))
-    return eml_response(row)
+    return eml_response(eml)
 
 
 def _back(request: Request, **extra: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator, Sequence
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,6 +80,22 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 INGEST_BATCH = 500
+# A batch also ends at this many bytes: two batches and their parsed copies are in memory at
+# once (peak RSS on mail with attachments 334 -> see the README's Performance section).
+INGEST_BATCH_BYTES = 48 * 1024 * 1024
+
+
+def _batches(mails: Iterator[bytes]) -> Iterator[list[bytes]]:
+    batch: list[bytes] = []
+    size = 0
+    for raw in mails:
+        batch.append(raw)
+        size += len(raw)
+        if len(batch) >= INGEST_BATCH or size >= INGEST_BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def _raw_mails(args: argparse.Namespace) -> Iterator[bytes]:
@@ -126,11 +141,10 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     db = _database(settings)
     total, stored = IngestReport(), 0
-    mails = _raw_mails(args)
     pending: Reading | None = None
     with db.session() as session:
         # A pipeline: while the parse workers read one batch, the next is stored.
-        while raws := list(islice(mails, INGEST_BATCH)):
+        for raws in _batches(_raw_mails(args)):
             ids = store_raw(session, args.mailbox, raws)
             commit(session)
             stored += len(ids)

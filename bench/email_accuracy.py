@@ -130,7 +130,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="desk-bench-accuracy-") as tmp:
         truth = generate(Path(tmp) / "corpus", args.seed, args.n)
         settings = load_settings({"DESK_DATA_DIR": str(Path(tmp) / "var")})
-        settings.data_dir.mkdir(parents=True)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)  # load_settings made it (secret_key)
         db = Database(settings)
         upgrade(db.engine)
         with db.session() as session:

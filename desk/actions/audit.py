@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from desk.actions.inserts import insert_plain
+from desk.db import commit
 from desk.models import Customer, User
 from desk.models.base import now
 from desk.models.tables import AUDIT
@@ -52,3 +53,10 @@ def record(
 ) -> None:
     # A Core insert: audit rows are written on every change, often several per request.
     insert_plain(session, AUDIT, audit_row(actor, entity, entity_id, action, changes))
+
+
+def record_audit_export(session: Session, actor: Actor, filters: dict[str, str]) -> None:
+    """The audit row of ``actor`` exporting the audit log with these filters, committed (the
+    log is read by desk.queries.audit.audit_chunks)."""
+    record(session, actor, "audit_log", 0, "exported", {"filter": dict(filters)})
+    commit(session)

@@ -58,6 +58,14 @@ def create_user(
     return user
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Whether ``password`` is the account's (argon2); no side effect."""
+    try:
+        return bool(user.password_hash) and _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None or not user.password_hash or not user.is_active:

@@ -53,3 +53,13 @@ def live_sessions(session: Session, user: User) -> list[StaffSession]:
     return list(session.exec(select(StaffSession).where(
         StaffSession.user_id == user.id, col(StaffSession.ended_at).is_(None))
         .order_by(col(StaffSession.last_seen_at).desc())))
+
+
+def team_ids_of(session: Session, user_id: int) -> list[int]:
+    """The ids of the teams ``user_id`` belongs to."""
+    return list(session.exec(select(TeamMembership.team_id).where(
+        TeamMembership.user_id == user_id)))
+
+
+def get_team(session: Session, team_id: int) -> Team | None:
+    return session.get(Team, team_id)

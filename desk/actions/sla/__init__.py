@@ -1,0 +1,1 @@
+"""SLA clocks: business-hours arithmetic (calendar) and due times of tickets (clocks)."""

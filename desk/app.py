@@ -35,6 +35,8 @@ from desk.web.kb import report as kb_report
 from desk.web.mail import mailboxes as admin_mailboxes
 from desk.web.mail import quarantine as admin_quarantine
 from desk.web.middleware import RequestContext, StaffSessions
+from desk.web.reports import satisfaction as satisfaction_report
+from desk.web.surveys import answer as survey_answer
 from desk.web.tickets import pages as tickets
 from desk.web.tickets import public
 from desk.web.tickets import queue as agent
@@ -94,6 +96,8 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *organizations.routes,
         *help.routes,
         *kb_pages.routes,
+        *survey_answer.routes,
+        *satisfaction_report.routes,
         Mount("/api/v1", routes=api.routes),
         Mount("/static", app=StaticFiles(directory=ROOT / "static"), name="static"),
     ]

@@ -79,10 +79,22 @@ class CustomerChanged:
     changes: dict[str, list[Any]]
 
 
+@dataclass(frozen=True)
+class SurveyAnswered:
+    """A customer submitted (or changed) their satisfaction answer; `previous` is the rating
+    it replaced (None the first time)."""
+
+    survey_id: int
+    ticket_id: int
+    rating: int
+    previous: int | None = None
+
+
 Event = (TicketCreated | CustomerReplied | AgentReplied | TicketUpdated | TicketSolved
-         | MailQueued | ArticlesChanged | CustomerChanged)
+         | MailQueued | ArticlesChanged | CustomerChanged | SurveyAnswered)
 EVENT_TYPES: tuple[type[Any], ...] = (TicketCreated, CustomerReplied, AgentReplied, TicketUpdated,
-                                      TicketSolved, MailQueued, ArticlesChanged, CustomerChanged)
+                                      TicketSolved, MailQueued, ArticlesChanged, CustomerChanged,
+                                      SurveyAnswered)
 
 E = TypeVar("E")
 Handler = Callable[[Any, Any], None]

@@ -7,7 +7,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from desk import ROOT
-from desk.i18n import translations
+from desk.i18n import _, translations
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -73,3 +73,12 @@ def reply(
 ) -> Notice:
     text = _render("reply.txt", locale, body=body, agent=agent_name, link=link, number=ticket_id)
     return Notice(subject=f"Re: [#{ticket_id}] {subject}", text=text)
+
+
+def survey(locale: str, ticket_id: int, subject: str, customer_name: str,
+           answers: list[tuple[int, str]]) -> Notice:
+    """The satisfaction survey: the question, and a link per answer (rating, link)."""
+    text = _render("survey.txt", locale, number=ticket_id, subject=subject, name=customer_name,
+                   answers=answers)
+    title = translations(locale).gettext(_("How did we do?"))
+    return Notice(subject=f"[#{ticket_id}] {title}", text=text)

@@ -44,6 +44,8 @@ class Settings:
     max_attachment_bytes: int
     max_attachments: int
     debug: bool
+    # Minutes between a ticket's solve and its satisfaction survey's mail.
+    survey_delay_minutes: int = 60
 
     @property
     def is_sqlite(self) -> bool:
@@ -67,6 +69,7 @@ DOCUMENTED = {
     "DESK_MAX_ATTACHMENT_MB": "largest attachment accepted, in MB (default 10)",
     "DESK_MAX_ATTACHMENTS": "most attachments on one message (default 5)",
     "DESK_DEBUG": "1 shows tracebacks (never in production)",
+    "DESK_SURVEY_DELAY_MINUTES": "minutes after a solve before the satisfaction survey is sent (default 60)",
 }
 
 # Without DESK_SECRET_KEY, the key is this file in the data folder: made at random the first
@@ -93,6 +96,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_attachment_bytes=max_attachment_mb * 1024 * 1024,
         max_attachments=max_attachments,
         debug=env.get("DESK_DEBUG", "") in ("1", "true", "yes"),
+        survey_delay_minutes=_int(env, "DESK_SURVEY_DELAY_MINUTES", 60),
     )
 
 

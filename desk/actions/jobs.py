@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -18,13 +19,15 @@ from desk.models.tables import JOBS
 MAX_ATTEMPTS: dict[str, int] = {"send_mail": 8}
 
 
-def enqueue(session: Session, name: str, max_attempts: int | None = None, **args: Any) -> int:
-    """Write a job row; returns its id. ``desk.db.commit`` hands it to the runner."""
+def enqueue(session: Session, name: str, max_attempts: int | None = None,
+            run_at: datetime | None = None, **args: Any) -> int:
+    """Write a job row; returns its id. ``desk.db.commit`` hands it to the runner, which runs
+    it once ``run_at`` (default: now) has come."""
     stamp = now()
     attempts = max_attempts or MAX_ATTEMPTS.get(name, 5)
     job_id = insert_row(session, JOBS, dict(
         name=name, args=args, status=JobStatus.queued, attempts=0, max_attempts=attempts,
-        run_at=stamp, last_error="", created_at=stamp,
+        run_at=run_at or stamp, last_error="", created_at=stamp,
     ))
     session.info.setdefault("new_jobs", []).append(job_id)
     return job_id

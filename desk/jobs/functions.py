@@ -42,6 +42,19 @@ def kb_reindex(ctx: JobContext) -> None:
     kb_index.reindex(ctx.db, ctx.db.settings)
 
 
+def send_due_surveys(ctx: JobContext) -> None:
+    """Every satisfaction survey whose time has come, in batches of one transaction each."""
+    from desk.actions.surveys.sending import BATCH
+    from desk.actions.surveys.sending import send_due_surveys as send
+
+    while True:
+        with ctx.db.session() as session:
+            looked_at, _queued = send(session, ctx.db.settings)
+            commit(session)
+        if looked_at < BATCH:
+            return
+
+
 def _handler_job(name: str) -> JobFunction:
     def run(ctx: JobContext, **args: Any) -> None:
         REGISTRY.run(name, ctx, args)
@@ -53,6 +66,7 @@ JOBS: Mapping[str, JobFunction] = {
     "notify_agents": notify_agents,
     "fetch_mailbox": fetch_mailbox,
     "kb_reindex": kb_reindex,
+    "send_due_surveys": send_due_surveys,
     **{name: _handler_job(name) for name in REGISTRY.by_name},
 }
 

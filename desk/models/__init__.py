@@ -31,6 +31,7 @@ from desk.models.kb import (
 from desk.models.mail import RawMessage, RawMessageBytes, RawStatus
 from desk.models.mailboxes import AfterFetch, Mailbox
 from desk.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
+from desk.models.surveys import RATINGS, SATISFIED, Survey, SurveyStatus
 from desk.models.tickets import (
     OPEN_SQL,
     OPEN_STATUSES,
@@ -95,6 +96,10 @@ __all__ = [
     "TierPolicy",
     "SignInFailure",
     "StaffSession",
+    "RATINGS",
+    "SATISFIED",
+    "Survey",
+    "SurveyStatus",
     "User",
     "Visibility",
 ]

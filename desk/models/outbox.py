@@ -15,6 +15,7 @@ class OutboundKind(StrEnum):
     acknowledgement = "acknowledgement"
     reply = "reply"
     notification = "notification"
+    survey = "survey"  # a satisfaction survey after a solve
 
 
 class OutboundStatus(StrEnum):

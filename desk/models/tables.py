@@ -18,6 +18,7 @@ from desk.models import (
     OutboundMessage,
     RawMessage,
     RawMessageBytes,
+    Survey,
     Ticket,
 )
 
@@ -40,4 +41,5 @@ OUTBOX = _table(OutboundMessage)
 RAW = _table(RawMessage)
 RAW_BYTES = _table(RawMessageBytes)
 SEARCH_KEYS = _table(CustomerSearchKey)
+SURVEYS = _table(Survey)
 TICKETS = _table(Ticket)

@@ -47,7 +47,8 @@ FIELD_ERROR = {
 # The delivery state of a mail the desk sends (OutboundMessage.status).
 DELIVERY = {"queued": _("Waiting to be sent"), "sent": _("Sent"), "failed": _("Not delivered")}
 # Kinds of the desk's automatic mail (replies are listed with the conversation).
-OUTBOUND_KIND = {"acknowledgement": _("Acknowledgement"), "notification": _("Notification")}
+OUTBOUND_KIND = {"acknowledgement": _("Acknowledgement"), "notification": _("Notification"),
+                 "survey": _("Satisfaction survey")}
 ACTION = {
     "created": _("created the ticket"),
     "updated": _("changed"),

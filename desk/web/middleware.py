@@ -35,7 +35,7 @@ CONTENT_SECURITY_POLICY = (
     b"frame-ancestors 'self'"
 )
 # Pages with staff or a customer's private data are never kept by a browser or proxy cache.
-PRIVATE_PATHS = ("/agent", "/admin", "/api/", "/requests/")
+PRIVATE_PATHS = ("/agent", "/admin", "/api/", "/requests/", "/surveys/", "/reports")
 PUBLIC_UNDER_PRIVATE = ("/requests/new",)
 
 
@@ -74,6 +74,7 @@ def cookie_value(scope: Scope, name: str) -> str:
 
 # The token of a customer's private link is as good as a password: never logged.
 _PRIVATE_LINK = re.compile(r"^/requests/([^/]+)")
+_SURVEY_LINK = re.compile(r"^/surveys/[^/?]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -85,6 +86,7 @@ def loggable_path(path: str, secret_key: str) -> str:
         return f"/requests/[ticket {ids[0]}]" if ids else "/requests/[not a valid link]"
 
     path = _PRIVATE_LINK.sub(ticket, path, count=1)
+    path = _SURVEY_LINK.sub("/surveys/[survey link]", path, count=1)
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", path)
 
 
@@ -149,7 +151,7 @@ async def _too_large(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-STAFF_PATHS = ("/agent", "/admin")
+STAFF_PATHS = ("/agent", "/admin", "/reports")
 
 
 class StaffSessions:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from desk.models import AuditEntry, CustomerNote, Ticket, User
+from desk.queries.surveys.answering import latest_ratings
 from desk.queries.tickets.queue import visible_to
 
 TIMELINE_CAP = 200
@@ -23,8 +24,7 @@ class TimelineEntry:
     ticket: Ticket | None = None
     note: CustomerNote | None = None
     change: AuditEntry | None = None
-    # The ticket's satisfaction rating: surveys do not exist yet, so always None; the page
-    # already has the column for it.
+    # The ticket's latest satisfaction answer ("4/5"), None when there is none.
     satisfaction: str | None = None
 
 
@@ -42,8 +42,12 @@ def customer_timeline(session: Session, user: User, customer_id: int,
     access = visible_to(session, user)
     if access is not None:
         tickets = tickets.where(access)
-    entries = [TimelineEntry("ticket", t.created_at, ticket=t) for t in session.exec(
-        tickets.order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc()).limit(cap + 1))]
+    shown = list(session.exec(
+        tickets.order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc()).limit(cap + 1)))
+    ratings = latest_ratings(session, [t.id for t in shown if t.id is not None])
+    entries = [TimelineEntry("ticket", t.created_at, ticket=t,
+                             satisfaction=f"{ratings[t.id]}/5" if t.id in ratings else None)
+               for t in shown]
     entries += [TimelineEntry("note", n.created_at, note=n) for n in session.exec(
         select(CustomerNote).where(CustomerNote.customer_id == customer_id)
         .order_by(col(CustomerNote.id).desc()).limit(cap + 1))]

@@ -2,7 +2,7 @@
 
 from starlette.routing import BaseRoute
 
-from desk.web.api import customers, kb, openapi, organizations, quarantine, tickets
+from desk.web.api import customers, kb, openapi, organizations, quarantine, reports, tickets
 
 routes: list[BaseRoute] = [*tickets.routes, *quarantine.routes, *kb.routes, *customers.routes,
-                           *organizations.routes, *openapi.routes]
+                           *organizations.routes, *reports.routes, *openapi.routes]

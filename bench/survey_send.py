@@ -1,0 +1,133 @@
+"""Due satisfaction surveys sent to a real SMTP server: how long 10,000 take.
+
+Seeds --surveys solved tickets (one customer each) with a survey due now into a fresh
+SQLite database (or PostgreSQL with --backend postgres), with a mailbox that sends through
+aiosmtpd running in this process (tests/smtp_server.py). Then, timed: the
+`send_due_surveys` job (each survey checked, its mail rendered in the customer's language
+and written to the outbox with a `send_mail` job), and the `send_mail` jobs run by
+--workers threads, as `desk worker` runs jobs concurrently (arq's max_jobs is 20), until
+every mail has reached the server.
+
+    .venv/bin/python -m bench.survey_send --surveys 10000
+
+Prints one JSON line on stdout; progress goes to stderr. Never a pass/fail test.
+Target (issue 14): 10,000 due surveys sent in <= 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+from sqlmodel import Session
+
+import desk.handlers  # noqa: F401 - events are recorded: the handlers must be loaded
+from bench.servers import SECRET_KEY, PostgresDatabase, say
+from desk.actions.inserts import insert_many
+from desk.actions.jobs import enqueue
+from desk.db import Database, commit, make_engine
+from desk.jobs.runner import due_jobs, execute_job
+from desk.migrate import upgrade
+from desk.models import Mailbox, SurveyStatus
+from desk.models.base import now
+from desk.models.tables import CUSTOMERS, SURVEYS, TICKETS
+from desk.secrets import encrypt
+from desk.settings import load_settings
+from tests.smtp_server import SmtpServer
+
+TARGET_SECONDS = 60
+
+
+def seed(db: Database, count: int, smtp: SmtpServer) -> None:
+    stamp = now()
+    solved = stamp - timedelta(hours=2)
+    with Session(db.engine) as session:
+        session.add(Mailbox(name="support", address="support@bench.example", smtp_host=smtp.host,
+                            smtp_port=smtp.port, smtp_ssl=False, smtp_user=smtp.user,
+                            smtp_password=encrypt(SECRET_KEY, smtp.password)))
+        for start in range(0, count, 5000):
+            ids = range(start + 1, min(count, start + 5000) + 1)
+            insert_many(session, CUSTOMERS, [dict(
+                id=i, name=f"客户 {i}", email=f"c{i}@bench.example", tier="standard",
+                source="email", locale="zh-CN" if i % 2 else "en", fields={},
+                created_at=stamp, updated_at=stamp) for i in ids])
+            insert_many(session, TICKETS, [dict(
+                id=i, subject=f"打印机 {i} 坏了", status="solved", priority="normal",
+                channel="email", customer_id=i, created_at=solved - timedelta(hours=5),
+                updated_at=solved, solved_at=solved) for i in ids])
+            insert_many(session, SURVEYS, [dict(
+                ticket_id=i, customer_id=i, status=SurveyStatus.scheduled, skip_reason="",
+                due_at=stamp - timedelta(minutes=1), channel="email", tier="standard",
+                solved_at=solved, resolution_seconds=5 * 3600, comment="", answers=0,
+                created_at=solved) for i in ids])
+        session.commit()
+
+
+def run_jobs(db: Database, workers: int) -> int:
+    ran = 0
+    with ThreadPoolExecutor(workers) as pool:
+        while ids := due_jobs(db, 1000):
+            list(pool.map(lambda job_id: execute_job(db, job_id), ids))
+            ran += len(ids)
+    return ran
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--surveys", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=20)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="desk-bench-surveys-"))
+    smtp = SmtpServer(user="desk", password="smtp-secret").start()
+    pg = PostgresDatabase() if args.backend == "postgres" else None
+    try:
+        env = {"DESK_DATA_DIR": str(folder), "DESK_SECRET_KEY": SECRET_KEY,
+               "DESK_BASE_URL": "https://desk.bench.example"}
+        if pg is not None:
+            env["DESK_DATABASE_URL"] = pg.url
+        settings = load_settings(env)
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        db = Database(settings, engine)
+        say(f"seeding {args.surveys} due surveys ({args.backend})")
+        seed(db, args.surveys, smtp)
+        say("sending")
+        started = time.perf_counter()
+        execute_job(db, _queue_send_job(db))
+        queued_at = time.perf_counter() - started
+        jobs = run_jobs(db, args.workers)
+        elapsed = time.perf_counter() - started
+        received = len(smtp.messages)
+        say(f"{received} mails received in {elapsed:.1f} s")
+        print(json.dumps({
+            "bench": "survey_send", "backend": args.backend, "surveys": args.surveys,
+            "workers": args.workers, "received": received, "send_jobs": jobs,
+            "outbox_written_s": round(queued_at, 2), "seconds": round(elapsed, 2),
+            "per_second": round(received / elapsed, 1), "target_seconds": TARGET_SECONDS,
+            "met": received == args.surveys and elapsed <= TARGET_SECONDS,
+        }))
+        db.dispose()
+    finally:
+        smtp.stop()
+        if pg is not None:
+            pg.drop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _queue_send_job(db: Database) -> int:
+    with db.session() as session:
+        job_id = enqueue(session, "send_due_surveys")
+        commit(session)
+    return job_id
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Due surveys go out: each one checked again, then written to the outbox (the `send_mail`
+handler sends it) in the customer's language, with a signed link per answer."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from desk import notices
+from desk.actions.inserts import insert_row
+from desk.actions.surveys.eligibility import Candidate, skip_reason
+from desk.actions.tickets.outbox import outbox_row, queue_sends, thread_headers
+from desk.models import RATINGS, Customer, OutboundKind, Survey, SurveyStatus, Ticket
+from desk.models.base import now
+from desk.models.tables import OUTBOX, SURVEYS
+from desk.settings import Settings
+from desk.survey_links import survey_link, survey_token
+from desk.threading_ids import new_message_id
+
+BATCH = 500
+
+
+def _claim(session: Session, survey_id: int, status: str, **values: object) -> bool:
+    """Move a scheduled survey on; False when another runner took it first."""
+    # Core, not an ORM update: that would search the whole batch in the session each time.
+    result = session.connection().execute(SURVEYS.update().where(
+        SURVEYS.c.id == survey_id, SURVEYS.c.status == SurveyStatus.scheduled,
+    ).values(status=status, **values))
+    return result.rowcount == 1
+
+
+def survey_notice(settings: Settings, survey_id: int, ticket: Ticket, customer: Customer) -> notices.Notice:
+    assert ticket.id is not None
+    token = survey_token(settings.secret_key, survey_id, ticket.id)
+    answers = [(r, survey_link(settings.base_url, token, r)) for r in RATINGS]
+    return notices.survey(customer.locale, ticket.id, ticket.subject, customer.name, answers)
+
+
+def _send_one(session: Session, settings: Settings, survey: Survey, ticket: Ticket,
+              customer: Customer) -> int | None:
+    """The outbox row of one survey (None when it was skipped or taken)."""
+    assert survey.id is not None and ticket.id is not None
+    reason = skip_reason(session, Candidate(ticket, customer))
+    if reason:
+        _claim(session, survey.id, SurveyStatus.skipped, skip_reason=reason)
+        return None
+    if not _claim(session, survey.id, SurveyStatus.sent, sent_at=now()):
+        return None
+    rfc_id = new_message_id(settings)
+    in_reply_to, references = thread_headers(session, ticket.id, rfc_id)
+    notice = survey_notice(settings, survey.id, ticket, customer)
+    outbound_id = insert_row(session, OUTBOX, outbox_row(
+        ticket.id, None, OutboundKind.survey, customer.email, notice, rfc_id,
+        in_reply_to=in_reply_to, references=references, mailbox_id=ticket.mailbox_id))
+    session.connection().execute(SURVEYS.update().where(SURVEYS.c.id == survey.id)
+                                 .values(outbound_id=outbound_id))
+    return outbound_id
+
+
+def send_due_surveys(session: Session, settings: Settings, limit: int = BATCH) -> tuple[int, int]:
+    """Up to `limit` due surveys, oldest first, sent or skipped in the caller's transaction:
+    (how many were looked at, how many mails were queued). Commit, then call again while
+    the first number is `limit`."""
+    rows = session.exec(
+        select(Survey, Ticket, Customer)
+        .join(Ticket, col(Ticket.id) == Survey.ticket_id)
+        .join(Customer, col(Customer.id) == Survey.customer_id)
+        .where(Survey.status == SurveyStatus.scheduled, col(Survey.due_at) <= now())
+        .order_by(col(Survey.due_at), col(Survey.id)).limit(limit)).all()
+    queued = [outbound_id for survey, ticket, customer in rows
+              if (outbound_id := _send_one(session, settings, survey, ticket, customer)) is not None]
+    queue_sends(session, queued)
+    return len(rows), len(queued)

@@ -1,0 +1,1 @@
+"""The customer's satisfaction survey page (the link in the survey mail)."""

@@ -1,0 +1,138 @@
+"""The satisfaction dashboard: supervisors and admins only (checked on the server, the API
+too), figures by agent, team and channel, the period and team filters, the lowest answers
+linked to their tickets, and the per-agent table as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from desk.actions.audit import SYSTEM
+from desk.actions.users import create_token, ensure_team
+from desk.db import Database, commit
+from desk.models import Survey, User
+from desk.models.base import now
+from desk.settings import Settings
+from tests.conftest import sign_in
+from tests.desk.surveys.helpers import sent_survey
+
+MakeUser = Callable[..., User]
+
+
+def _answer(client: TestClient, path: str, rating: int, comment: str = "") -> None:
+    assert client.post(path, data={"rating": str(rating), "comment": comment},
+                       follow_redirects=False).status_code == 303
+
+
+def _team(db: Database, name: str) -> int:
+    with db.session() as session:
+        team = ensure_team(session, SYSTEM, name)
+        commit(session)
+        assert team.id is not None
+        return team.id
+
+
+@pytest.fixture
+def answered(db: Database, settings: Settings, client: TestClient, make_user: MakeUser
+             ) -> dict[str, int]:
+    """Three answers: Ana (Printers) 5 and 2, Bo (Network) 4; one survey of Bo unanswered."""
+    printers, network = _team(db, "Printers"), _team(db, "Network")
+    ana, bo = make_user("agent", name="Ana"), make_user("agent", name="Bo")
+    for agent, team, rating, comment in ((ana, printers, 5, ""), (ana, printers, 2, "Still broken"),
+                                         (bo, network, 4, ""), (bo, network, None, "")):
+        _survey, path = sent_survey(db, settings, agent, team_id=team)
+        if rating is not None:
+            _answer(client, path, rating, comment)
+    return {"printers": printers, "network": network}
+
+
+def test_an_agent_may_not_see_the_dashboard_nor_its_export_nor_the_api(
+    db: Database, client: TestClient, make_user: MakeUser,
+) -> None:
+    agent = make_user("agent")
+    sign_in(client, agent)
+    assert client.get("/reports/").status_code == 403
+    assert client.get("/reports/satisfaction/agents.csv").status_code == 403
+    with db.session() as session:
+        token = create_token(session, SYSTEM, agent)
+        commit(session)
+    api = client.get("/api/v1/reports/satisfaction", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 403
+
+
+def test_nobody_signed_in_is_sent_to_sign_in(client: TestClient) -> None:
+    page = client.get("/reports/", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/agent/login")
+
+
+def test_the_dashboard_shows_figures_by_agent_team_and_channel(
+    client: TestClient, make_user: MakeUser, answered: dict[str, int],
+) -> None:
+    sign_in(client, make_user("supervisor"))
+    page = client.get("/reports/?days=30")
+    assert page.status_code == 200
+    text = page.text
+    assert 'data-total="answers"><dt>Answers</dt><dd>3</dd>' in text
+    assert 'data-total="csat"><dt>CSAT</dt><dd>67%</dd>' in text  # 5 and 4 of 5, 2, 4
+    assert 'data-total="average"><dt>Average</dt><dd>3.67</dd>' in text
+    assert 'data-total="response_rate"><dt>Response rate</dt><dd>75%</dd>' in text
+    assert 'data-group="agent"' in text and 'data-group="team"' in text and 'data-group="channel"' in text
+    # The lowest answer, with its comment, links to its ticket.
+    assert "Still broken" in text and 'href="/agent/tickets/' in text
+
+
+def test_the_team_filter_keeps_one_teams_answers(
+    client: TestClient, make_user: MakeUser, answered: dict[str, int],
+) -> None:
+    sign_in(client, make_user("admin"))
+    page = client.get(f"/reports/?days=7&team={answered['network']}")
+    assert 'data-total="answers"><dt>Answers</dt><dd>1</dd>' in page.text
+    assert 'data-total="response_rate"><dt>Response rate</dt><dd>50%</dd>' in page.text
+    assert "Still broken" not in page.text
+
+
+def test_answers_older_than_the_period_are_left_out(
+    db: Database, client: TestClient, make_user: MakeUser, answered: dict[str, int],
+) -> None:
+    with db.session() as session:
+        for survey in session.exec(select(Survey).where(Survey.rating == 2)):
+            survey.answered_at = now() - timedelta(days=10)
+            session.add(survey)
+        commit(session)
+    sign_in(client, make_user("supervisor"))
+    assert 'data-total="answers"><dt>Answers</dt><dd>2</dd>' in client.get("/reports/?days=7").text
+    assert 'data-total="answers"><dt>Answers</dt><dd>3</dd>' in client.get("/reports/?days=30").text
+
+
+def test_the_per_agent_table_exports_as_csv_with_a_bom(
+    client: TestClient, make_user: MakeUser, answered: dict[str, int],
+) -> None:
+    sign_in(client, make_user("supervisor"))
+    export = client.get("/reports/satisfaction/agents.csv?days=30")
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    assert export.content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+    by_agent = {r["agent"]: r for r in rows}
+    assert by_agent["Ana"]["answers"] == "2" and by_agent["Ana"]["csat_percent"] == "50.0"
+    assert by_agent["Bo"]["answers"] == "1" and by_agent["Bo"]["response_rate_percent"] == "50.0"
+
+
+def test_the_api_refuses_unknown_parameters_and_periods(
+    db: Database, client: TestClient, make_user: MakeUser,
+) -> None:
+    supervisor = make_user("supervisor")
+    with db.session() as session:
+        token = create_token(session, SYSTEM, supervisor)
+        commit(session)
+    headers = {"Authorization": f"Bearer {token}"}
+    for query in ("days=8", "team=999", "colour=red"):
+        answer = client.get(f"/api/v1/reports/satisfaction?{query}", headers=headers)
+        assert answer.status_code == 422, query
+    empty = client.get("/api/v1/reports/satisfaction", headers=headers).json()
+    assert empty["answers"] == 0 and empty["csat"] is None and empty["days"] == 30

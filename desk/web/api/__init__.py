@@ -2,7 +2,8 @@
 
 from starlette.routing import BaseRoute
 
-from desk.web.api import customers, kb, openapi, organizations, quarantine, reports, tickets
+from desk.web.api import customers, kb, openapi, organizations, quarantine, reports, rules, tickets
 
 routes: list[BaseRoute] = [*tickets.routes, *quarantine.routes, *kb.routes, *customers.routes,
-                           *organizations.routes, *reports.routes, *openapi.routes]
+                           *organizations.routes, *reports.routes, *openapi.routes,
+                           *rules.routes]

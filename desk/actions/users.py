@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from desk.actions.audit import Actor, record
 from desk.actions.staff_sessions import end_all_sessions
-from desk.db import commit, committed
+from desk.db import commit
 from desk.models import ApiToken, Role, Team, TeamMembership, User
 from desk.models.base import now
 
@@ -79,18 +79,6 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         session.add(user)
-    return user
-
-
-def add_staff(session: Session, actor: Actor, email: str, name: str, role: str, password: str,
-              team_id: int | None) -> User:
-    """A new staff account, in the team ``team_id`` when there is one; commits. Raises
-    UserError with nothing written."""
-    with committed(session):
-        user = create_user(session, actor, email, name, role, password)
-        team = session.get(Team, team_id) if team_id is not None else None
-        if team is not None:
-            add_to_team(session, actor, user, team)
     return user
 
 

@@ -31,8 +31,6 @@ from desk.models.kb import (
 from desk.models.mail import RawMessage, RawMessageBytes, RawStatus
 from desk.models.mailboxes import AfterFetch, Mailbox
 from desk.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
-from desk.models.rules import Rule, TeamRotation
-from desk.models.sla import SlaPolicy, TicketSla
 from desk.models.surveys import RATINGS, SATISFIED, Survey, SurveyStatus
 from desk.models.tickets import (
     OPEN_SQL,
@@ -86,10 +84,6 @@ __all__ = [
     "Priority",
     "RawMessage",
     "RawMessageBytes",
-    "Rule",
-    "SlaPolicy",
-    "TeamRotation",
-    "TicketSla",
     "RawStatus",
     "Role",
     "Source",

@@ -2,8 +2,9 @@
 
 from starlette.routing import BaseRoute
 
-from desk.web.api import customers, kb, openapi, organizations, quarantine, reports, rules, tickets
+from desk.web.api import audit as audit_api
+from desk.web.api import customers, kb, openapi, organizations, quarantine, reports, tickets
 
 routes: list[BaseRoute] = [*tickets.routes, *quarantine.routes, *kb.routes, *customers.routes,
                            *organizations.routes, *reports.routes, *openapi.routes,
-                           *rules.routes]
+                           *audit_api.routes]

@@ -143,7 +143,7 @@ def test_invalid_change_is_refused(agent_client: TestClient, db: Database, setti
 def test_agent_cannot_reach_admin_pages(agent_client: TestClient) -> None:
     assert agent_client.get("/admin/").status_code == 403
     token = csrf_of(agent_client)
-    r = agent_client.post("/admin/users", data={"csrf_token": token, "email": "x@y.z",
+    r = agent_client.post("/admin/staff", data={"csrf_token": token, "email": "x@y.z",
                                                 "name": "X", "role": "admin",
                                                 "password": "long enough password"})
     assert r.status_code == 403

@@ -21,6 +21,8 @@ from desk.kb_index import START_UP_WAIT_SECONDS, ensure_index_in_background
 from desk.mail.poller import MailPoller
 from desk.settings import Settings
 from desk.web import account, admin, api, audit, auth, health, staff, teams
+from desk.web import rules as admin_rules
+from desk.web import sla as admin_sla
 from desk.web.customers import care as customer_care
 from desk.web.customers import fields as admin_customer_fields
 from desk.web.customers import find as customers
@@ -91,6 +93,8 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *account.routes,
         *admin_quarantine.routes,
         *admin_mailboxes.routes,
+        *admin_rules.routes,
+        *admin_sla.routes,
         *admin_customer_import.routes,
         *customers.routes,
         *admin_customer_fields.routes,

@@ -31,6 +31,8 @@ from desk.models.kb import (
 from desk.models.mail import RawMessage, RawMessageBytes, RawStatus
 from desk.models.mailboxes import AfterFetch, Mailbox
 from desk.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
+from desk.models.rules import Rule, TeamRotation
+from desk.models.sla import SlaPolicy, TicketSla
 from desk.models.surveys import RATINGS, SATISFIED, Survey, SurveyStatus
 from desk.models.tickets import (
     OPEN_SQL,
@@ -84,6 +86,10 @@ __all__ = [
     "Priority",
     "RawMessage",
     "RawMessageBytes",
+    "Rule",
+    "SlaPolicy",
+    "TeamRotation",
+    "TicketSla",
     "RawStatus",
     "Role",
     "Source",

@@ -39,13 +39,9 @@ class Calendar:
     def windows(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Working windows (aware, in UTC) from `start` on, in order, the first one cut at
         `start`."""
-        zone = ZoneInfo(self.zone)
-        local = start.astimezone(zone)
-        day = local.date()
+        day = start.astimezone(_zone(self.zone)).date()
         for _ in range(MAX_DAYS):
-            for begin, end in self.spans(day):
-                opens = _at(day, begin, zone)
-                closes = _at(day, end, zone)
+            for opens, closes in _windows(self, day):
                 if closes <= start:
                     continue
                 yield max(opens, start), closes
@@ -79,6 +75,18 @@ def _at(day: date, minute: int, zone: ZoneInfo) -> datetime:
     if minute >= 24 * 60:
         return datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
     return datetime.combine(day, time(minute // 60, minute % 60), zone).astimezone(UTC)
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@functools.lru_cache(maxsize=65536)
+def _windows(calendar: Calendar, day: date) -> tuple[tuple[datetime, datetime], ...]:
+    """The working windows of a local day, in UTC."""
+    zone = _zone(calendar.zone)
+    return tuple((_at(day, begin, zone), _at(day, end, zone)) for begin, end in _spans(calendar, day))
 
 
 @functools.lru_cache(maxsize=65536)

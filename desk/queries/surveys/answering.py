@@ -32,3 +32,10 @@ def latest_ratings(session: Session, ticket_ids: list[int]) -> dict[int, int]:
         .where(col(Survey.ticket_id).in_(ticket_ids), col(Survey.rating).is_not(None))
         .order_by(col(Survey.id))).all()
     return {ticket_id: rating for ticket_id, rating in rows if rating is not None}
+
+
+def latest_sent_survey(session: Session, ticket_id: int) -> Survey | None:
+    """The ticket's latest survey that went out (what its request page offers to answer)."""
+    return session.exec(
+        select(Survey).where(Survey.ticket_id == ticket_id, col(Survey.status).in_(ANSWERABLE))
+        .order_by(col(Survey.id).desc()).limit(1)).first()

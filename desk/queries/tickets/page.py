@@ -7,7 +7,17 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from desk.models import AuditEntry, Customer, Organization, OutboundMessage, Team, Ticket, User
+from desk.models import (
+    AuditEntry,
+    Customer,
+    Organization,
+    OutboundMessage,
+    SlaPolicy,
+    Team,
+    Ticket,
+    TicketSla,
+    User,
+)
 from desk.queries.tickets.messages import ConversationItem, conversation
 from desk.queries.tickets.outbox import automatic_mail, deliveries
 from desk.queries.tickets.queue import (
@@ -36,6 +46,9 @@ class TicketView:
     automatic: list[OutboundMessage]
     # A customer who wrote again after the ticket was closed opened a new one that follows it.
     followed_by: list[int]
+    # Its SLA clocks and their policy's name (None: no policy applies).
+    sla: TicketSla | None = None
+    sla_policy: str = ""
 
 
 def ticket_view(session: Session, user: User, number: int) -> TicketView:
@@ -44,6 +57,8 @@ def ticket_view(session: Session, user: User, number: int) -> TicketView:
     customer = session.get(Customer, ticket.customer_id)
     org = session.get(Organization, customer.organization_id) if customer and \
         customer.organization_id else None
+    sla = session.get(TicketSla, number)
+    policy = session.get(SlaPolicy, sla.policy_id) if sla is not None else None
     return TicketView(
         ticket=ticket, customer=customer, org=org,
         items=conversation(session, number, public_only=False),
@@ -52,4 +67,5 @@ def ticket_view(session: Session, user: User, number: int) -> TicketView:
         teams=list_teams(session), agents=active_agents(session),
         tags=ticket_tags(session, number), deliveries=deliveries(session, number),
         automatic=automatic_mail(session, number), followed_by=follow_ups(session, number),
+        sla=sla, sla_policy=policy.name if policy is not None else "",
     )

@@ -3,8 +3,8 @@
 from starlette.routing import BaseRoute
 
 from desk.web.api import audit as audit_api
-from desk.web.api import customers, kb, openapi, organizations, quarantine, reports, tickets
+from desk.web.api import customers, kb, openapi, organizations, quarantine, reports, rules, tickets
 
 routes: list[BaseRoute] = [*tickets.routes, *quarantine.routes, *kb.routes, *customers.routes,
                            *organizations.routes, *reports.routes, *openapi.routes,
-                           *audit_api.routes]
+                           *rules.routes, *audit_api.routes]

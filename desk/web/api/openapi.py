@@ -12,7 +12,13 @@ from starlette.routing import Route
 from desk.actions.tickets.checks import TAG_RE
 from desk.queries.tickets.queue import COUNT_CAP
 from desk.web.api import openapi_audit as audit_part
-from desk.web.api import openapi_customers, openapi_kb, openapi_quarantine, openapi_reports
+from desk.web.api import (
+    openapi_customers,
+    openapi_kb,
+    openapi_quarantine,
+    openapi_reports,
+    openapi_rules,
+)
 from desk.web.api.inputs import LIMITS, MAX_PAGE, MAX_PER_PAGE, MAX_TAGS
 from desk.web.api.openapi_schema import (
     DATE_TIME,
@@ -201,7 +207,7 @@ PATHS["/tickets"]["post"]["responses"]["201"]["headers"] = {
     "Location": {"schema": {"type": "string", "format": "uri"},
                  "description": "The new ticket's address."}}
 
-for part in (openapi_quarantine, openapi_kb, openapi_customers, openapi_reports):
+for part in (openapi_quarantine, openapi_kb, openapi_customers, openapi_reports, openapi_rules):
     SCHEMAS.update(part.SCHEMAS)
     RESPONSES.update(part.RESPONSES)
     PATHS.update(part.PATHS)

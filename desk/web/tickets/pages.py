@@ -13,6 +13,7 @@ from desk.actions.tickets.checks import check_ticket_changes
 from desk.actions.tickets.handling import reply_to_ticket, save_ticket_changes, send_again
 from desk.i18n import _
 from desk.models import Priority, Status
+from desk.models.base import now
 from desk.queries.tickets.messages import attachment_of
 from desk.queries.tickets.outbox import ticket_outbound
 from desk.queries.tickets.page import ticket_view
@@ -44,7 +45,8 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
         errors=errors or {}, reply_text=reply_text, followed_by=view.followed_by,
         deliveries=view.deliveries, automatic=view.automatic, delivery_labels=labels.DELIVERY,
         kind_labels=labels.OUTBOUND_KIND, suggested=suggested,
-        base_url=request.app.state.settings.base_url,
+        base_url=request.app.state.settings.base_url, sla=view.sla, sla_policy=view.sla_policy,
+        now=now(),
     )
 
 

@@ -143,3 +143,26 @@ def test_the_customer_can_ask_for_no_more_surveys(
     later = surveys(db)
     assert len(later) == sent_before + 1
     assert later[-1].status == SurveyStatus.skipped and later[-1].skip_reason == "customer_opted_out"
+
+
+def test_the_request_page_offers_the_survey_once_it_was_sent(
+    db: Database, settings: Settings, client: TestClient, agent: User,
+) -> None:
+    survey, path = sent_survey(db, settings, agent)
+    request_page = f"/requests/{request_token(settings.secret_key, survey.ticket_id, survey.customer_id)}"
+    page = client.get(request_page)
+    assert 'data-survey="sent"' in page.text and "Answer the survey" in page.text
+    survey_path = page.text.split('<a href="/surveys/', 1)[1].split('"', 1)[0]
+    client.post(f"/surveys/{survey_path}", data={"rating": "4"})
+    page = client.get(request_page)
+    assert 'data-survey="answered"' in page.text and "Your answer: 4 of 5." in page.text
+    assert surveys(db)[0].rating == 4 and path.startswith("/surveys/")
+
+
+def test_the_page_speaks_the_customers_language_unless_they_chose_another(
+    db: Database, settings: Settings, client: TestClient, agent: User,
+) -> None:
+    _survey, path = sent_survey(db, settings, agent, locale="zh-CN")
+    assert '<html lang="zh-CN">' in client.get(path).text
+    client.cookies.set("desk_locale", "en")
+    assert '<html lang="en">' in client.get(path).text

@@ -1,0 +1,2 @@
+"""Routing rules: what they are (definition), whether they hold (matching), running them on
+ticket events (applying), and writing them (manage)."""

@@ -1,0 +1,197 @@
+"""Running the rules on a ticket event: each enabled rule in order, its actions applied
+through the same ticket action an agent's edit goes through (so every firing lands in the
+ticket's history as "Rule 'name'" with what it changed), "stop" ending the run.
+
+Rules run after the intake committed (a handler of TicketCreated / CustomerReplied): a rule
+that fails never blocks intake. Their own changes publish TicketUpdated, on which no rule
+runs, so rules cannot set each other off in a loop."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from desk.actions.audit import Actor, record
+from desk.actions.rules.definition import Known, RuleError, RuleSpec, parse_rule
+from desk.actions.rules.matching import Facts, matcher
+from desk.actions.sla.clocks import start_clocks
+from desk.actions.tickets.changes import update_ticket
+from desk.db import commit
+from desk.models import (
+    OPEN_STATUSES,
+    Customer,
+    Direction,
+    Mailbox,
+    Message,
+    Organization,
+    Rule,
+    SlaPolicy,
+    TeamRotation,
+    Ticket,
+)
+from desk.queries.rules import assignable_agents, list_rules, policy_ids, team_ids
+from desk.queries.tickets.queue import ticket_tags
+
+
+@dataclass(frozen=True)
+class Firing:
+    rule_id: int
+    rule: str
+    changes: dict[str, Any]
+
+
+def run_rules(session: Session, ticket_id: int, event: str, message_id: int | None = None) -> list[Firing]:
+    """Apply the enabled rules for `event` to the ticket and commit; what fired."""
+    rules = [r for r in list_rules(session, enabled_only=True) if event in r.events.split(",")]
+    ticket = session.get(Ticket, ticket_id)
+    if not rules or ticket is None:
+        return []
+    facts = facts_of(session, ticket, message_id)
+    known = Known(team_ids(session), assignable_agents(session), policy_ids(session))
+    fired: list[Firing] = []
+    for rule in rules:
+        try:
+            spec = spec_of(rule, known)
+        except RuleError as exc:  # a team or agent it names is gone: recorded, never blocking
+            record(session, _actor(rule), "ticket", ticket_id, "rule_skipped", {"reason": [None, str(exc)]})
+            continue
+        if not matcher(spec.conditions)(facts):
+            continue
+        changes, tags, stop = plan(session, spec, ticket, facts)
+        events = update_ticket(session, _actor(rule), ticket, changes, tags)
+        policy = _policy(session, spec)
+        if policy is not None:  # the SLA policy this rule chooses: clocks (re)started under it
+            start_clocks(session, ticket, policy)
+            record(session, _actor(rule), "ticket", ticket_id, "sla_policy_set",
+                   {"sla_policy": [None, policy.name]})
+        if events or policy is not None:
+            fired.append(Firing(rule.id or 0, rule.name, changes))
+            facts = refreshed(facts, ticket, tags)
+        if stop:
+            break
+    commit(session)
+    return fired
+
+
+def dry_run(session: Session, spec: RuleSpec,
+            tickets: Sequence[Ticket]) -> list[tuple[Ticket, dict[str, Any]]]:
+    """Which of `tickets` the draft would match and what it would change (nothing written;
+    round-robin shows the next agent in turn without advancing the turn)."""
+    out = []
+    test = matcher(spec.conditions)
+    for ticket in tickets:
+        facts = facts_of(session, ticket, None)
+        if test(facts):
+            changes, tags, _ = plan(session, spec, ticket, facts, advance=False)
+            shown = {k: v for k, v in changes.items() if getattr(ticket, k) != v}
+            if tags is not None:
+                shown["tags"] = sorted(tags)
+            out.append((ticket, shown))
+    return out
+
+
+def _policy(session: Session, spec: RuleSpec) -> SlaPolicy | None:
+    chosen = [a.value for a in spec.actions if a.type == "set_sla"]
+    return session.get(SlaPolicy, chosen[-1]) if chosen else None
+
+
+def spec_of(rule: Rule, known: Known) -> RuleSpec:
+    doc = {"name": rule.name, "enabled": rule.enabled, "events": rule.events.split(","),
+           "conditions": json.loads(rule.conditions or "{}"), "actions": json.loads(rule.actions or "[]")}
+    return parse_rule(doc, known)
+
+
+def plan(session: Session, spec: RuleSpec, ticket: Ticket, facts: Facts,
+         advance: bool = True) -> tuple[dict[str, Any], list[str] | None, bool]:
+    """(field changes, the full new tag list or None, stop) the rule's actions come to."""
+    changes: dict[str, Any] = {}
+    tags: set[str] | None = None
+    stop = False
+    for action in spec.actions:
+        if action.type == "set_team":
+            changes["team_id"] = action.value
+        elif action.type == "set_priority":
+            changes["priority"] = action.value
+        elif action.type == "set_status":
+            changes["status"] = action.value
+        elif action.type == "add_tags":
+            tags = (tags if tags is not None else set(facts.tags)) | set(action.value)
+        elif action.type == "assign":
+            team = changes.get("team_id", ticket.team_id)
+            agent = action.value if isinstance(action.value, int) else _pick(
+                session, action.value, team, advance)
+            if agent is not None:
+                changes["assignee_id"] = agent
+        elif action.type == "stop":
+            stop = True
+    return changes, sorted(tags) if tags is not None and tags != set(facts.tags) else None, stop
+
+
+def _pick(session: Session, strategy: str, team_id: int | None, advance: bool) -> int | None:
+    """The agent of the team a strategy gives the ticket to (None: the team has nobody)."""
+    if team_id is None:
+        return None
+    agents = assignable_agents(session, team_id)
+    if not agents:
+        return None
+    if strategy == "least_loaded":
+        loads = dict(session.exec(
+            select(Ticket.assignee_id, func.count()).where(
+                col(Ticket.assignee_id).in_(agents), col(Ticket.status).in_(list(OPEN_STATUSES)))
+            .group_by(col(Ticket.assignee_id))).all())
+        return min(agents, key=lambda agent: (loads.get(agent, 0), agent))
+    # Round robin: the next agent after the last one given a ticket. The team's rotation row
+    # is locked (PostgreSQL) or written in this transaction (SQLite: one writer at a time), so
+    # two processes assigning at once never both give the same turn.
+    rotation = session.exec(select(TeamRotation).where(TeamRotation.team_id == team_id)
+                            .with_for_update()).first()
+    last = rotation.last_user_id if rotation is not None else None
+    following = [a for a in agents if last is not None and a > last]
+    agent = following[0] if following else agents[0]
+    if advance:
+        if rotation is None:
+            rotation = TeamRotation(team_id=team_id)
+        rotation.last_user_id = agent
+        session.add(rotation)
+        session.flush()
+    return agent
+
+
+def facts_of(session: Session, ticket: Ticket, message_id: int | None) -> Facts:
+    assert ticket.id is not None
+    customer = session.get(Customer, ticket.customer_id)
+    message = session.get(Message, message_id) if message_id is not None else session.exec(
+        select(Message).where(Message.ticket_id == ticket.id, Message.direction == Direction.inbound)
+        .order_by(col(Message.id)).limit(1)).first()
+    organization = (session.get(Organization, customer.organization_id)
+                    if customer is not None and customer.organization_id is not None else None)
+    mailbox = session.get(Mailbox, ticket.mailbox_id) if ticket.mailbox_id is not None else None
+    return Facts(
+        channel=ticket.channel, mailbox=mailbox.name if mailbox is not None else "",
+        subject=ticket.subject, body=message.text if message is not None else "",
+        sender=customer.email if customer is not None else "",
+        tier=customer.tier if customer is not None else "",
+        organization=organization.name if organization is not None else "",
+        tags=frozenset(ticket_tags(session, ticket.id)), status=ticket.status,
+        priority=ticket.priority, team=_id(ticket.team_id), assignee=_id(ticket.assignee_id),
+        language=(customer.locale if customer is not None else "")[:2])
+
+
+def refreshed(facts: Facts, ticket: Ticket, tags: list[str] | None) -> Facts:
+    """The facts after a rule's changes, for the rules after it."""
+    return replace(facts, status=ticket.status, priority=ticket.priority, team=_id(ticket.team_id),
+                   assignee=_id(ticket.assignee_id),
+                   tags=frozenset(tags) if tags is not None else facts.tags, texts={}, words={})
+
+
+def _id(value: int | None) -> str:
+    return str(value) if value is not None else ""
+
+
+def _actor(rule: Rule) -> Actor:
+    return Actor("rule", rule.id, rule.name)

@@ -1,0 +1,257 @@
+"""What a rule is, as a JSON document (the API's body, the database's columns), and the
+checks that refuse a rule that could not run.
+
+    {"name": "VIP refunds to Billing", "enabled": true, "events": ["ticket_created"],
+     "conditions": {"match": "all", "items": [
+         {"field": "tier", "op": "is", "value": "vip"},
+         {"match": "any", "items": [{"field": "subject", "op": "any_words", "value": "refund 退款"},
+                                    {"field": "body", "op": "regex", "value": "order #?\\\\d{6}"}]}]},
+     "actions": [{"type": "set_team", "value": 2}, {"type": "set_priority", "value": "high"},
+                 {"type": "assign", "value": "round_robin"}, {"type": "stop"}]}
+
+Conditions nest one level: a group's items are conditions or groups of conditions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from desk.i18n import _
+from desk.models import Priority, Status
+
+EVENTS = ("ticket_created", "customer_replied")
+# field -> the operators it takes
+TEXT_FIELDS = ("subject", "body", "sender", "sender_domain", "organization")
+TEXT_OPS = ("contains", "not_contains", "any_words", "regex", "is", "is_not")
+CHOICE_FIELDS = ("channel", "mailbox", "tier", "status", "priority", "team", "assignee", "language")
+CHOICE_OPS = ("is", "is_not")
+TAG_OPS = ("has", "has_not")
+FIELDS = (*TEXT_FIELDS, *CHOICE_FIELDS, "tags")
+ACTIONS = ("set_team", "set_priority", "set_status", "add_tags", "assign", "set_sla", "stop")
+STRATEGIES = ("round_robin", "least_loaded")
+MAX_ITEMS = 20
+MAX_ACTIONS = 10
+MAX_TEXT = 1000
+# A regular expression that needs longer than this on a hostile sample is refused when saved,
+# and any search is cut off after it when the rule runs (catastrophic backtracking).
+REGEX_SECONDS = 0.05
+_HOSTILE_SAMPLES = ("a" * 50_000, "a" * 50_000 + "!", "ab" * 25_000 + "!", " " * 50_000 + "x")
+
+
+@dataclass(frozen=True)
+class Condition:
+    field: str
+    op: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Group:
+    match: str  # all, any
+    items: tuple[Condition | Group, ...] = ()
+
+
+@dataclass(frozen=True)
+class Action:
+    type: str
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    name: str
+    enabled: bool = True
+    events: tuple[str, ...] = ("ticket_created",)
+    conditions: Group = Group("all")
+    actions: tuple[Action, ...] = ()
+
+
+@dataclass
+class RuleError(ValueError):
+    """The rule cannot be saved: the reason for each field ("name", "conditions.1.value",
+    "actions.0.value", ...)."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{where}: {why}" for where, why in self.errors.items())
+
+
+@dataclass(frozen=True)
+class Known:
+    """What a rule may name: the desk's teams and active agents (by id)."""
+
+    teams: Collection[int] = ()
+    agents: Collection[int] = ()
+    policies: Collection[int] = ()  # SLA policies
+
+
+def parse_rule(doc: Mapping[str, Any], known: Known) -> RuleSpec:
+    """The rule a JSON document describes; RuleError naming every problem."""
+    errors: dict[str, str] = {}
+    name = doc.get("name")
+    if not isinstance(name, str) or not name.strip():
+        errors["name"] = _("A rule needs a name.")
+    elif len(name) > 200:
+        errors["name"] = _("At most 200 characters.")
+    enabled = doc.get("enabled", True)
+    if not isinstance(enabled, bool):
+        errors["enabled"] = _("Either on or off.")
+    events = doc.get("events", ["ticket_created"])
+    if not isinstance(events, list) or not events or any(e not in EVENTS for e in events):
+        errors["events"] = _("Choose when the rule runs: when a ticket is created, when a customer "
+                             "replies, or both.")
+    conditions = _group(doc.get("conditions", {"match": "all", "items": []}), "conditions", errors, 0)
+    actions = _actions(doc.get("actions"), known, errors)
+    if errors:
+        raise RuleError(errors)
+    return RuleSpec(str(name).strip(), bool(enabled), tuple(dict.fromkeys(events)), conditions, actions)
+
+
+def _group(doc: Any, where: str, errors: dict[str, str], depth: int) -> Group:
+    if not isinstance(doc, Mapping):
+        errors[where] = _("A group of conditions: all or any of its items.")
+        return Group("all")
+    _no_strangers(doc, ("match", "items"), where, errors)
+    match = doc.get("match", "all")
+    if match not in ("all", "any"):
+        errors[f"{where}.match"] = _("All or any.")
+    items = doc.get("items", [])
+    if not isinstance(items, list) or len(items) > MAX_ITEMS:
+        errors[f"{where}.items"] = _("At most 20 conditions.")
+        return Group("all")
+    parsed: list[Condition | Group] = []
+    for index, item in enumerate(items):
+        here = f"{where}.{index}"
+        if isinstance(item, Mapping) and "items" in item:
+            if depth >= 1:
+                errors[here] = _("Groups of conditions nest one level only.")
+                continue
+            parsed.append(_group(item, here, errors, depth + 1))
+        else:
+            condition = _condition(item, here, errors)
+            if condition is not None:
+                parsed.append(condition)
+    return Group(str(match), tuple(parsed))
+
+
+def _condition(doc: Any, where: str, errors: dict[str, str]) -> Condition | None:
+    if not isinstance(doc, Mapping):
+        errors[where] = _("A condition names a field, a test and a value.")
+        return None
+    _no_strangers(doc, ("field", "op", "value"), where, errors)
+    name, op, value = doc.get("field"), doc.get("op"), doc.get("value", "")
+    if name not in FIELDS:
+        errors[f"{where}.field"] = _("Choose what the condition looks at.")
+        return None
+    ops = TEXT_OPS if name in TEXT_FIELDS else TAG_OPS if name == "tags" else CHOICE_OPS
+    if op not in ops:
+        errors[f"{where}.op"] = _("This test does not apply to this field.")
+        return None
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        errors[f"{where}.value"] = _("Text of at most 1000 characters.")
+        return None
+    if op in ("contains", "not_contains", "any_words", "has", "has_not") and not value.strip():
+        errors[f"{where}.value"] = _("Say what to look for.")
+        return None
+    if op == "regex":
+        problem = regex_problem(value)
+        if problem:
+            errors[f"{where}.value"] = problem
+            return None
+    if name == "priority" and value not in tuple(Priority):
+        errors[f"{where}.value"] = _("Not a priority.")
+    if name == "status" and value not in tuple(Status):
+        errors[f"{where}.value"] = _("Not a status.")
+    return Condition(str(name), str(op), value)
+
+
+def _no_strangers(doc: Mapping[str, Any], allowed: tuple[str, ...], where: str,
+                  errors: dict[str, str]) -> None:
+    for key in doc:
+        if key not in allowed:
+            errors[f"{where}.{key}"[:200]] = _("Unknown field.")
+
+
+def regex_problem(pattern: str) -> str:
+    """Why `pattern` cannot be a rule's regular expression ("" when it can)."""
+    try:
+        compiled = regex.compile(pattern, regex.IGNORECASE | regex.V0)
+    except regex.error as exc:
+        return _("Not a valid regular expression.") if exc else ""
+    try:
+        for sample in _HOSTILE_SAMPLES:
+            compiled.search(sample, timeout=REGEX_SECONDS)
+    except TimeoutError:
+        return _("This expression takes too long on long text (nested repetition such as (a+)+).")
+    return ""
+
+
+def _actions(doc: Any, known: Known, errors: dict[str, str]) -> tuple[Action, ...]:
+    if not isinstance(doc, list) or not doc or len(doc) > MAX_ACTIONS:
+        errors["actions"] = _("A rule does one to ten things.")
+        return ()
+    actions: list[Action] = []
+    for index, item in enumerate(doc):
+        where = f"actions.{index}"
+        kind = item.get("type") if isinstance(item, Mapping) else None
+        value = item.get("value") if isinstance(item, Mapping) else None
+        if isinstance(item, Mapping):
+            _no_strangers(item, ("type", "value"), where, errors)
+        if kind not in ACTIONS:
+            errors[where] = _("Choose what the rule does.")
+            continue
+        problem = _action_problem(kind, value, known)
+        if problem:
+            errors[f"{where}.value"] = problem
+            continue
+        if kind == "add_tags" and isinstance(value, list):
+            value = [tag.strip().lower() for tag in value if tag.strip()]
+        actions.append(Action(kind, value))
+    return tuple(actions)
+
+
+def _action_problem(kind: str, value: Any, known: Known) -> str:
+    if kind == "set_team":
+        return "" if _an_id(value) and value in known.teams else _("There is no such team.")
+    if kind == "set_priority":
+        return "" if value in tuple(Priority) else _("Not a priority.")
+    if kind == "set_sla":
+        return "" if _an_id(value) and value in known.policies else _("There is no such SLA policy.")
+    if kind == "set_status":
+        return "" if value in tuple(Status) else _("Not a status.")
+    if kind == "add_tags":
+        if not isinstance(value, list) or not value or not all(isinstance(t, str) for t in value):
+            return _("Name one or more tags.")
+        if any(len(t.strip()) > 50 for t in value) or not any(t.strip() for t in value):
+            return _("Tags of 1 to 50 characters.")
+        return ""
+    if kind == "assign":
+        if value in STRATEGIES:
+            return ""
+        if _an_id(value) and value in known.agents:
+            return ""
+        return _("An active agent, round robin or least loaded.")
+    return "" if value is None else _("Stop takes no value.")
+
+
+def _an_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def to_document(spec: RuleSpec) -> dict[str, Any]:
+    """The JSON document of a rule (what parse_rule reads back)."""
+    return {"name": spec.name, "enabled": spec.enabled, "events": list(spec.events),
+            "conditions": _group_document(spec.conditions),
+            "actions": [{"type": a.type, **({"value": a.value} if a.value is not None else {})}
+                        for a in spec.actions]}
+
+
+def _group_document(group: Group) -> dict[str, Any]:
+    return {"match": group.match, "items": [
+        _group_document(item) if isinstance(item, Group)
+        else {"field": item.field, "op": item.op, "value": item.value} for item in group.items]}

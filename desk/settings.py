@@ -46,6 +46,8 @@ class Settings:
     debug: bool
     # Minutes between a ticket's solve and its satisfaction survey's mail.
     survey_delay_minutes: int = 60
+    # An answer this low or lower (1-5; 0: none) notifies the agent and the supervisors.
+    survey_low_rating: int = 2
 
     @property
     def is_sqlite(self) -> bool:
@@ -70,6 +72,8 @@ DOCUMENTED = {
     "DESK_MAX_ATTACHMENTS": "most attachments on one message (default 5)",
     "DESK_DEBUG": "1 shows tracebacks (never in production)",
     "DESK_SURVEY_DELAY_MINUTES": "minutes after a solve before the satisfaction survey is sent (default 60)",
+    "DESK_SURVEY_LOW_RATING": "survey answers this low or lower (1-5) notify the agent and "
+                              "supervisors; 0: never (default 2)",
 }
 
 # Without DESK_SECRET_KEY, the key is this file in the data folder: made at random the first
@@ -97,6 +101,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_attachments=max_attachments,
         debug=env.get("DESK_DEBUG", "") in ("1", "true", "yes"),
         survey_delay_minutes=_int(env, "DESK_SURVEY_DELAY_MINUTES", 60),
+        survey_low_rating=_int(env, "DESK_SURVEY_LOW_RATING", 2),
     )
 
 

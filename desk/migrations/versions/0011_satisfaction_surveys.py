@@ -49,14 +49,18 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_survey_status_due', 'survey', ['status', 'due_at'], unique=False)
-    op.create_index('ix_survey_answered_at', 'survey', ['answered_at'], unique=False)
-    op.create_index('ix_survey_sent_at', 'survey', ['sent_at'], unique=False)
+    op.create_index('ix_survey_answered_cover', 'survey',
+                    ['answered_at', 'agent_id', 'team_id', 'channel', 'rating'], unique=False)
+    op.create_index('ix_survey_sent_cover', 'survey',
+                    ['sent_at', 'agent_id', 'team_id', 'channel', 'rating'], unique=False)
+    op.create_index('ix_survey_rating_answered', 'survey', ['rating', 'answered_at'], unique=False)
     op.create_index('ix_survey_ticket', 'survey', ['ticket_id', 'id'], unique=False)
 
 
 def downgrade() -> None:
     op.drop_index('ix_survey_ticket', table_name='survey')
-    op.drop_index('ix_survey_sent_at', table_name='survey')
-    op.drop_index('ix_survey_answered_at', table_name='survey')
+    op.drop_index('ix_survey_rating_answered', table_name='survey')
+    op.drop_index('ix_survey_sent_cover', table_name='survey')
+    op.drop_index('ix_survey_answered_cover', table_name='survey')
     op.drop_index('ix_survey_status_due', table_name='survey')
     op.drop_table('survey')

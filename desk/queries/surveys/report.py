@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from desk.models import SATISFIED, Survey, Team, Ticket, User
+from desk.models import RATINGS, SATISFIED, Survey, Team, Ticket, User
 
 GROUPS = ("agent", "team", "channel")
-_COLUMNS: dict[str, Any] = {"agent": Survey.agent_id, "team": Survey.team_id,
-                            "channel": Survey.channel}
 LOWEST_LIMIT = 20
 
 
@@ -91,17 +90,51 @@ def _sent(filters: Filters) -> list[Any]:
     return where
 
 
-def _figures_by(session: Session, column: Any, filters: Filters) -> dict[Any, Figures]:
-    """Figures per value of `column`."""
-    satisfied = func.sum(case((col(Survey.rating) >= SATISFIED, 1), else_=0))
-    answers = {key: (n, int(s or 0), int(t or 0)) for key, n, s, t in session.exec(
-        select(column, func.count(col(Survey.rating)), satisfied, func.sum(col(Survey.rating)))
-        .where(*_answered(filters)).group_by(column)).all()}
-    sent = {key: (n, int(r or 0)) for key, n, r in session.exec(
-        select(column, func.count(), func.count(col(Survey.rating)))
-        .where(*_sent(filters)).group_by(column)).all()}
-    return {key: Figures(*answers.get(key, (0, 0, 0)), *sent.get(key, (0, 0)))
-            for key in answers.keys() | sent.keys()}
+# Each cell: (agent, team, channel). Two scans of covering indexes give every figure.
+Cell = tuple[Any, Any, str]
+
+
+@dataclass
+class _Counts:
+    answers: dict[Cell, dict[int, int]]  # per cell, answers per rating
+    sent: dict[Cell, tuple[int, int]]  # per cell, (surveys sent, of them answered)
+
+
+def _counts(session: Session, filters: Filters) -> _Counts:
+    agent_, team_, channel_ = col(Survey.agent_id), col(Survey.team_id), col(Survey.channel)
+    answers: dict[Cell, dict[int, int]] = {}
+    # SQLAlchemy's select: sqlmodel's is typed for at most four columns.
+    for agent, team, channel, rating, n in session.execute(
+            sa_select(agent_, team_, channel_, col(Survey.rating), func.count())
+            .where(*_answered(filters)).group_by(agent_, team_, channel_, col(Survey.rating))).all():
+        answers.setdefault((agent, team, channel), {})[int(rating or 0)] = int(n)
+    sent = {(agent, team, channel): (int(n), int(r or 0)) for agent, team, channel, n, r in
+            session.execute(sa_select(agent_, team_, channel_, func.count(),
+                                      func.count(col(Survey.rating)))
+                         .where(*_sent(filters)).group_by(agent_, team_, channel_)).all()}
+    return _Counts(answers, sent)
+
+
+def _figures(ratings: dict[int, int], sent: tuple[int, int]) -> Figures:
+    return Figures(answers=sum(ratings.values()),
+                   satisfied=sum(n for r, n in ratings.items() if r >= SATISFIED),
+                   rating_sum=sum(r * n for r, n in ratings.items()), sent=sent[0],
+                   responded=sent[1])
+
+
+def _figures_by(counts: _Counts, position: int) -> dict[Any, Figures]:
+    """Figures per agent (position 0), team (1) or channel (2)."""
+    ratings: dict[Any, dict[int, int]] = {}
+    sent: dict[Any, tuple[int, int]] = {}
+    for cell, per_rating in counts.answers.items():
+        into = ratings.setdefault(cell[position], {})
+        for rating, n in per_rating.items():
+            into[rating] = into.get(rating, 0) + n
+    for cell, (n, r) in counts.sent.items():
+        before = sent.get(cell[position], (0, 0))
+        sent[cell[position]] = (before[0] + n, before[1] + r)
+    return {key: _figures(ratings.get(key, {}), sent.get(key, (0, 0)))
+            for key in ratings.keys() | sent.keys()}
 
 
 def _labels(session: Session, group: str, keys: list[Any]) -> dict[Any, str]:
@@ -113,29 +146,34 @@ def _labels(session: Session, group: str, keys: list[Any]) -> dict[Any, str]:
     return {k: str(k) for k in keys if k is not None}
 
 
-def group_rows(session: Session, group: str, filters: Filters) -> list[GroupRow]:
+def _group_rows(session: Session, group: str, counts: _Counts) -> list[GroupRow]:
     """One row per agent, team or channel with answers or surveys sent, most answers first."""
-    figures = _figures_by(session, _COLUMNS[group], filters)
+    figures = _figures_by(counts, GROUPS.index(group))
     labels = _labels(session, group, list(figures))
     rows = [GroupRow(key, labels.get(key, ""), f) for key, f in figures.items()]
     return sorted(rows, key=lambda r: (-r.figures.answers, r.label))
 
 
-def _distribution(session: Session, filters: Filters) -> dict[int, int]:
-    counts = dict(session.exec(select(Survey.rating, func.count()).where(*_answered(filters))
-                               .group_by(col(Survey.rating))).all())
-    return {rating: int(counts.get(rating, 0)) for rating in range(1, 6)}
+def _distribution(counts: _Counts) -> dict[int, int]:
+    return {rating: sum(c.get(rating, 0) for c in counts.answers.values()) for rating in RATINGS}
 
 
 def _lowest(session: Session, filters: Filters) -> list[LowAnswer]:
-    rows = session.exec(
-        select(Survey, Ticket.subject, User.name)
-        .join(Ticket, col(Ticket.id) == Survey.ticket_id)
-        .outerjoin(User, col(User.id) == Survey.agent_id)
-        .where(*_answered(filters), col(Survey.rating) < SATISFIED)
-        .order_by(col(Survey.rating), col(Survey.answered_at).desc()).limit(LOWEST_LIMIT)).all()
-    return [LowAnswer(s.id or 0, s.ticket_id, subject, s.rating or 0, s.comment,
-                      s.answered_at or s.created_at, name or "") for s, subject, name in rows]
+    """Lowest first, newest first within a rating: one walk of ix_survey_rating_answered
+    (backwards from the period's end) per rating below SATISFIED, until LOWEST_LIMIT."""
+    found: list[LowAnswer] = []
+    for rating in range(RATINGS[0], SATISFIED):
+        if len(found) >= LOWEST_LIMIT:
+            break
+        rows = session.exec(
+            select(Survey, Ticket.subject, User.name)
+            .join(Ticket, col(Ticket.id) == Survey.ticket_id)
+            .outerjoin(User, col(User.id) == Survey.agent_id)
+            .where(col(Survey.rating) == rating, *_answered(filters))
+            .order_by(col(Survey.answered_at).desc()).limit(LOWEST_LIMIT - len(found))).all()
+        found += [LowAnswer(s.id or 0, s.ticket_id, subject, rating, s.comment,
+                            s.answered_at or s.created_at, name or "") for s, subject, name in rows]
+    return found
 
 
 def _total(rows: list[GroupRow]) -> Figures:
@@ -144,7 +182,8 @@ def _total(rows: list[GroupRow]) -> Figures:
 
 
 def satisfaction_report(session: Session, filters: Filters) -> Report:
-    groups = {group: group_rows(session, group, filters) for group in GROUPS}
+    counts = _counts(session, filters)
+    groups = {group: _group_rows(session, group, counts) for group in GROUPS}
     # Every survey has one channel: the channels' figures add up to the whole.
     return Report(filters=filters, overall=_total(groups["channel"]), groups=groups,
-                  distribution=_distribution(session, filters), lowest=_lowest(session, filters))
+                  distribution=_distribution(counts), lowest=_lowest(session, filters))

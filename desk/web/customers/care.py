@@ -42,6 +42,7 @@ NOTIFICATION = {
     "customer_replied": _("The customer wrote again"),
     "customer_contact_changed": _("Contact details of %(name)s changed"),
     "work_transferred": _("Customers and tickets were transferred to you"),
+    "low_rating": _("A customer rated the help low"),
 }
 
 

@@ -30,8 +30,9 @@ class Survey(SQLModel, table=True):
         # The dashboard: answers in a date range, and the surveys sent in it (response
         # rate). Covering: a period's figures are read from the index alone.
         Index("ix_survey_answered_cover", "answered_at", "agent_id", "team_id", "channel",
+              "tier", "rating"),
+        Index("ix_survey_sent_cover", "sent_at", "agent_id", "team_id", "channel", "tier",
               "rating"),
-        Index("ix_survey_sent_cover", "sent_at", "agent_id", "team_id", "channel", "rating"),
         # The lowest answers: per rating, newest first.
         Index("ix_survey_rating_answered", "rating", "answered_at"),
         Index("ix_survey_ticket", "ticket_id", "id"),

@@ -50,9 +50,9 @@ def upgrade() -> None:
     )
     op.create_index('ix_survey_status_due', 'survey', ['status', 'due_at'], unique=False)
     op.create_index('ix_survey_answered_cover', 'survey',
-                    ['answered_at', 'agent_id', 'team_id', 'channel', 'rating'], unique=False)
+                    ['answered_at', 'agent_id', 'team_id', 'channel', 'tier', 'rating'], unique=False)
     op.create_index('ix_survey_sent_cover', 'survey',
-                    ['sent_at', 'agent_id', 'team_id', 'channel', 'rating'], unique=False)
+                    ['sent_at', 'agent_id', 'team_id', 'channel', 'tier', 'rating'], unique=False)
     op.create_index('ix_survey_rating_answered', 'survey', ['rating', 'answered_at'], unique=False)
     op.create_index('ix_survey_ticket', 'survey', ['ticket_id', 'id'], unique=False)
 

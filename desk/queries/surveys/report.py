@@ -1,5 +1,5 @@
 """The satisfaction report: CSAT (share of 4 and 5), average, response rate and number of
-answers, overall and by agent, team and channel, the distribution, and the lowest answers.
+answers, overall and by agent, team, channel and tier, the distribution, and the lowest answers.
 
 Answers are counted by when they were given; the response rate is the share of the surveys
 sent in the period that have an answer. Both read the snapshot taken at the solve."""
@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from desk.models import RATINGS, SATISFIED, Survey, Team, Ticket, User
 
-GROUPS = ("agent", "team", "channel")
+GROUPS = ("agent", "team", "channel", "tier")
 LOWEST_LIMIT = 20
 
 
@@ -90,8 +90,8 @@ def _sent(filters: Filters) -> list[Any]:
     return where
 
 
-# Each cell: (agent, team, channel). Two scans of covering indexes give every figure.
-Cell = tuple[Any, Any, str]
+# Each cell: (agent, team, channel, tier). Two scans of covering indexes give every figure.
+Cell = tuple[Any, Any, str, str]
 
 
 @dataclass
@@ -101,17 +101,17 @@ class _Counts:
 
 
 def _counts(session: Session, filters: Filters) -> _Counts:
-    agent_, team_, channel_ = col(Survey.agent_id), col(Survey.team_id), col(Survey.channel)
+    cell = (col(Survey.agent_id), col(Survey.team_id), col(Survey.channel), col(Survey.tier))
     answers: dict[Cell, dict[int, int]] = {}
     # SQLAlchemy's select: sqlmodel's is typed for at most four columns.
-    for agent, team, channel, rating, n in session.execute(
-            sa_select(agent_, team_, channel_, col(Survey.rating), func.count())
-            .where(*_answered(filters)).group_by(agent_, team_, channel_, col(Survey.rating))).all():
-        answers.setdefault((agent, team, channel), {})[int(rating or 0)] = int(n)
-    sent = {(agent, team, channel): (int(n), int(r or 0)) for agent, team, channel, n, r in
-            session.execute(sa_select(agent_, team_, channel_, func.count(),
-                                      func.count(col(Survey.rating)))
-                         .where(*_sent(filters)).group_by(agent_, team_, channel_)).all()}
+    for agent, team, channel, tier, rating, n in session.execute(
+            sa_select(*cell, col(Survey.rating), func.count())
+            .where(*_answered(filters)).group_by(*cell, col(Survey.rating))).all():
+        answers.setdefault((agent, team, channel, tier), {})[int(rating or 0)] = int(n)
+    sent = {(agent, team, channel, tier): (int(n), int(r or 0))
+            for agent, team, channel, tier, n, r in session.execute(
+                sa_select(*cell, func.count(), func.count(col(Survey.rating)))
+                .where(*_sent(filters)).group_by(*cell)).all()}
     return _Counts(answers, sent)
 
 
@@ -123,7 +123,7 @@ def _figures(ratings: dict[int, int], sent: tuple[int, int]) -> Figures:
 
 
 def _figures_by(counts: _Counts, position: int) -> dict[Any, Figures]:
-    """Figures per agent (position 0), team (1) or channel (2)."""
+    """Figures per agent (position 0), team (1), channel (2) or tier (3)."""
     ratings: dict[Any, dict[int, int]] = {}
     sent: dict[Any, tuple[int, int]] = {}
     for cell, per_rating in counts.answers.items():

@@ -19,8 +19,9 @@ FIGURES: JSON = {
 }
 GROUP_ROW = obj({
     "key": {"type": ["integer", "string", "null"],
-            "description": "The agent's or team's id (null: none), or the channel."},
-    "label": {"type": "string", "description": "The agent's or team's name, or the channel."},
+            "description": "The agent's or team's id (null: none), or the channel or tier."},
+    "label": {"type": "string",
+              "description": "The agent's or team's name, or the channel or tier."},
     **FIGURES,
 })
 SCHEMAS: JSON = {
@@ -41,6 +42,8 @@ SCHEMAS: JSON = {
         "by_agent": {"type": "array", "items": ref("SatisfactionGroup")},
         "by_team": {"type": "array", "items": ref("SatisfactionGroup")},
         "by_channel": {"type": "array", "items": ref("SatisfactionGroup")},
+        "by_tier": {"type": "array", "items": ref("SatisfactionGroup"),
+                    "description": "By the customer's tier when the ticket was solved."},
         "lowest": {"type": "array", "items": ref("LowAnswer"),
                    "description": "The lowest answers below 4, lowest first, at most 20."},
     }),
@@ -50,8 +53,8 @@ PATHS: JSON = {
     "/reports/satisfaction": {"get": {
         "operationId": "satisfactionReport",
         "summary": "Satisfaction survey results (admins and supervisors)",
-        "description": "CSAT, average, response rate and answers, overall and by agent, team "
-                       "and channel, over the last `days` days, optionally of one team.",
+        "description": "CSAT, average, response rate and answers, overall and by agent, team, "
+                       "channel and customer tier, over the last `days` days, optionally of one team.",
         "parameters": [
             query("days", {"type": "integer", "enum": list(PERIODS), "default": DEFAULT_DAYS},
                   "The period: the last 7, 30 or 90 days."),

@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from desk.i18n import _
 from desk.models import Role
 from desk.queries.surveys.report import GROUPS, GroupRow, Report, satisfaction_report
 from desk.queries.users import list_teams
@@ -17,7 +19,7 @@ from desk.web.auth import db_of, staff
 from desk.web.reports.filters import PERIODS, read_filters
 from desk.web.templating import render
 
-CSV_HEADER = ("agent", "answers", "csat_percent", "average", "surveys_sent", "response_rate_percent")
+CSV_COLUMNS = ("answers", "csat_percent", "average", "surveys_sent", "response_rate_percent")
 
 
 def _report(request: Request) -> tuple[Report, int, list[object]]:
@@ -44,10 +46,11 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def agents_csv(rows: list[GroupRow]) -> str:
+def group_csv(group: str, rows: list[GroupRow]) -> str:
+    """One table of the dashboard as CSV: UTF-8 with a BOM (Excel then reads Chinese)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
+    writer.writerow((group, *CSV_COLUMNS))
     for row in rows:
         f = row.figures
         writer.writerow((_cell(row.label or "-"), f.answers, _percent(f.csat),
@@ -56,11 +59,15 @@ def agents_csv(rows: list[GroupRow]) -> str:
     return "\ufeff" + buffer.getvalue()
 
 
-async def export_agents(request: Request) -> Response:
+async def export_group(request: Request) -> Response:
+    """``/reports/satisfaction/{agents,teams,channels,tiers}.csv`` with the page's filters."""
     staff(request, Role.supervisor)
+    group = request.path_params["table"].removesuffix("s")
+    if group not in GROUPS:
+        raise HTTPException(404, _("Not found."))
     report, days, _teams = _report(request)
-    name = f"satisfaction-by-agent-{days}d.csv"
-    return Response(agents_csv(report.groups["agent"]), media_type="text/csv; charset=utf-8",
+    name = f"satisfaction-by-{group}-{days}d.csv"
+    return Response(group_csv(group, report.groups[group]), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -71,5 +78,5 @@ async def to_dashboard(request: Request) -> Response:
 routes = [
     Route("/reports", to_dashboard, methods=["GET"]),
     Route("/reports/", dashboard, methods=["GET"]),
-    Route("/reports/satisfaction/agents.csv", export_agents, methods=["GET"]),
+    Route("/reports/satisfaction/{table}.csv", export_group, methods=["GET"]),
 ]

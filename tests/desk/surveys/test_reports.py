@@ -121,6 +121,10 @@ def test_the_per_agent_table_exports_as_csv_with_a_bom(
     by_agent = {r["agent"]: r for r in rows}
     assert by_agent["Ana"]["answers"] == "2" and by_agent["Ana"]["csat_percent"] == "50.0"
     assert by_agent["Bo"]["answers"] == "1" and by_agent["Bo"]["response_rate_percent"] == "50.0"
+    tiers = client.get("/reports/satisfaction/tiers.csv?days=30").content.decode("utf-8-sig")
+    assert tiers.splitlines()[:2] == ["tier,answers,csat_percent,average,surveys_sent,"
+                                      "response_rate_percent", "standard,3,66.7,3.67,4,75.0"]
+    assert client.get("/reports/satisfaction/customers.csv").status_code == 404
 
 
 def test_the_api_refuses_unknown_parameters_and_periods(

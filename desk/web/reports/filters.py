@@ -14,17 +14,27 @@ PERIODS = (7, 30, 90)
 DEFAULT_DAYS = 30
 
 
+def _number(text: str) -> int | None:
+    """A plain number of at most nine digits; None for anything else (Python refuses to
+    read numbers of thousands of digits, and no id or period is that long)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def read_filters(params: Mapping[str, str], team_ids: Collection[int]
                  ) -> tuple[Filters, int, dict[str, str]]:
     """(filters, days, errors by parameter): unusable values are left at their default."""
     errors: dict[str, str] = {}
     days_text = params.get("days", "")
-    days = int(days_text) if days_text.isdigit() and int(days_text) in PERIODS else DEFAULT_DAYS
-    if days_text and days != (int(days_text) if days_text.isdigit() else None):
-        errors["days"] = "invalid_choice"
+    days = _number(days_text)
+    if days not in PERIODS:
+        if days_text:
+            errors["days"] = "invalid_choice"
+        days = DEFAULT_DAYS
     team_text = params.get("team", "")
-    team_id = int(team_text) if team_text.isdigit() and int(team_text) in team_ids else None
-    if team_text and team_id is None:
-        errors["team"] = "not_found"
+    team_id = _number(team_text)
+    if team_id not in team_ids:
+        if team_text:
+            errors["team"] = "not_found"
+        team_id = None
     until = now()
     return Filters(since=until - timedelta(days=days), until=until, team_id=team_id), days, errors

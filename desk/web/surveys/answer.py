@@ -59,7 +59,7 @@ def _page(request: Request, token: str, survey: Survey, ticket: Ticket, values: 
 async def show(request: Request) -> Response:
     token, survey, ticket, _customer = _load(request)
     chosen = request.query_params.get("rating", "")
-    if not (chosen.isdigit() and int(chosen) in RATINGS):
+    if chosen not in {str(r) for r in RATINGS}:
         chosen = str(survey.rating or "")
     values = {"rating": chosen, "comment": survey.comment}
     return _page(request, token, survey, ticket, values, {},

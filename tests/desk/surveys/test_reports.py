@@ -140,3 +140,20 @@ def test_the_api_refuses_unknown_parameters_and_periods(
         assert answer.status_code == 422, query
     empty = client.get("/api/v1/reports/satisfaction", headers=headers).json()
     assert empty["answers"] == 0 and empty["csat"] is None and empty["days"] == 30
+
+
+def test_absurd_filters_fall_back_on_the_page_and_are_refused_by_the_api(
+    db: Database, client: TestClient, make_user: MakeUser,
+) -> None:
+    supervisor = make_user("supervisor")
+    sign_in(client, supervisor)
+    huge = "9" * 5000
+    page = client.get(f"/reports/?days={huge}&team={huge}")
+    assert page.status_code == 200 and '<option value="30" selected>' in page.text
+    with db.session() as session:
+        token = create_token(session, SYSTEM, supervisor)
+        commit(session)
+    answer = client.get(f"/api/v1/reports/satisfaction?days={huge}&team=-1",
+                        headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 422
+    assert answer.json()["fields"] == {"days": "invalid_choice", "team": "not_found"}

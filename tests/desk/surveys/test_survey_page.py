@@ -166,3 +166,11 @@ def test_the_page_speaks_the_customers_language_unless_they_chose_another(
     assert '<html lang="zh-CN">' in client.get(path).text
     client.cookies.set("desk_locale", "en")
     assert '<html lang="en">' in client.get(path).text
+
+
+def test_a_link_with_an_absurd_rating_shows_the_page_with_nothing_chosen(
+    db: Database, settings: Settings, client: TestClient, agent: User,
+) -> None:
+    _survey, path = sent_survey(db, settings, agent)
+    page = client.get(f"{path}?rating={'4' * 5000}")
+    assert page.status_code == 200 and "checked" not in page.text

@@ -167,8 +167,16 @@ def test_desk_worker_runs_the_poller_between_startup_and_shutdown(
     finally:
         asyncio.run(shutdown(ctx))
     assert poller_threads() == [] and kb_start_up_threads() == []
-    burst: dict[str, Any] = {"settings": settings, "poll_mail": False}
+    # The worker's start-up sweep hands the jobs the fetched mail left (the new tickets' rules
+    # and SLA clocks) to arq, which puts its Redis pool in the context before it starts.
+    queued: list[object] = []
+
+    class Pool:
+        async def enqueue_job(self, *args: object, **kwargs: object) -> None:
+            queued.append(args)
+
+    burst: dict[str, Any] = {"settings": settings, "poll_mail": False, "redis": Pool()}
     asyncio.run(startup(burst))
     asyncio.run(shutdown(burst))
-    assert "mail_poller" not in burst
+    assert "mail_poller" not in burst and queued
     assert kb_start_up_threads() == []

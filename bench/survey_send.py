@@ -19,22 +19,25 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 import desk.handlers  # noqa: F401 - events are recorded: the handlers must be loaded
-from bench.servers import SECRET_KEY, PostgresDatabase, say
+from bench.servers import SECRET_KEY, PostgresDatabase, free_port, say
 from desk.actions.inserts import insert_many
 from desk.actions.jobs import enqueue
 from desk.db import Database, commit, make_engine
 from desk.jobs.runner import due_jobs, execute_job
 from desk.migrate import upgrade
-from desk.models import Mailbox, SurveyStatus
+from desk.models import Mailbox, OutboundMessage, OutboundStatus, SurveyStatus
 from desk.models.base import now
 from desk.models.tables import CUSTOMERS, SURVEYS, TICKETS
 from desk.secrets import encrypt
@@ -44,13 +47,48 @@ from tests.smtp_server import SmtpServer
 TARGET_SECONDS = 60
 
 
-def seed(db: Database, count: int, smtp: SmtpServer) -> None:
+class SinkServer:
+    """aiosmtpd in a process of its own, discarding what it takes; what reached it is read
+    from the outbox (rows marked sent only once the server said 250)."""
+
+    host = "127.0.0.1"
+    user = ""
+    password = ""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> SinkServer:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink",
+             "-l", f"{self.host}:{self.port}"], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex((self.host, self.port)) == 0:
+                    return self
+            time.sleep(0.05)
+        raise SystemExit("aiosmtpd did not start")
+
+    def received(self, db: Database) -> int:
+        with Session(db.engine) as session:
+            return int(session.exec(select(func.count()).select_from(OutboundMessage).where(
+                OutboundMessage.status == OutboundStatus.sent)).one())
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+def seed(db: Database, count: int, smtp: SmtpServer | SinkServer) -> None:
     stamp = now()
     solved = stamp - timedelta(hours=2)
     with Session(db.engine) as session:
         session.add(Mailbox(name="support", address="support@bench.example", smtp_host=smtp.host,
                             smtp_port=smtp.port, smtp_ssl=False, smtp_user=smtp.user,
-                            smtp_password=encrypt(SECRET_KEY, smtp.password)))
+                            smtp_password=encrypt(SECRET_KEY, smtp.password) if smtp.user else ""))
         for start in range(0, count, 5000):
             ids = range(start + 1, min(count, start + 5000) + 1)
             insert_many(session, CUSTOMERS, [dict(
@@ -83,10 +121,15 @@ def main() -> None:
     parser.add_argument("--surveys", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=20)
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--server", choices=("in-process", "process"), default="in-process",
+                        help="aiosmtpd in this process (with a login), or in a process of its "
+                             "own that discards what it takes (no login)")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="desk-bench-surveys-"))
-    smtp = SmtpServer(user="desk", password="smtp-secret").start()
+    smtp: SmtpServer | SinkServer = (
+        SmtpServer(user="desk", password="smtp-secret").start() if args.server == "in-process"
+        else SinkServer().start())
     pg = PostgresDatabase() if args.backend == "postgres" else None
     try:
         env = {"DESK_DATA_DIR": str(folder), "DESK_SECRET_KEY": SECRET_KEY,
@@ -105,10 +148,11 @@ def main() -> None:
         queued_at = time.perf_counter() - started
         jobs = run_jobs(db, args.workers)
         elapsed = time.perf_counter() - started
-        received = len(smtp.messages)
+        received = smtp.received(db) if isinstance(smtp, SinkServer) else len(smtp.messages)
         say(f"{received} mails received in {elapsed:.1f} s")
         print(json.dumps({
-            "bench": "survey_send", "backend": args.backend, "surveys": args.surveys,
+            "bench": "survey_send", "backend": args.backend, "server": args.server,
+            "surveys": args.surveys,
             "workers": args.workers, "received": received, "send_jobs": jobs,
             "outbox_written_s": round(queued_at, 2), "seconds": round(elapsed, 2),
             "per_second": round(received / elapsed, 1), "target_seconds": TARGET_SECONDS,

@@ -76,12 +76,18 @@ def matcher(group: Group) -> Test:
         if len(tests) == 2:
             first, second = tests
             return lambda facts: first(facts) and second(facts)
+        if len(tests) == 3:
+            one, two, three = tests
+            return lambda facts: one(facts) and two(facts) and three(facts)
         return lambda facts: all(test(facts) for test in tests)
     if len(tests) == 1:
         return tests[0]
     if len(tests) == 2:
         first, second = tests
         return lambda facts: first(facts) or second(facts)
+    if len(tests) == 3:
+        one, two, three = tests
+        return lambda facts: one(facts) or two(facts) or three(facts)
     return lambda facts: any(test(facts) for test in tests)
 
 
@@ -90,8 +96,8 @@ def _compiled_condition(condition: Condition) -> Test:
     if name == "tags":
         tag = fold(value.strip())
         return (lambda facts: tag in facts.tags) if op == "has" else (lambda facts: tag not in facts.tags)
-    if op == "regex":
-        return lambda facts: _search(value, str(getattr(facts, name))[:MAX_TEXT])
+    if op == "regex":  # on the folded text: the expression ignores case, and width too
+        return lambda facts: _search(value, facts.texts[name])
     folded = fold(value)
     if op == "is":
         return lambda facts: facts.texts[name] == folded
@@ -104,8 +110,11 @@ def _compiled_condition(condition: Condition) -> Test:
     latin, other = _value_words(value)  # any_words
     if not other:
         return lambda facts: not latin.isdisjoint(facts.words[name])
+    pieces = re.compile("|".join(map(re.escape, other)))  # found anywhere, in one scan
+    if not latin:
+        return lambda facts: pieces.search(facts.texts[name]) is not None
     return lambda facts: (not latin.isdisjoint(facts.words[name])
-                          or any(word in facts.texts[name] for word in other))
+                          or pieces.search(facts.texts[name]) is not None)
 
 
 def fold(text: str) -> str:
@@ -129,7 +138,7 @@ def _compiled(pattern: str) -> regex.Pattern[str]:
 def _search(pattern: str, text: str) -> bool:
     """A bounded search: an expression that backtracks too long does not match."""
     try:
-        found = _compiled(pattern).search(unicodedata.normalize("NFKC", text), timeout=REGEX_SECONDS)
+        found = _compiled(pattern).search(text, timeout=REGEX_SECONDS)
         return found is not None
     except (TimeoutError, regex.error):
         return False

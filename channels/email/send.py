@@ -13,8 +13,10 @@ The password never appears in a reason."""
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 
 import aiosmtplib
 
@@ -53,10 +55,8 @@ class Delivery:
 _UNSENDABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-async def send(outbound: OutboundMessage, delivery: Delivery, *, date: datetime,
-               timeout: float = TIMEOUT) -> Failure | None:
-    """Compose the mail and send it from `outbound.from_address` to `outbound.to_address`
-    in one SMTP conversation; None when the server took it."""
+def _written(outbound: OutboundMessage, delivery: Delivery, date: datetime) -> EmailMessage | Failure:
+    """The mail as it will leave, or why it never can."""
     bad = [field for field in ("to_address", "from_address", "subject")
            if _UNSENDABLE.search(getattr(outbound, field))]
     if bad:
@@ -71,6 +71,16 @@ async def send(outbound: OutboundMessage, delivery: Delivery, *, date: datetime,
         message.as_bytes()
     except ValueError as exc:
         return Failure(f"this mail cannot be written as it is: {exc}", temporary=False)
+    return message
+
+
+async def send(outbound: OutboundMessage, delivery: Delivery, *, date: datetime,
+               timeout: float = TIMEOUT) -> Failure | None:
+    """Compose the mail and send it from `outbound.from_address` to `outbound.to_address`
+    in one SMTP conversation; None when the server took it."""
+    message = _written(outbound, delivery, date)
+    if isinstance(message, Failure):
+        return message
     account = delivery.account
     try:
         await aiosmtplib.send(
@@ -101,3 +111,75 @@ def failure_of(exc: BaseException, account: SmtpAccount, *, timeout: float = TIM
     cause = exc.__cause__ or exc
     return Failure(f"cannot reach the SMTP server {account.host}:{account.port}: {cause}",
                    temporary=True)
+
+
+class Connections:
+    """SMTP connections kept open between mails, a few per account: a desk sending a burst
+    (surveys, notices) pays the connection, STARTTLS and login once, not per mail. A kept
+    connection idle longer than `idle_seconds`, or that does not answer NOOP, is closed and
+    a fresh one opened; a mail whose sending fails is never retried here (it may have been
+    taken), its connection is dropped and the failure reported as `send` reports it.
+    Use from one event loop."""
+
+    def __init__(self, idle_seconds: float = 30.0, per_account: int = 4) -> None:
+        self.idle_seconds = idle_seconds
+        self.per_account = per_account
+        self._idle: dict[tuple[object, ...], list[tuple[aiosmtplib.SMTP, float]]] = {}
+
+    async def send(self, outbound: OutboundMessage, delivery: Delivery, *, date: datetime,
+                   timeout: float = TIMEOUT) -> Failure | None:
+        message = _written(outbound, delivery, date)
+        if isinstance(message, Failure):
+            return message
+        account = delivery.account
+        key = (account.host, account.port, account.ssl, account.user, account.password)
+        try:
+            client = await self._take(key, account, timeout)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            return failure_of(exc, account, timeout=timeout)
+        try:
+            await client.send_message(message, sender=outbound.from_address,
+                                      recipients=[outbound.to_address], timeout=timeout)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            await _close(client)
+            return failure_of(exc, account, timeout=timeout)
+        idle = self._idle.setdefault(key, [])
+        if len(idle) < self.per_account:
+            idle.append((client, time.monotonic()))
+        else:
+            await _close(client)
+        return None
+
+    async def _take(self, key: tuple[object, ...], account: SmtpAccount,
+                    timeout: float) -> aiosmtplib.SMTP:
+        idle = self._idle.get(key, [])
+        while idle:
+            client, since = idle.pop()
+            if time.monotonic() - since < self.idle_seconds and client.is_connected:
+                try:
+                    await client.noop(timeout=timeout)
+                    return client
+                except (aiosmtplib.SMTPException, OSError):
+                    pass
+            await _close(client)
+        client = aiosmtplib.SMTP(
+            hostname=account.host, port=account.port, use_tls=account.ssl,
+            start_tls=False if account.ssl else None,  # None: STARTTLS when offered
+            username=account.user or None, password=account.password or None, timeout=timeout)
+        await client.connect()
+        return client
+
+    async def close(self) -> None:
+        """Say goodbye on every kept connection."""
+        for idle in self._idle.values():
+            for client, _since in idle:
+                await _close(client)
+        self._idle.clear()
+
+
+async def _close(client: aiosmtplib.SMTP) -> None:
+    try:
+        if client.is_connected:
+            await client.quit(timeout=5)
+    except (aiosmtplib.SMTPException, OSError):
+        client.close()

@@ -31,15 +31,15 @@ MIME and SMTP are the channel's (`channels.email.send`); the row's changes are a
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import logging
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from datetime import timedelta
-from typing import Any, TypeVar
 
 from sqlmodel import Session
 
-from channels.email.send import TIMEOUT, Delivery, Failure, send
+from channels.email.send import TIMEOUT, Connections, Delivery, Failure
 from channels.message import InboundAttachment
 from channels.message import OutboundMessage as Outgoing
 from desk.actions.attachments import attachment_path
@@ -61,7 +61,6 @@ from desk.secrets import SecretError
 from desk.settings import Settings
 
 log = logging.getLogger("desk.mail")
-T = TypeVar("T")
 # A claimed row is not due again before a send can have timed out.
 CLAIM = timedelta(seconds=TIMEOUT * 4)
 NO_MAILBOX = "no mailbox to send from: add one with SMTP"
@@ -98,7 +97,7 @@ def send_outbound(db: Database, outbound_id: int) -> None:
             if _record(db, outbound_id, Failure(str(exc), temporary=True)):
                 raise SendDeferred(str(exc)) from None
             return
-    failure = _run(send(outgoing, delivery, date=now(), timeout=TIMEOUT))
+    failure = _SENDING.send(outgoing, delivery)
     if _record(db, outbound_id, failure):
         assert failure is not None
         raise SendDeferred(failure.reason)
@@ -151,12 +150,53 @@ def _record(db: Database, outbound_id: int, failure: Failure | None) -> bool:
         return False
 
 
-def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to its end from synchronous job code: directly in a worker thread
-    (arq), or in a thread of its own when called inside a running loop (the in-process runner)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+class _Sending:
+    """One event loop in a thread of its own for every SMTP conversation of this process,
+    with its connections kept open between mails (`channels.email.send.Connections`): job
+    code in any thread (arq's, the in-process runner's) hands it a mail and waits."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._connections: Connections | None = None
+
+    def send(self, outgoing: Outgoing, delivery: Delivery) -> Failure | None:
+        loop, connections = self._started()
+        future = asyncio.run_coroutine_threadsafe(
+            connections.send(outgoing, delivery, date=now(), timeout=TIMEOUT), loop)
+        return future.result(timeout=TIMEOUT * 3)
+
+    def _started(self) -> tuple[asyncio.AbstractEventLoop, Connections]:
+        with self._lock:
+            if self._loop is None or self._connections is None or not self._loop.is_running():
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+
+                def run() -> None:
+                    asyncio.set_event_loop(loop)
+                    loop.call_soon(ready.set)
+                    try:
+                        loop.run_forever()
+                    finally:
+                        loop.close()
+
+                threading.Thread(target=run, name="desk-smtp", daemon=True).start()
+                ready.wait()
+                self._loop, self._connections = loop, Connections()
+                atexit.register(self.close)
+            return self._loop, self._connections
+
+    def close(self) -> None:
+        """Close the kept connections and stop the loop (at exit; tests call it too)."""
+        with self._lock:
+            loop, connections = self._loop, self._connections
+            self._loop = self._connections = None
+        if loop is None or connections is None or not loop.is_running():
+            return
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(connections.close(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+
+
+_SENDING = _Sending()
+close_connections = _SENDING.close

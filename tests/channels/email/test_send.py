@@ -89,3 +89,34 @@ def test_a_mail_that_cannot_be_written_fails_once_for_good_without_a_connection(
         assert failure is not None and not failure.temporary, subject
         assert "cannot be written" in failure.reason
     assert smtp_server.messages == []
+
+
+def test_kept_connections_carry_a_burst_and_are_replaced_when_the_server_went_away(
+    smtp_server: SmtpServer,
+) -> None:
+    from channels.email.send import Connections
+
+    account = SmtpAccount.from_url(smtp_server.url)
+
+    async def burst() -> tuple[list[Failure | None], int, bool, Failure | None]:
+        connections = Connections()
+        results = [await connections.send(replace(MAIL, message_id=f"<b{n}@desk.test>"),
+                                          _delivery(account), date=WHEN) for n in range(5)]
+        (kept,) = [client for idle in connections._idle.values() for client, _ in idle]
+        kept.close()  # as a server's idle timeout would: the next mail opens a fresh one
+        after = await connections.send(MAIL, _delivery(account), date=WHEN)
+        idle = sum(len(i) for i in connections._idle.values())
+        await connections.close()
+        return results, idle, kept.is_connected, after
+
+    results, idle, old_connected, after = asyncio.run(burst())
+    assert results == [None] * 5 and after is None and idle == 1 and not old_connected
+    assert len(smtp_server.messages) == 6
+
+
+def test_a_kept_connection_never_hides_a_refusal() -> None:
+    from channels.email.send import Connections
+
+    nobody = SmtpAccount(host="127.0.0.1", port=free_port(), ssl=False, user="", password="")
+    failure = asyncio.run(Connections().send(MAIL, _delivery(nobody), date=WHEN))
+    assert failure is not None and failure.temporary and "cannot reach" in failure.reason

@@ -8,8 +8,6 @@ so the caller can quarantine it with its bytes.
 
 from __future__ import annotations
 
-import binascii
-import hashlib
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -18,7 +16,7 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses
 
-from channels.email import charsets, headers, markup, quotes, rawparts
+from channels.email import charsets, envelope, headers, markup, quotes, rawparts
 from channels.email.calendar import event_line
 from channels.email.report import delivery_report
 from channels.message import (
@@ -46,10 +44,6 @@ _DECLARED = re.compile(
     rb'charset\s*=\s*["\']?([A-Za-z0-9_.:+-]+)|=\?([A-Za-z0-9_.:+-]+)(?:\*[^?]*)?\?[bBqQ]\?')
 # Who writes bounces: "MAILER-DAEMON <>", "Mail Delivery Subsystem", "postmaster".
 _DAEMON = re.compile(r"mailer[-_ ]?daemon|postmaster|mail delivery (?:subsystem|system)", re.IGNORECASE)
-# Headers a relay adds on the way: the same mail delivered twice differs only in them.
-_TRACE = (b"received:", b"return-path:", b"delivered-to:", b"x-original-to:", b"x-received:",
-          b"arc-", b"x-gm-", b"x-google-", b"authentication-results:", b"x-spam", b"x-virus",
-          b"dkim-signature:", b"x-ms-exchange-", b"x-forefront-", b"x-microsoft-")
 _UUENCODED = frozenset(("x-uuencode", "uuencode", "x-uue", "uue"))
 
 
@@ -79,49 +73,12 @@ def parse(raw: bytes) -> InboundMessage:
     if not raw.strip():
         raise ParseError("empty message")
     try:
-        data = _readable_head(bytes(raw))
+        data = envelope.readable_head(bytes(raw))
         smaller, lifted = rawparts.lift(data) if len(data) > rawparts.LIFT_MIN else (data, [])
         msg = message_from_bytes(smaller, policy=compat32)
         return _message(msg, data, lifted)
     except (MessageError, LookupError, IndexError, TypeError, UnicodeError) as exc:
         raise ParseError(f"unreadable MIME structure: {exc!r}") from exc
-
-
-_HEADER_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]{1,80}:")
-_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
-
-
-def _readable_head(data: bytes) -> bytes:
-    """The mail without a stray first line or two before its headers ("---- Original email
-    message ----", as some forwarding tools write), and with header lines that lost their
-    folding indent joined to the header above: either would make the rest of it body."""
-    data = _without_leading_junk(data)
-    end = _BLANK_LINE.search(data)
-    head = data[: end.start()] if end else data
-    lines = head.split(b"\n")
-    broken = [i for i, line in enumerate(lines[1:], 1)
-              if line[:1] not in (b" ", b"\t") and not _HEADER_LINE.match(line)]
-    if not broken:
-        return data
-    last_header = max((i for i, line in enumerate(lines) if _HEADER_LINE.match(line)), default=0)
-    for i in broken:
-        if i < last_header:  # more headers follow: a lost indent, not the body's start
-            lines[i] = b" " + lines[i]
-    return b"\n".join(lines) + data[len(head):]
-
-
-def _without_leading_junk(data: bytes) -> bytes:
-    if _HEADER_LINE.match(data) or data.startswith(b"From "):
-        return data
-    start = 0
-    for _ in range(3):
-        end = data.find(b"\n", start)
-        if end < 0 or not data[start:end].strip(b"\r") or b":" in data[start:end][:80].split(b" ")[0]:
-            return data
-        start = end + 1
-        if _HEADER_LINE.match(data, start) and _HEADER_LINE.match(data, data.find(b"\n", start) + 1):
-            return data[start:]
-    return data
 
 
 def _raw_headers(part: Message) -> dict[str, str]:
@@ -172,7 +129,7 @@ def _message(msg: Message, data: bytes, lifted: list[bytes]) -> InboundMessage:
         attachments=tuple(body.attachments),
         locale="zh" if _CJK.search(subject) or _CJK.search(full[:2000]) else "en",
         thread=ThreadKeys(
-            message_id=_own_id(raw.get("message-id"), data),
+            message_id=envelope.own_id(raw.get("message-id"), data),
             in_reply_to=_first(headers.message_ids(raw.get("in-reply-to"))),
             references=headers.message_ids(raw.get("references")),
         ),
@@ -228,33 +185,6 @@ def _sender(froms: list[str], raw: dict[str, str], evidence: charsets.Evidence) 
         name = headers.decode(shown).replace("<>", "").strip().strip('"') or "MAILER-DAEMON"
         return name, f"mailer-daemon@{domain}"
     raise ParseError(f"no sender address in From: {shown!r} ({refused})") from None
-
-
-def _own_id(value: str | None, data: bytes) -> str:
-    """The mail's Message-ID; a bare one (no angle brackets) gets them; a mail without one
-    gets an id made from its content, so the same mail imported twice is recognised."""
-    ids = headers.message_ids(value)
-    if ids:
-        return ids[0]
-    bare = headers.raw_text(value or "").split()
-    if len(bare) == 1 and "@" in bare[0] and len(bare[0]) < 990:
-        return f"<{bare[0].strip('<>')}>"
-    return f"<{_content_hash(data)}@no-message-id.invalid>"
-
-
-def _content_hash(data: bytes) -> str:
-    """SHA-256 of the mail without the trace headers relays add on the way."""
-    head, body = rawparts.split_head(data)
-    digest = hashlib.sha256()
-    keep = True
-    for line in head.splitlines():
-        if line[:1] not in (b" ", b"\t"):
-            keep = not line.lower().startswith(_TRACE)
-        if keep:
-            digest.update(line.rstrip() + b"\n")
-    digest.update(b"\n")
-    digest.update(body.replace(b"\r\n", b"\n").rstrip())
-    return digest.hexdigest()[:40]
 
 
 def _first(ids: tuple[str, ...]) -> str:
@@ -331,33 +261,9 @@ def _payload(part: Message, body: _Body) -> bytes:
         return lifted
     encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
     if encoding in _UUENCODED:
-        return _uudecode(part.get_payload(decode=False))
+        return envelope.uudecode(part.get_payload(decode=False))
     data = part.get_payload(decode=True)
     return data if isinstance(data, bytes) else b""
-
-
-def _uudecode(text: object) -> bytes:
-    """A uuencoded body, with or without its "begin 644 name" line."""
-    if not isinstance(text, str):
-        return b""
-    lines = text.splitlines()
-    for index, line in enumerate(lines):
-        if line.startswith("begin "):
-            lines = lines[index + 1:]
-            break
-    out = bytearray()
-    for line in lines:
-        if line.strip() in ("end", "`", ""):
-            if line.strip() == "end":
-                break
-            continue
-        try:
-            out += binascii.a2b_uu(line)
-        except binascii.Error:
-            # Some encoders pad short lines wrongly: decode what the length byte announces.
-            length = (ord(line[0]) - 32) & 63
-            out += binascii.a2b_uu(line[: ((length + 2) // 3) * 4 + 1])
-    return bytes(out)
 
 
 def _forwarded(part: Message, raw: bytes, path: tuple[int, ...]) -> InboundAttachment:

@@ -70,25 +70,20 @@ def matcher(group: Group) -> Test:
     over its folded value (rules are read and compiled once, run on every ticket)."""
     tests = tuple(_compiled_condition(item) if isinstance(item, Condition) else matcher(item)
                   for item in group.items)
-    if group.match == "all":
-        if len(tests) == 1:
-            return tests[0]
-        if len(tests) == 2:
-            first, second = tests
-            return lambda facts: first(facts) and second(facts)
-        if len(tests) == 3:
-            one, two, three = tests
-            return lambda facts: one(facts) and two(facts) and three(facts)
-        return lambda facts: all(test(facts) for test in tests)
-    if len(tests) == 1:
-        return tests[0]
-    if len(tests) == 2:
-        first, second = tests
-        return lambda facts: first(facts) or second(facts)
-    if len(tests) == 3:
-        one, two, three = tests
-        return lambda facts: one(facts) or two(facts) or three(facts)
-    return lambda facts: any(test(facts) for test in tests)
+    return _chain(tests, every=group.match == "all")
+
+
+def _chain(tests: tuple[Test, ...], every: bool) -> Test:
+    """`and` (every) or `or` of the tests, short-circuiting, as one nest of closures."""
+    if not tests:
+        return lambda facts: every
+    head, rest = tests[0], tests[1:]
+    if not rest:
+        return head
+    tail = _chain(rest, every)
+    if every:
+        return lambda facts: head(facts) and tail(facts)
+    return lambda facts: head(facts) or tail(facts)
 
 
 def _compiled_condition(condition: Condition) -> Test:

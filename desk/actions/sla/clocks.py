@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -20,7 +20,7 @@ from desk.actions.sla.calendar import (
 )
 from desk.db import commit
 from desk.models import Customer, SlaPolicy, Status, Ticket, TicketSla
-from desk.models.base import now
+from desk.models.base import aware, now
 
 PAUSED = (Status.pending, Status.on_hold)
 KINDS = ("first_response", "resolution")
@@ -70,7 +70,7 @@ def _set_due(session: Session, clocks: TicketSla, ticket: Ticket, policy: SlaPol
     for kind in KINDS:
         minutes = target_minutes(policy, kind, ticket.priority, tier)
         try:
-            due = (add_business_minutes(calendar, _aware(ticket.created_at), minutes)
+            due = (add_business_minutes(calendar, aware(ticket.created_at), minutes)
                    if minutes is not None else None)
         except NeverOpen:
             due = None
@@ -109,7 +109,7 @@ def ticket_updated(session: Session, ticket_id: int, changes: dict[str, list[Any
             _resume(clocks, calendar_of(policy), moment)
         if after in (Status.solved, Status.closed) and clocks.resolution_met is None \
                 and clocks.resolution_due_at is not None:
-            clocks.resolution_met = moment <= _aware(clocks.resolution_due_at)
+            clocks.resolution_met = moment <= aware(clocks.resolution_due_at)
     session.add(clocks)
     commit(session)
 
@@ -118,10 +118,10 @@ def _resume(clocks: TicketSla, calendar: Calendar, moment: datetime) -> None:
     """The resolution due time moves by the business time the ticket stood paused."""
     assert clocks.paused_at is not None
     if clocks.resolution_due_at is not None and clocks.resolution_met is None:
-        stood = business_minutes_between(calendar, _aware(clocks.paused_at), moment)
+        stood = business_minutes_between(calendar, aware(clocks.paused_at), moment)
         with contextlib.suppress(NeverOpen):
             clocks.resolution_due_at = add_business_minutes(
-                calendar, _aware(clocks.resolution_due_at), stood)
+                calendar, aware(clocks.resolution_due_at), stood)
     clocks.paused_at = None
 
 
@@ -130,10 +130,6 @@ def agent_replied(session: Session, ticket_id: int) -> None:
     clocks = session.get(TicketSla, ticket_id)
     if clocks is None or clocks.first_response_met is not None or clocks.first_response_due_at is None:
         return
-    clocks.first_response_met = now() <= _aware(clocks.first_response_due_at)
+    clocks.first_response_met = now() <= aware(clocks.first_response_due_at)
     session.add(clocks)
     commit(session)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from desk.actions.jobs import enqueue
 from desk.models import Customer, Survey, SurveyStatus, Ticket
+from desk.models.base import aware
 from desk.settings import Settings
 
 # The job that sends every survey due; one is queued for each survey's due time.
 SEND_JOB = "send_due_surveys"
 
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive (they are UTC), PostgreSQL aware."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _seconds(start: datetime, end: datetime | None) -> int | None:

@@ -13,10 +13,10 @@ from starlette.testclient import TestClient
 from desk.actions.audit import SYSTEM, Actor
 from desk.actions.ingest.one import ingest_message
 from desk.actions.rules.manage import create_rule
-from desk.actions.sla.clocks import _aware
 from desk.actions.tickets.changes import add_agent_reply, update_ticket
 from desk.db import Database, commit
 from desk.models import SlaPolicy, Ticket, TicketSla, User
+from desk.models.base import aware as _aware
 from desk.settings import Settings
 from tests.conftest import sign_in
 from tests.desk.actions.test_rules import _mail, _run_jobs

@@ -1,0 +1,21 @@
+"""views and follow ups (reserved: filled in by the work that needs it)
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-05 21:20:00
+"""
+from typing import Sequence, Union
+
+
+revision: str = '0017'
+down_revision: Union[str, None] = '0016'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

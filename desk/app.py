@@ -18,9 +18,11 @@ from desk.group_commit import GroupCommit
 from desk.jobs.arq_backend import ArqEnqueuer
 from desk.jobs.inprocess import InProcessRunner
 from desk.kb_index import START_UP_WAIT_SECONDS, ensure_index_in_background
+from desk.live import relay as live_relay
+from desk.live.hub import Hub
 from desk.mail.poller import MailPoller
 from desk.settings import Settings
-from desk.web import account, admin, api, audit, auth, health, staff, teams
+from desk.web import account, admin, api, audit, auth, health, live, staff, teams
 from desk.web import rules as admin_rules
 from desk.web import sla as admin_sla
 from desk.web.customers import care as customer_care
@@ -52,6 +54,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        live_listener = live_relay.start(database, app.state.live)
         if run_jobs:
             backend: InProcessRunner | ArqEnqueuer = (
                 ArqEnqueuer(database, settings.redis_url) if settings.redis_url
@@ -77,6 +80,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         if app.state.kb_start_up is not None:
             await asyncio.to_thread(app.state.kb_start_up.join, START_UP_WAIT_SECONDS)
             app.state.kb_start_up = None
+        await live_relay.stop(database, live_listener)
 
     routes = [
         *health.routes,
@@ -86,6 +90,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *auth.routes,
         *agent.routes,
         *tickets.routes,
+        *live.routes,
         *admin.routes,
         *staff.routes,
         *teams.routes,
@@ -131,6 +136,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
     app.state.kb_start_up = None
     app.state.rate_limiter = None
     app.state.page_cache = {}
+    app.state.live = Hub()
     app.state.intake = GroupCommit(
         database, lambda session, items: ingest(session, settings, items))
     return app

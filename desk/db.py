@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,9 +12,11 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
+from desk.live.notices import CHANNEL, Notice, batches
 from desk.settings import Settings
 
 AfterCommit = Callable[[list[int]], None]
+LiveSink = Callable[[list[Notice]], None]
 
 
 def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -48,6 +51,9 @@ class Database:
         self.engine = engine or make_engine(settings.database_url)
         # Called with the ids of jobs a commit created; set by the job backend.
         self.on_jobs: AfterCommit | None = None
+        # Given the live notices of each commit when they stay in this process (SQLite);
+        # on PostgreSQL they leave by NOTIFY inside the transaction instead.
+        self.on_live: LiveSink | None = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -73,6 +79,7 @@ def committed(session: Session) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         session.info.pop("new_jobs", None)  # their rows went with the rollback
+        session.info.pop("live", None)
         raise
     commit(session)
 
@@ -84,7 +91,16 @@ def commit(session: Session) -> None:
     so a crash between commit and enqueue loses nothing: a sweep finds them.
     """
     job_ids: list[int] = session.info.pop("new_jobs", [])
+    notices: list[Notice] = session.info.pop("live", [])
+    notified = bool(notices) and session.get_bind().dialect.name == "postgresql"
+    if notified:
+        # Sent by PostgreSQL when (and only if) the transaction commits, to every process.
+        for group in batches(notices):
+            session.execute(text("SELECT pg_notify(:channel, :payload)"),
+                            {"channel": CHANNEL, "payload": json.dumps(group, ensure_ascii=False)})
     session.commit()
     db: Any = session.info.get("db")
     if job_ids and db is not None and db.on_jobs is not None:
         db.on_jobs(job_ids)
+    if notices and not notified and db is not None and db.on_live is not None:
+        db.on_live(notices)

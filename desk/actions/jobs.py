@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from desk.actions.inserts import insert_row
 from desk.events import REGISTRY, Event
+from desk.live.notices import notices_of
 from desk.models import JobStatus
 from desk.models.base import now
 from desk.models.tables import JOBS
@@ -33,9 +34,13 @@ def enqueue(session: Session, name: str, max_attempts: int | None = None,
     return job_id
 
 
-def publish(session: Session, events: list[Event]) -> None:
+def publish(session: Session, events: list[Event], by: int | None = None) -> None:
     """Record `events` in the caller's transaction: a job row for each handler subscribed
-    to each event (desk.events.REGISTRY), run once the transaction commits."""
+    to each event (desk.events.REGISTRY), run once the transaction commits; and the live
+    notices that tell open pages (`desk.live`), sent with the commit. `by` is the staff
+    member who made the change, so their own pages need not warn them of it."""
+    live = session.info.setdefault("live", [])
     for event in events:
         for name, args in REGISTRY.jobs_for(event):
             enqueue(session, name, **args)
+        live.extend(notices_of(event, by))

@@ -51,7 +51,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # local process can pass itself off as another address (the form's rate limit is per address).
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower(),
                 access_log=False, log_config=None, proxy_headers=bool(args.forwarded_allow_ips),
-                forwarded_allow_ips=args.forwarded_allow_ips or None)
+                forwarded_allow_ips=args.forwarded_allow_ips or None,
+                # Open live-update streams would hold a shutdown forever; pages reconnect.
+                timeout_graceful_shutdown=3)
     return 0
 
 

@@ -95,7 +95,7 @@ def add_agent_reply(
     session.add(ticket)
     record(session, actor, "ticket", ticket.id, "note_added" if internal else "replied", changes)
     events: list[Event] = [AgentReplied(ticket.id, message_id, outbound_id, internal)]
-    publish(session, events)
+    publish(session, events, by=actor.id if actor.type in ("user", "api") else None)
     return _message(session, message_id), events
 
 
@@ -153,5 +153,5 @@ def update_ticket(
     events: list[Event] = [TicketUpdated(ticket.id, diff)]
     if "status" in diff and ticket.status == Status.solved:
         events.append(TicketSolved(ticket.id))
-    publish(session, events)
+    publish(session, events, by=actor.id if actor.type in ("user", "api") else None)
     return events

@@ -1,0 +1,98 @@
+// Live updates for agent pages (desk/web/live.py): a ticket page shows who else is on it
+// and who is typing, takes in new messages without a reload, and refreshes its properties
+// when they changed (or says so, when the agent has edits of their own there); the queue
+// refreshes its list. Without JavaScript, or when the stream fails, pages stay as they are.
+(() => {
+  const root = document.querySelector("[data-live]");
+  if (!root || !window.EventSource) return;
+  const me = Number(document.body.dataset.user || 0);
+  const ticket = root.dataset.liveTicket;
+  const csrf = (document.querySelector("input[name=csrf_token]") || {}).value || "";
+  const text = (name) => root.dataset[name] || "";
+  const params = new URLSearchParams(ticket ? { ticket } : { queue: "1" });
+  const source = new EventSource("/agent/live?" + params);
+
+  const fetchPage = async () => {
+    const response = await fetch(location.href, { credentials: "same-origin" });
+    if (!response.ok) return null;
+    return new DOMParser().parseFromString(await response.text(), "text/html");
+  };
+  const swap = (page, selector) => {
+    const fresh = page.querySelector(selector);
+    const here = document.querySelector(selector);
+    if (fresh && here) here.replaceWith(fresh);
+  };
+  const dirty = new WeakSet();
+  document.addEventListener("input", (event) => {
+    const form = event.target.form;
+    if (form) dirty.add(form);
+  });
+  const banner = (message) => {
+    let bar = document.getElementById("live-banner");
+    if (!bar) {
+      bar = document.createElement("p");
+      bar.id = "live-banner";
+      bar.className = "notice live-banner";
+      bar.setAttribute("role", "status");
+      (document.querySelector("main") || root).prepend(bar);
+    }
+    bar.textContent = message + " ";
+    const reload = document.createElement("a");
+    reload.href = location.href;
+    reload.textContent = text("reload");
+    bar.append(reload);
+  };
+
+  let pending = null;
+  const refresh = (notice) => {
+    clearTimeout(pending);
+    pending = setTimeout(async () => {
+      const page = await fetchPage();
+      if (!page) return;
+      if (ticket) {
+        swap(page, ".conversation");
+        swap(page, ".history");
+        const props = document.querySelector("form.properties");
+        if (props && dirty.has(props)) banner(text("changed"));
+        else swap(page, "form.properties");
+      } else {
+        const list = document.querySelector("[data-live-list]");
+        const form = list && list.closest("form");
+        if (form && dirty.has(form)) banner(text("changed"));
+        else swap(page, "[data-live-list]");
+      }
+    }, ticket ? 50 : 400);
+  };
+
+  source.addEventListener("notice", (event) => {
+    const notice = JSON.parse(event.data);
+    if (ticket && notice.by === me && notice.kind === "updated") return;
+    refresh(notice);
+  });
+  source.addEventListener("reload", () => banner(text("changed")));
+
+  if (!ticket) return;
+  const presence = document.getElementById("presence");
+  source.addEventListener("presence", (event) => {
+    const others = JSON.parse(event.data).filter((v) => v.user !== me);
+    if (!presence) return;
+    presence.hidden = others.length === 0;
+    presence.textContent = others.length === 0 ? "" : text("here") + " " + others
+      .map((v) => v.name + (v.state === "typing" ? " (" + text("typing") + ")" : ""))
+      .join(", ");
+  });
+  const say = (state) => {
+    const body = new URLSearchParams({ ticket, state, csrf_token: csrf });
+    fetch("/agent/live/typing", { method: "POST", body, credentials: "same-origin" });
+  };
+  const reply = document.getElementById("reply-text");
+  let typing = false;
+  let quiet = null;
+  let lastSaid = 0;
+  if (reply) reply.addEventListener("input", () => {
+    const now = Date.now();
+    if (!typing || now - lastSaid > 10000) { say("typing"); typing = true; lastSaid = now; }
+    clearTimeout(quiet);
+    quiet = setTimeout(() => { typing = false; say("viewing"); }, 6000);
+  });
+})();

@@ -1,10 +1,14 @@
-"""views and follow ups (reserved: filled in by the work that needs it)
+"""Saved views of the queue (personal or shared with a team)
 
 Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-05 21:20:00
 """
 from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+import sqlmodel
 
 
 revision: str = '0017'
@@ -14,8 +18,22 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('savedview',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('query', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['owner_id'], ['user.id'], ),
+    sa.ForeignKeyConstraint(['team_id'], ['team.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_savedview_owner', 'savedview', ['owner_id', 'name'], unique=False)
+    op.create_index('ix_savedview_team', 'savedview', ['team_id', 'name'], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index('ix_savedview_team', table_name='savedview')
+    op.drop_index('ix_savedview_owner', table_name='savedview')
+    op.drop_table('savedview')

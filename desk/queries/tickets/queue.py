@@ -135,6 +135,12 @@ def _conditions(session: Session, user: User, f: TicketFilter) -> list[ColumnEle
     return conds
 
 
+def filter_conditions(session: Session, user: User, f: TicketFilter) -> list[ColumnElement[bool]]:
+    """What ``list_tickets`` applies for ``f`` as ``user`` sees it (saved views count with it,
+    the board adds a status per column)."""
+    return _conditions(session, user, f)
+
+
 def list_tickets(session: Session, user: User, f: TicketFilter) -> TicketPage:
     conds = _conditions(session, user, f)
     query = select(Ticket).where(*conds).order_by(*SORTS.get(f.sort, SORTS["updated"]))

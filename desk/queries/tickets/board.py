@@ -1,0 +1,97 @@
+"""The kanban board: a view's tickets in a column per status, each column paged, each card
+with what an agent decides by (customer and tier, assignee, priority, the SLA's next due time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, select
+
+from desk.models import Customer, Status, Ticket, TicketSla, User
+from desk.models.base import aware, now
+from desk.queries.tickets.queue import SORTS, TicketFilter, capped_count, filter_conditions
+
+COLUMNS = tuple(s.value for s in Status)
+CARDS_PER_COLUMN = 25
+
+
+@dataclass
+class Card:
+    ticket: Ticket
+    customer: Customer | None
+    assignee: str
+    # The next SLA answer due: "first_response" or "resolution" ("" when none is running).
+    due_kind: str = ""
+    due_at: datetime | None = None
+    paused: bool = False
+    overdue: bool = False
+
+
+@dataclass
+class Column:
+    status: str
+    cards: list[Card]
+    total: int
+    page: int
+    has_next: bool
+
+
+def board_conditions(session: Session, user: User, f: TicketFilter) -> list[ColumnElement[bool]]:
+    """The view's conditions without its statuses: the columns are the statuses. "My open"
+    becomes "mine", "unassigned" stays unassigned; "all open", "pending" and "solved" are
+    every ticket the filters let through."""
+    conds = filter_conditions(session, user, replace(f, view=None, status=None))
+    if f.view == "my_open":
+        conds.append(col(Ticket.assignee_id) == user.id)
+    elif f.view == "unassigned":
+        conds.append(col(Ticket.assignee_id).is_(None))
+    return conds
+
+
+def board_columns(session: Session, user: User, f: TicketFilter, pages: dict[str, int],
+                  per_column: int = CARDS_PER_COLUMN) -> list[Column]:
+    """A column per status: its page of cards (``pages`` by status, 1 when absent) and its
+    size counted no further than the queue's cap."""
+    conds = board_conditions(session, user, f)
+    order = SORTS.get(f.sort, SORTS["updated"])
+    found: list[tuple[str, list[Ticket], int, int, bool]] = []
+    for status in COLUMNS:
+        page = max(pages.get(status, 1), 1)
+        where = [*conds, col(Ticket.status) == status]
+        rows = list(session.exec(select(Ticket).where(*where).order_by(*order)
+                                 .offset((page - 1) * per_column).limit(per_column + 1)))
+        found.append((status, rows[:per_column], capped_count(session, where), page,
+                      len(rows) > per_column))
+    tickets = [t for _, rows, *_rest in found for t in rows]
+    cards = _cards(session, tickets)
+    return [Column(status, [cards[t.id] for t in rows if t.id is not None], total, page, more)
+            for status, rows, total, page, more in found]
+
+
+def _cards(session: Session, tickets: list[Ticket]) -> dict[int | None, Card]:
+    """The cards of ``tickets``: customers, assignees and clocks read in one query each."""
+    ids = [t.id for t in tickets]
+    customers = {c.id: c for c in session.exec(select(Customer).where(
+        col(Customer.id).in_({t.customer_id for t in tickets})))}
+    names = dict(session.exec(select(User.id, User.name).where(
+        col(User.id).in_({t.assignee_id for t in tickets if t.assignee_id is not None}))).all())
+    clocks = {c.ticket_id: c for c in session.exec(select(TicketSla).where(
+        col(TicketSla.ticket_id).in_(ids)))}
+    moment = now()
+    cards: dict[int | None, Card] = {}
+    for t in tickets:
+        card = Card(t, customers.get(t.customer_id), names.get(t.assignee_id, "")
+                    if t.assignee_id is not None else "")
+        sla = clocks.get(t.id) if t.id is not None else None
+        if sla is not None and t.status not in (Status.solved, Status.closed):
+            if sla.first_response_met is None and t.first_response_at is None \
+                    and sla.first_response_due_at is not None:
+                card.due_kind, card.due_at = "first_response", aware(sla.first_response_due_at)
+            elif sla.resolution_met is None and sla.resolution_due_at is not None:
+                card.due_kind, card.due_at = "resolution", aware(sla.resolution_due_at)
+                card.paused = sla.paused_at is not None
+            card.overdue = card.due_at is not None and not card.paused and card.due_at < moment
+        cards[t.id] = card
+    return cards

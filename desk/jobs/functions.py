@@ -55,6 +55,17 @@ def send_due_surveys(ctx: JobContext) -> None:
             return
 
 
+def run_bulk_action(ctx: JobContext, *, bulk_id: int) -> None:
+    """A bulk action over many tickets, one committed chunk at a time (progress shows on its
+    page); a retry continues where the last attempt stopped."""
+    from desk.actions.tickets.bulk import run_bulk_chunk
+
+    while True:
+        with ctx.db.session() as session:
+            if run_bulk_chunk(session, ctx.db.settings, bulk_id):
+                return
+
+
 def _handler_job(name: str) -> JobFunction:
     def run(ctx: JobContext, **args: Any) -> None:
         REGISTRY.run(name, ctx, args)
@@ -67,6 +78,7 @@ JOBS: Mapping[str, JobFunction] = {
     "fetch_mailbox": fetch_mailbox,
     "kb_reindex": kb_reindex,
     "send_due_surveys": send_due_surveys,
+    "run_bulk_action": run_bulk_action,
     **{name: _handler_job(name) for name in REGISTRY.by_name},
 }
 

@@ -71,6 +71,11 @@ class Ticket(SQLModel, table=True):
     mailbox_id: int | None = Field(default=None, foreign_key="mailbox.id")
     # The closed ticket this one continues (a customer wrote again after it was closed).
     follows_id: int | None = Field(default=None, foreign_key="ticket.id")
+    # Merged into that ticket: its messages moved there, it stays closed as a pointer.
+    merged_into_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    # One more on every change to the ticket or its conversation: a form opened at an older
+    # version is stale and asks before it overwrites (desk.actions.tickets.collisions).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=now)
     updated_at: datetime = Field(default_factory=now)
     first_response_at: datetime | None = None
@@ -82,6 +87,16 @@ class TicketTag(SQLModel, table=True):
 
     ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
     tag: str = Field(primary_key=True, max_length=50)
+
+
+class TicketLink(SQLModel, table=True):
+    """Two related tickets, linked by an agent and shown on both pages; one row per pair,
+    the lower number first (`ticket_id` < `linked_id`)."""
+
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    linked_id: int = Field(foreign_key="ticket.id", primary_key=True, index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=now)
 
 
 class Message(SQLModel, table=True):

@@ -56,6 +56,12 @@ ACTION = {
     "note_added": _("added an internal note"),
     "customer_replied": _("wrote again"),
     "resent": _("resent a mail that could not be delivered"),
+    "merged": _("merged this ticket into another"),
+    "merged_in": _("merged another ticket into this one"),
+    "split": _("split a message off into a new ticket"),
+    "split_off": _("opened this ticket from a message split off"),
+    "linked": _("linked a related ticket"),
+    "unlinked": _("removed a link"),
 }
 FIELD = {
     "subject": _("Subject"),
@@ -67,4 +73,10 @@ FIELD = {
     "channel": _("Channel"),
     "message": _("Message"),
     "error": _("Delivery error"),
+    "merged_into": _("Merged into"),
+    "merged_from": _("Merged from"),
+    "split_to": _("Split off into"),
+    "split_from": _("Split off from"),
+    "linked": _("Linked ticket"),
+    "follows_id": _("Continues"),
 }

@@ -93,7 +93,8 @@ def transfer_agent_work(session: Session, actor: Actor, from_user: User, to_user
     ticket_ids = sorted(connection.execute(
         update(TICKETS).where(TICKETS.c.assignee_id == from_user.id,
                               TICKETS.c.status.in_(TRANSFER_STATUSES))
-        .values(assignee_id=to_user.id, updated_at=stamp).returning(TICKETS.c.id)).scalars())
+        .values(assignee_id=to_user.id, updated_at=stamp, version=TICKETS.c.version + 1)
+        .returning(TICKETS.c.id)).scalars())
     moved = [from_user.id, to_user.id]
     insert_many(session, AUDIT, [
         *(audit_row(actor, "customer", i, "updated", {"owner_id": moved}) for i in customer_ids),

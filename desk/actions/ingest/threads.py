@@ -25,10 +25,13 @@ _MESSAGES_BY_IDS = core_select(MESSAGES.c.message_id, MESSAGES.c.ticket_id).wher
     MESSAGES.c.message_id.in_(bindparam("ids", expanding=True)))
 _OUTBOX_BY_IDS = core_select(OUTBOX.c.rfc_message_id, OUTBOX.c.ticket_id).where(
     OUTBOX.c.rfc_message_id.in_(bindparam("ids", expanding=True)))
-_TICKETS = core_select(TICKETS.c.id, TICKETS.c.status, CUSTOMERS.c.email).join(
+_TICKETS = core_select(TICKETS.c.id, TICKETS.c.status, CUSTOMERS.c.email,
+                       TICKETS.c.merged_into_id).join(
     CUSTOMERS, CUSTOMERS.c.id == TICKETS.c.customer_id).where(
     TICKETS.c.id.in_(bindparam("ids", expanding=True)))
 _LAST_TICKET = core_select(func.max(TICKETS.c.id))
+# How far a chain of merges (A into B, B into C) is followed.
+_MAX_MERGES = 8
 
 # Addresses at these domains belong to unrelated people: sharing one proves nothing.
 PUBLIC_MAIL_DOMAINS = frozenset((
@@ -55,6 +58,7 @@ def may_quote_tag(owner: str, sender: str) -> bool:
 class TicketInfo:
     status: str
     owner: str  # the customer's primary address
+    merged_into: int | None = None  # merged: what continues it goes to that ticket
 
 
 @dataclass
@@ -68,6 +72,16 @@ class Known:
 
     def ticket_of(self, ref: str) -> int | None:
         return self.messages.get(ref) or self.sent.get(ref)
+
+    def final(self, number: int) -> int:
+        """The ticket that holds ``number``'s conversation now: itself, or the ticket it was
+        merged into (followed along a chain of merges)."""
+        for _ in range(_MAX_MERGES):
+            info = self.tickets.get(number)
+            if info is None or info.merged_into is None or info.merged_into not in self.tickets:
+                break
+            number = info.merged_into
+        return number
 
 
 def named_ticket(message: InboundMessage) -> int | None:
@@ -92,9 +106,13 @@ def look_up(session: Session, messages: Sequence[InboundMessage]) -> Known:
         known.sent = {r.rfc_message_id: r.ticket_id for r in conn.execute(_OUTBOX_BY_IDS, {"ids": names})}
     numbers.update(known.messages.values())
     numbers.update(known.sent.values())
-    if numbers:
-        known.tickets = {r.id: TicketInfo(r.status, r.email) for r in
-                         conn.execute(_TICKETS, {"ids": sorted(numbers)})}
+    for _ in range(_MAX_MERGES):  # merged tickets, then what they were merged into
+        if not numbers:
+            break
+        known.tickets.update((r.id, TicketInfo(r.status, r.email, r.merged_into_id)) for r in
+                             conn.execute(_TICKETS, {"ids": sorted(numbers)}))
+        numbers = {i.merged_into for i in known.tickets.values()
+                   if i.merged_into is not None and i.merged_into not in known.tickets}
     if any(named_ticket(m) is not None for m in messages):
         known.last_ticket = conn.execute(_LAST_TICKET).scalar() or 0
     return known
@@ -109,8 +127,8 @@ def remember(session: Session, known: Known, stored: Sequence[tuple[str, int]],
     for ticket in added:
         info = known.tickets.get(ticket)
         if info is not None and info.status in REOPENS:
-            known.tickets[ticket] = TicketInfo(Status.open, info.owner)
+            known.tickets[ticket] = TicketInfo(Status.open, info.owner, info.merged_into)
     if opened:
-        known.tickets.update((r.id, TicketInfo(r.status, r.email)) for r in
+        known.tickets.update((r.id, TicketInfo(r.status, r.email, r.merged_into_id)) for r in
                              session.connection().execute(_TICKETS, {"ids": sorted(opened)}))
         known.last_ticket = max(known.last_ticket, *opened)

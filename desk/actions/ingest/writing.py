@@ -32,7 +32,7 @@ REOPENS = (Status.pending, Status.solved)
 _STATUSES = core_select(TICKETS.c.id, TICKETS.c.status).where(
     TICKETS.c.id.in_(bindparam("ids", expanding=True)))
 _TOUCH = update(TICKETS).where(TICKETS.c.id == bindparam("tid")).values(
-    status=bindparam("new_status"), updated_at=bindparam("stamp"))
+    status=bindparam("new_status"), updated_at=bindparam("stamp"), version=TICKETS.c.version + 1)
 
 
 @dataclass(frozen=True)

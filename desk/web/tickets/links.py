@@ -1,0 +1,122 @@
+"""The ticket page's merge, split and link forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from desk.actions.audit import Actor
+from desk.actions.tickets.linking import link_tickets, unlink_tickets
+from desk.actions.tickets.merging import MergeError, merge_tickets, split_message
+from desk.i18n import _
+from desk.queries.errors import Forbidden, NotFound
+from desk.queries.tickets.links import message_on
+from desk.queries.tickets.queue import access_ticket
+from desk.web.auth import check_csrf, db_of, staff
+from desk.web.tickets.pages import _ticket_page
+
+MAX_ID = 2**31 - 1
+
+
+def _number(raw: Any) -> int | None:
+    text = raw.strip().lstrip("#").strip() if isinstance(raw, str) else ""
+    if text.isascii() and text.isdigit() and 0 < len(text) < 11 and 0 < int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
+def _back(number: int) -> Response:
+    return RedirectResponse(f"/agent/tickets/{number}", status_code=303)
+
+
+def _refused(request: Request, error: MergeError) -> Response:
+    number = request.path_params["number"]
+    return _ticket_page(request, number, 400, extra={"link_errors": {error.field: error}})
+
+
+NO_SUCH_TICKET = _("There is no ticket with that number.")
+
+
+async def merge(request: Request) -> Response:
+    user = staff(request)
+    number = request.path_params["number"]
+    form = await request.form()
+    check_csrf(request, form)
+    target_number = _number(form.get("target"))
+    with db_of(request).session() as session:
+        source = access_ticket(session, user, number)
+        try:
+            if target_number is None:
+                raise NotFound(0)
+            target = access_ticket(session, user, target_number)
+        except (NotFound, Forbidden):
+            return _refused(request, MergeError("target", NO_SUCH_TICKET))
+        try:
+            merge_tickets(session, Actor.of_user(user), source, target)
+        except MergeError as error:
+            return _refused(request, error)
+    return _back(target_number)
+
+
+async def split(request: Request) -> Response:
+    user = staff(request)
+    number = request.path_params["number"]
+    form = await request.form()
+    check_csrf(request, form)
+    message_id = _number(form.get("message_id"))
+    subject = form.get("subject")
+    with db_of(request).session() as session:
+        ticket = access_ticket(session, user, number)
+        message = message_on(session, number, message_id) if message_id is not None else None
+        if message is None:
+            return _refused(request, MergeError("message", _("That message is not on this ticket.")))
+        try:
+            new = split_message(session, Actor.of_user(user), ticket, message,
+                                subject if isinstance(subject, str) else "")
+        except MergeError as error:
+            return _refused(request, error)
+        assert new.id is not None
+    return _back(new.id)
+
+
+async def link(request: Request) -> Response:
+    user = staff(request)
+    number = request.path_params["number"]
+    form = await request.form()
+    check_csrf(request, form)
+    other_number = _number(form.get("number"))
+    with db_of(request).session() as session:
+        ticket = access_ticket(session, user, number)
+        try:
+            if other_number is None:
+                raise NotFound(0)
+            other = access_ticket(session, user, other_number)
+        except (NotFound, Forbidden):
+            return _refused(request, MergeError("number", NO_SUCH_TICKET))
+        try:
+            link_tickets(session, Actor.of_user(user), ticket, other)
+        except MergeError as error:
+            return _refused(request, MergeError("number", error.message, **error.params))
+    return _back(number)
+
+
+async def unlink(request: Request) -> Response:
+    user = staff(request)
+    number = request.path_params["number"]
+    form = await request.form()
+    check_csrf(request, form)
+    with db_of(request).session() as session:
+        ticket = access_ticket(session, user, number)
+        unlink_tickets(session, Actor.of_user(user), ticket, request.path_params["other"])
+    return _back(number)
+
+
+routes = [
+    Route("/agent/tickets/{number:id}/merge", merge, methods=["POST"]),
+    Route("/agent/tickets/{number:id}/split", split, methods=["POST"]),
+    Route("/agent/tickets/{number:id}/links", link, methods=["POST"]),
+    Route("/agent/tickets/{number:id}/links/{other:id}/delete", unlink, methods=["POST"]),
+]

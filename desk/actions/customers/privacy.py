@@ -42,6 +42,7 @@ from desk.actions.customers.records import (
     tags_of,
 )
 from desk.actions.inserts import insert_many
+from desk.actions.tickets.search_index import reindex_tickets
 from desk.contacts import InvalidContact, normalise_phone, phone_twin_form
 from desk.i18n import _
 from desk.models import (
@@ -161,6 +162,9 @@ def anonymise_customer(session: Session, actor: Actor, customer: Customer,
     _redact_tickets(session, redactor, customer.id, ticket_ids)
     _redact_audit(session, redactor, customer.id, [customer.id, *merged_ids], ticket_ids)
     identities = _clear_record(session, customer, merged_ids)
+    # The search index held the old words too: made again from the redacted text.
+    reindex_tickets(session, [*ticket_ids, *connection.execute(select(MESSAGES.c.ticket_id).where(
+        MESSAGES.c.author_customer_id == customer.id)).scalars()])
     record(session, actor, "customer", customer.id, "anonymised", {
         "identities": [identities, 1], "messages_redacted": [None, result.messages],
         "attachments_deleted": [None, result.attachments],

@@ -28,6 +28,7 @@ from desk.actions.customers.checks import (
 )
 from desk.actions.inserts import insert_many
 from desk.actions.jobs import publish
+from desk.actions.tickets.search_index import people_words, refresh_people
 from desk.contacts import (
     email_twin_form,
     phone_twin_form,
@@ -159,6 +160,8 @@ def refresh_search_keys(session: Session, customer_ids: Iterable[int]) -> None:
     insert_many(session, SEARCH_KEYS, [
         dict(key=key, customer_id=i) for i, name in names.items()
         for key in search_keys(name, emails[i], phones[i], orgs[i])])
+    # Their tickets are found by the same name, addresses and organisation.
+    refresh_people(session, {i: people_words(name, emails[i], orgs[i]) for i, name in names.items()})
 
 
 def identity_row(customer_id: int, kind: str, value: str) -> dict[str, Any]:

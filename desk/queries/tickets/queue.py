@@ -21,6 +21,7 @@ from desk.models import (
     User,
 )
 from desk.queries.errors import Forbidden, NotFound
+from desk.queries.tickets.search import search_condition
 
 TIERS = tuple(t.value for t in Tier)
 
@@ -50,6 +51,8 @@ class TicketFilter:
     customer_id: int | None = None
     # The customer's tier (vip, standard, prospect): "open VIP tickets".
     tier: str | None = None
+    # Words to search for in the subject, every message and the customer (queries/tickets/search).
+    q: str | None = None
     sort: str = "updated"
     page: int = 1
     per_page: int = PAGE_SIZE
@@ -132,6 +135,8 @@ def _conditions(session: Session, user: User, f: TicketFilter) -> list[ColumnEle
     if f.tag:
         tagged = select(TicketTag.ticket_id).where(TicketTag.tag == f.tag.lower())
         conds.append(col(Ticket.id).in_(tagged.scalar_subquery()))
+    if f.q:
+        conds.append(search_condition(session, f.q))
     return conds
 
 
@@ -237,6 +242,7 @@ def filter_from_params(params: Any) -> TicketFilter:
         customer_email=params.get("customer") if "@" in (params.get("customer") or "") else None,
         customer_id=number("customer") if (params.get("customer") or "").isdigit() else None,
         tier=params.get("tier") if params.get("tier") in TIERS else None,
+        q=(params.get("q") or "").strip() or None,
         sort=params.get("sort") if params.get("sort") in SORTS else "updated",
         page=min(page, 100000),
     )

@@ -1,0 +1,31 @@
+"""The ticket search index: one row per ticket (its subject, the words of all its messages,
+and its customer's name, addresses and organisation), made of desk.search_words' words.
+
+It is not a SQLModel table: on SQLite it is an FTS5 virtual table, on PostgreSQL a table of
+three tsvectors with a GIN index on their concatenation. Migration 0014 creates it from the
+DDL here; the metadata comparison of the migrations test leaves these tables out."""
+
+from __future__ import annotations
+
+SEARCH_TABLE = "ticketsearch"
+# SQLite's FTS5 keeps shadow tables beside the virtual one (ticketsearch_data, _idx...).
+SEARCH_TABLE_PREFIX = SEARCH_TABLE
+
+SQLITE_DDL = (
+    # 'ascii' splits on ASCII spaces and punctuation only: every word search_words made
+    # (letters and digits, CJK bigrams) stays one token, as PostgreSQL's parser keeps it.
+    "CREATE VIRTUAL TABLE ticketsearch USING fts5(subject, body, people, tokenize = 'ascii')",
+)
+POSTGRES_DDL = (
+    "CREATE TABLE ticketsearch ("
+    " ticket_id integer PRIMARY KEY REFERENCES ticket (id) ON DELETE CASCADE,"
+    " subject tsvector NOT NULL, body tsvector NOT NULL, people tsvector NOT NULL)",
+    "CREATE INDEX ix_ticketsearch_document ON ticketsearch"
+    " USING gin ((subject || body || people))",
+)
+# The expression the GIN index holds; a query must spell it the same to use the index.
+POSTGRES_DOCUMENT = "(ticketsearch.subject || ticketsearch.body || ticketsearch.people)"
+
+
+def is_search_table(name: str | None) -> bool:
+    return bool(name) and str(name).startswith(SEARCH_TABLE_PREFIX)

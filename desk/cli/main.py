@@ -16,6 +16,7 @@ from desk import handlers  # noqa: F401 - every event has its handlers before an
 from desk.cli import customers as customers_cli
 from desk.cli import kb as kb_cli
 from desk.cli import mailboxes as mailbox_cli
+from desk.cli import search as search_cli
 from desk.cli import staff as staff_cli
 from desk.logs import configure
 from desk.settings import Settings, load_settings
@@ -269,6 +270,7 @@ def parser() -> argparse.ArgumentParser:
     mailbox_cli.register(sub)
     kb_cli.register(sub)
     customers_cli.register(sub)
+    search_cli.register(sub)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)

@@ -66,6 +66,15 @@ def run_bulk_action(ctx: JobContext, *, bulk_id: int) -> None:
                 return
 
 
+def remind_follow_ups(ctx: JobContext) -> None:
+    """Remind the owners of the follow-ups now due (queued at each one's due time)."""
+    from desk.actions.tickets.follow_ups import remind_due
+
+    with ctx.db.session() as session:
+        remind_due(session, ctx.db.settings)
+        commit(session)
+
+
 def _handler_job(name: str) -> JobFunction:
     def run(ctx: JobContext, **args: Any) -> None:
         REGISTRY.run(name, ctx, args)
@@ -79,6 +88,7 @@ JOBS: Mapping[str, JobFunction] = {
     "kb_reindex": kb_reindex,
     "send_due_surveys": send_due_surveys,
     "run_bulk_action": run_bulk_action,
+    "remind_follow_ups": remind_follow_ups,
     **{name: _handler_job(name) for name in REGISTRY.by_name},
 }
 

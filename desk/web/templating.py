@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse
 
 from desk import ROOT
 from desk.i18n import LOCALE_NAMES, translations
+from desk.queries.tickets.follow_ups import unread_count
 from desk.queries.tickets.queue import COUNT_CAP
 from desk.web import labels
 
@@ -27,6 +28,18 @@ def count_label(count: int) -> str:
 
 
 env.filters["count_label"] = count_label
+
+
+def unread_notifications(request: Request) -> int:
+    """The signed-in agent's unread notifications for the top bar (at most UNREAD_CAP)."""
+    user = request.scope.get("desk.user")
+    if user is None or user.id is None:
+        return 0
+    with request.app.state.db.session() as session:
+        return unread_count(session, user.id)
+
+
+env.globals["unread_notifications"] = unread_notifications
 env.globals.update(
     status_labels=labels.STATUS,
     priority_labels=labels.PRIORITY,

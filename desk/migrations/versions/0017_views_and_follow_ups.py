@@ -1,4 +1,4 @@
-"""Saved views of the queue (personal or shared with a team)
+"""Saved views of the queue (personal or shared with a team) and follow-ups on tickets
 
 Revision ID: 0017
 Revises: 0016
@@ -31,9 +31,29 @@ def upgrade() -> None:
     )
     op.create_index('ix_savedview_owner', 'savedview', ['owner_id', 'name'], unique=False)
     op.create_index('ix_savedview_team', 'savedview', ['team_id', 'name'], unique=False)
+    op.create_table('followup',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('due_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('reminded_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('done_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_followup_user_done_due', 'followup', ['user_id', 'done_at', 'due_at'], unique=False)
+    op.create_index('ix_followup_reminded_due', 'followup', ['reminded_at', 'due_at'], unique=False)
+    op.create_index('ix_followup_ticket', 'followup', ['ticket_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_followup_ticket', table_name='followup')
+    op.drop_index('ix_followup_reminded_due', table_name='followup')
+    op.drop_index('ix_followup_user_done_due', table_name='followup')
+    op.drop_table('followup')
     op.drop_index('ix_savedview_team', table_name='savedview')
     op.drop_index('ix_savedview_owner', table_name='savedview')
     op.drop_table('savedview')

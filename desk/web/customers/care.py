@@ -43,6 +43,7 @@ NOTIFICATION = {
     "customer_contact_changed": _("Contact details of %(name)s changed"),
     "work_transferred": _("Customers and tickets were transferred to you"),
     "low_rating": _("A customer rated the help low"),
+    "follow_up": _("A follow-up is due"),
 }
 
 

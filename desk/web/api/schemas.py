@@ -46,6 +46,8 @@ def ticket_json(ticket: Ticket, related: Related) -> JSON:
         "updated_at": iso(ticket.updated_at),
         "first_response_at": iso(ticket.first_response_at),
         "solved_at": iso(ticket.solved_at),
+        "version": ticket.version,
+        "merged_into": ticket.merged_into_id,
     }
 
 

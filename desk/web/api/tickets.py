@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from desk.actions.audit import Actor
 from desk.actions.ingest.one import open_api_ticket
+from desk.actions.tickets.collisions import Seen, StaleTicket
 from desk.actions.tickets.handling import reply_to_ticket, save_ticket_changes
 from desk.models import Ticket, User
 from desk.queries.errors import NotFound
@@ -24,6 +25,7 @@ from desk.queries.tickets.queue import access_ticket, list_tickets
 from desk.settings import Settings
 from desk.web.api.inputs import (
     MAX_ID,
+    invalid,
     json_object,
     new_reply,
     new_ticket,
@@ -53,6 +55,26 @@ async def _body(request: Request) -> bytes:
     return await read_body(request)
 
 
+def _etag(ticket: Ticket) -> dict[str, str]:
+    return {"ETag": f'"{ticket.version}"'}
+
+
+def _expected_version(request: Request, body: dict[str, object]) -> Seen | None:
+    """The version a change was made against: the body's ``version`` (taken out of the
+    changes), else the If-Match header's entity tag; None when neither asks for a check.
+    An If-Match that is no version of ours can match nothing: -1."""
+    if "version" in body:
+        version = body.pop("version")
+        if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= MAX_ID:
+            raise invalid({"version": "out_of_range"})
+        return Seen(version)
+    header = request.headers.get("if-match", "").strip()
+    if not header or header == "*":
+        return None
+    tag = header.split(",", 1)[0].strip().removeprefix("W/").strip('"')
+    return Seen(int(tag) if tag.isascii() and tag.isdigit() and len(tag) < 11 else -1)
+
+
 def ticket_url(request: Request, ticket: Ticket) -> str:
     return str(request.url_for("api:ticket", number=ticket.id))
 
@@ -79,7 +101,7 @@ class TicketResource(HTTPEndpoint):
     def get(self, request: Request) -> Response:
         with authenticated(request) as (session, user):
             ticket = _ticket(session, user, request)
-            return JSONResponse(ticket_detail_json(session, ticket))
+            return JSONResponse(ticket_detail_json(session, ticket), headers=_etag(ticket))
 
     async def patch(self, request: Request) -> Response:
         return await run_in_threadpool(self.change, request, await _body(request))
@@ -87,9 +109,18 @@ class TicketResource(HTTPEndpoint):
     def change(self, request: Request, raw: bytes) -> Response:
         with authenticated(request) as (session, user):
             ticket = _ticket(session, user, request)
-            fields, tags = ticket_changes(session, json_object(raw))
-            save_ticket_changes(session, Actor.of_user(user, via_api=True), ticket, fields, tags)
-            return JSONResponse(ticket_detail_json(session, ticket))
+            body = json_object(raw)
+            seen = _expected_version(request, body)
+            fields, tags = ticket_changes(session, body)
+            try:
+                save_ticket_changes(session, Actor.of_user(user, via_api=True), ticket, fields,
+                                    tags, seen=seen)
+            except StaleTicket:
+                return JSONResponse({
+                    "error": "the ticket changed since the version given: read it again, "
+                             "then send the change with its current version",
+                    "version": ticket.version}, status_code=409, headers=_etag(ticket))
+            return JSONResponse(ticket_detail_json(session, ticket), headers=_etag(ticket))
 
 
 class TicketReplies(HTTPEndpoint):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -14,6 +15,7 @@ from desk.i18n import LOCALE_NAMES, translations
 from desk.queries.tickets.follow_ups import unread_count
 from desk.queries.tickets.queue import COUNT_CAP
 from desk.web import labels
+from desk.web.files import human_size, preview_kind
 
 env = Environment(
     loader=FileSystemLoader(ROOT / "templates"),
@@ -28,6 +30,15 @@ def count_label(count: int) -> str:
 
 
 env.filters["count_label"] = count_label
+
+
+@pass_context
+def _file_size(context: Context, size: int) -> str:
+    return human_size(size, context.get("_") or translator("en"))
+
+
+env.filters["human_size"] = _file_size
+env.filters["preview_kind"] = preview_kind
 
 
 def unread_notifications(request: Request) -> int:

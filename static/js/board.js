@@ -1,14 +1,15 @@
 // The kanban board (templates/tickets/board.html), improved: drag a card to another column,
 // or focus a card and press the left or right arrow key. Both post to the same endpoint as the
 // card's Move menu (which works without this script) and ask for JSON; a refusal is shown
-// with the server's reason and the card stays where it was.
+// with the server's reason and the card stays where it was. Listeners sit on the document, so
+// they keep working when live updates (live.js) swap in a fresh board.
 (() => {
-  const board = document.querySelector("[data-board]");
-  if (!board) return;
+  if (!document.querySelector("[data-board]")) return;
+  const board = () => document.querySelector("[data-board]");
   const errorBox = document.querySelector("[data-board-error]");
   const statusBox = document.querySelector("[data-board-status]");
-  const columns = Array.from(board.querySelectorAll("[data-column]"));
-  const columnOf = (status) => columns.find((c) => c.dataset.column === status);
+  const columns = () => Array.from(board().querySelectorAll("[data-column]"));
+  const columnOf = (status) => columns().find((c) => c.dataset.column === status);
   const label = (status) => {
     const heading = columnOf(status)?.querySelector("h2 .status");
     return heading ? heading.textContent.trim() : status;
@@ -35,18 +36,17 @@
   };
 
   async function move(card, status) {
-    if (!status || status === card.dataset.status) return;
+    if (!card || !status || status === card.dataset.status) return;
     errorBox.textContent = "";
     const body = new FormData();
-    body.append("csrf_token", board.dataset.csrf);
+    body.append("csrf_token", board().dataset.csrf);
     body.append("status", status);
-    body.append("back", board.dataset.back);
-    let answer;
+    body.append("back", board().dataset.back);
     try {
       const response = await fetch(`/agent/board/move/${card.dataset.ticket}`, {
         method: "POST", body, headers: { Accept: "application/json" }, credentials: "same-origin",
       });
-      answer = await response.json().catch(() => ({ error: response.statusText }));
+      const answer = await response.json().catch(() => ({ error: response.statusText }));
       if (!response.ok) {
         errorBox.textContent = answer.error || response.statusText;
         return;
@@ -62,45 +62,44 @@
 
   // Dragging.
   let dragged = null;
-  board.addEventListener("dragstart", (event) => {
-    const card = event.target.closest?.(".card");
+  const target = (event) => (dragged ? event.target.closest?.("[data-board] [data-column]") : null);
+  document.addEventListener("dragstart", (event) => {
+    const card = event.target.closest?.("[data-board] .card");
     if (!card) return;
     dragged = card;
     card.classList.add("dragging");
     event.dataTransfer.effectAllowed = "move";
     event.dataTransfer.setData("text/plain", card.dataset.ticket);
   });
-  board.addEventListener("dragend", () => {
+  document.addEventListener("dragend", () => {
     dragged?.classList.remove("dragging");
     dragged = null;
-    columns.forEach((c) => c.classList.remove("drop-target"));
+    columns().forEach((c) => c.classList.remove("drop-target"));
   });
-  columns.forEach((column) => {
-    column.addEventListener("dragover", (event) => {
-      if (!dragged || dragged.dataset.status === column.dataset.column) return;
-      event.preventDefault();
-      event.dataTransfer.dropEffect = "move";
-      column.classList.add("drop-target");
-    });
-    column.addEventListener("dragleave", (event) => {
-      if (!column.contains(event.relatedTarget)) column.classList.remove("drop-target");
-    });
-    column.addEventListener("drop", (event) => {
-      event.preventDefault();
-      column.classList.remove("drop-target");
-      if (dragged) move(dragged, column.dataset.column);
-    });
+  document.addEventListener("dragover", (event) => {
+    const column = target(event);
+    if (!column || dragged.dataset.status === column.dataset.column) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    columns().forEach((c) => c.classList.toggle("drop-target", c === column));
+  });
+  document.addEventListener("drop", (event) => {
+    const column = target(event);
+    if (!column) return;
+    event.preventDefault();
+    column.classList.remove("drop-target");
+    move(dragged, column.dataset.column);
   });
 
   // The keyboard: arrows move a focused card to the nearest column it may go to.
-  board.addEventListener("keydown", (event) => {
+  document.addEventListener("keydown", (event) => {
     const card = event.target;
-    if (!(card instanceof HTMLElement) || !card.classList.contains("card")) return;
+    if (!(card instanceof HTMLElement) || !card.matches("[data-board] .card")) return;
     if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
     event.preventDefault();
     const select = card.querySelector("select[name=status]");
     const allowed = select ? Array.from(select.options, (o) => o.value) : [];
-    const order = columns.map((c) => c.dataset.column);
+    const order = columns().map((c) => c.dataset.column);
     const here = order.indexOf(card.dataset.status);
     const step = event.key === "ArrowRight" ? 1 : -1;
     for (let i = here + step; i >= 0 && i < order.length; i += step) {
@@ -109,13 +108,13 @@
         return;
       }
     }
-    errorBox.textContent = board.dataset.nowhere || "";
+    errorBox.textContent = board().dataset.nowhere || "";
   });
 
   // The Move menu: the same move without leaving the page.
-  board.addEventListener("submit", (event) => {
+  document.addEventListener("submit", (event) => {
     const form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.classList.contains("card-move")) return;
+    if (!(form instanceof HTMLFormElement) || !form.matches("[data-board] .card-move")) return;
     event.preventDefault();
     move(form.closest(".card"), form.elements.status.value);
   });

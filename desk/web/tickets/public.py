@@ -110,7 +110,11 @@ def _load(request: Request) -> tuple[str, Ticket, Customer]:
 
 async def view_request(request: Request) -> Response:
     token, ticket, customer = _load(request)
-    assert ticket.id is not None
+    assert ticket.id is not None and customer.id is not None
+    if ticket.merged_into_id is not None:
+        # Merged by the desk: the conversation (and the reply form) are on the other ticket.
+        target = request_token(_settings(request).secret_key, ticket.merged_into_id, customer.id)
+        return RedirectResponse(f"/requests/{target}", status_code=303)
     with request.app.state.db.session() as session:
         items = conversation(session, ticket.id, public_only=True)
         survey = latest_sent_survey(session, ticket.id)

@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from channels.message import Identity, InboundMessage
 from desk.actions.ingest.one import ingest_message
 from desk.db import Database, commit
+from desk.links import request_token
 from desk.models import Message, Ticket
 from desk.settings import Settings
 from tests.conftest import csrf_of
@@ -105,3 +106,19 @@ def test_linking_shows_the_link_on_both_pages_and_it_can_be_removed(
     assert f'data-linked="{two}"' not in agent_client.get(f"/agent/tickets/{one}").text
     r = agent_client.post(f"/agent/tickets/{one}/links", data={"csrf_token": token, "number": "abc"})
     assert r.status_code == 400 and "There is no ticket with that number." in r.text
+
+
+def test_the_customers_link_to_a_merged_ticket_leads_to_the_ticket_it_was_merged_into(
+    agent_client: TestClient, db: Database, settings: Settings,
+) -> None:
+    source = _ticket(db, settings, "Printer offline", text="Printer says PC LOAD LETTER")
+    target = _ticket(db, settings, "Printer still offline")
+    token = csrf_of(agent_client, f"/agent/tickets/{source}")
+    agent_client.post(f"/agent/tickets/{source}/merge", data={"csrf_token": token, "target": str(target)})
+    with db.session() as s:
+        ticket = s.get(Ticket, source)
+        assert ticket is not None
+        link = request_token(settings.secret_key, source, ticket.customer_id)
+    page = agent_client.get(f"/requests/{link}")
+    assert page.status_code == 200 and "Printer still offline" in page.text
+    assert "PC LOAD LETTER" in page.text

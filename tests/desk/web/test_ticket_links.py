@@ -122,3 +122,15 @@ def test_the_customers_link_to_a_merged_ticket_leads_to_the_ticket_it_was_merged
     page = agent_client.get(f"/requests/{link}")
     assert page.status_code == 200 and "Printer still offline" in page.text
     assert "PC LOAD LETTER" in page.text
+
+
+def test_search_finds_a_merged_message_in_the_ticket_it_moved_to(
+    agent_client: TestClient, db: Database, settings: Settings,
+) -> None:
+    source = _ticket(db, settings, "Printer offline", text="Printer says PCLOADLETTER")
+    target = _ticket(db, settings, "Router still offline")
+    token = csrf_of(agent_client, f"/agent/tickets/{source}")
+    agent_client.post(f"/agent/tickets/{source}/merge", data={"csrf_token": token, "target": str(target)})
+    found = agent_client.get("/agent/?q=PCLOADLETTER").text
+    assert f'href="/agent/tickets/{target}">Router still offline' in found
+    assert f'href="/agent/tickets/{source}"' not in found

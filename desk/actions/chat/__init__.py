@@ -1,0 +1,1 @@
+"""Live chat's writes: widgets (the admin's), conversations (the visitor's)."""

@@ -1,0 +1,96 @@
+"""A visitor's conversation: started by their widget, written through the one intake.
+Each function is one use case and commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from channels.chat import chat_message, visitor_address
+from desk.actions.ingest import Ingested, Placement
+from desk.actions.ingest.one import ingest_one
+from desk.db import commit
+from desk.models import ChatConversation, ChatWidget, OutboundMessage, OutboundStatus
+from desk.models.base import now
+from desk.settings import Settings
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who opens a chat, as their widget told us (the email only if given)."""
+
+    name: str
+    email: str
+    verified: bool
+    locale: str
+    page_url: str
+
+
+def start_conversation(session: Session, widget: ChatWidget, visitor: Visitor
+                       ) -> tuple[ChatConversation, str]:
+    """A new conversation and the token the visitor's browser keeps to resume it."""
+    assert widget.id is not None
+    token = secrets.token_urlsafe(24)
+    conversation = ChatConversation(
+        widget_id=widget.id, token_hash=token_hash(token), name=visitor.name,
+        email=visitor.email, verified=visitor.verified, locale=visitor.locale,
+        page_url=visitor.page_url, seen_at=now())
+    session.add(conversation)
+    commit(session)
+    return conversation, token
+
+
+def visitor_says(session: Session, settings: Settings, widget: ChatWidget,
+                 conversation: ChatConversation, text: str, client_id: str) -> Ingested:
+    """One message from the visitor, through the intake like every channel's: the first
+    opens the chat's ticket (in the widget's team), the next add to it, one written after
+    the ticket was closed opens a new one that follows it."""
+    assert conversation.id is not None
+    email = conversation.email or visitor_address(conversation.id)
+    message = chat_message(conversation_id=conversation.id, ticket_id=conversation.ticket_id,
+                           email=email, name=conversation.name, text=text,
+                           locale=conversation.locale, client_id=client_id)
+    result = ingest_one(session, settings, message,
+                        Placement(team_id=widget.team_id, acknowledge=False))
+    if result.ticket_id is not None and result.ticket_id != conversation.ticket_id:
+        conversation.ticket_id = result.ticket_id
+        conversation.customer_id = result.customer_id
+    conversation.seen_at = now()
+    conversation.left_at = None
+    session.add(conversation)
+    commit(session)
+    return result
+
+
+def visitor_seen(session: Session, conversation_id: int, read_message_id: int | None) -> None:
+    """The visitor's page is open (a beat), and has shown the desk's messages up to
+    `read_message_id`: those are read, so their mail is not needed."""
+    values: dict[str, object] = {"seen_at": now(), "left_at": None}
+    if read_message_id is not None:
+        values["read_message_id"] = read_message_id
+    session.execute(update(ChatConversation).where(
+        ChatConversation.id == conversation_id).values(**values))  # type: ignore[arg-type]
+    commit(session)
+
+
+def visitor_left(session: Session, conversation_id: int) -> None:
+    session.execute(update(ChatConversation).where(
+        ChatConversation.id == conversation_id).values(left_at=now()))  # type: ignore[arg-type]
+    commit(session)
+
+
+def read_in_chat(session: Session, outbound: OutboundMessage) -> None:
+    """A reply the visitor read in the chat is not mailed: marked so on its outbox row."""
+    outbound.status = OutboundStatus.read_in_chat
+    outbound.sent_at = now()
+    outbound.last_error = ""
+    session.add(outbound)
+    commit(session)

@@ -1,0 +1,1 @@
+"""Live chat pages: the visitor's widget endpoints, and the admin's widget settings."""

@@ -1,0 +1,223 @@
+"""A visitor chats through the widget's endpoints: each message through the one intake,
+refused with a reason when it should be, answered by an agent, mailed only if unread."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+from starlette.testclient import TestClient
+
+from channels.chat import identity_signature
+from desk.actions.audit import SYSTEM, Actor
+from desk.actions.chat.widgets import WidgetForm, identity_secret, save_widget
+from desk.actions.tickets.changes import add_agent_reply
+from desk.actions.users import ensure_team
+from desk.db import Database, commit
+from desk.mail.sender import SendDeferred, send_outbound
+from desk.models import (
+    ChatConversation,
+    ChatWidget,
+    Customer,
+    Message,
+    OutboundMessage,
+    Ticket,
+    User,
+)
+from desk.settings import Settings
+
+SITE = "https://shop.example.com"
+
+
+@pytest.fixture
+def widget(db: Database, settings: Settings) -> ChatWidget:
+    with db.session() as s:
+        team = ensure_team(s, SYSTEM, "Chat")
+        commit(s)
+        saved = save_widget(s, SYSTEM, str(settings.secret_key), None, WidgetForm(
+            name="Shop", team_id=str(team.id), origins=SITE, greeting_zh="您好！"))
+        assert saved is not None
+        return saved
+
+
+def _post(client: TestClient, widget: ChatWidget, path: str, body: Any,
+          origin: str = SITE) -> Any:
+    return client.post(f"/chat/w/{widget.key}/{path}", content=json.dumps(body),
+                       headers={"Content-Type": "text/plain", "Origin": origin})
+
+
+def _start(client: TestClient, widget: ChatWidget, **body: Any) -> str:
+    response = _post(client, widget, "start", {"name": "王芳", "email": "wangfang@example.cn",
+                                               "locale": "zh-CN", **body})
+    assert response.status_code == 200, response.text
+    assert response.headers["access-control-allow-origin"] == SITE
+    token: str = response.json()["token"]
+    return token
+
+
+def _say(client: TestClient, widget: ChatWidget, token: str, text: str, mid: str) -> Any:
+    return _post(client, widget, "messages", {"token": token, "text": text, "id": mid})
+
+
+def test_config_speaks_the_pages_language_and_answers_only_allowed_sites(
+        client: TestClient, widget: ChatWidget) -> None:
+    response = client.get(f"/chat/w/{widget.key}/config?lang=zh-CN", headers={"Origin": SITE})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["greeting"] == "您好！" and data["texts"]["Send"] != "Send"
+    assert data["ask_email"] is True
+    elsewhere = client.get(f"/chat/w/{widget.key}/config", headers={"Origin": "https://evil.example"})
+    assert elsewhere.status_code == 403 and "access-control-allow-origin" not in elsewhere.headers
+    assert "error" in elsewhere.json()
+
+
+def test_an_unknown_widget_is_a_404_with_a_reason(client: TestClient) -> None:
+    response = client.get("/chat/w/nope/config")
+    assert response.status_code == 404 and response.json()["error"]
+
+
+def test_the_first_message_opens_a_chat_ticket_in_the_widgets_team_and_the_next_join_it(
+        client: TestClient, widget: ChatWidget, db: Database) -> None:
+    token = _start(client, widget)
+    first = _say(client, widget, token, "订单 12345 还没发货\n能查一下吗？", "m1")
+    assert first.status_code == 200 and first.json()["outcome"] == "opened"
+    second = _say(client, widget, token, "谢谢", "m2")
+    again = _say(client, widget, token, "谢谢", "m2")  # the widget resent it: no second copy
+    assert second.json()["ticket"] == first.json()["ticket"] == again.json()["ticket"]
+    assert again.json()["outcome"] == "duplicate"
+    with db.session() as s:
+        ticket = s.get(Ticket, first.json()["ticket"])
+        assert ticket is not None and ticket.channel == "chat" and ticket.subject == "订单 12345 还没发货"
+        assert ticket.team_id == widget.team_id
+        customer = s.get(Customer, ticket.customer_id)
+        assert customer is not None and customer.email == "wangfang@example.cn"
+        texts = [m.text for m in s.exec(select(Message).where(Message.ticket_id == ticket.id))]
+        assert texts == ["订单 12345 还没发货\n能查一下吗？", "谢谢"]
+
+
+def test_an_email_is_asked_for_before_the_first_message(client: TestClient,
+                                                        widget: ChatWidget) -> None:
+    response = _post(client, widget, "start", {"name": "Kim", "email": ""})
+    assert response.status_code == 400 and response.json()["field"] == "email"
+    bad = _post(client, widget, "start", {"name": "Kim", "email": "kim@"})
+    assert bad.status_code == 400 and bad.json()["field"] == "email"
+
+
+def test_a_page_on_another_site_cannot_open_a_chat(client: TestClient, widget: ChatWidget) -> None:
+    response = _post(client, widget, "start", {"name": "x", "email": "x@example.com"},
+                     origin="https://evil.example")
+    assert response.status_code == 403
+
+
+def test_a_forged_identity_is_refused_and_a_signed_one_lands_on_that_customer(
+        client: TestClient, widget: ChatWidget, db: Database, settings: Settings) -> None:
+    forged = _post(client, widget, "start", {"identity": {
+        "email": "sarah@acme.example", "signature": identity_signature("guess", "sarah@acme.example")}})
+    assert forged.status_code == 403 and forged.json()["field"] == "identity"
+    secret = identity_secret(str(settings.secret_key), widget)
+    signed = {"email": "Sarah@Acme.example", "name": "Sarah",
+              "signature": identity_signature(secret, "sarah@acme.example")}
+    token = _start(client, widget, identity=signed, email="")
+    ticket = _say(client, widget, token, "Hi, it's Sarah", "s1").json()["ticket"]
+    # From another browser (no token) the signed identity resumes nothing it should not:
+    # a new conversation, on the same customer record.
+    other = _start(client, widget, identity=signed, email="")
+    assert other != token
+    with db.session() as s:
+        conversation = s.exec(select(ChatConversation).where(
+            ChatConversation.ticket_id == ticket)).one()
+        assert conversation.verified and conversation.email == "sarah@acme.example"
+
+
+def test_resuming_with_the_token_brings_back_the_conversation_without_notes(
+        client: TestClient, widget: ChatWidget, db: Database, settings: Settings,
+        make_user: Callable[..., User]) -> None:
+    token = _start(client, widget)
+    ticket_id = _say(client, widget, token, "在吗？", "r1").json()["ticket"]
+    agent = make_user("agent", name="Ana")
+    with db.session() as s:
+        ticket = s.get(Ticket, ticket_id)
+        assert ticket is not None
+        add_agent_reply(s, settings, Actor.of_user(agent), agent, ticket, "在的，请说。", internal=False)
+        add_agent_reply(s, settings, Actor.of_user(agent), agent, ticket, "内部备注", internal=True)
+        commit(s)
+    resumed = _post(client, widget, "start", {"token": token})
+    lines = resumed.json()["messages"]
+    assert [(m["mine"], m["text"], m["author"]) for m in lines] == [
+        (True, "在吗？", ""), (False, "在的，请说。", "Ana")]
+
+
+def test_floods_oversize_and_unreadable_requests_are_refused_with_reasons(
+        client: TestClient, widget: ChatWidget, db: Database) -> None:
+    token = _start(client, widget)
+    assert _say(client, widget, token, "x" * 5001, "big").status_code == 413
+    huge = _post(client, widget, "messages", {"token": token, "text": "x" * 1_000_000, "id": "h"})
+    assert huge.status_code == 413
+    garbage = client.post(f"/chat/w/{widget.key}/messages", content=b"\xff{not json",
+                          headers={"Origin": SITE})
+    assert garbage.status_code == 400 and garbage.json()["error"]
+    codes = [_say(client, widget, token, f"spam {i}", f"f{i}").status_code for i in range(40)]
+    assert codes[:5] == [200] * 5 and 429 in codes
+    with db.session() as s:
+        stored = s.exec(select(Message.text).where(col(Message.text).startswith("spam"))).all()
+    assert len(stored) == codes.count(200) < 40
+    assert _say(client, widget, "not-a-token", "hi", "t1").status_code == 401
+
+
+def test_script_in_a_chat_shows_as_text_on_the_agents_ticket_page(
+        client: TestClient, widget: ChatWidget, make_user: Callable[..., User]) -> None:
+    token = _start(client, widget, name="<img src=x onerror=alert(1)>")
+    ticket_id = _say(client, widget, token, "<script>alert('x')</script>", "x1").json()["ticket"]
+    from tests.conftest import sign_in
+    sign_in(client, make_user("admin"))
+    page = client.get(f"/agent/tickets/{ticket_id}")
+    assert "<script>alert('x')</script>" not in page.text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page.text
+    assert "<img src=x" not in page.text
+
+
+def _reply_outbound(db: Database, settings: Settings, ticket_id: int, agent: User) -> int:
+    with db.session() as s:
+        ticket = s.get(Ticket, ticket_id)
+        assert ticket is not None
+        message, events = add_agent_reply(s, settings, Actor.of_user(agent), agent, ticket,
+                                          "Your parcel left today.", internal=False)
+        commit(s)
+    outbound_id = getattr(events[0], "outbound_id", None)
+    assert isinstance(outbound_id, int)
+    return outbound_id
+
+
+def test_a_reply_the_visitor_read_in_the_chat_is_not_mailed_and_one_they_missed_waits(
+        client: TestClient, widget: ChatWidget, db: Database, settings: Settings,
+        make_user: Callable[..., User]) -> None:
+    token = _start(client, widget)
+    ticket_id = _say(client, widget, token, "Where is my parcel?", "p1").json()["ticket"]
+    agent = make_user("agent")
+    outbound_id = _reply_outbound(db, settings, ticket_id, agent)
+    with pytest.raises(SendDeferred):  # the visitor is on the page and has not read it yet
+        send_outbound(db, outbound_id)
+    with db.session() as s:
+        message_id = s.get(OutboundMessage, outbound_id).message_id  # type: ignore[union-attr]
+    assert _post(client, widget, "read", {"token": token, "id": message_id}).status_code == 200
+    send_outbound(db, outbound_id)
+    with db.session() as s:
+        row = s.get(OutboundMessage, outbound_id)
+        assert row is not None and row.status == "in_chat"
+
+
+def test_a_reply_after_the_visitor_left_is_mailed_to_the_address_they_gave(
+        client: TestClient, widget: ChatWidget, db: Database, settings: Settings,
+        make_user: Callable[..., User]) -> None:
+    token = _start(client, widget)
+    ticket_id = _say(client, widget, token, "Where is my parcel?", "q1").json()["ticket"]
+    assert _post(client, widget, "leave", {"token": token}).status_code == 200
+    outbound_id = _reply_outbound(db, settings, ticket_id, make_user("agent"))
+    send_outbound(db, outbound_id)  # no mailbox in this test: it waits in the outbox for one
+    with db.session() as s:
+        row = s.get(OutboundMessage, outbound_id)
+        assert row is not None and row.status == "queued" and row.to_address == "wangfang@example.cn"
+        assert "no mailbox" in row.last_error

@@ -1,0 +1,156 @@
+"""Live chat end to end: a visitor on a shop's page (another site) opens the widget in
+Chinese, sees a suggested article, writes; an agent signed in elsewhere sees the chat arrive
+in the queue, replies, and the visitor sees the reply and the typing marker; the visitor
+closes the page and the agent's next reply reaches their email through a real SMTP server;
+the ticket is one conversation."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from desk.actions.audit import SYSTEM, Actor
+from desk.actions.chat.widgets import WidgetForm, save_widget
+from desk.actions.kb.articles import ArticleInput, create_article
+from desk.actions.users import add_to_team, ensure_team
+from desk.db import Database, commit
+from desk.kb_index import reindex
+from desk.models import User
+from desk.settings import Settings
+from tests.browser.conftest import Server
+from tests.conftest import PASSWORD
+from tests.desk.test_mail_send import add_mailbox
+from tests.smtp_server import SmtpServer
+
+pytestmark = pytest.mark.browser
+
+ARTICLE = "订单发货时间查询"
+
+
+class ShopPage:
+    """A customer's site on its own origin, with Desk's tag pasted in."""
+
+    def __init__(self) -> None:
+        self.html = b""
+        page = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(page.html)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def shop() -> Iterator[ShopPage]:
+    page = ShopPage()
+    yield page
+    page.stop()
+
+
+@pytest.fixture
+def desk_ready(db: Database, settings: Settings, smtp_server: SmtpServer,
+               make_user: Callable[..., User]) -> User:
+    """Before the server starts: a mailbox that sends through the SMTP server, an article
+    in the index, an agent in the chat team."""
+    writer = make_user("supervisor", email="writer@desk.test")
+    with db.session() as s:
+        add_mailbox(s, settings, smtp_server)
+        create_article(s, Actor.of_user(writer), writer, ArticleInput(
+            title=ARTICLE, body_markdown="订单付款后 24 小时内发货，发货后可在订单页面查看物流单号。",
+            locale="zh-CN", status="published"))
+        commit(s)
+    reindex(db, settings)
+    agent = make_user("agent", email="ana@desk.test", name="Ana")
+    with db.session() as s:
+        team = ensure_team(s, SYSTEM, "Chat")
+        add_to_team(s, SYSTEM, agent, team)
+        commit(s)
+    return agent
+
+
+def _sign_in(page: Page, agent: User) -> None:
+    page.goto("/agent/login")
+    page.fill("#email", agent.email)
+    page.fill("#password", PASSWORD)
+    page.click("form[action='/agent/login'] button[type=submit]")
+    page.wait_for_url("**/agent/")
+
+
+def test_a_visitor_chats_from_a_shop_and_the_conversation_goes_on_by_email(
+    desk_ready: User, shop: ShopPage, server: Server, new_context: Callable[..., BrowserContext],
+    db: Database, settings: Settings, smtp_server: SmtpServer,
+    artifacts: Path,
+) -> None:
+    with db.session() as s:
+        team = ensure_team(s, SYSTEM, "Chat")
+        commit(s)
+        widget = save_widget(s, SYSTEM, str(settings.secret_key), None, WidgetForm(
+            name="Shop", team_id=str(team.id), origins=shop.url, greeting_zh="您好，有什么可以帮您？"))
+    assert widget is not None
+    shop.html = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>小店</title>'
+                 f'</head><body><h1>小店</h1><script src="{server.url}/chat/widget.js" '
+                 f'data-widget="{widget.key}" async></script></body></html>').encode()
+
+    agent_page = new_context().new_page()
+    _sign_in(agent_page, desk_ready)
+    agent_page.goto("/agent/?view=all_open")
+
+    visitor_context = new_context(locale="zh-CN")
+    visitor = visitor_context.new_page()
+    visitor.goto(shop.url + "/")
+    chat = visitor.locator("[data-desk-chat]")
+    chat.locator(".btn").click()
+    expect(chat.locator(".log")).to_contain_text("您好，有什么可以帮您？")
+    chat.locator("input[name=name]").fill("王芳")
+    chat.locator("input[name=email]").fill("wangfang@example.cn")
+    chat.locator("textarea").fill("我的订单什么时候发货？")
+    expect(chat.locator(".suggest")).to_contain_text(ARTICLE)
+    chat.locator("textarea").press("Enter")
+    expect(chat.locator(".msg.mine")).to_contain_text("我的订单什么时候发货？")
+    visitor.screenshot(path=artifacts / "chat-01-visitor.png")
+
+    row = agent_page.locator("table.tickets tr", has_text="我的订单什么时候发货")
+    expect(row).to_be_visible()
+    row.locator("a").first.click()
+    expect(agent_page.locator("#presence")).to_contain_text("王芳")
+    agent_page.fill("#reply-text", "您好，订单今天下午发货。")
+    expect(chat.locator(".typing")).to_contain_text("Ana")
+    agent_page.click("form[action$='/replies'] button[type=submit]")
+    expect(chat.locator(".msg:not(.mine)")).to_contain_text("您好，订单今天下午发货。")
+    visitor.screenshot(path=artifacts / "chat-02-reply.png")
+
+    visitor.close()  # the visitor leaves: the next reply goes by mail
+    expect(agent_page.locator("#presence")).not_to_contain_text("王芳", timeout=10_000)
+    agent_page.fill("#reply-text", "物流单号是 SF123456789CN。")
+    agent_page.click("form[action$='/replies'] button[type=submit]")
+    def mailed(text: str) -> list[str]:
+        return [r.rcpt_tos[0] for r in smtp_server.messages
+                if text in r.message.get_body(("plain",)).get_content()]  # type: ignore[union-attr]
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not mailed("SF123456789CN"):
+        time.sleep(0.2)
+    assert mailed("SF123456789CN") == ["wangfang@example.cn"]
+    assert mailed("订单今天下午发货") == []  # read in the chat: never mailed
+    agent_page.reload()
+    expect(agent_page.locator(".conversation")).to_contain_text("我的订单什么时候发货？")
+    expect(agent_page.locator(".conversation")).to_contain_text("SF123456789CN")

@@ -71,16 +71,22 @@ def _people(connection: Connection, customer_ids: Collection[int]) -> dict[int, 
     if not customer_ids:
         return {}
     ids = {"ids": sorted(customer_ids)}
-    names = {row.id: (row.name, row.org or "") for row in connection.execute(text(
-        "SELECT customer.id, customer.name, organization.name AS org FROM customer "
-        "LEFT JOIN organization ON organization.id = customer.organization_id "
-        "WHERE customer.id IN :ids").bindparams(bindparam("ids", expanding=True)), ids)}
+    names: dict[int, tuple[str, str]] = {}
+    # The primary address is always one of the identities; read it too, so a row loaded
+    # without identities (an import around the actions) is still found by it.
     emails: dict[int, list[str]] = {}
+    for row in connection.execute(text(
+            "SELECT customer.id, customer.name, customer.email, organization.name AS org "
+            "FROM customer LEFT JOIN organization ON organization.id = customer.organization_id "
+            "WHERE customer.id IN :ids").bindparams(bindparam("ids", expanding=True)), ids):
+        names[row.id] = (row.name, row.org or "")
+        emails[row.id] = [row.email]
     for customer_id, value in connection.execute(text(
             "SELECT customer_id, value FROM customeridentity "
             "WHERE kind = 'email' AND customer_id IN :ids ORDER BY id").bindparams(
             bindparam("ids", expanding=True)), ids):
-        emails.setdefault(customer_id, []).append(value)
+        if value not in emails[customer_id]:
+            emails[customer_id].append(value)
     return {i: people_words(name, emails.get(i, []), org) for i, (name, org) in names.items()}
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal_column, or_
+from sqlalchemy import ColumnElement, FromClause, and_, case, exists, func, literal_column, or_
 from sqlmodel import Session, col, select
 
 from desk.models import (
@@ -21,7 +21,7 @@ from desk.models import (
     User,
 )
 from desk.queries.errors import Forbidden, NotFound
-from desk.queries.tickets.search import search_condition
+from desk.queries.tickets.search import search_condition, search_join
 
 TIERS = tuple(t.value for t in Tier)
 
@@ -147,13 +147,27 @@ def filter_conditions(session: Session, user: User, f: TicketFilter) -> list[Col
 
 
 def list_tickets(session: Session, user: User, f: TicketFilter) -> TicketPage:
-    conds = _conditions(session, user, f)
-    query = select(Ticket).where(*conds).order_by(*SORTS.get(f.sort, SORTS["updated"]))
+    order: tuple[ColumnElement[Any], ...] = SORTS.get(f.sort, SORTS["updated"])
+    if f.q:
+        # Driven by the index (queries/tickets/search): newest first, it stops at the page.
+        search = search_join(session, f.q)
+        conds = [search.found, *_conditions(session, user, replace(f, q=None))]
+        source: FromClause = search.source
+        order = search.newest_first if f.sort == "created" else order
+        counted = (select(col(Ticket.id)).select_from(source).where(*conds) if len(conds) > 1
+                   else select(literal_column("1")).select_from(search.index_only)
+                   .where(search.found))
+    else:
+        conds = _conditions(session, user, f)
+        source = Ticket.__table__  # type: ignore[attr-defined]
+        counted = select(col(Ticket.id)).where(*conds)
+    query = select(Ticket).select_from(source).where(*conds).order_by(*order)
     offset = (max(f.page, 1) - 1) * f.per_page
     rows = list(session.exec(query.offset(offset).limit(f.per_page + 1)))
     has_next = len(rows) > f.per_page
     rows = rows[: f.per_page]
-    total = capped_count(session, conds)
+    total = session.exec(select(func.count()).select_from(
+        counted.limit(COUNT_CAP).subquery())).one()
     ids = {t.customer_id for t in rows}
     customers = {
         c.id: c for c in session.exec(select(Customer).where(col(Customer.id).in_(ids))) if c.id
@@ -243,6 +257,9 @@ def filter_from_params(params: Any) -> TicketFilter:
         customer_id=number("customer") if (params.get("customer") or "").isdigit() else None,
         tier=params.get("tier") if params.get("tier") in TIERS else None,
         q=(params.get("q") or "").strip() or None,
-        sort=params.get("sort") if params.get("sort") in SORTS else "updated",
+        # A search lists the newest tickets first unless asked otherwise: the index gives
+        # them in that order, where sorting by update would sort every match.
+        sort=params.get("sort") if params.get("sort") in SORTS else (
+            "created" if (params.get("q") or "").strip() else "updated"),
         page=min(page, 100000),
     )

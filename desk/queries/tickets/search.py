@@ -1,9 +1,13 @@
-"""Ticket search: the condition a query adds to the queue's filters, and the text the
-results page marks the words in.
+"""Ticket search: the index joined to the queue's query, and the text the results page
+marks the words in.
 
 The query is parsed by desk.search_words into phrases of index words; only those reach the
 database, as bound parameters (an FTS5 MATCH of quoted phrases on SQLite, phraseto_tsquery
-on PostgreSQL). A query with no words finds nothing."""
+on PostgreSQL). A query with no words finds nothing.
+
+The queue reads matches through a join driven by the index: on SQLite FTS5 walks its
+matches newest first (by rowid, the ticket number) and stops at the page, so a word in a
+tenth of a million tickets costs what a rare one does; other sorts order every match."""
 
 from __future__ import annotations
 
@@ -11,7 +15,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, false, func, literal_column, text
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Integer,
+    TableClause,
+    bindparam,
+    column,
+    false,
+    func,
+    literal_column,
+    table,
+)
 from sqlmodel import Session, col, select
 
 from desk.models import Message, Ticket
@@ -21,24 +36,50 @@ from desk.search_words import Query, parse_query
 # Characters of each message the results page reads to find a passage to show.
 SNIPPET_SOURCE = 20_000
 _PG_CONFIG: ColumnElement[Any] = literal_column("'simple'::regconfig")
+_FTS5: TableClause = table("ticketsearch", column("rowid", Integer), column("ticketsearch"))
+_TSV: TableClause = table("ticketsearch", column("ticket_id", Integer))
+
+
+@dataclass(frozen=True)
+class Search:
+    """The index to join to the ticket table: ``source`` (ticket joined with its index row),
+    ``found`` (the match), ``newest_first`` (the order the index gives without sorting)."""
+
+    source: FromClause
+    found: ColumnElement[bool]
+    newest_first: tuple[ColumnElement[Any], ...]
+    # Counting matches needs no join when nothing else narrows them.
+    index_only: FromClause
+
+
+def search_join(session: Session, raw: str) -> Search:
+    query = parse_query(raw)
+    ticket_table = Ticket.__table__  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name == "postgresql":
+        source = ticket_table.join(_TSV, _TSV.c.ticket_id == col(Ticket.id))
+        return Search(source, _pg_match(query), (col(Ticket.id).desc(),), _TSV)
+    source = _FTS5.join(ticket_table, col(Ticket.id) == _FTS5.c.rowid)
+    found = (_FTS5.c.ticketsearch.op("MATCH")(bindparam("search_fts", query.fts5()))
+             if query else false())
+    return Search(source, found, (_FTS5.c.rowid.desc(),), _FTS5)
+
+
+def _pg_match(query: Query) -> ColumnElement[bool]:
+    if not query:
+        return false()
+    texts = query.texts()
+    wanted: ColumnElement[Any] = func.phraseto_tsquery(_PG_CONFIG, texts[0])
+    for phrase in texts[1:]:
+        wanted = wanted.op("&&")(func.phraseto_tsquery(_PG_CONFIG, phrase))
+    return literal_column(POSTGRES_DOCUMENT).op("@@")(wanted)
 
 
 def search_condition(session: Session, raw: str) -> ColumnElement[bool]:
-    """Tickets whose subject, messages or customer hold every phrase of ``raw``."""
-    query = parse_query(raw)
-    if not query:
-        return false()
-    if session.get_bind().dialect.name == "postgresql":
-        wanted: ColumnElement[Any] = func.phraseto_tsquery(_PG_CONFIG, query.texts()[0])
-        for phrase in query.texts()[1:]:
-            wanted = wanted.op("&&")(func.phraseto_tsquery(_PG_CONFIG, phrase))
-        found = literal_column(POSTGRES_DOCUMENT).op("@@")(wanted)
-        matching: Select[tuple[Any]] = select(literal_column("ticketsearch.ticket_id")).select_from(
-            text("ticketsearch")).where(found)
-    else:
-        matching = select(literal_column("ticketsearch.rowid")).select_from(
-            text("ticketsearch")).where(
-            literal_column("ticketsearch").op("MATCH")(bindparam("search_fts", query.fts5())))
+    """Tickets whose subject, messages or customer hold every phrase of ``raw``, as a
+    condition of its own (saved views' counts, the board)."""
+    search = search_join(session, raw)
+    key = _TSV.c.ticket_id if session.get_bind().dialect.name == "postgresql" else _FTS5.c.rowid
+    matching = select(key).select_from(search.index_only).where(search.found)
     return col(Ticket.id).in_(matching.scalar_subquery())
 
 
@@ -59,4 +100,5 @@ def message_texts(session: Session, ticket_ids: Sequence[int]) -> list[Passage]:
     return [Passage(ticket_id, body or "") for ticket_id, body in rows]
 
 
-__all__ = ["Passage", "Query", "message_texts", "parse_query", "search_condition"]
+__all__ = ["Passage", "Query", "Search", "message_texts", "parse_query", "search_condition",
+           "search_join"]

@@ -57,8 +57,11 @@ def claim_version(session: Session, ticket: Ticket, seen: int) -> None:
 
 def check_no_new_messages(session: Session, ticket: Ticket, seen: Seen) -> None:
     """Raise StaleTicket when a message (the customer's, a colleague's reply or note) came
-    after the last one the form saw."""
+    after the last one the form saw, or the ticket was merged into another since (its
+    conversation goes on there)."""
     assert ticket.id is not None
+    if ticket.merged_into_id is not None:
+        raise StaleTicket(ticket.id)
     newer = session.exec(select(Message.id).where(
         Message.ticket_id == ticket.id, col(Message.id) > seen.last_message).limit(1)).first()
     if newer is not None:

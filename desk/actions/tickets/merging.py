@@ -16,14 +16,14 @@ from sqlmodel import Session, col, select
 from desk.actions.audit import Actor, record
 from desk.actions.input_errors import InputError
 from desk.actions.jobs import publish
-from desk.actions.tickets.collisions import bump_version
+from desk.actions.tickets.collisions import VERSION_PLUS_ONE, bump_version
 from desk.actions.tickets.search_index import reindex_tickets
 from desk.db import commit
 from desk.events import Event, TicketCreated, TicketUpdated
 from desk.i18n import _
 from desk.models import Message, Status, Ticket, TicketTag
 from desk.models.base import now
-from desk.models.tables import MESSAGES, OUTBOX
+from desk.models.tables import MESSAGES, OUTBOX, TICKETS
 from desk.queries.tickets.queue import ticket_tags
 
 
@@ -58,10 +58,14 @@ def merge_tickets(session: Session, actor: Actor, source: Ticket, target: Ticket
 
 def merge_into(session: Session, actor: Actor, source: Ticket, target: Ticket) -> int:
     """Move ``source``'s messages, their mail and its tags into ``target``; ``source`` is
-    closed and points to ``target``. Checked (`check_merge`) first; in the caller's
-    transaction (bulk merges run one per ticket); returns how many messages moved."""
+    closed and points to ``target``. Checked (`check_merge`) first, and again on the rows
+    themselves: a merge made meanwhile (the other way round, say) raises MergeError, and
+    the caller rolls back. In the caller's transaction (bulk merges run one per ticket);
+    returns how many messages moved."""
     check_merge(source, target)
     assert source.id is not None and target.id is not None
+    before = source.status
+    _take(session, source, target)
     connection = session.connection()
     moved = connection.execute(update(MESSAGES).where(MESSAGES.c.ticket_id == source.id)
                                .values(ticket_id=target.id)).rowcount
@@ -71,25 +75,43 @@ def merge_into(session: Session, actor: Actor, source: Ticket, target: Ticket) -
     added = sorted(set(ticket_tags(session, source.id)) - had)
     for tag in added:
         session.add(TicketTag(ticket_id=target.id, tag=tag))
-    stamp = now()
     source_changes: dict[str, Any] = {"merged_into": [None, target.id]}
-    if source.status != Status.closed:
-        source_changes["status"] = [source.status, Status.closed]
-    source.status, source.merged_into_id, source.updated_at = Status.closed, target.id, stamp
-    target.updated_at = stamp
+    if before != Status.closed:
+        source_changes["status"] = [before, Status.closed]
     if target.first_response_at is None and source.first_response_at is not None:
         target.first_response_at = source.first_response_at
+        session.add(target)
     target_changes: dict[str, Any] = {"merged_from": [None, source.id]}
     if added:
         target_changes["tags"] = [sorted(had), sorted(had | set(added))]
-    for ticket in (source, target):
-        bump_version(ticket)
-        session.add(ticket)
     record(session, actor, "ticket", source.id, "merged", {**source_changes, "messages": [0, moved]})
     record(session, actor, "ticket", target.id, "merged_in", {**target_changes, "messages": [0, moved]})
     publish(session, [TicketUpdated(source.id, source_changes), TicketUpdated(target.id, target_changes)])
     reindex_tickets(session, [source.id, target.id])  # the words moved with the messages
     return moved
+
+
+def _take(session: Session, source: Ticket, target: Ticket) -> None:
+    """Close ``source`` into ``target`` and touch ``target``, each only if still unmerged (and
+    the target not closed), rows in number order so that two merges never wait on each other
+    in a circle; MergeError when either moved on."""
+    assert source.id is not None and target.id is not None
+    connection, stamp = session.connection(), now()
+    for number in sorted((source.id, target.id)):
+        row = TICKETS.c.id == number, TICKETS.c.merged_into_id.is_(None)
+        if number == source.id:
+            taken = connection.execute(update(TICKETS).where(*row).values(
+                status=Status.closed, merged_into_id=target.id, updated_at=stamp,
+                version=VERSION_PLUS_ONE)).rowcount
+        else:
+            taken = connection.execute(update(TICKETS).where(
+                *row, TICKETS.c.status != Status.closed).values(
+                updated_at=stamp, version=VERSION_PLUS_ONE)).rowcount
+        if taken != 1:
+            raise MergeError("target", _("One of the tickets was merged or closed meanwhile: "
+                                         "open it again."))
+    session.refresh(source)
+    session.refresh(target)
 
 
 def split_message(session: Session, actor: Actor, ticket: Ticket, message: Message,

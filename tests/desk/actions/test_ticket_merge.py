@@ -10,7 +10,7 @@ from desk.actions.audit import SYSTEM, Actor
 from desk.actions.tickets.linking import link_tickets, unlink_tickets
 from desk.actions.tickets.merging import MergeError, merge_tickets, split_message
 from desk.actions.users import create_user
-from desk.db import commit
+from desk.db import Database, commit
 from desk.models import Message, Status, Ticket, TicketTag
 from desk.queries.tickets.links import linked_tickets, merged_from
 from desk.queries.tickets.queue import ticket_history, ticket_tags
@@ -133,3 +133,22 @@ def test_every_change_moves_the_version_on(session: Session, settings: Settings,
     session.refresh(ticket)
     assert ticket.version == before + 1
 
+
+
+def test_two_merges_the_opposite_way_at_once_leave_one_merge(
+    session: Session, settings: Settings, agent: Actor, db: Database,
+) -> None:
+    one = _ticket(session, settings, "<a@example.com>", "Printer on fire")
+    two = _ticket(session, settings, "<b@example.com>", "Printer still on fire")
+    assert one.id is not None and two.id is not None
+    with db.session() as other:  # a colleague merged one into two meanwhile
+        first, second = other.get(Ticket, one.id), other.get(Ticket, two.id)
+        assert first is not None and second is not None
+        merge_tickets(other, agent, first, second)
+    with pytest.raises(MergeError, match="meanwhile"):
+        merge_tickets(session, agent, two, one)  # read before: neither looked merged
+    session.rollback()
+    session.refresh(one)
+    session.refresh(two)
+    assert one.merged_into_id == two.id and two.merged_into_id is None
+    assert _messages(session, two.id) == ["<a@example.com>", "<b@example.com>"]

@@ -140,3 +140,17 @@ def test_a_reply_is_not_held_up_by_a_property_change_it_does_not_touch(
     refused = client.post(action, data={**hidden, "kind": "note", "text": "Done",
                                         "status": "solved"}, follow_redirects=False)
     assert refused.status_code == 409
+
+
+def test_a_reply_from_a_page_opened_before_the_ticket_was_merged_is_held(
+    agent_client: TestClient, db: Database, settings: Settings,
+) -> None:
+    number, other = _ticket(db, settings), _ticket(db, settings)
+    action = f"/agent/tickets/{number}/replies"
+    hidden = _form(agent_client.get(f"/agent/tickets/{number}").text, action)
+    token = hidden["csrf_token"]
+    agent_client.post(f"/agent/tickets/{number}/merge", data={"csrf_token": token, "target": str(other)})
+    refused = agent_client.post(action, data={**hidden, "kind": "reply", "text": "Restart it"},
+                                follow_redirects=False)
+    assert refused.status_code == 409 and "merged this ticket into another" in refused.text
+    assert "Answer there" in refused.text and ">Restart it</textarea>" in refused.text

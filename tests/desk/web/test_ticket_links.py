@@ -45,6 +45,7 @@ def test_merging_from_the_page_moves_the_messages_and_both_pages_say_so(
     source_page = agent_client.get(f"/agent/tickets/{source}").text
     assert "Merged into" in source_page and f'href="/agent/tickets/{target}"' in source_page
     assert "merged this ticket into another" in source_page
+    assert "Answer there" in source_page and f'action="/agent/tickets/{source}/replies"' not in source_page
     assert "merged_into" not in re.sub(r"<[^>]+>", "", source_page)  # labels, not raw keys
 
 

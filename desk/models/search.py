@@ -16,12 +16,13 @@ SQLITE_DDL = (
     # (letters and digits, CJK bigrams) stays one token, as PostgreSQL's parser keeps it.
     "CREATE VIRTUAL TABLE ticketsearch USING fts5(subject, body, people, tokenize = 'ascii')",
 )
+POSTGRES_INDEX = ("CREATE INDEX ix_ticketsearch_document ON ticketsearch"
+                  " USING gin ((subject || body || people))")
 POSTGRES_DDL = (
     "CREATE TABLE ticketsearch ("
     " ticket_id integer PRIMARY KEY REFERENCES ticket (id) ON DELETE CASCADE,"
     " subject tsvector NOT NULL, body tsvector NOT NULL, people tsvector NOT NULL)",
-    "CREATE INDEX ix_ticketsearch_document ON ticketsearch"
-    " USING gin ((subject || body || people))",
+    POSTGRES_INDEX,
 )
 # The expression the GIN index holds; a query must spell it the same to use the index.
 POSTGRES_DOCUMENT = "(ticketsearch.subject || ticketsearch.body || ticketsearch.people)"

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, bindparam, text
 from sqlmodel import Session
 
+from desk.models.search import POSTGRES_INDEX
 from desk.search_words import index_words
 
 CHUNK = 2000
@@ -142,12 +143,17 @@ def rebuild(connection: Connection, progress: Callable[[int], None] | None = Non
     """The whole index made again from the tickets, messages and customers; returns how
     many tickets it holds. In the connection's transaction."""
     connection.execute(_statement(connection, "clear"))
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:  # one GIN build at the end is much faster than keeping it up row by row
+        connection.execute(text("DROP INDEX IF EXISTS ix_ticketsearch_document"))
     last, done = 0, 0
     while True:
         tickets = connection.execute(text(
             "SELECT id, subject, customer_id FROM ticket WHERE id > :last ORDER BY id LIMIT :n"),
             {"last": last, "n": CHUNK}).all()
         if not tickets:
+            if postgres:
+                connection.execute(text(POSTGRES_INDEX))
             return done
         _index(connection, tickets)
         last = tickets[-1].id

@@ -74,6 +74,7 @@ def test_an_agent_is_warned_before_overwriting_a_colleagues_change(
         assert ticket is not None and (ticket.priority, ticket.status) == ("urgent", "pending")
 
     bo.select_option("#merge-target", str(other))
+    bo.check("form[action$='/merge'] input[name=confirm]")
     bo.click("form[action$='/merge'] button[type=submit]")
     bo.wait_for_url(f"**/agent/tickets/{other}")
     expect(bo.locator(".relations")).to_contain_text(f"#{number}")

@@ -48,6 +48,8 @@ async def merge(request: Request) -> Response:
     target_number = _number(form.get("target"))
     with db_of(request).session() as session:
         source = access_ticket(session, user, number)
+        if form.get("confirm") != "1":  # the box is required; a form without it is refused
+            return _refused(request, MergeError("target", _("Tick the box to confirm the merge.")))
         try:
             if target_number is None:
                 raise NotFound(0)

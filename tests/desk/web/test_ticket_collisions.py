@@ -149,7 +149,8 @@ def test_a_reply_from_a_page_opened_before_the_ticket_was_merged_is_held(
     action = f"/agent/tickets/{number}/replies"
     hidden = _form(agent_client.get(f"/agent/tickets/{number}").text, action)
     token = hidden["csrf_token"]
-    agent_client.post(f"/agent/tickets/{number}/merge", data={"csrf_token": token, "target": str(other)})
+    agent_client.post(f"/agent/tickets/{number}/merge", data={"csrf_token": token, "target": str(other),
+                                                                "confirm": "1"})
     refused = agent_client.post(action, data={**hidden, "kind": "reply", "text": "Restart it"},
                                 follow_redirects=False)
     assert refused.status_code == 409 and "merged this ticket into another" in refused.text

@@ -36,7 +36,8 @@ def test_merging_from_the_page_moves_the_messages_and_both_pages_say_so(
     assert f'<option value="{target}">#{target} Printer still offline</option>' in page
 
     r = agent_client.post(f"/agent/tickets/{source}/merge",
-                          data={"csrf_token": token, "target": str(target)}, follow_redirects=False)
+                          data={"csrf_token": token, "target": str(target), "confirm": "1"},
+                          follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/agent/tickets/{target}"
     target_page = agent_client.get(f"/agent/tickets/{target}").text
     assert "PC LOAD LETTER" in target_page
@@ -56,12 +57,14 @@ def test_merging_with_another_customers_ticket_is_refused_with_the_reason(
     theirs = _ticket(db, settings, "Scanner", email="lee@example.org")
     token = csrf_of(agent_client, f"/agent/tickets/{mine}")
     r = agent_client.post(f"/agent/tickets/{mine}/merge",
-                          data={"csrf_token": token, "target": f"#{theirs}"})
+                          data={"csrf_token": token, "target": f"#{theirs}", "confirm": "1"})
     assert r.status_code == 400
     assert "Only tickets of the same customer can be merged." in r.text
     r = agent_client.post(f"/agent/tickets/{mine}/merge",
-                          data={"csrf_token": token, "target": "99999"})
+                          data={"csrf_token": token, "target": "99999", "confirm": "1"})
     assert r.status_code == 400 and "There is no ticket with that number." in r.text
+    r = agent_client.post(f"/agent/tickets/{mine}/merge", data={"csrf_token": token, "target": str(mine)})
+    assert r.status_code == 400 and "Tick the box to confirm the merge." in r.text
     with db.session() as s:
         ticket = s.get(Ticket, mine)
         assert ticket is not None and ticket.merged_into_id is None and ticket.status == "new"
@@ -115,7 +118,8 @@ def test_the_customers_link_to_a_merged_ticket_leads_to_the_ticket_it_was_merged
     source = _ticket(db, settings, "Printer offline", text="Printer says PC LOAD LETTER")
     target = _ticket(db, settings, "Printer still offline")
     token = csrf_of(agent_client, f"/agent/tickets/{source}")
-    agent_client.post(f"/agent/tickets/{source}/merge", data={"csrf_token": token, "target": str(target)})
+    agent_client.post(f"/agent/tickets/{source}/merge",
+                      data={"csrf_token": token, "target": str(target), "confirm": "1"})
     with db.session() as s:
         ticket = s.get(Ticket, source)
         assert ticket is not None
@@ -131,7 +135,8 @@ def test_search_finds_a_merged_message_in_the_ticket_it_moved_to(
     source = _ticket(db, settings, "Printer offline", text="Printer says PCLOADLETTER")
     target = _ticket(db, settings, "Router still offline")
     token = csrf_of(agent_client, f"/agent/tickets/{source}")
-    agent_client.post(f"/agent/tickets/{source}/merge", data={"csrf_token": token, "target": str(target)})
+    agent_client.post(f"/agent/tickets/{source}/merge",
+                      data={"csrf_token": token, "target": str(target), "confirm": "1"})
     found = agent_client.get("/agent/?q=PCLOADLETTER").text
     assert f'href="/agent/tickets/{target}">Router still offline' in found
     assert f'href="/agent/tickets/{source}"' not in found

@@ -30,7 +30,7 @@ def upgrade() -> None:
     sa.Column('ask_email', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('identity_secret', sa.Text(), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -46,9 +46,9 @@ def upgrade() -> None:
     sa.Column('verified', sa.Boolean(), nullable=False),
     sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('page_url', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
-    sa.Column('started_at', sa.DateTime(), nullable=False),
-    sa.Column('seen_at', sa.DateTime(), nullable=True),
-    sa.Column('left_at', sa.DateTime(), nullable=True),
+    sa.Column('started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('seen_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('left_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('read_message_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
     sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], ),

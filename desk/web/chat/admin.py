@@ -93,7 +93,6 @@ async def change(request: Request) -> Response:
     widget = _widget(request)
     key = str(request.app.state.settings.secret_key)
     with db_of(request).session() as session:
-        session.add(widget)
         if form.get("replace_secret") == "1":
             new_identity_secret(session, Actor.of_user(admin), key, widget)
             return RedirectResponse(f"/admin/chat/{widget.id}", status_code=303)

@@ -262,7 +262,6 @@ async def post_message(request: Request, widget: ChatWidget, origin: str | None)
         raise Refused(429, "You are sending messages too fast. Please wait a moment.")
     settings = request.app.state.settings
     with db_of(request).session() as session:
-        session.add(conversation)
         result = visitor_says(session, settings, widget, conversation, text, client_id)
     return _json(request, {"id": result.message_id,
                            "ticket": result.ticket_id or conversation.ticket_id,

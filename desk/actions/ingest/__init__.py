@@ -141,11 +141,11 @@ def _thread(m: InboundMessage, known: Known, seen: dict[str, _Add], here: int) -
             return seen[ref]
         found = known.ticket_of(ref)
         if found is not None and found in known.tickets:
-            return _Add(found, None)
+            return _Add(known.final(found), None)
     number = named_ticket(m)
     if number is not None and number in known.tickets and may_quote_tag(
             known.tickets[number].owner, m.sender.value):
-        return _Add(number, None)
+        return _Add(known.final(number), None)
     return _Open(follows_id=None)
 
 

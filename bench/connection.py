@@ -44,6 +44,7 @@ class Connection:
     host: str
     port: int
     cookies: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every request
     _reader: asyncio.StreamReader | None = None
     _writer: asyncio.StreamWriter | None = None
 
@@ -73,6 +74,7 @@ class Connection:
                 "User-Agent: desk-bench", "Accept: text/html"]
         if self.cookies:
             head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        head.extend(f"{k}: {v}" for k, v in self.headers.items())
         if body or method == "POST":
             head.append(f"Content-Type: {content_type}")
             head.append(f"Content-Length: {len(body)}")

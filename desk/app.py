@@ -23,8 +23,12 @@ from desk.live.hub import Hub
 from desk.mail.poller import MailPoller
 from desk.settings import Settings
 from desk.web import account, admin, api, audit, auth, health, live, staff, teams
+from desk.web import macros as agent_macros
 from desk.web import rules as admin_rules
 from desk.web import sla as admin_sla
+from desk.web.chat import admin as chat_admin
+from desk.web.chat import demo_page as chat_demo
+from desk.web.chat import visitor as chat_visitor
 from desk.web.customers import care as customer_care
 from desk.web.customers import fields as admin_customer_fields
 from desk.web.customers import find as customers
@@ -41,9 +45,15 @@ from desk.web.mail import quarantine as admin_quarantine
 from desk.web.middleware import RequestContext, StaffSessions
 from desk.web.reports import satisfaction as satisfaction_report
 from desk.web.surveys import answer as survey_answer
+from desk.web.tickets import board as ticket_board
+from desk.web.tickets import bulk as ticket_bulk
+from desk.web.tickets import follow_ups as ticket_follow_ups
+from desk.web.tickets import links as ticket_links
 from desk.web.tickets import pages as tickets
+from desk.web.tickets import previews as attachment_previews
 from desk.web.tickets import public
 from desk.web.tickets import queue as agent
+from desk.web.tickets import views as saved_views
 
 
 def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = True,
@@ -90,6 +100,13 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *auth.routes,
         *agent.routes,
         *tickets.routes,
+        *ticket_links.routes,
+        *attachment_previews.routes,
+        *ticket_bulk.routes,
+        *agent_macros.routes,
+        *ticket_board.routes,
+        *saved_views.routes,
+        *ticket_follow_ups.routes,
         *live.routes,
         *admin.routes,
         *staff.routes,
@@ -99,6 +116,9 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *admin_quarantine.routes,
         *admin_mailboxes.routes,
         *admin_rules.routes,
+        *chat_admin.routes,
+        *chat_visitor.routes,
+        *chat_demo.routes,
         *admin_sla.routes,
         *admin_customer_import.routes,
         *customers.routes,

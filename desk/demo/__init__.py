@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel, select
 
 from desk.db import Database, commit
 from desk.demo.articles import load_demo_articles
+from desk.demo.chat import load_demo_chat
 from desk.demo.clock import DemoClock
 from desk.demo.mail import load_demo_mail
 from desk.demo.people import (
@@ -108,6 +109,7 @@ def load_demo(db: Database, settings: Settings, seed: int = 2024) -> DemoSummary
         enrich_records(session, rng, cast)
         load_demo_articles(session, settings)
         commit(session)
+        load_demo_chat(session, settings, next(iter(cast.teams.values()), None))
         load_demo_mail(session, settings)
         return _summary(session, settings, already_loaded=False)
 

@@ -39,7 +39,7 @@ AGE_DAYS = {
 }
 # How many tickets of a status have an assignee (the rest: 95 in 100).
 ASSIGNED_SHARE: dict[str, float] = {Status.new: 0.2, Status.open: 0.85}
-CHANNEL_WEIGHTS = {Channel.web: 45, Channel.email: 40, Channel.api: 15}
+CHANNEL_WEIGHTS = {Channel.web: 40, Channel.email: 40, Channel.api: 10, Channel.chat: 10}
 CHINESE_SHARE = 0.4
 PRIORITIES = (Priority.low, Priority.normal, Priority.high, Priority.urgent)
 

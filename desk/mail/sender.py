@@ -43,6 +43,7 @@ from channels.email.send import TIMEOUT, Connections, Delivery, Failure
 from channels.message import InboundAttachment
 from channels.message import OutboundMessage as Outgoing
 from desk.actions.attachments import attachment_path
+from desk.actions.chat.conversations import read_in_chat
 from desk.actions.mail.mailboxes import smtp_account
 from desk.actions.mail.sending import (
     claim_outbound,
@@ -56,6 +57,7 @@ from desk.db import Database
 from desk.jobs.backoff import backoff
 from desk.models import Mailbox, OutboundKind, OutboundMessage, OutboundStatus
 from desk.models.base import now
+from desk.queries.chat import chat_reply_hold
 from desk.queries.mail.outbound import recipient_name, reply_attachments, sending_mailbox
 from desk.secrets import SecretError
 from desk.settings import Settings
@@ -79,6 +81,17 @@ def send_outbound(db: Database, outbound_id: int) -> None:
     with db.session() as session:
         row = session.get(OutboundMessage, outbound_id)
         if row is None or row.status != OutboundStatus.queued:
+            return
+        # A reply in a live chat is mailed only if the visitor leaves without reading it.
+        hold = chat_reply_hold(session, row)
+        if hold == "read":
+            read_in_chat(session, row)
+            return
+        if hold == "wait":
+            raise SendDeferred("the visitor is in the chat and has not read it yet")
+        if hold == "no_address":
+            mark_failed(session, row, "the visitor left the chat without reading it and "
+                        "gave no address to mail it to")
             return
         mailbox = sending_mailbox(session, row)
         if mailbox is None:

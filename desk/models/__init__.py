@@ -1,6 +1,7 @@
 """Every table, imported here so SQLModel.metadata knows them all."""
 
 from desk.models.audit import AuditEntry
+from desk.models.chat import ChatConversation, ChatWidget
 from desk.models.customers import (
     Customer,
     CustomerField,
@@ -16,6 +17,7 @@ from desk.models.customers import (
     Tier,
     TierPolicy,
 )
+from desk.models.follow_ups import FollowUp
 from desk.models.jobs import Job, JobStatus, Notification
 from desk.models.kb import (
     Article,
@@ -28,6 +30,7 @@ from desk.models.kb import (
     KbSynonyms,
     Visibility,
 )
+from desk.models.macros import BulkRun, Macro
 from desk.models.mail import RawMessage, RawMessageBytes, RawStatus
 from desk.models.mailboxes import AfterFetch, Mailbox
 from desk.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
@@ -44,9 +47,11 @@ from desk.models.tickets import (
     Priority,
     Status,
     Ticket,
+    TicketLink,
     TicketTag,
 )
 from desk.models.users import ApiToken, Role, SignInFailure, StaffSession, Team, TeamMembership, User
+from desk.models.views import SavedView
 
 __all__ = [
     "AfterFetch",
@@ -59,7 +64,10 @@ __all__ = [
     "ArticleStatus",
     "Attachment",
     "AuditEntry",
+    "BulkRun",
     "Channel",
+    "ChatConversation",
+    "ChatWidget",
     "Customer",
     "CustomerField",
     "CustomerIdentity",
@@ -70,11 +78,13 @@ __all__ = [
     "DeflectionEvent",
     "DeflectionKind",
     "FieldKind",
+    "FollowUp",
     "IdentityKind",
     "Direction",
     "Job",
     "KbCategory",
     "KbSynonyms",
+    "Macro",
     "Mailbox",
     "JobStatus",
     "Message",
@@ -87,6 +97,7 @@ __all__ = [
     "RawMessage",
     "RawMessageBytes",
     "Rule",
+    "SavedView",
     "SlaPolicy",
     "TeamRotation",
     "TicketSla",
@@ -97,6 +108,7 @@ __all__ = [
     "Team",
     "TeamMembership",
     "Ticket",
+    "TicketLink",
     "TicketTag",
     "Tier",
     "TierPolicy",

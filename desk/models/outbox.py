@@ -22,6 +22,7 @@ class OutboundStatus(StrEnum):
     queued = "queued"
     sent = "sent"
     failed = "failed"
+    read_in_chat = "in_chat"  # a chat reply the visitor read on the page: not mailed
 
 
 class OutboundMessage(SQLModel, table=True):

@@ -38,6 +38,7 @@ class Channel(StrEnum):
     web = "web"
     email = "email"
     api = "api"
+    chat = "chat"
 
 
 class Direction(StrEnum):

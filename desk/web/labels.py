@@ -15,7 +15,7 @@ STATUS = {
     "closed": _("Closed"),
 }
 PRIORITY = {"low": _("Low"), "normal": _("Normal"), "high": _("High"), "urgent": _("Urgent")}
-CHANNEL = {"web": _("Web form"), "email": _("Email"), "api": _("API")}
+CHANNEL = {"web": _("Web form"), "email": _("Email"), "api": _("API"), "chat": _("Chat")}
 VIEW = {
     "my_open": _("My open tickets"),
     "unassigned": _("Unassigned"),
@@ -45,7 +45,8 @@ FIELD_ERROR = {
     "unknown_field": _("Unknown field."),
 }
 # The delivery state of a mail the desk sends (OutboundMessage.status).
-DELIVERY = {"queued": _("Waiting to be sent"), "sent": _("Sent"), "failed": _("Not delivered")}
+DELIVERY = {"queued": _("Waiting to be sent"), "sent": _("Sent"), "failed": _("Not delivered"),
+            "in_chat": _("Read in the chat")}
 # Kinds of the desk's automatic mail (replies are listed with the conversation).
 OUTBOUND_KIND = {"acknowledgement": _("Acknowledgement"), "notification": _("Notification"),
                  "survey": _("Satisfaction survey")}

@@ -47,8 +47,8 @@ def test_agent_finds_edits_merges_and_undoes(
     sign_in(page, agent)
 
     page.goto("/agent/customers")
-    page.fill("input[name=q]", "小明")
-    page.press("input[name=q]", "Enter")
+    page.fill("main input[name=q]", "小明")  # the page's own box, not the top bar's ticket search
+    page.press("main input[name=q]", "Enter")
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(2)
     shot(page, artifacts, "customers-01-search.png")

@@ -12,7 +12,9 @@ from desk.actions.attachments import store_attachment
 from desk.actions.audit import Actor, record
 from desk.actions.inserts import insert_row
 from desk.actions.jobs import publish
+from desk.actions.tickets.collisions import bump_version
 from desk.actions.tickets.outbox import outbox_row, queue_sends, thread_headers
+from desk.actions.tickets.search_index import add_message_words, set_subject
 from desk.events import AgentReplied, Event, TicketSolved, TicketUpdated
 from desk.links import request_url
 from desk.models import (
@@ -53,6 +55,7 @@ def _add_message(
     ))
     for upload in attachments:
         store_attachment(session, settings.attachments_dir, new_id, upload)
+    add_message_words(session, [(ticket_id, text)])
     return new_id
 
 
@@ -92,6 +95,7 @@ def add_agent_reply(
             ticket.status = Status.open
         outbound_id = _queue_reply(session, settings, ticket, message_id, rfc_id, text, agent)
     ticket.updated_at = now()
+    bump_version(ticket)
     session.add(ticket)
     record(session, actor, "ticket", ticket.id, "note_added" if internal else "replied", changes)
     events: list[Event] = [AgentReplied(ticket.id, message_id, outbound_id, internal)]
@@ -145,9 +149,12 @@ def update_ticket(
                 session.add(TicketTag(ticket_id=ticket.id, tag=tag))
     if not diff:
         return []
+    if "subject" in diff:
+        set_subject(session, ticket.id, ticket.subject)
     if "status" in diff and ticket.status == Status.solved:
         ticket.solved_at = now()
     ticket.updated_at = now()
+    bump_version(ticket)
     session.add(ticket)
     record(session, actor, "ticket", ticket.id, "updated", diff)
     events: list[Event] = [TicketUpdated(ticket.id, diff)]

@@ -11,16 +11,22 @@ from sqlmodel import Session
 from desk.actions.audit import Actor
 from desk.actions.tickets.changes import add_agent_reply, update_ticket
 from desk.actions.tickets.checks import check_ticket_changes
+from desk.actions.tickets.collisions import Seen, check_no_new_messages, claim_version
+from desk.actions.tickets.macro_use import apply_macro_actions
 from desk.actions.tickets.outbox import resend
 from desk.db import commit
 from desk.events import Event
 from desk.models import Message, OutboundMessage, Ticket, User
+from desk.queries.macros import MacroActions
 from desk.settings import Settings
 
 
 def save_ticket_changes(session: Session, actor: Actor, ticket: Ticket, changes: dict[str, Any],
-                        tags: list[str] | None = None) -> list[Event]:
-    """Already-validated changes and tags (`update_ticket`), committed."""
+                        tags: list[str] | None = None, *, seen: Seen | None = None) -> list[Event]:
+    """Already-validated changes and tags (`update_ticket`), committed. With ``seen`` (what
+    the form saw), raises StaleTicket, writing nothing, if the ticket changed since."""
+    if seen is not None:
+        claim_version(session, ticket, seen.version)
     events = update_ticket(session, actor, ticket, changes, tags)
     commit(session)
     return events
@@ -28,16 +34,28 @@ def save_ticket_changes(session: Session, actor: Actor, ticket: Ticket, changes:
 
 def reply_to_ticket(
     session: Session, settings: Settings, actor: Actor, agent: User, ticket: Ticket, text: str,
-    *, internal: bool, attachments: tuple[Any, ...] = (), status: str = "",
+    *, internal: bool, attachments: tuple[Any, ...] = (), status: str = "", seen: Seen | None = None,
+    macro: MacroActions | None = None,
 ) -> Message:
     """A public reply or internal note (`add_agent_reply`), then the ticket set to ``status``
-    when that is a valid one ("reply and set status" in one go, as agents expect); commits."""
+    when that is a valid one ("reply and set status" in one go, as agents expect); commits.
+    With ``seen`` (what the page saw), raises StaleTicket, writing nothing, when a message
+    came since, or when ``status`` is set and the ticket changed since."""
+    if seen is not None:
+        check_no_new_messages(session, ticket, seen)
+        if status:
+            claim_version(session, ticket, seen.version)
     message, _events = add_agent_reply(session, settings, actor, agent, ticket, text,
                                        internal=internal, attachments=attachments)
     if status:
         checked = check_ticket_changes(session, {"status": status})
         if not checked.errors:
             update_ticket(session, actor, ticket, checked.fields)
+    if macro is not None:
+        # The macro chose the status in the reply box (the agent may have changed it): the
+        # rest of its actions go with the reply.
+        apply_macro_actions(session, actor, ticket, MacroActions(
+            {k: v for k, v in macro.fields.items() if k != "status"}, macro.add_tags))
     commit(session)
     return message
 

@@ -21,7 +21,12 @@ from desk.models import (
     User,
 )
 from desk.queries.errors import Forbidden, NotFound
-from desk.queries.tickets.search import search_condition, search_join
+from desk.queries.tickets.search import (
+    every_match,
+    recent_floor,
+    search_condition,
+    search_join,
+)
 
 TIERS = tuple(t.value for t in Tier)
 
@@ -163,7 +168,17 @@ def list_tickets(session: Session, user: User, f: TicketFilter) -> TicketPage:
         counted = select(col(Ticket.id)).where(*conds)
     query = select(Ticket).select_from(source).where(*conds).order_by(*order)
     offset = (max(f.page, 1) - 1) * f.per_page
-    rows = list(session.exec(query.offset(offset).limit(f.per_page + 1)))
+    floor = recent_floor(session) if f.q and f.sort == "created" else None
+    if floor is None:
+        rows = list(session.exec(query.offset(offset).limit(f.per_page + 1)))
+    else:
+        rows = list(session.exec(query.where(col(Ticket.id) > floor)
+                                 .offset(offset).limit(f.per_page + 1)))
+        if len(rows) <= f.per_page and f.q:  # the newest tickets did not fill the page
+            found, newest = every_match(session, f.q)
+            rows = list(session.exec(
+                select(Ticket).where(found, *conds[1:]).order_by(newest)
+                .offset(offset).limit(f.per_page + 1)))
     has_next = len(rows) > f.per_page
     rows = rows[: f.per_page]
     total = session.exec(select(func.count()).select_from(

@@ -27,7 +27,7 @@ MAX_PAGE = 100_000
 MAX_PER_PAGE = 100
 MAX_TAGS = 20
 LIMITS = {"subject": 300, "text": 50_000, "name": 200, "email": 320}
-LIST_PARAMS = ("view", "status", "priority", "team", "assignee", "channel", "tag", "customer",
+LIST_PARAMS = ("q", "view", "status", "priority", "team", "assignee", "channel", "tag", "customer",
                "sort", "page", "per_page")
 CHOICES: dict[str, tuple[str, ...]] = {
     "view": VIEWS,
@@ -118,6 +118,8 @@ def _int_param(raw: str, low: int, high: int) -> int | None:
 
 
 def _list_param_error(name: str, raw: str) -> str | None:
+    if name == "q":  # any text: desk.search_words reads only its words
+        return None
     if name in CHOICES:
         return None if raw in CHOICES[name] else "invalid_choice"
     if name in ("team", "assignee"):

@@ -18,6 +18,7 @@ from desk.web.api import (
     openapi_quarantine,
     openapi_reports,
     openapi_rules,
+    openapi_ticket_links,
 )
 from desk.web.api.inputs import LIMITS, MAX_PAGE, MAX_PER_PAGE, MAX_TAGS
 from desk.web.api.openapi_schema import (
@@ -54,6 +55,12 @@ TICKET_PROPERTIES: JSON = {
     "updated_at": DATE_TIME,
     "first_response_at": nullable(DATE_TIME),
     "solved_at": nullable(DATE_TIME),
+    "version": {"type": "integer", "minimum": 0,
+                "description": "One more on every change to the ticket or its conversation; "
+                               "also the ETag. Send it back (If-Match or `version`) with a "
+                               "change so that a change made meanwhile is not overwritten."},
+    "merged_into": {**nullable(ID), "description": "Merged into this ticket: its messages are "
+                                                   "there now, and so goes mail that answers it."},
 }
 
 SCHEMAS: JSON = {
@@ -124,7 +131,14 @@ SCHEMAS: JSON = {
         "team_id": nullable(ID),
         "assignee_id": nullable(ID),
         "tags": {**TAGS, "description": "The complete new list of tags."},
+        "version": {"type": "integer", "minimum": 0, "maximum": ID["maximum"],
+                    "description": "The ticket's version this change was made against (as "
+                                   "read): when it changed since, nothing is saved and the "
+                                   "answer is 409. Takes precedence over If-Match."},
     }, required=()),
+    "StaleTicket": obj({"error": {"type": "string"},
+                        "version": {"type": "integer", "minimum": 0,
+                                    "description": "The ticket's version now."}}),
     "NewReply": obj({
         "text": text(LIMITS["text"]),
         "internal": {"type": "boolean", "default": False,
@@ -146,6 +160,8 @@ RESPONSES: JSON = {
     "Invalid": error("Some fields or parameters cannot be used; see fields.",
                      "ValidationError"),
     "Other": error("Any other failure, such as 405 for a method the path does not have."),
+    "StaleTicket": error("The ticket changed since the version given (`version` or "
+                         "If-Match): nothing was saved.", "StaleTicket"),
 }
 
 
@@ -153,6 +169,13 @@ NUMBER = {"name": "number", "in": "path", "required": True, "schema": ID,
           "description": "The ticket number."}
 
 LIST_PARAMETERS = [
+    query("q", {"type": "string"},
+          "Words to find in the subject, any message (replies and internal notes too), the "
+          "customer's name and addresses, and their organisation; any case, full-width or not, "
+          "English or Chinese. Every word must be found; words joined by punctuation "
+          "(an address, ORD-1234) and Chinese words are found as written. Only letters and "
+          "digits count (the first 1,000 characters); a query without any finds nothing. "
+          "Found tickets come newest first unless `sort` is given."),
     query("view", enum("view"), "A queue view, as in the agent queue."),
     query("status", enum("status"), "Only tickets with this status."),
     query("priority", enum("priority"), "Only tickets with this priority."),
@@ -162,7 +185,8 @@ LIST_PARAMETERS = [
     query("tag", TAGS["items"], "Only tickets with this tag (any case)."),
     query("customer", {"type": "string", "maxLength": LIMITS["email"]},
           "A customer's email address or id."),
-    query("sort", {**enum("sort"), "default": "updated"}, "The order of the tickets."),
+    query("sort", {**enum("sort"), "default": "updated"},
+          "The order of the tickets (with `q`: created, newest first, unless given)."),
     query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
           "The page, from 1."),
     query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 50},
@@ -184,6 +208,11 @@ PATHS: JSON = {
         "get": {"operationId": "getTicket", "summary": "A ticket with all its messages",
                 "responses": answers(200, "The ticket.", "TicketDetail", 403, 404)},
         "patch": {"operationId": "updateTicket", "summary": "Change fields and tags",
+                  "parameters": [{"name": "If-Match", "in": "header", "required": False,
+                                  "schema": {"type": "string"},
+                                  "description": 'The ETag of the ticket as read ("12"): when '
+                                                 "it changed since, nothing is saved (409). "
+                                                 "Left out, or *: no check."}],
                   "requestBody": body("TicketChanges"),
                   "responses": answers(200, "The changed ticket.", "TicketDetail",
                                        403, 404, *WRITE_ERRORS)},
@@ -203,11 +232,17 @@ PATHS: JSON = {
                                           "schema": {"type": "object"}}}}}},
     },
 }
+PATHS["/tickets/{number}"]["patch"]["responses"]["409"] = {
+    "$ref": "#/components/responses/StaleTicket"}
+for _answer in (PATHS["/tickets/{number}"]["get"], PATHS["/tickets/{number}"]["patch"]):
+    _answer["responses"]["200"]["headers"] = {"ETag": {
+        "schema": {"type": "string"}, "description": "The ticket's version, quoted."}}
 PATHS["/tickets"]["post"]["responses"]["201"]["headers"] = {
     "Location": {"schema": {"type": "string", "format": "uri"},
                  "description": "The new ticket's address."}}
 
-for part in (openapi_quarantine, openapi_kb, openapi_customers, openapi_reports, openapi_rules):
+for part in (openapi_quarantine, openapi_kb, openapi_customers, openapi_reports, openapi_rules,
+             openapi_ticket_links):
     SCHEMAS.update(part.SCHEMAS)
     RESPONSES.update(part.RESPONSES)
     PATHS.update(part.PATHS)

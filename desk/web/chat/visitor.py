@@ -32,7 +32,7 @@ from desk.actions.chat.conversations import (
     visitor_seen,
 )
 from desk.actions.chat.widgets import identity_secret
-from desk.i18n import gettext_for
+from desk.i18n import _, gettext_for
 from desk.live.notices import ticket_topic
 from desk.live.relay import send
 from desk.models import ChatConversation, ChatWidget, DeflectionKind
@@ -71,10 +71,12 @@ def _origin_allowed(request: Request, widget: ChatWidget) -> str | None:
     if origin is None:
         return None
     base = urlsplit(request.app.state.settings.base_url)
-    own = f"{base.scheme}://{base.netloc}"
-    allowed = {line for line in widget.origins.splitlines() if line} | {own}
+    # Desk's own pages (the demo shop) are never another site, by whichever name reached.
+    own = {f"{base.scheme}://{base.netloc}",
+           f"{request.url.scheme}://{request.headers.get('host', '')}"}
+    allowed = {line for line in widget.origins.splitlines() if line} | own
     if origin.rstrip("/").lower() not in allowed:
-        raise Refused(403, "This site may not open chats with this widget.")
+        raise Refused(403, _("This site may not open chats with this widget."))
     return origin
 
 
@@ -92,7 +94,7 @@ def _widget(request: Request) -> ChatWidget:
     with db_of(request).session() as session:
         widget = find_widget(session, request.path_params["key"])
     if widget is None or not widget.enabled:
-        raise Refused(404, "This chat is not available.")
+        raise Refused(404, _("This chat is not available."))
     return widget
 
 
@@ -101,20 +103,20 @@ async def _body(request: Request) -> dict[str, Any]:
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > MAX_BODY:
-            raise Refused(413, "The message is too long.")
+            raise Refused(413, _("The message is too long."))
     try:
         data = json.loads(raw or b"{}")
     except ValueError:
-        raise Refused(400, "The request could not be read.") from None
+        raise Refused(400, _("The request could not be read.")) from None
     if not isinstance(data, dict):
-        raise Refused(400, "The request could not be read.")
+        raise Refused(400, _("The request could not be read."))
     return data
 
 
 def _text_field(data: dict[str, Any], name: str, limit: int) -> str:
     value = data.get(name, "")
     if not isinstance(value, str):
-        raise Refused(400, "The request could not be read.", name)
+        raise Refused(400, _("The request could not be read."), name)
     value = clean_text(value)
     if len(value) > limit:
         raise Refused(413 if name == "text" else 400, "The message is too long.", name)
@@ -123,12 +125,12 @@ def _text_field(data: dict[str, Any], name: str, limit: int) -> str:
 
 def _conversation(request: Request, widget: ChatWidget, token: object) -> ChatConversation:
     if not isinstance(token, str) or not token or len(token) > 100:
-        raise Refused(401, "This chat has ended. Start a new one.")
+        raise Refused(401, _("This chat has ended. Start a new one."))
     assert widget.id is not None
     with db_of(request).session() as session:
         found = conversation_by_token(session, widget.id, token_hash(token))
     if found is None:
-        raise Refused(401, "This chat has ended. Start a new one.")
+        raise Refused(401, _("This chat has ended. Start a new one."))
     return found
 
 
@@ -170,10 +172,12 @@ async def widget_script(request: Request) -> Response:
                                  "Access-Control-Allow-Origin": "*"})
 
 
-TEXTS = ("Chat with us", "Send", "Your name", "Your email", "Start chat", "Type a message…",
-         "We are away now. Leave a message and we will answer by email.",
-         "Articles that may help", "This answered my question", "Close", "is typing",
-         "Connection lost. Reconnecting…", "Sent", "Read")
+# The widget's words, sent in the page's language with its settings.
+TEXTS = (_("Chat with us"), _("Send"), _("Your name"), _("Your email"), _("Start chat"),
+         _("Type a message…"),
+         _("We are away now. Leave a message and we will answer by email."),
+         _("Articles that may help"), _("This answered my question"), _("Close"),
+         _("is typing"), _("Connection lost. Reconnecting…"), _("Sent"), _("Read"))
 
 
 @_handled
@@ -182,7 +186,7 @@ async def config(request: Request, widget: ChatWidget, origin: str | None) -> Re
     with db_of(request).session() as session:
         online = agents_online(session, widget.team_id)
     greeting = (widget.greeting_zh if locale == "zh_CN" else widget.greeting_en) or \
-        gettext_for(locale, "Hello! How can we help?")
+        gettext_for(locale, _("Hello! How can we help?"))
     ask = widget.ask_email == AskEmail.before or (
         widget.ask_email == AskEmail.offline and not online)
     return _json(request, {
@@ -199,17 +203,17 @@ async def start(request: Request, widget: ChatWidget, origin: str | None) -> Res
     name = _text_field(data, "name", MAX_NAME)
     email = _text_field(data, "email", 320).lower()
     if email and not valid_email(email):
-        raise Refused(400, "Enter a valid email address.", "email")
+        raise Refused(400, _("Enter a valid email address."), "email")
     identity = data.get("identity")
     verified = False
     if identity is not None:
         if not isinstance(identity, dict):
-            raise Refused(400, "The request could not be read.", "identity")
+            raise Refused(400, _("The request could not be read."), "identity")
         claimed = str(identity.get("email", "")).strip().lower()
         secret = identity_secret(str(request.app.state.settings.secret_key), widget)
         if not valid_email(claimed) or not verified_identity(
                 secret, claimed, str(identity.get("signature", ""))):
-            raise Refused(403, "The signed identity does not match.", "identity")
+            raise Refused(403, _("The signed identity does not match."), "identity")
         email, verified = claimed, True
         name = name or str(identity.get("name", ""))[:MAX_NAME]
     token = data.get("token")
@@ -222,13 +226,13 @@ async def start(request: Request, widget: ChatWidget, origin: str | None) -> Res
             return _json(request, await _opened(request, resumed, token), origin)
     client = request.client.host if request.client else "unknown"
     if not _limiter(request, "start", STARTS_PER_MINUTE, 60.0).allow(client):
-        raise Refused(429, "Too many requests. Please wait a minute.")
+        raise Refused(429, _("Too many requests. Please wait a minute."))
     with db_of(request).session() as session:
         online = agents_online(session, widget.team_id)
         needs_email = widget.ask_email == AskEmail.before or (
             widget.ask_email == AskEmail.offline and not online)
         if needs_email and not email:
-            raise Refused(400, "Enter your email address so we can answer you.", "email")
+            raise Refused(400, _("Enter your email address so we can answer you."), "email")
         page = str(data.get("page", ""))[:2000]
         conversation, token = start_conversation(session, widget, Visitor(
             name=name, email=email, verified=verified, locale=locale, page_url=page))
@@ -251,15 +255,15 @@ async def post_message(request: Request, widget: ChatWidget, origin: str | None)
     text = _text_field(data, "text", MAX_TEXT)
     client_id = str(data.get("id", ""))[:40]
     if not text:
-        raise Refused(400, "Write a message first.", "text")
+        raise Refused(400, _("Write a message first."), "text")
     if not client_id.replace("-", "").isalnum():
-        raise Refused(400, "The request could not be read.", "id")
+        raise Refused(400, _("The request could not be read."), "id")
     key = str(conversation.id)
     client = request.client.host if request.client else "unknown"
     if not (_limiter(request, "burst", *BURST).allow(key)
             and _limiter(request, "minute", MESSAGES_PER_MINUTE, 60.0).allow(key)
             and _limiter(request, "address", MESSAGES_PER_MINUTE * 4, 60.0).allow(client)):
-        raise Refused(429, "You are sending messages too fast. Please wait a moment.")
+        raise Refused(429, _("You are sending messages too fast. Please wait a moment."))
     settings = request.app.state.settings
     with db_of(request).session() as session:
         result = visitor_says(session, settings, widget, conversation, text, client_id)
@@ -342,10 +346,10 @@ async def deflected(request: Request, widget: ChatWidget, origin: str | None) ->
     raw = data.get("articles")
     if visit is None or not isinstance(raw, list) or len(raw) > 10 or not all(
             isinstance(i, int) and 0 < i < 2**31 for i in raw):
-        raise Refused(400, "The request could not be read.")
+        raise Refused(400, _("The request could not be read."))
     client = request.client.host if request.client else "unknown"
     if not _limiter(request, "deflected", STARTS_PER_MINUTE, 60.0).allow(client):
-        raise Refused(429, "Too many requests. Please wait a minute.")
+        raise Refused(429, _("Too many requests. Please wait a minute."))
     await asyncio.to_thread(record_public, db_of(request), DeflectionKind.abandoned, raw, visit)
     return _json(request, {"ok": True}, origin)
 
@@ -356,7 +360,7 @@ async def stream(request: Request, widget: ChatWidget, origin: str | None) -> Re
     is "on the page" while this is open."""
     conversation = _conversation(request, widget, request.query_params.get("token"))
     if conversation.ticket_id is None:
-        raise Refused(409, "Write a message first.")
+        raise Refused(409, _("Write a message first."))
     ticket_id = conversation.ticket_id
     after = request.query_params.get("after", "0")
     cursor = int(after) if after.isdigit() and len(after) < 15 else 0

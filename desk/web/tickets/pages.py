@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -10,10 +12,13 @@ from starlette.routing import Route
 from channels.webform import message_errors
 from desk.actions.audit import Actor
 from desk.actions.tickets.checks import check_ticket_changes
+from desk.actions.tickets.collisions import StaleTicket
 from desk.actions.tickets.handling import reply_to_ticket, save_ticket_changes, send_again
 from desk.i18n import _
 from desk.models import Priority, Status
 from desk.models.base import now
+from desk.queries.macros import macro_actions_for, macro_for_ticket, usable_macros
+from desk.queries.tickets.links import linked_tickets, merged_from
 from desk.queries.tickets.messages import attachment_of
 from desk.queries.tickets.outbox import ticket_outbound
 from desk.queries.tickets.page import ticket_view
@@ -23,15 +28,21 @@ from desk.web import labels
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.kb.deflection import ticket_suggestions
 from desk.web.templating import render
+from desk.web.tickets.collisions import conflict_of, seen_of
 from desk.web.tickets.public import attachment_response
 from desk.web.uploads import read_uploads, upload_limits
 
 
 def _ticket_page(request: Request, number: int, status_code: int = 200,
-                 errors: dict[str, str] | None = None, reply_text: str = "") -> Response:
+                 errors: dict[str, str] | None = None, reply_text: str = "",
+                 extra: dict[str, Any] | None = None) -> Response:
+    """``extra``: more of the page's context (a stale save's notice and the input it keeps,
+    the merge and link forms' errors)."""
     user = staff(request)
     with db_of(request).session() as session:
         view = ticket_view(session, user, number)
+        macros = usable_macros(session, user)
+        links, merged = linked_tickets(session, number), merged_from(session, number)
         first = view.items[0].message.text if view.items else ""
         suggested = ticket_suggestions(
             session, db_of(request), request.app.state.settings, view.ticket.subject, first,
@@ -46,12 +57,24 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
         deliveries=view.deliveries, automatic=view.automatic, delivery_labels=labels.DELIVERY,
         kind_labels=labels.OUTBOUND_KIND, suggested=suggested,
         base_url=request.app.state.settings.base_url, sla=view.sla, sla_policy=view.sla_policy,
-        now=now(),
+        now=now(), macros=macros, links=links, merged_from=merged,
+        **{"conflict": None, "props": {}, "link_errors": {}, **(extra or {})},
     )
 
 
 async def ticket_page(request: Request) -> Response:
-    return _ticket_page(request, request.path_params["number"])
+    number = request.path_params["number"]
+    chosen = request.query_params.get("macro", "")
+    if chosen.isascii() and chosen.isdigit() and 0 < int(chosen) < 2**31:
+        # "Use macro" without JavaScript: the page again with the reply box filled in, the
+        # macro's status chosen, and its other actions applied when the reply is sent.
+        user = staff(request)
+        with db_of(request).session() as session:
+            filled = macro_for_ticket(session, user, access_ticket(session, user, number),
+                                      int(chosen), request.app.state.settings.base_url)
+        return _ticket_page(request, number, reply_text=filled.text, extra={
+            "macro_id": filled.macro_id, "reply_status": filled.status})
+    return _ticket_page(request, number)
 
 
 async def update(request: Request) -> Response:
@@ -66,7 +89,14 @@ async def update(request: Request) -> Response:
         checked = check_ticket_changes(session, raw)
         if checked.errors:
             return _ticket_page(request, number, 400, errors=checked.errors)
-        save_ticket_changes(session, Actor.of_user(user), ticket, checked.fields, checked.tags)
+        try:
+            save_ticket_changes(session, Actor.of_user(user), ticket, checked.fields, checked.tags,
+                                seen=seen_of(form))
+        except StaleTicket:
+            # Nothing saved: show what changed since the page was opened, keep the input.
+            conflict = conflict_of(session, ticket, form, "properties", checked.fields, checked.tags)
+            props = {**checked.fields, **({"tags": checked.tags} if checked.tags is not None else {})}
+            return _ticket_page(request, number, 409, extra={"conflict": conflict, "props": props})
     return RedirectResponse(f"/agent/tickets/{number}", status_code=303)
 
 
@@ -86,9 +116,18 @@ async def reply(request: Request) -> Response:
     status = form.get("status")
     with db_of(request).session() as session:
         ticket = access_ticket(session, user, number)
-        reply_to_ticket(session, settings, Actor.of_user(user), user, ticket, text,
-                        internal=internal, attachments=uploads.files,
-                        status=status if isinstance(status, str) else "")
+        try:
+            reply_to_ticket(session, settings, Actor.of_user(user), user, ticket, text,
+                            internal=internal, attachments=uploads.files,
+                            status=status if isinstance(status, str) else "", seen=seen_of(form),
+                            macro=macro_actions_for(session, user, form.get("macro_id")))
+        except StaleTicket:
+            conflict = conflict_of(session, ticket, form, "reply")
+            return _ticket_page(request, number, 409, reply_text=text, extra={
+                "conflict": conflict, "reply_kind": "note" if internal else "reply",
+                "reply_status": status if isinstance(status, str) else "",
+                "macro_id": form.get("macro_id"),
+                "dropped_files": len(uploads.files)})
     return RedirectResponse(f"/agent/tickets/{number}", status_code=303)
 
 

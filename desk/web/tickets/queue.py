@@ -12,10 +12,13 @@ from desk.actions.audit import Actor
 from desk.actions.users import choose_locale
 from desk.i18n import LOCALES
 from desk.models import Channel, Priority, Status
+from desk.queries.macros import usable_macros
 from desk.queries.tickets.queue import TIERS, VIEWS, filter_from_params, list_tickets, view_counts
 from desk.queries.users import active_agents, list_teams
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
+from desk.web.tickets.search import search_marks
+from desk.web.tickets.views import side_bar
 
 
 async def queue(request: Request) -> Response:
@@ -24,13 +27,16 @@ async def queue(request: Request) -> Response:
     f = filter_from_params(params)
     if f.view is None and not any(params.get(k) for k in ("status", "tag", "customer", "team",
                                                               "assignee", "priority", "channel",
-                                                              "tier")):
+                                                              "tier", "q")):
         f.view = "my_open"
     with db_of(request).session() as session:
         page = list_tickets(session, user, f)
+        marks = search_marks(session, page, f.q) if f.q else None
         counts = view_counts(session, user)
+        side = side_bar(session, user, params)
         teams = list_teams(session)
         agents = active_agents(session)
+        macros = usable_macros(session, user)
     names = {u.id: u.name for u in agents}
     team_names = {t.id: t.name for t in teams}
     kept = {k: v for k, v in params.items() if k != "page" and v}
@@ -39,12 +45,12 @@ async def queue(request: Request) -> Response:
         return "/agent/?" + urlencode({**kept, "page": number})
 
     return render(
-        request, "tickets/queue.html", page=page, counts=counts, views=VIEWS, f=f,
+        request, "tickets/queue.html", page=page, counts=counts, views=VIEWS, f=f, marks=marks,
         teams=teams, agents=agents, names=names, team_names=team_names,
         statuses=[s.value for s in Status], priorities=[p.value for p in Priority],
-        channels=[c.value for c in Channel], tiers=TIERS, params=params,
+        channels=[c.value for c in Channel], tiers=TIERS, params=params, macros=macros,
         prev_url=page_url(page.page - 1) if page.page > 1 else None,
-        next_url=page_url(page.page + 1) if page.has_next else None,
+        next_url=page_url(page.page + 1) if page.has_next else None, side=side,
     )
 
 

@@ -221,3 +221,39 @@ def test_a_reply_after_the_visitor_left_is_mailed_to_the_address_they_gave(
         row = s.get(OutboundMessage, outbound_id)
         assert row is not None and row.status == "queued" and row.to_address == "wangfang@example.cn"
         assert "no mailbox" in row.last_error
+
+
+def test_the_demo_shop_page_carries_the_first_widget(client: TestClient, widget: ChatWidget) -> None:
+    page = client.get("/chat/demo")
+    assert page.status_code == 200
+    assert f'data-widget="{widget.key}"' in page.text and "/chat/widget.js" in page.text
+    script = client.get("/chat/widget.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert len(script.content) < 30 * 1024
+
+
+def test_the_admin_creates_a_widget_and_a_bad_site_is_refused_with_input_kept(
+        client: TestClient, make_user: Callable[..., User], db: Database) -> None:
+    from tests.conftest import csrf_of, sign_in
+    sign_in(client, make_user("admin"))
+    token = csrf_of(client, "/admin/chat")
+    refused = client.post("/admin/chat", data={
+        "csrf_token": token, "name": "Brand B", "origins": "shop.example.com/path",
+        "colour": "#112233", "ask_email": "before", "enabled": "1"})
+    assert refused.status_code == 400
+    assert "Write one site per line" in refused.text and 'value="Brand B"' in refused.text
+    made = client.post("/admin/chat", data={
+        "csrf_token": token, "name": "Brand B", "origins": "https://Brand-B.example/\n",
+        "colour": "#112233", "ask_email": "offline", "enabled": "1"}, follow_redirects=False)
+    assert made.status_code == 303
+    page = client.get(made.headers["location"])
+    with db.session() as s:
+        saved = s.exec(select(ChatWidget).where(ChatWidget.name == "Brand B")).one()
+    assert saved.origins == "https://brand-b.example" and saved.ask_email == "offline"
+    assert f'data-widget="{saved.key}"' in page.text.replace("&#34;", '"').replace("&quot;", '"')
+
+
+def test_agents_may_not_manage_widgets(client: TestClient, make_user: Callable[..., User]) -> None:
+    from tests.conftest import sign_in
+    sign_in(client, make_user("agent"))
+    assert client.get("/admin/chat").status_code == 403

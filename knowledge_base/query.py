@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from knowledge_base.analysis import Word, stem_word, words
+from knowledge_base.analysis import Word, is_cjk, stem_word, words
 from knowledge_base.synonyms import Match, SynonymMatcher
 
 MAX_QUERY_CHARS = 500
@@ -41,6 +41,12 @@ class Either(wq.Or):  # type: ignore[misc]
     matcher_type = wq.Or.DEFAULT_MATCHER
 
 
+class Best(wq.DisjunctionMax):  # type: ignore[misc]
+    """Alternatives for one thing the person said (a synonym group's members, a word and its
+    corrections): a document scores by the best alternative it contains, not their sum, so a
+    concept with many members weighs no more than one the person wrote in one word."""
+
+
 def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text)[:MAX_QUERY_CHARS].lower()
 
@@ -59,16 +65,22 @@ def _all_of(member: list[Word], boost: float) -> wq.Query | None:
     return wq.And([term(w.text, boost) for w in kept])
 
 
-def _synonym_clause(match: Match, matcher: SynonymMatcher, said: str, terms: set[str]) -> wq.Query | None:
+def _synonym_clause(match: Match, matcher: SynonymMatcher, said: str, terms: set[str],
+                    chinese: bool) -> wq.Query | None:
+    """A group may mix "login" and "登录": a query with Chinese in it (``chinese``) searches all
+    members, so "login 不了" meets the Chinese article; one without searches its non-Chinese
+    members only (Chinese articles use English product words, English articles no Chinese)."""
     alternatives: list[wq.Query] = []
     for member in match.group:
+        if not chinese and is_cjk(member):
+            continue
         # Members are matched whole: the long word as indexed, not also its pieces.
         analysed = _longest_cover(words(matcher.segmenter, member))
         terms.update(w.text for w in analysed if not w.stop)
         clause = _all_of(analysed, 1.0 if member == said else SYNONYM_BOOST)
         if clause is not None:
             alternatives.append(clause)
-    return Either(alternatives) if alternatives else None
+    return Best(alternatives) if alternatives else None
 
 
 def _longest_cover(analysed: list[Word]) -> list[Word]:
@@ -88,7 +100,7 @@ def _word_clause(word: Word, correct: Corrector, fixes: dict[str, str], terms: s
     fixes[word.surface] = suggestions[0]
     stems = [stem_word(s) for s in suggestions[:3]]
     terms.update(stems)
-    return Either([clause, *(term(s, CORRECTION_BOOST) for s in stems)])
+    return Best([clause, *(term(s, CORRECTION_BOOST) for s in stems)])
 
 
 def build_query(text: str, matcher: SynonymMatcher, correct: Corrector) -> BuiltQuery:
@@ -99,8 +111,9 @@ def build_query(text: str, matcher: SynonymMatcher, correct: Corrector) -> Built
     latin_matches, used = matcher.match_latin(analysed)
     built = BuiltQuery(None)
     clauses: list[wq.Query] = []
+    chinese = is_cjk(said)
     for match in cjk_matches + latin_matches:
-        clause = _synonym_clause(match, matcher, said[match.start : match.end].strip(), built.terms)
+        clause = _synonym_clause(match, matcher, said[match.start : match.end].strip(), built.terms, chinese)
         if clause is not None:
             clauses.append(clause)
     fixes: dict[str, str] = {}

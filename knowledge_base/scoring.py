@@ -136,7 +136,7 @@ def impacts_for(searcher: Searcher) -> TermImpacts:
 
 
 def evaluate(q: wq.Query, impacts: TermImpacts) -> Scores:
-    """Scores of the documents matching ``q``, built from Term, Or, And and Prefix queries."""
+    """Scores of the documents matching ``q``, built from Term, Or, DisjunctionMax, And and Prefix queries."""
     if isinstance(q, wq.Term):
         return _scaled(impacts.scores(q.text), q.boost)
     if isinstance(q, wq.Prefix):
@@ -150,6 +150,13 @@ def evaluate(q: wq.Query, impacts: TermImpacts) -> Scores:
             return {}
         common = set.intersection(*(set(p) for p in parts))
         return {d: sum(p[d] for p in parts) * q.boost for d in common}
+    if isinstance(q, wq.DisjunctionMax):  # the best alternative per document, not their sum
+        best: Scores = {}
+        for sub in q.subqueries:
+            for d, s in evaluate(sub, impacts).items():
+                if s > best.get(d, 0.0):
+                    best[d] = s
+        return _scaled(best, q.boost)
     if isinstance(q, wq.Or):
         total: Scores = {}
         for sub in q.subqueries:

@@ -10,12 +10,16 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.spelling import ReaderCorrector
 
+from knowledge_base.analysis import is_cjk
 from knowledge_base.query import BuiltQuery, Corrector, Either, build_query, normalise
-from knowledge_base.scoring import evaluate, impacts_for, top
+from knowledge_base.scoring import Scores, evaluate, impacts_for, top
 from knowledge_base.snippets import snippet
 from knowledge_base.synonyms import SynonymMatcher
 
 MAX_LIMIT = 50
+LANGUAGE_BOOST = 2.0
+"""With no locale asked for, articles in the query's own language (by its script: any Chinese
+character makes a query Chinese, "iPhone 上 app 登不上" included) score this many times more."""
 _UNFINISHED = re.compile(r"([a-z]{2,})$")
 
 
@@ -80,13 +84,32 @@ def _filter(searcher: Searcher, locale: str | None, category: str | None,
     return cached[key]
 
 
+def query_locale(text: str) -> str:
+    """The language a query is written in, by its script: Chinese if it has any Chinese character."""
+    return "zh-CN" if is_cjk(text) else "en"
+
+
+def _prefer(scores: Scores, preferred: set[int] | None) -> Scores:
+    if not preferred:
+        return scores
+    return {d: s * LANGUAGE_BOOST if d in preferred else s for d, s in scores.items()}
+
+
+def _preferred(searcher: Searcher, locale: str | None, text: str) -> set[int] | None:
+    """With no locale filter, the documents in the query's language (none to prefer otherwise)."""
+    if locale:
+        return None
+    return _filter(searcher, query_locale(text), None, True)
+
+
 def _execute(searcher: Searcher, built: BuiltQuery, allowed: set[int] | None, limit: int,
-             snippets: bool) -> SearchResults:
+             snippets: bool, preferred: set[int] | None = None) -> SearchResults:
     if built.query is None:
         return SearchResults(did_you_mean=built.did_you_mean)
     try:
         limit = max(1, min(limit, MAX_LIMIT))
-        best, total = top(evaluate(built.query, impacts_for(searcher)), allowed, limit)
+        scores = _prefer(evaluate(built.query, impacts_for(searcher)), preferred)
+        best, total = top(scores, allowed, limit)
         hits = []
         for score, docnum in best:
             stored = searcher.stored_fields(docnum)
@@ -108,7 +131,8 @@ def run_search(searcher: Searcher, matcher: SynonymMatcher, text: str, locale: s
                category: str | None, include_internal: bool, limit: int) -> SearchResults:
     built = build_query(text, matcher, corrector_for(searcher))
     allowed = _filter(searcher, locale, category, include_internal)
-    return _execute(searcher, built, allowed, limit, snippets=True)
+    return _execute(searcher, built, allowed, limit, snippets=True,
+                    preferred=_preferred(searcher, locale, text))
 
 
 def run_suggest(searcher: Searcher, matcher: SynonymMatcher, text: str, locale: str | None,
@@ -120,7 +144,8 @@ def run_suggest(searcher: Searcher, matcher: SynonymMatcher, text: str, locale: 
         prefix = wq.Prefix("text", unfinished.group(1), boost=0.5)
         built.query = prefix if built.query is None else Either([built.query, prefix])
         built.terms.add(unfinished.group(1))
-    return _execute(searcher, built, _filter(searcher, locale, None, include_internal), limit, snippets=False)
+    return _execute(searcher, built, _filter(searcher, locale, None, include_internal), limit, snippets=False,
+                    preferred=_preferred(searcher, locale, said))
 
 
 __all__ = ["Hit", "IndexUnavailable", "SearchResults", "run_search", "run_suggest"]

@@ -45,6 +45,16 @@ def conversation_by_token(session: Session, widget_id: int, hashed: str
         ChatConversation.token_hash == hashed, ChatConversation.widget_id == widget_id)).first()
 
 
+def verified_conversation(session: Session, widget_id: int, email: str
+                          ) -> ChatConversation | None:
+    """The latest conversation a site vouched was `email`'s, on a ticket not yet closed."""
+    return session.exec(select(ChatConversation).join(
+        Ticket, col(Ticket.id) == ChatConversation.ticket_id).where(
+        ChatConversation.widget_id == widget_id, ChatConversation.email == email,
+        col(ChatConversation.verified).is_(True), Ticket.status != "closed").order_by(
+        col(ChatConversation.id).desc())).first()
+
+
 def conversation_of_ticket(session: Session, ticket_id: int) -> ChatConversation | None:
     return session.exec(select(ChatConversation).where(
         ChatConversation.ticket_id == ticket_id).order_by(

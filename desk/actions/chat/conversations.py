@@ -48,6 +48,18 @@ def start_conversation(session: Session, widget: ChatWidget, visitor: Visitor
     return conversation, token
 
 
+def resume_elsewhere(session: Session, conversation: ChatConversation) -> str:
+    """A signed-in user back from another browser: their conversation, with a new token
+    (the old browser's stops working: one open widget per conversation)."""
+    token = secrets.token_urlsafe(24)
+    conversation.token_hash = token_hash(token)
+    conversation.seen_at = now()
+    conversation.left_at = None
+    session.add(conversation)
+    commit(session)
+    return token
+
+
 def visitor_says(session: Session, settings: Settings, widget: ChatWidget,
                  conversation: ChatConversation, text: str, client_id: str) -> Ingested:
     """One message from the visitor, through the intake like every channel's: the first

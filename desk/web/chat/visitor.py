@@ -25,6 +25,7 @@ from channels.chat import MAX_NAME, MAX_TEXT, clean_text, valid_email, verified_
 from desk import ROOT
 from desk.actions.chat.conversations import (
     Visitor,
+    resume_elsewhere,
     start_conversation,
     token_hash,
     visitor_left,
@@ -37,7 +38,13 @@ from desk.live.notices import ticket_topic
 from desk.live.relay import send
 from desk.models import ChatConversation, ChatWidget, DeflectionKind
 from desk.models.chat import AskEmail
-from desk.queries.chat import ChatLine, agents_online, conversation_by_token, visible_messages
+from desk.queries.chat import (
+    ChatLine,
+    agents_online,
+    conversation_by_token,
+    verified_conversation,
+    visible_messages,
+)
 from desk.queries.chat import widget_by_key as find_widget
 from desk.web.auth import db_of
 from desk.web.kb.deflection import public_suggestions, record_public
@@ -224,6 +231,13 @@ async def start(request: Request, widget: ChatWidget, origin: str | None) -> Res
             resumed = None
         if resumed is not None and (not verified or resumed.email == email):
             return _json(request, await _opened(request, resumed, token), origin)
+    if verified:
+        assert widget.id is not None
+        with db_of(request).session() as session:
+            earlier = verified_conversation(session, widget.id, email)
+            if earlier is not None:
+                return _json(request, await _opened(
+                    request, earlier, resume_elsewhere(session, earlier)), origin)
     client = request.client.host if request.client else "unknown"
     if not _limiter(request, "start", STARTS_PER_MINUTE, 60.0).allow(client):
         raise Refused(429, _("Too many requests. Please wait a minute."))

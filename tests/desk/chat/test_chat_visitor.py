@@ -122,10 +122,17 @@ def test_a_forged_identity_is_refused_and_a_signed_one_lands_on_that_customer(
               "signature": identity_signature(secret, "sarah@acme.example")}
     token = _start(client, widget, identity=signed, email="")
     ticket = _say(client, widget, token, "Hi, it's Sarah", "s1").json()["ticket"]
-    # From another browser (no token) the signed identity resumes nothing it should not:
-    # a new conversation, on the same customer record.
-    other = _start(client, widget, identity=signed, email="")
-    assert other != token
+    # Back from another browser (no token), the signed identity resumes her conversation
+    # with a new token; the first browser's token stops working.
+    other = _post(client, widget, "start", {"identity": signed})
+    assert other.status_code == 200 and other.json()["token"] != token
+    assert [m["text"] for m in other.json()["messages"]] == ["Hi, it's Sarah"]
+    again = _say(client, widget, other.json()["token"], "Still me", "s2").json()
+    assert again["ticket"] == ticket
+    assert _say(client, widget, token, "old tab", "s3").status_code == 401
+    # Someone else's unsigned claim of her address opens nothing of hers.
+    stranger = _start(client, widget, email="sarah@acme.example")
+    assert _post(client, widget, "start", {"token": stranger}).json()["messages"] == []
     with db.session() as s:
         conversation = s.exec(select(ChatConversation).where(
             ChatConversation.ticket_id == ticket)).one()

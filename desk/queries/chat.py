@@ -61,6 +61,17 @@ def conversation_of_ticket(session: Session, ticket_id: int) -> ChatConversation
         col(ChatConversation.id).desc())).first()
 
 
+def live_chats(session: Session, ticket_ids: list[int]) -> set[int]:
+    """Which of these tickets are chats whose visitor is on the page now."""
+    if not ticket_ids:
+        return set()
+    since = now() - ON_PAGE
+    rows = session.exec(select(ChatConversation.ticket_id).where(
+        col(ChatConversation.ticket_id).in_(ticket_ids), col(ChatConversation.left_at).is_(None),
+        col(ChatConversation.seen_at) >= since))
+    return {ticket_id for ticket_id in rows if ticket_id is not None}
+
+
 def on_page(conversation: ChatConversation, at: datetime | None = None) -> bool:
     if conversation.seen_at is None or conversation.left_at is not None:
         return False

@@ -264,3 +264,16 @@ def test_agents_may_not_manage_widgets(client: TestClient, make_user: Callable[.
     from tests.conftest import sign_in
     sign_in(client, make_user("agent"))
     assert client.get("/admin/chat").status_code == 403
+
+
+def test_the_queue_marks_a_chat_whose_visitor_is_on_the_page(
+        client: TestClient, widget: ChatWidget, make_user: Callable[..., User]) -> None:
+    from tests.conftest import sign_in
+    token = _start(client, widget)
+    ticket_id = _say(client, widget, token, "Hello?", "l1").json()["ticket"]
+    sign_in(client, make_user("admin"))
+    row = client.get("/agent/?view=all_open").text.split(f'data-ticket="{ticket_id}"', 1)[1]
+    assert "data-live-chat" in row.split("</tr>", 1)[0]
+    _post(client, widget, "leave", {"token": token})
+    row = client.get("/agent/?view=all_open").text.split(f'data-ticket="{ticket_id}"', 1)[1]
+    assert "data-live-chat" not in row.split("</tr>", 1)[0]

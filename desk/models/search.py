@@ -16,16 +16,18 @@ SQLITE_DDL = (
     # (letters and digits, CJK bigrams) stays one token, as PostgreSQL's parser keeps it.
     "CREATE VIRTUAL TABLE ticketsearch USING fts5(subject, body, people, tokenize = 'ascii')",
 )
-POSTGRES_INDEX = ("CREATE INDEX ix_ticketsearch_document ON ticketsearch"
-                  " USING gin ((subject || body || people))")
+POSTGRES_INDEX = "CREATE INDEX ix_ticketsearch_document ON ticketsearch USING gin (document)"
 POSTGRES_DDL = (
+    # The three parts are written apart (a message appends to body, a customer's change
+    # rewrites people); document is their concatenation, stored: matching a row against
+    # it costs a third of concatenating the parts for every row a query looks at.
     "CREATE TABLE ticketsearch ("
     " ticket_id integer PRIMARY KEY REFERENCES ticket (id) ON DELETE CASCADE,"
-    " subject tsvector NOT NULL, body tsvector NOT NULL, people tsvector NOT NULL)",
+    " subject tsvector NOT NULL, body tsvector NOT NULL, people tsvector NOT NULL,"
+    " document tsvector GENERATED ALWAYS AS (subject || body || people) STORED)",
     POSTGRES_INDEX,
 )
-# The expression the GIN index holds; a query must spell it the same to use the index.
-POSTGRES_DOCUMENT = "(ticketsearch.subject || ticketsearch.body || ticketsearch.people)"
+POSTGRES_DOCUMENT = "ticketsearch.document"
 
 
 def is_search_table(name: str | None) -> bool:

@@ -172,8 +172,9 @@ def list_tickets(session: Session, user: User, f: TicketFilter) -> TicketPage:
     if floor is None:
         rows = list(session.exec(query.offset(offset).limit(f.per_page + 1)))
     else:
-        rows = list(session.exec(query.where(col(Ticket.id) > floor)
-                                 .offset(offset).limit(f.per_page + 1)))
+        rows = list(session.exec(
+            select(Ticket).select_from(source).where(search.walked, *conds[1:], col(Ticket.id) > floor)
+            .order_by(*order).offset(offset).limit(f.per_page + 1)))
         if len(rows) <= f.per_page and f.q:  # the newest tickets did not fill the page
             found, newest = every_match(session, f.q)
             rows = list(session.exec(

@@ -5,6 +5,8 @@ builds the index in a temporary folder, then times ``KbIndex.search`` and ``KbIn
 few hundred mixed queries (the relevance set's queries, prefixes of them as typed, and random pairs of
 words). ``search_ms`` is the first pass (each term's postings read on first use); ``search_repeat_ms``
 runs the same queries again with those per-term lists cached, as a long-running server mostly is.
+``search_customers_ms`` then times the customers' relevance set (longer questions, many synonyms),
+once, after the others.
 Prints one JSON line; progress goes to stderr. Not a test.
 
     .venv/bin/python -m bench.kb_search --articles 20000
@@ -38,6 +40,7 @@ from knowledge_base.markdown import slugify, to_text
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "knowledge_base" / "demo"
 QUERIES = ROOT / "tests" / "knowledge_base" / "relevance.yaml"
+CUSTOMER_QUERIES = ROOT / "tests" / "knowledge_base" / "relevance_customers.yaml"
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]?")
 
 
@@ -91,6 +94,8 @@ def main() -> None:
     rng = random.Random(args.seed)
     articles, _ = read_folder(DEMO)
     asked = [str(q["q"]) for q in yaml.safe_load(QUERIES.read_text(encoding="utf-8"))["queries"]]
+    asked_by_customers = [str(q["q"]) for q in
+                          yaml.safe_load(CUSTOMER_QUERIES.read_text(encoding="utf-8"))["queries"]]
     vocabulary = [w for q in asked for w in q.split()]
     mixed = asked + [f"{rng.choice(vocabulary)} {rng.choice(vocabulary)}" for _ in range(args.queries)]
     queries = rng.sample(mixed, min(args.queries, len(mixed)))
@@ -107,6 +112,7 @@ def main() -> None:
         search = timings(lambda q: index.search(q), queries)  # terms met for the first time: postings read
         search_again = timings(lambda q: index.search(q), queries)  # per-term impacts cached
         suggest = timings(lambda q: index.suggest(q), typed)
+        customers = timings(lambda q: index.search(q), asked_by_customers)
         size = sum(f.stat().st_size for f in (Path(tmp) / "index").rglob("*") if f.is_file())
     print(json.dumps({
         "bench": "kb_search",
@@ -116,6 +122,8 @@ def main() -> None:
         "queries": len(queries),
         "search_ms": {"p50": pct(search, 0.5), "p95": pct(search, 0.95), "max": round(search[-1], 2)},
         "search_repeat_ms": {"p50": pct(search_again, 0.5), "p95": pct(search_again, 0.95)},
+        "search_customers_ms": {"p50": pct(customers, 0.5), "p95": pct(customers, 0.95),
+                                "max": round(customers[-1], 2)},
         "suggest_ms": {"p50": pct(suggest, 0.5), "p95": pct(suggest, 0.95), "max": round(suggest[-1], 2)},
         "index_mb": round(size / 1e6, 1),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

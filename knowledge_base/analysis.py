@@ -40,6 +40,10 @@ EN_STOP_WORDS = frozenset(
         "should", "please", "help", "need", "want", "wanted", "like", "there", "any", "some", "so", "just",
         "about", "been", "was", "were", "am", "get", "got", "getting", "has", "had", "it's", "its", "they",
         "them", "their", "he", "she", "his", "her", "there's", "here",
+        # what customers add around the question: greetings, contractions, fillers
+        "hi", "hello", "hey", "thanks", "thank", "pls", "plz", "u", "ur", "i'd", "i'll", "you're",
+        "we're", "they're", "that's", "what's", "it'll", "also", "really", "even", "guys", "anymore",
+        "something", "anything", "somebody", "someone", "then", "but", "because", "very", "ok", "okay",
     ]
 )
 ZH_STOP_WORDS = frozenset(
@@ -48,6 +52,9 @@ ZH_STOP_WORDS = frozenset(
         "是", "怎么", "怎么办", "怎样", "如何", "为什么", "什么", "哪里", "哪儿", "哪", "能", "可以",
         "能不能", "一下", "请问", "有", "和", "与", "或", "这", "那", "这个", "那个", "个", "就",
         "都", "也", "还", "要", "想", "把", "被", "对", "了吗", "么", "该", "应该", "办",
+        # 客户在问题前后加的话：问候、语气、连接词
+        "你好", "您好", "谢谢", "麻烦", "到底", "然后", "但是", "可是", "就是", "而且", "所以", "因为",
+        "的话", "时候", "一下子", "这样", "那样", "这种", "自己",
     ]
 )
 STOP_WORDS = EN_STOP_WORDS | ZH_STOP_WORDS
@@ -236,8 +243,13 @@ def _analyse(segmenter: Segmenter, text: str, for_index: bool) -> list[Word]:
     for match in _PIECES.finditer(text):
         if match.group(1):
             base = match.start()
-            for word, start, end in cut(match.group(1)):
-                found.append(Word(word, word, True, word in ZH_STOP_WORDS, base + start, base + end))
+            pieces = list(cut(match.group(1)))
+            # In a query, the pieces of a stop word are stop words too: 么办 of 怎么办 says nothing
+            # either (the index keeps every pair, as ``term_weights`` does).
+            stops = [] if for_index else [(a, b) for word, a, b in pieces if word in ZH_STOP_WORDS]
+            for word, start, end in pieces:
+                stop = word in ZH_STOP_WORDS or any(a <= start and end <= b for a, b in stops)
+                found.append(Word(word, word, True, stop, base + start, base + end))
         else:
             surface = match.group(2).lower().replace("’", "'")
             found.append(

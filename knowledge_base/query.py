@@ -21,6 +21,7 @@ MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 24
 SYNONYM_BOOST = 0.8
 CORRECTION_BOOST = 0.7
+SINGLE_HAN_BOOST = 0.5
 FUZZY_MIN_LENGTH = 4
 FUZZY_MAX_LENGTH = 24
 
@@ -90,7 +91,8 @@ def _longest_cover(analysed: list[Word]) -> list[Word]:
 
 
 def _word_clause(word: Word, correct: Corrector, fixes: dict[str, str], terms: set[str]) -> wq.Query:
-    clause = term(word.text)
+    # One Chinese character alone (版, 钱) means many things: it weighs less than a word.
+    clause = term(word.text, SINGLE_HAN_BOOST if word.cjk and len(word.text) == 1 else 1.0)
     typed = word.surface
     if word.cjk or not FUZZY_MIN_LENGTH <= len(typed) <= FUZZY_MAX_LENGTH or not typed.isalpha():
         return clause

@@ -71,8 +71,15 @@ class Visitor:
         self.stream: asyncio.StreamWriter | None = None
 
     async def call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = await self.conn.request("POST", f"/chat/w/{self.key}/{path}",
-                                           json.dumps(body).encode(), "text/plain")
+        payload = json.dumps(body).encode()
+        try:
+            response = await self.conn.request("POST", f"/chat/w/{self.key}/{path}", payload,
+                                               "text/plain")
+        except (asyncio.IncompleteReadError, ConnectionError):
+            # The server closed the idle keep-alive connection (uvicorn: after 5 s): again
+            # on a new one, as a browser does.
+            response = await self.conn.request("POST", f"/chat/w/{self.key}/{path}", payload,
+                                               "text/plain")
         assert response.status == 200, (response.status, response.body[:200])
         data: dict[str, Any] = json.loads(response.body)
         return data
@@ -114,14 +121,16 @@ async def _agent_notices(reader: asyncio.StreamReader, waiting: dict[int, float]
 async def measure(port: int, key: str, chats: int, seconds: float, interval: float,
                   idle: int) -> dict[str, Any]:
     agent = await _sign_in(port)
-    cookie = "; ".join(f"{k}={v}" for k, v in agent.cookies.items())
-    reader, agent_writer = await _open_stream(port, "/agent/live?queue=1", {"Cookie": cookie})
     visitors = [Visitor(port, key, i) for i in range(chats + idle)]
     for start in range(0, len(visitors), 50):  # opened in waves: start-up is not measured
         await asyncio.gather(*(v.start() for v in visitors[start:start + 50]))
     say(f"{len(visitors)} chats open")
     listeners = [asyncio.create_task(v.listen()) for v in visitors]
     await asyncio.sleep(2)
+    # The agent opens the queue now (a page open during the 2,000 starts would have fallen
+    # behind and been told to reload).
+    cookie = "; ".join(f"{k}={v}" for k, v in agent.cookies.items())
+    reader, agent_writer = await _open_stream(port, "/agent/live?queue=1", {"Cookie": cookie})
     waiting: dict[int, float] = {}
     latencies: list[float] = []
     collector = asyncio.create_task(_agent_notices(reader, waiting, latencies))

@@ -34,6 +34,9 @@ class Hub:
 
     def __init__(self) -> None:
         self.listeners: set[Listener] = set()
+        # The same listeners by topic: a notice costs its own topic's listeners only (a
+        # process may hold thousands of open chats and pages).
+        self.by_topic: dict[str, set[Listener]] = {}
         self.presence: dict[int, dict[int, Viewer]] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -43,18 +46,24 @@ class Hub:
     def listen(self, topics: frozenset[str]) -> Listener:
         listener = Listener(topics)
         self.listeners.add(listener)
+        for topic in topics:
+            self.by_topic.setdefault(topic, set()).add(listener)
         return listener
 
     def leave(self, listener: Listener) -> None:
         self.listeners.discard(listener)
+        for topic in listener.topics:
+            listeners = self.by_topic.get(topic)
+            if listeners is not None:
+                listeners.discard(listener)
+                if not listeners:
+                    del self.by_topic[topic]
 
     def deliver(self, notices: list[Notice]) -> None:
         for notice in notices:
             if notice.get("kind") == "presence":
                 self._note_presence(notice)
-            for listener in list(self.listeners):
-                if notice.get("topic") not in listener.topics:
-                    continue
+            for listener in list(self.by_topic.get(str(notice.get("topic")), ())):
                 try:
                     listener.queue.put_nowait(notice)
                 except asyncio.QueueFull:

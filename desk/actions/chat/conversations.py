@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from channels.chat import chat_message, visitor_address
 from desk.actions.ingest import Ingested, Placement
@@ -91,6 +91,16 @@ def visitor_seen(session: Session, conversation_id: int, read_message_id: int | 
     session.execute(update(ChatConversation).where(
         ChatConversation.id == conversation_id).values(**values))  # type: ignore[arg-type]
     commit(session)
+
+
+def visitors_still_here(session: Session, conversation_ids: list[int]) -> None:
+    """The widgets of these conversations are still open (their streams beat): one
+    statement for the lot, not one per beat."""
+    if conversation_ids:
+        session.execute(update(ChatConversation).where(
+            col(ChatConversation.id).in_(conversation_ids),
+            col(ChatConversation.left_at).is_(None)).values(seen_at=now()))
+        commit(session)
 
 
 def visitor_left(session: Session, conversation_id: int) -> None:

@@ -31,6 +31,7 @@ from desk.actions.chat.conversations import (
     visitor_left,
     visitor_says,
     visitor_seen,
+    visitors_still_here,
 )
 from desk.actions.chat.widgets import identity_secret
 from desk.i18n import _, gettext_for
@@ -59,6 +60,31 @@ STARTS_PER_MINUTE = 20  # new conversations per address
 BEAT_SECONDS = 20.0
 STREAM_SECONDS = 600.0
 WIDGET_JS = ROOT / "static" / "js" / "chat-widget.js"
+
+
+class StillHere:
+    """Conversations whose stream beat lately, written in one statement every
+    FLUSH_SECONDS (thousands of open widgets would otherwise write a row each per beat)."""
+
+    FLUSH_SECONDS = 15.0
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+        self.flushed = time.monotonic()
+
+    def take_due(self) -> list[int]:
+        if time.monotonic() - self.flushed < self.FLUSH_SECONDS or not self.ids:
+            return []
+        ids, self.ids, self.flushed = sorted(self.ids), set(), time.monotonic()
+        return ids
+
+
+def _still_here(request: Request) -> StillHere:
+    state = request.app.state
+    found: StillHere | None = getattr(state, "chat_still_here", None)
+    if found is None:
+        found = state.chat_still_here = StillHere()
+    return found
 
 
 class Refused(Exception):
@@ -382,10 +408,22 @@ async def stream(request: Request, widget: ChatWidget, origin: str | None) -> Re
     listener = hub.listen(frozenset({ticket_topic(ticket_id)}))
     db = db_of(request)
 
+    still_here = _still_here(request)
+
     def news(since: int) -> list[ChatLine]:
         with db.session() as session:
-            visitor_seen(session, conversation.id or 0, None)
             return visible_messages(session, ticket_id, since)
+
+    def arrived() -> None:
+        with db.session() as session:
+            visitor_seen(session, conversation.id or 0, None)
+
+    def beat() -> None:
+        still_here.ids.add(conversation.id or 0)
+        due = still_here.take_due()
+        if due:
+            with db.session() as session:
+                visitors_still_here(session, due)
 
     async def events() -> AsyncIterator[str]:
         nonlocal cursor
@@ -393,7 +431,8 @@ async def stream(request: Request, widget: ChatWidget, origin: str | None) -> Re
         try:
             yield "retry: 2000\n\n"
             await _announce(request, [_visitor_presence(conversation, ticket_id, "viewing")])
-            beat = time.monotonic()
+            await asyncio.to_thread(arrived)  # on the page from now: its replies can wait
+            beaten = time.monotonic()
             for line in await asyncio.to_thread(news, cursor):
                 cursor = max(cursor, line.id)
                 yield f"event: message\ndata: {json.dumps(_line(line), ensure_ascii=False)}\n\n"
@@ -404,10 +443,11 @@ async def stream(request: Request, widget: ChatWidget, origin: str | None) -> Re
                     notice = None
                 if listener.overflowed:
                     return  # the widget reconnects and reads from its cursor
-                if notice is None or time.monotonic() - beat >= BEAT_SECONDS:
+                if notice is None or time.monotonic() - beaten >= BEAT_SECONDS:
                     await _announce(request, [_visitor_presence(conversation, ticket_id,
                                                                 "viewing")])
-                    beat = time.monotonic()
+                    await asyncio.to_thread(beat)
+                    beaten = time.monotonic()
                     if notice is None:
                         yield ": beat\n\n"
                         continue

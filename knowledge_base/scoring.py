@@ -25,6 +25,9 @@ FIELD = "text"
 TOP_PER_TERM = 500
 CACHED_TERMS = 8192
 PREFIX_TERMS = 12
+K1 = 2.0
+"""BM25's saturation: higher than Whoosh's 1.2, so a word in the title (weight 3) and repeated in the
+body counts clearly more than one mention (measured on both relevance sets, bench/kb_relevance*.py)."""
 
 Scores = dict[int, float]
 
@@ -54,7 +57,7 @@ class TermImpacts:
     def _norms(self) -> list[float]:
         """BM25's length part, K1·((1−B) + B·length/average), per document: the same for every term."""
         if self._length_norms is None:
-            reader, weighting = self.searcher.reader(), BM25F()
+            reader, weighting = self.searcher.reader(), BM25F(K1=K1)
             average = self.searcher.avg_field_length(FIELD) or 1.0
             b, k1 = weighting.B, weighting.K1
             self._length_norms = [
@@ -68,7 +71,7 @@ class TermImpacts:
             return {}
         # The same BM25F arithmetic as Whoosh's scorer, without its per-posting method calls.
         norms = self._norms()
-        idf, k1 = self.searcher.idf(FIELD, text), BM25F().K1
+        idf, k1 = self.searcher.idf(FIELD, text), K1
         docs, weights = read_postings(self.searcher.postings(FIELD, text))
         scale = idf * (k1 + 1)
         pairs = [(scale * w / (w + norms[d]), d) for d, w in zip(docs, weights, strict=True)]

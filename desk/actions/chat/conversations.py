@@ -11,8 +11,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from channels.chat import chat_message, visitor_address
-from desk.actions.ingest import Ingested, Placement
-from desk.actions.ingest.one import ingest_one
+from channels.message import InboundMessage
+from desk.actions.ingest import Ingested, Placement, ingest
 from desk.db import commit
 from desk.models import ChatConversation, ChatWidget, OutboundMessage, OutboundStatus
 from desk.models.base import now
@@ -60,26 +60,42 @@ def resume_elsewhere(session: Session, conversation: ChatConversation) -> str:
     return token
 
 
-def visitor_says(session: Session, settings: Settings, widget: ChatWidget,
-                 conversation: ChatConversation, text: str, client_id: str) -> Ingested:
-    """One message from the visitor, through the intake like every channel's: the first
-    opens the chat's ticket (in the widget's team), the next add to it, one written after
-    the ticket was closed opens a new one that follows it."""
+@dataclass(frozen=True)
+class Said:
+    """One visitor message waiting for the chat's group commit."""
+
+    conversation_id: int
+    ticket_id: int | None  # the conversation's ticket when it was written
+    message: InboundMessage
+    placement: Placement
+
+
+def visitor_said(widget: ChatWidget, conversation: ChatConversation, text: str,
+                 client_id: str) -> Said:
+    """The visitor's message as the intake takes it: the first opens the chat's ticket (in
+    the widget's team, no acknowledgement), the next add to it, one written after the ticket
+    was closed opens a new one that follows it."""
     assert conversation.id is not None
     email = conversation.email or visitor_address(conversation.id)
-    message = chat_message(conversation_id=conversation.id, ticket_id=conversation.ticket_id,
-                           email=email, name=conversation.name, text=text,
-                           locale=conversation.locale, client_id=client_id)
-    result = ingest_one(session, settings, message,
-                        Placement(team_id=widget.team_id, acknowledge=False))
-    if result.ticket_id is not None and result.ticket_id != conversation.ticket_id:
-        conversation.ticket_id = result.ticket_id
-        conversation.customer_id = result.customer_id
-    conversation.seen_at = now()
-    conversation.left_at = None
-    session.add(conversation)
-    commit(session)
-    return result
+    return Said(conversation.id, conversation.ticket_id, chat_message(
+        conversation_id=conversation.id, ticket_id=conversation.ticket_id, email=email,
+        name=conversation.name, text=text, locale=conversation.locale, client_id=client_id),
+        Placement(team_id=widget.team_id, acknowledge=False))
+
+
+def record_said(session: Session, settings: Settings, batch: list[Said]) -> list[Ingested]:
+    """Visitors' messages, written together through the one intake; each conversation
+    follows its ticket. The caller commits (the chat's group commit does)."""
+    results = ingest(session, settings, [s.message for s in batch], [s.placement for s in batch])
+    for said, result in zip(batch, results, strict=True):
+        if result.ticket_id is not None and result.ticket_id != said.ticket_id:
+            session.execute(update(ChatConversation).where(
+                col(ChatConversation.id) == said.conversation_id).values(
+                ticket_id=result.ticket_id, customer_id=result.customer_id))
+    session.execute(update(ChatConversation).where(
+        col(ChatConversation.id).in_({s.conversation_id for s in batch})).values(
+        seen_at=now(), left_at=None))
+    return results
 
 
 def visitor_seen(session: Session, conversation_id: int, read_message_id: int | None) -> None:

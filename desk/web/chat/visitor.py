@@ -24,16 +24,20 @@ from starlette.routing import Route
 from channels.chat import MAX_NAME, MAX_TEXT, clean_text, valid_email, verified_identity
 from desk import ROOT
 from desk.actions.chat.conversations import (
+    Said,
     Visitor,
+    record_said,
     resume_elsewhere,
     start_conversation,
     token_hash,
     visitor_left,
-    visitor_says,
+    visitor_said,
     visitor_seen,
     visitors_still_here,
 )
 from desk.actions.chat.widgets import identity_secret
+from desk.actions.ingest import Ingested
+from desk.group_commit import GroupCommit
 from desk.i18n import _, gettext_for
 from desk.live.notices import ticket_topic
 from desk.live.relay import send
@@ -165,6 +169,18 @@ def _conversation(request: Request, widget: ChatWidget, token: object) -> ChatCo
     if found is None:
         raise Refused(401, _("This chat has ended. Start a new one."))
     return found
+
+
+def _intake(request: Request) -> GroupCommit[Said, Ingested]:
+    """Visitors' messages that arrive together are written in one transaction, as the web
+    form's are; each visitor gets an answer only once theirs is committed."""
+    state = request.app.state
+    intake: GroupCommit[Said, Ingested] | None = getattr(state, "chat_intake", None)
+    if intake is None:
+        settings = state.settings
+        intake = state.chat_intake = GroupCommit(
+            db_of(request), lambda session, batch: record_said(session, settings, batch))
+    return intake
 
 
 def _limiter(request: Request, name: str, limit: int, window: float) -> SlidingWindow:
@@ -304,9 +320,7 @@ async def post_message(request: Request, widget: ChatWidget, origin: str | None)
             and _limiter(request, "minute", MESSAGES_PER_MINUTE, 60.0).allow(key)
             and _limiter(request, "address", MESSAGES_PER_MINUTE * 4, 60.0).allow(client)):
         raise Refused(429, _("You are sending messages too fast. Please wait a moment."))
-    settings = request.app.state.settings
-    with db_of(request).session() as session:
-        result = visitor_says(session, settings, widget, conversation, text, client_id)
+    result = await _intake(request).submit(visitor_said(widget, conversation, text, client_id))
     return _json(request, {"id": result.message_id,
                            "ticket": result.ticket_id or conversation.ticket_id,
                            "outcome": result.outcome}, origin)

@@ -28,6 +28,7 @@ from desk.web import rules as admin_rules
 from desk.web import sla as admin_sla
 from desk.web.chat import admin as chat_admin
 from desk.web.chat import demo_page as chat_demo
+from desk.web.chat import feed as chat_feed
 from desk.web.chat import visitor as chat_visitor
 from desk.web.customers import care as customer_care
 from desk.web.customers import fields as admin_customer_fields
@@ -119,6 +120,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *chat_admin.routes,
         *chat_visitor.routes,
         *chat_demo.routes,
+        *chat_feed.routes,
         *admin_sla.routes,
         *admin_customer_import.routes,
         *customers.routes,

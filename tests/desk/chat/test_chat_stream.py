@@ -7,13 +7,15 @@ import http.client
 import json
 import urllib.parse
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from desk.actions.audit import SYSTEM
 from desk.actions.chat.widgets import WidgetForm, save_widget
 from desk.db import Database
-from desk.models import ChatWidget, User
+from desk.models import ChatConversation, ChatWidget, User
 from desk.settings import Settings
 from tests.desk.live.test_stream import WAIT, Agent, Stream, _serve, _stop
 
@@ -88,3 +90,60 @@ def test_visitor_and_agent_hear_each_other_live(
     finally:
         visitor.close()
         page.close()
+
+
+def _socket(base: str, widget: ChatWidget, token: str, origin: str = SITE) -> Any:
+    from websockets.sync.client import connect
+
+    url = base.replace("http://", "ws://") + f"/chat/w/{widget.key}/socket?token={token}"
+    return connect(url, additional_headers={"Origin": origin}, open_timeout=WAIT)
+
+
+def _frame(ws: Any, kind: str, match: Callable[[Any], bool] = lambda _: True) -> Any:
+    while True:
+        frame = json.loads(ws.recv(timeout=WAIT))
+        if frame["type"] == kind and match(frame):
+            return frame
+
+
+def test_over_a_websocket_the_visitor_writes_hears_replies_and_typing_and_marks_read(
+        served: str, db: Database, settings: Settings, make_user: Callable[..., User]) -> None:
+    widget = _widget(db, settings)
+    token = str(_call(served, widget, "start", {"name": "Kim", "email": "kim@example.com"})["token"])
+    ticket = _call(served, widget, "messages", {"token": token, "text": "Hi", "id": "w1"})["ticket"]
+    with _socket(served, widget, token) as ws:
+        assert _frame(ws, "message")["data"]["text"] == "Hi"
+        ws.send(json.dumps({"type": "message", "text": "Order 12345 is late", "id": "w2"}))
+        ack = _frame(ws, "ack")
+        assert ack["id"] == "w2" and ack["ticket"] == ticket and ack["message"]
+        assert _frame(ws, "message", lambda f: f["data"]["text"] == "Order 12345 is late")
+        ana = Agent(served, make_user("agent", name="Ana"))
+        csrf = ana.csrf(f"/agent/tickets/{ticket}")
+        ana.post("/agent/live/typing", {"ticket": str(ticket), "state": "typing"}, csrf)
+        assert _frame(ws, "typing", lambda f: f["data"]["typing"])["data"]["name"] == "Ana"
+        ana.post(f"/agent/tickets/{ticket}/replies", {"text": "Checking now.", "kind": "reply"},
+                 csrf)
+        reply = _frame(ws, "message", lambda f: not f["data"]["mine"])["data"]
+        assert reply["text"] == "Checking now." and reply["author"] == "Ana"
+        ws.send(json.dumps({"type": "read", "id": reply["id"]}))
+        ws.send("not json")
+        assert _frame(ws, "error")["error"]
+        ws.send(json.dumps({"type": "message", "text": "x" * 6000, "id": "w3"}))
+        assert _frame(ws, "error", lambda f: f["id"] == "w3")
+    with db.session() as s:
+        conversation = s.exec(select(ChatConversation).where(
+            ChatConversation.ticket_id == ticket)).one()
+        assert conversation.read_message_id == reply["id"]
+
+
+def test_a_websocket_from_a_site_the_widget_does_not_list_is_refused(
+        served: str, db: Database, settings: Settings) -> None:
+    from websockets.exceptions import InvalidStatus
+
+    widget = _widget(db, settings)
+    token = str(_call(served, widget, "start", {"name": "Kim", "email": "kim@example.com"})["token"])
+    _call(served, widget, "messages", {"token": token, "text": "Hi", "id": "r1"})
+    with pytest.raises(InvalidStatus):
+        _socket(served, widget, token, origin="https://evil.example")
+    with pytest.raises(InvalidStatus):
+        _socket(served, widget, "forged-token")

@@ -60,7 +60,7 @@ def search_join(session: Session, raw: str) -> Search:
     if session.get_bind().dialect.name == "postgresql":
         source = ticket_table.join(_TSV, _TSV.c.ticket_id == col(Ticket.id))
         # The planner reads a phrase of common words as rare and rechecked 43,000 rows
-        # through the index where walking the newest 20,000 finds the page.
+        # through the index where walking the newest few thousand finds the page.
         walked = _pg_match(query, f"coalesce({POSTGRES_DOCUMENT}, ''::tsvector)")
         return Search(source, _pg_match(query, POSTGRES_DOCUMENT), (col(Ticket.id).desc(),),
                       _TSV, walked)
@@ -93,7 +93,7 @@ def search_condition(session: Session, raw: str) -> ColumnElement[bool]:
 # primary key, bounded), then, when they do not fill the page, at every match through the
 # GIN index. Its planner cannot tell a rare word from a common one it has no statistics
 # for, and walked every ticket for a word found once (3 s at a million).
-RECENT = 20_000
+RECENT = 5_000
 
 
 def recent_floor(session: Session) -> int | None:

@@ -117,20 +117,60 @@ form button{border:0;border-radius:6px;padding:8px;color:#fff;cursor:pointer}
     if (panel.hidden || document.visibilityState !== "visible" || !token) return;
     const ids = [...log.querySelectorAll(".msg:not(.mine)")].map((n) => Number(n.dataset.id));
     const newest = Math.max(0, ...ids);
-    if (newest > readId) { readId = newest; post("read", { token, id: newest }); }
+    if (newest > readId) { readId = newest; say("read", { id: newest }); }
   };
 
+  // A WebSocket first; where a network blocks it, server-sent events with POSTs.
+  let socket = null;
+  let useSocket = "WebSocket" in window;
+  const acks = new Map();
+  const showTyping = (who) => {
+    typingLine.textContent = who.typing ? `${who.name} ${t("is typing")}…` : "";
+  };
   const listen = () => {
-    if (events || !token || !lastId) return;
-    events = new EventSource(api("stream", `&token=${encodeURIComponent(token)}&after=0`));
+    if (events || socket || !token || !lastId) return;
+    const query = `&token=${encodeURIComponent(token)}&after=0`;
+    if (useSocket) {
+      const ws = new WebSocket(api("socket", query).replace(/^http/, "ws"));
+      let opened = false;
+      ws.onopen = () => { opened = true; socket = ws; };
+      ws.onmessage = (e) => {
+        const frame = JSON.parse(e.data);
+        if (frame.type === "message") add(frame.data);
+        else if (frame.type === "typing") showTyping(frame.data);
+        else if ((frame.type === "ack" || frame.type === "error") && acks.has(frame.id)) {
+          acks.get(frame.id)(frame);
+          acks.delete(frame.id);
+        } else if (frame.type === "error") error.textContent = frame.error || "";
+      };
+      ws.onclose = () => {
+        socket = null;
+        if (!opened) useSocket = false;  // blocked: fall back at once
+        setTimeout(listen, opened ? 2000 : 0);
+      };
+      return;
+    }
+    events = new EventSource(api("stream", query));
     events.addEventListener("message", (e) => add(JSON.parse(e.data)));
-    events.addEventListener("typing", (e) => {
-      const who = JSON.parse(e.data);
-      typingLine.textContent = who.typing ? `${who.name} ${t("is typing")}…` : "";
-    });
+    events.addEventListener("typing", (e) => showTyping(JSON.parse(e.data)));
     events.onerror = () => {
       if (events.readyState === EventSource.CLOSED) { events = null; setTimeout(listen, 3000); }
     };
+  };
+  const say = (path, body) => {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      if (path !== "messages") { socket.send(JSON.stringify({ type: path, ...body })); return Promise.resolve({ ok: true, data: {} }); }
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => { acks.delete(body.id); resolve(post(path, { token, ...body })); }, 10000);
+        acks.set(body.id, (frame) => {
+          clearTimeout(timer);
+          resolve(frame.type === "ack" ? { ok: true, data: { id: frame.message, ticket: frame.ticket } }
+            : { ok: false, status: 400, data: { error: frame.error } });
+        });
+        socket.send(JSON.stringify({ type: "message", text: body.text, id: body.id }));
+      });
+    }
+    return post(path, { token, ...body });
   };
 
   const begin = async () => {
@@ -162,10 +202,10 @@ form button{border:0;border-radius:6px;padding:8px;color:#fff;cursor:pointer}
   text.addEventListener("input", () => {
     if (token && lastId && Date.now() - typingSent > 4000) {
       typingSent = Date.now();
-      post("typing", { token, state: "typing" });
+      say("typing", { state: "typing" });
     }
     clearTimeout(quiet);
-    quiet = setTimeout(() => { if (token && lastId) { typingSent = 0; post("typing", { token, state: "viewing" }); } }, 5000);
+    quiet = setTimeout(() => { if (token && lastId) { typingSent = 0; say("typing", { state: "viewing" }); } }, 5000);
     clearTimeout(suggestTimer);
     if (!answered) suggestTimer = setTimeout(suggest, 400);
   });
@@ -199,7 +239,7 @@ form button{border:0;border-radius:6px;padding:8px;color:#fff;cursor:pointer}
     if (!body) return;
     if (!token && !(await begin())) return;
     send.disabled = true;
-    const res = await post("messages", { token, text: body, id: Date.now().toString(36) + Math.random().toString(36).slice(2, 8) });
+    const res = await say("messages", { text: body, id: Date.now().toString(36) + Math.random().toString(36).slice(2, 8) });
     send.disabled = false;
     if (!res.ok) {
       if (res.status === 401) { token = null; try { localStorage.removeItem(store); } catch (x) { /* */ } }

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
 from desk.actions.audit import SYSTEM, Actor
 from desk.actions.chat.widgets import WidgetForm, save_widget
@@ -95,9 +95,10 @@ def _sign_in(page: Page, agent: User) -> None:
     page.wait_for_url("**/agent/")
 
 
+@pytest.mark.parametrize("network", ["websocket", "websocket_blocked"])
 def test_a_visitor_chats_from_a_shop_and_the_conversation_goes_on_by_email(
-    desk_ready: User, shop: ShopPage, server: Server, new_context: Callable[..., BrowserContext],
-    db: Database, settings: Settings, smtp_server: SmtpServer,
+    network: str, desk_ready: User, shop: ShopPage, server: Server,
+    new_context: Callable[..., BrowserContext], db: Database, settings: Settings, smtp_server: SmtpServer,
     artifacts: Path,
 ) -> None:
     with db.session() as s:
@@ -115,7 +116,14 @@ def test_a_visitor_chats_from_a_shop_and_the_conversation_goes_on_by_email(
     agent_page.goto("/agent/?view=all_open")
 
     visitor_context = new_context(locale="zh-CN")
+    sockets: list[str] = []
+    if network == "websocket_blocked":  # a proxy that refuses WebSockets: SSE + POST instead
+        def refuse(ws: WebSocketRoute) -> None:
+            sockets.append(ws.url)
+            ws.close()
+        visitor_context.route_web_socket("**/socket*", refuse)
     visitor = visitor_context.new_page()
+    visitor.on("websocket", lambda ws: sockets.append(ws.url))
     visitor.goto(shop.url + "/")
     chat = visitor.locator("[data-desk-chat]")
     chat.locator(".btn").click()
@@ -126,7 +134,7 @@ def test_a_visitor_chats_from_a_shop_and_the_conversation_goes_on_by_email(
     expect(chat.locator(".suggest")).to_contain_text(ARTICLE)
     chat.locator("textarea").press("Enter")
     expect(chat.locator(".msg.mine")).to_contain_text("我的订单什么时候发货？")
-    visitor.screenshot(path=artifacts / "chat-01-visitor.png")
+    visitor.screenshot(path=artifacts / f"chat-01-visitor-{network}.png")
 
     row = agent_page.locator("table.tickets tr", has_text="我的订单什么时候发货")
     expect(row).to_be_visible()
@@ -136,7 +144,8 @@ def test_a_visitor_chats_from_a_shop_and_the_conversation_goes_on_by_email(
     expect(chat.locator(".typing")).to_contain_text("Ana")
     agent_page.click("form[action$='/replies'] button[type=submit]")
     expect(chat.locator(".msg:not(.mine)")).to_contain_text("您好，订单今天下午发货。")
-    visitor.screenshot(path=artifacts / "chat-02-reply.png")
+    visitor.screenshot(path=artifacts / f"chat-02-reply-{network}.png")
+    assert any("/socket?" in url for url in sockets)  # tried first either way
 
     visitor.close()  # the visitor leaves: the next reply goes by mail
     expect(agent_page.locator("#presence")).not_to_contain_text("王芳", timeout=10_000)

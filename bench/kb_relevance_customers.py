@@ -5,7 +5,10 @@ tests/knowledge_base/relevance_customers.yaml through ``KbIndex.search`` with no
 visitor of the portal with no preference: the query's own language must win). A query counts at the
 rank of the first of its expected articles among the first 10 hits. Prints one JSON line: MRR, top 1
 and top 3 over all queries, over the tuning part and over the held-out part (every 5th query as first
-written, marked ``held_out``), per kind and per language asked for. Misses (not first) go to stderr.
+written, marked ``held_out``), per kind and per language asked for; and, for the top hit's
+``confident`` flag (``knowledge_base.searching.CONFIDENT``), the precision and recall of showing only
+confident top hits, and the share of the queries no article answers that still get one. Misses (not
+first) go to stderr.
 
     .venv/bin/python -m bench.kb_relevance_customers
 """
@@ -28,6 +31,7 @@ import yaml
 
 from knowledge_base.importer import read_folder
 from knowledge_base.index import KbIndex
+from knowledge_base.searching import CONFIDENT
 from knowledge_base.synonyms import SynonymList, load_synonyms
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,14 +52,38 @@ def rank_of(expected: list[str], hits: list[str]) -> int | None:
     return min(found) if found else None
 
 
+def confidence(tops: list[tuple[bool | None, float]], threshold: float) -> dict[str, Any]:
+    """What showing only top hits of at least ``threshold`` confidence gives: the share of those shown
+    that are right (precision), of the right top hits that are shown (recall), of queries no article
+    answers (right is None) that still get a suggestion."""
+    shown = [right for right, c in tops if c >= threshold]
+    right = sum(1 for r, _ in tops if r)
+    unanswerable = [c for r, c in tops if r is None]
+    return {
+        "threshold": threshold,
+        "precision": round(sum(1 for r in shown if r) / max(1, len(shown)), 4),
+        "recall": round(sum(1 for r in shown if r) / max(1, right), 4),
+        "unanswerable_shown": round(sum(1 for c in unanswerable if c >= threshold)
+                                    / max(1, len(unanswerable)), 4),
+    }
+
+
 def evaluate(index: KbIndex, stems: dict[int, str], queries: list[dict[str, Any]],
              show_misses: bool = True) -> dict[str, Any]:
     groups: dict[str, list[int | None]] = defaultdict(list)
     kinds: dict[str, list[int | None]] = defaultdict(list)
     langs: dict[str, list[int | None]] = defaultdict(list)
+    tops: list[tuple[bool | None, float]] = []  # per query: top hit right (None: nothing is), its confidence
     for position, item in enumerate(queries):
-        hits = [stems[h.id] for h in index.search(str(item["q"]), limit=10).hits]
+        found = index.search(str(item["q"]), limit=10).hits
+        hits = [stems[h.id] for h in found]
+        if not item["expect"]:
+            tops.append((None, found[0].confidence if found else 0.0))
+            if show_misses and found and found[0].confident:
+                print(f"confident on unanswerable #{position}: {item['q']!r} -> {hits[:1]}", file=sys.stderr)
+            continue
         rank = rank_of(list(item["expect"]), hits)
+        tops.append((rank == 1, found[0].confidence if found else 0.0))
         part = "held_out" if item.get("held_out") else "tuning"
         for key in ("all", part):
             groups[key].append(rank)
@@ -66,12 +94,14 @@ def evaluate(index: KbIndex, stems: dict[int, str], queries: list[dict[str, Any]
                   f"-> {hits[:3]} want {item['expect']}", file=sys.stderr)
     return {
         "bench": "kb_relevance_customers",
-        "queries": len(queries),
+        "queries": len(groups["all"]),
         **{k: v for k, v in figures(groups["all"]).items() if k != "n"},
         "tuning": figures(groups["tuning"]),
         "held_out": figures(groups["held_out"]),
         "by_lang": {lang: figures(found) for lang, found in sorted(langs.items())},
         "by_kind": {kind: figures(found) for kind, found in sorted(kinds.items())},
+        "unanswerable": sum(1 for right, _ in tops if right is None),
+        "confident": confidence(tops, CONFIDENT),
     }
 
 

@@ -169,6 +169,29 @@ def evaluate(q: wq.Query, impacts: TermImpacts) -> Scores:
     raise TypeError(f"unsupported query {type(q).__name__}")
 
 
+def evaluate_bounded(q: wq.Query, impacts: TermImpacts) -> tuple[Scores, float]:
+    """``evaluate``, and the score a document matching every top-level clause (each thing the person
+    said) at its best would get: the sum of the clauses' best scores, a clause no document matches
+    ("bitcoin") counted as the average of the others. A hit's score over this bound says how much of
+    the query it answers, comparably across short and long queries."""
+    if not isinstance(q, wq.Or):
+        scores = evaluate(q, impacts)
+        return scores, max(scores.values(), default=0.0)
+    total: Scores = {}
+    best: list[float] = []
+    unknown = 0
+    for sub in q.subqueries:
+        part = evaluate(sub, impacts)
+        if part:
+            best.append(max(part.values()))
+        else:
+            unknown += 1
+        for d, s in part.items():
+            total[d] = total.get(d, 0.0) + s
+    bound = sum(best) + unknown * sum(best) / max(1, len(best))
+    return _scaled(total, q.boost), bound * q.boost
+
+
 def _scaled(scores: Scores, boost: float) -> Scores:
     return scores if boost == 1.0 else {d: s * boost for d, s in scores.items()}
 

@@ -58,6 +58,9 @@ class Suggestion:
     locale: str
     snippet: str
     internal: bool = False
+    confident: bool = False
+    """The search is sure enough of this article to offer it unasked (``Hit.confident``): the chat
+    widget shows only confident suggestions."""
 
 
 def kb_locale(code: str | None) -> str:
@@ -96,7 +99,7 @@ def _suggestions(session: Session, hits: list[Hit], include_internal: bool,
         words = _text(article.id, article.updated_at, article.body_markdown)
         out.append(Suggestion(article.id, article.title, article_path(article.id, article.slug),
                               article.locale, words if full_text else excerpt(words),
-                              article.visibility == Visibility.internal))
+                              article.visibility == Visibility.internal, hit.confident))
     return out
 
 

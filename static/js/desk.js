@@ -7,3 +7,12 @@ document.addEventListener("change", (event) => {
     target.form.submit();
   }
 });
+
+// A <details data-close-narrow open> (the queue's filters) starts closed on a phone-sized
+// screen; without JavaScript it stays open.
+if (window.matchMedia("(max-width: 640px)").matches) {
+  document.querySelectorAll("details[data-close-narrow][open]").forEach((d) => {
+    const filled = Array.from(d.querySelectorAll("input:not([type=hidden]), select:not([name=sort])")).some((f) => f.value);
+    if (!filled) d.open = false;
+  });
+}

@@ -104,7 +104,10 @@ def access_customer_profile(session: Session, user: User, customer_id: int,
     notes = notes_of(session, customer_id, notes_shown)
     timeline = customer_timeline(session, user, customer_id)
     authors = {n.author_id for n in notes} | {e.note.author_id for e in timeline.entries if e.note}
-    wanted = {a for a in authors if a is not None} | {customer.owner_id or 0}
+    # Owners named in the timeline's changes are shown by name, not id.
+    owners = {v for e in timeline.entries if e.change
+              for v in (e.change.changes or {}).get("owner_id") or () if isinstance(v, int)}
+    wanted = {a for a in authors if a is not None} | {customer.owner_id or 0} | owners
     names = {u.id: u.name for u in session.exec(select(User).where(col(User.id).in_(wanted)))
              if u.id is not None}
     org = session.get(Organization, customer.organization_id) if customer.organization_id else None

@@ -47,7 +47,11 @@ RECORD_ACTION = {"created": _("created the record"), "updated": _("changed the r
 RECORD_FIELD = {"name": _("Name"), "email": _("Email"), "emails": _("Email addresses"),
                 "phones": _("Phone numbers"), "web_ids": _("Web ids"), "api_ids": _("API ids"),
                 "organization_id": _("Organisation"), "tier": _("Tier"), "owner_id": _("Owner"),
-                "tags": _("Tags"), "fields": _("Fields"), "locale": _("Language")}
+                "tags": _("Tags"), "fields": _("Fields"), "locale": _("Language"),
+                "merge_id": _("Merge"), "merged_id": _("Merged record"),
+                "merged_into_id": _("Merged into"), "tickets": _("Tickets moved"),
+                "messages": _("Messages moved"), "identities": _("Identities moved"),
+                "notes": _("Notes moved"), "reviewed_at": _("Reviewed")}
 # The form's plain inputs, as the change keys update_customer takes.
 _TEXT_INPUTS = ("name", "organization_id", "tier", "owner_id", "tags", "locale")
 

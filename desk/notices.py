@@ -82,3 +82,12 @@ def survey(locale: str, ticket_id: int, subject: str, customer_name: str,
                    answers=answers)
     title = translations(locale).gettext(_("How did we do?"))
     return Notice(subject=f"[#{ticket_id}] {title}", text=text)
+
+
+def chat_transcript(locale: str, ticket_id: int, subject: str, customer_name: str,
+                    lines: list[dict[str, str]], link: str) -> Notice:
+    """The chat as it was, mailed when the visitor leaves: `lines` of author, at, text."""
+    text = _render("chat_transcript.txt", locale, number=ticket_id, name=customer_name,
+                   lines=lines, link=link)
+    title = translations(locale).gettext(_("Our chat"))
+    return Notice(subject=f"[#{ticket_id}] {title}: {subject}", text=text)

@@ -66,3 +66,6 @@ class ChatConversation(SQLModel, table=True):
     left_at: datetime | None = None
     # The newest of the desk's messages the visitor's widget has shown.
     read_message_id: int | None = None
+    # The newest message the last transcript mail held (a new one goes only when the desk
+    # wrote since).
+    transcript_message_id: int | None = None

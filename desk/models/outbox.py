@@ -16,6 +16,7 @@ class OutboundKind(StrEnum):
     reply = "reply"
     notification = "notification"
     survey = "survey"  # a satisfaction survey after a solve
+    transcript = "transcript"  # a chat as it was, when the visitor left
 
 
 class OutboundStatus(StrEnum):
@@ -23,6 +24,7 @@ class OutboundStatus(StrEnum):
     sent = "sent"
     failed = "failed"
     read_in_chat = "in_chat"  # a chat reply the visitor read on the page: not mailed
+    in_transcript = "transcript"  # a chat reply the visitor left without reading: in the transcript
 
 
 class OutboundMessage(SQLModel, table=True):

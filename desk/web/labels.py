@@ -46,10 +46,10 @@ FIELD_ERROR = {
 }
 # The delivery state of a mail the desk sends (OutboundMessage.status).
 DELIVERY = {"queued": _("Waiting to be sent"), "sent": _("Sent"), "failed": _("Not delivered"),
-            "in_chat": _("Read in the chat")}
+            "in_chat": _("Read in the chat"), "transcript": _("In the chat transcript")}
 # Kinds of the desk's automatic mail (replies are listed with the conversation).
 OUTBOUND_KIND = {"acknowledgement": _("Acknowledgement"), "notification": _("Notification"),
-                 "survey": _("Satisfaction survey")}
+                 "survey": _("Satisfaction survey"), "transcript": _("Chat transcript")}
 ACTION = {
     "created": _("created the ticket"),
     "updated": _("changed"),

@@ -50,6 +50,7 @@ def upgrade() -> None:
     sa.Column('seen_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('left_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('read_message_id', sa.Integer(), nullable=True),
+    sa.Column('transcript_message_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
     sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], ),
     sa.ForeignKeyConstraint(['widget_id'], ['chatwidget.id'], ),

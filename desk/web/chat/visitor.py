@@ -65,7 +65,7 @@ def _seen(db: Database, conversation_id: int, read_id: int | None) -> None:
 
 def _left(db: Database, conversation_id: int) -> None:
     with db.session() as session:
-        visitor_left(session, conversation_id)
+        visitor_left(session, db.settings, conversation_id)
 
 
 def _handled(handler: Any) -> Any:

@@ -230,6 +230,33 @@ def test_a_reply_after_the_visitor_left_is_mailed_to_the_address_they_gave(
         assert "no mailbox" in row.last_error
 
 
+def test_leaving_mails_the_chat_once_with_the_unread_reply_in_it_not_apart(
+        client: TestClient, widget: ChatWidget, db: Database, settings: Settings,
+        make_user: Callable[..., User]) -> None:
+    token = _start(client, widget)
+    ticket_id = _say(client, widget, token, "Where is my parcel?", "t1").json()["ticket"]
+    agent = make_user("agent", name="Ana")
+    read_id = _reply_outbound(db, settings, ticket_id, agent)
+    with db.session() as s:
+        read_message = s.get(OutboundMessage, read_id).message_id  # type: ignore[union-attr]
+    _post(client, widget, "read", {"token": token, "id": read_message})
+    send_outbound(db, read_id)  # read in the chat: never mailed on its own
+    unread_id = _reply_outbound(db, settings, ticket_id, agent)  # the visitor had gone already
+    assert _post(client, widget, "leave", {"token": token}).status_code == 200
+    assert _post(client, widget, "leave", {"token": token}).status_code == 200  # twice: one mail
+    with db.session() as s:
+        rows = s.exec(select(OutboundMessage).where(OutboundMessage.ticket_id == ticket_id)
+                      .order_by(col(OutboundMessage.id))).all()
+    by_id = {r.id: r for r in rows}
+    assert by_id[read_id].status == "in_chat" and by_id[unread_id].status == "transcript"
+    [transcript] = [r for r in rows if r.kind == "transcript"]
+    assert transcript.to_address == "wangfang@example.cn" and transcript.status == "queued"
+    assert f"[#{ticket_id}]" in transcript.subject
+    assert "Where is my parcel?" in transcript.body_text
+    assert transcript.body_text.count("Your parcel left today.") == 2
+    assert transcript.in_reply_to  # threaded: an answer by mail lands on the ticket
+
+
 def test_the_demo_shop_page_carries_the_first_widget(client: TestClient, widget: ChatWidget) -> None:
     page = client.get("/chat/demo")
     assert page.status_code == 200

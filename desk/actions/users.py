@@ -90,6 +90,23 @@ def choose_locale(session: Session, actor: Actor, user_id: int, locale: str) -> 
     commit(session)
 
 
+AVAILABILITY = ("available", "away")
+
+
+def choose_availability(session: Session, actor: Actor, user_id: int, state: str) -> None:
+    """Available (takes chats and automatic assignments) or away; recorded; commits."""
+    if state not in AVAILABILITY:
+        raise ValueError(f"unknown availability {state!r}")
+    user = session.get(User, user_id)
+    assert user is not None and user.id is not None
+    if user.availability != state:
+        record(session, actor, "user", user.id, "updated",
+               {"availability": [user.availability, state]})
+        user.availability = state
+        session.add(user)
+    commit(session)
+
+
 def save_kb_writer(session: Session, actor: Actor, user: User, writer: bool) -> None:
     """`set_kb_writer`, committed."""
     set_kb_writer(session, actor, user, writer)

@@ -27,6 +27,8 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     # Agents with this right write knowledge-base articles; supervisors and admins always may.
     kb_writer: bool = Field(default=False)
+    # available: takes chats and automatic assignments; away: neither (set by themselves).
+    availability: str = Field(default="available", max_length=10)
     created_at: datetime = Field(default_factory=now)
 
 

@@ -106,7 +106,7 @@ def agents_online(session: Session, team_id: int | None) -> bool:
     since = now() - AGENT_ONLINE
     query = select(StaffSession.id).join(User, col(User.id) == StaffSession.user_id).where(
         col(StaffSession.ended_at).is_(None), col(StaffSession.last_seen_at) >= since,
-        col(User.is_active).is_(True))
+        col(User.is_active).is_(True), User.availability == "available")
     if team_id is not None:
         query = query.join(TeamMembership, col(TeamMembership.user_id) == col(User.id)).where(
             TeamMembership.team_id == team_id)

@@ -23,10 +23,14 @@ def team_ids(session: Session) -> set[int]:
     return {i for i in session.exec(select(Team.id)) if i is not None}
 
 
-def assignable_agents(session: Session, team_id: int | None = None) -> list[int]:
-    """Active staff who take tickets (agents, supervisors, admins), by id; of one team if given."""
+def assignable_agents(session: Session, team_id: int | None = None,
+                      available_only: bool = False) -> list[int]:
+    """Active staff who take tickets (agents, supervisors, admins), by id; of one team if given;
+    only those not set away, for automatic assignment."""
     query = select(User.id).where(col(User.is_active).is_(True),
                                   col(User.role).in_([Role.agent, Role.supervisor, Role.admin]))
+    if available_only:
+        query = query.where(User.availability == "available")
     if team_id is not None:
         query = query.join(TeamMembership, col(TeamMembership.user_id) == col(User.id)).where(
             TeamMembership.team_id == team_id)

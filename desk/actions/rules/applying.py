@@ -136,7 +136,7 @@ def _pick(session: Session, strategy: str, team_id: int | None, advance: bool) -
     """The agent of the team a strategy gives the ticket to (None: the team has nobody)."""
     if team_id is None:
         return None
-    agents = assignable_agents(session, team_id)
+    agents = assignable_agents(session, team_id, available_only=True)
     if not agents:
         return None
     if strategy == "least_loaded":

@@ -1,4 +1,4 @@
-"""Live chat: widgets and conversations
+"""Live chat: widgets and conversations, and staff availability
 
 Revision ID: 0018
 Revises: 0017
@@ -56,11 +56,14 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['widget_id'], ['chatwidget.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
+    op.add_column('user', sa.Column('availability', sqlmodel.sql.sqltypes.AutoString(length=10),
+                                    nullable=False, server_default='available'))
     op.create_index('ix_chatconversation_ticket', 'chatconversation', ['ticket_id'], unique=False)
     op.create_index(op.f('ix_chatconversation_token_hash'), 'chatconversation', ['token_hash'], unique=True)
 
 
 def downgrade() -> None:
+    op.drop_column('user', 'availability')
     op.drop_index(op.f('ix_chatconversation_token_hash'), table_name='chatconversation')
     op.drop_index('ix_chatconversation_ticket', table_name='chatconversation')
     op.drop_table('chatconversation')

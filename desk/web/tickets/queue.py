@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.users import choose_locale
+from desk.actions.users import AVAILABILITY, choose_availability, choose_locale
 from desk.i18n import LOCALES
 from desk.models import Channel, Priority, Status
 from desk.queries.chat import live_chats
@@ -57,6 +57,21 @@ async def queue(request: Request) -> Response:
     )
 
 
+async def availability(request: Request) -> Response:
+    """Available or away: away takes no chats and no automatic assignments."""
+    user = staff(request)
+    form = await request.form()
+    check_csrf(request, form)
+    state = str(form.get("availability", ""))
+    if state in AVAILABILITY:
+        with db_of(request).session() as session:
+            assert user.id is not None
+            choose_availability(session, Actor.of_user(user), user.id, state)
+    back = request.headers.get("referer", "/agent/")
+    path = "/" + back.split("://", 1)[-1].split("/", 1)[-1] if "://" in back else "/agent/"
+    return RedirectResponse(path, status_code=303)
+
+
 async def preferences(request: Request) -> Response:
     user = staff(request)
     form = await request.form()
@@ -75,4 +90,5 @@ routes = [
     Route("/agent/", queue),
     Route("/agent", lambda request: RedirectResponse("/agent/", status_code=307)),
     Route("/agent/preferences", preferences, methods=["POST"]),
+    Route("/agent/availability", availability, methods=["POST"]),
 ]

@@ -144,6 +144,33 @@ def test_vip_refund_mail_lands_in_billing_high_priority_assigned_in_turn(
             ("VIP refunds to Billing", ["assignee_id", "priority", "tags", "team_id"])]
 
 
+def test_an_agent_set_away_is_skipped_by_round_robin_and_least_loaded(
+    db: Database, session: Session, settings: Settings, billing: tuple[int, list[int]],
+) -> None:
+    from desk.actions.users import choose_availability
+
+    team_id, agents = billing
+    choose_availability(session, SYSTEM, agents[0], "away")
+    for strategy in ("round_robin", "least_loaded"):
+        create_rule(session, SYSTEM, {
+            "name": f"All to Billing ({strategy})", "events": ["ticket_created"],
+            "conditions": {"match": "all", "items": [
+                {"field": "subject", "op": "contains", "value": strategy}]},
+            "actions": [{"type": "set_team", "value": team_id},
+                        {"type": "assign", "value": strategy}]})
+    tickets = []
+    for subject in ("round_robin 1", "round_robin 2", "least_loaded 1", "least_loaded 2"):
+        ticket, _ = ingest_message(session, settings, _mail("kim@example.com", subject, "hi"))
+        commit(session)
+        tickets.append(ticket.id)
+    _run_jobs(db)
+    with db.session() as fresh:
+        assert [fresh.get(Ticket, t).assignee_id for t in tickets] == [agents[1]] * 4  # type: ignore[union-attr]
+        change = fresh.exec(select(AuditEntry).where(
+            AuditEntry.entity == "user", AuditEntry.entity_id == agents[0])).all()[-1]
+        assert change.changes == {"availability": ["available", "away"]}
+
+
 def test_a_rule_naming_a_deleted_team_is_skipped_with_a_reason_and_never_blocks_intake(
     db: Database, session: Session, settings: Settings, billing: tuple[int, list[int]],
 ) -> None:

@@ -304,3 +304,22 @@ def test_the_queue_marks_a_chat_whose_visitor_is_on_the_page(
     _post(client, widget, "leave", {"token": token})
     row = client.get("/agent/?view=all_open").text.split(f'data-ticket="{ticket_id}"', 1)[1]
     assert "data-live-chat" not in row.split("</tr>", 1)[0]
+
+
+def test_an_agent_set_away_leaves_the_widget_offering_a_message_instead_of_a_chat(
+        client: TestClient, widget: ChatWidget, db: Database, make_user: Callable[..., User]) -> None:
+    from desk.actions.users import add_to_team
+    from desk.models import Team
+    from tests.conftest import csrf_of, sign_in
+
+    agent = make_user("agent", name="Ana")
+    with db.session() as s:
+        add_to_team(s, SYSTEM, agent, s.get(Team, widget.team_id))
+        commit(s)
+    sign_in(client, agent)  # signed in and active: the widget offers a chat
+    assert client.get(f"/chat/w/{widget.key}/config", headers={"Origin": SITE}).json()["online"]
+    token = csrf_of(client)
+    client.post("/agent/availability", data={"csrf_token": token, "availability": "away"})
+    assert 'class="availability-away"' in client.get("/agent/").text
+    data = client.get(f"/chat/w/{widget.key}/config", headers={"Origin": SITE}).json()
+    assert data["online"] is False

@@ -10,7 +10,13 @@ if TYPE_CHECKING:
     from desk.jobs.context import JobContext
 
 
-@handles(CustomerReplied)
+def _not_chat(event: CustomerReplied) -> bool:
+    """A chat's messages reach the agent live (queue, ticket page); a notification for each
+    line of a conversation would bury the ones that matter."""
+    return event.channel != "chat"
+
+
+@handles(CustomerReplied, when=_not_chat)
 def notify_customer_replied(ctx: JobContext, event: CustomerReplied) -> None:
     from desk.actions.notifications import notify_agents
 

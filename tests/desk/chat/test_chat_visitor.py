@@ -323,3 +323,15 @@ def test_an_agent_set_away_leaves_the_widget_offering_a_message_instead_of_a_cha
     assert 'class="availability-away"' in client.get("/agent/").text
     data = client.get(f"/chat/w/{widget.key}/config", headers={"Origin": SITE}).json()
     assert data["online"] is False
+
+
+def test_a_chats_lines_notify_nobody_one_by_one(client: TestClient, widget: ChatWidget,
+                                                db: Database) -> None:
+    from desk.models import Job
+
+    token = _start(client, widget)
+    _say(client, widget, token, "Hello", "n1")
+    _say(client, widget, token, "Are you there?", "n2")
+    with db.session() as s:
+        names = [j.name for j in s.exec(select(Job))]
+    assert "run_rules_on_reply" in names and "notify_customer_replied" not in names

@@ -7,8 +7,9 @@ rank of the first of its expected articles among the first 10 hits. Prints one J
 and top 3 over all queries, over the tuning part and over the held-out part (every 5th query as first
 written, marked ``held_out``), per kind and per language asked for; and, for the top hit's
 ``confident`` flag (``knowledge_base.searching.CONFIDENT``), the precision and recall of showing only
-confident top hits, and the share of the queries no article answers that still get one. Misses (not
-first) go to stderr.
+confident top hits, and the share of the queries no article answers that still get one; the same for
+``KbIndex.suggest`` in the language asked for (what the chat widget does). Misses (not first) go to
+stderr.
 
     .venv/bin/python -m bench.kb_relevance_customers
 """
@@ -74,7 +75,11 @@ def evaluate(index: KbIndex, stems: dict[int, str], queries: list[dict[str, Any]
     kinds: dict[str, list[int | None]] = defaultdict(list)
     langs: dict[str, list[int | None]] = defaultdict(list)
     tops: list[tuple[bool | None, float]] = []  # per query: top hit right (None: nothing is), its confidence
+    widget: list[tuple[bool | None, float]] = []  # the same for suggest in the visitor's locale
     for position, item in enumerate(queries):
+        suggested = index.suggest(str(item["q"]), locale="zh-CN" if item["lang"] == "zh" else "en").hits
+        widget.append((stems[suggested[0].id] in item["expect"] if item["expect"] else None,
+                       suggested[0].confidence) if suggested else (False if item["expect"] else None, 0.0))
         found = index.search(str(item["q"]), limit=10).hits
         hits = [stems[h.id] for h in found]
         if not item["expect"]:
@@ -102,6 +107,7 @@ def evaluate(index: KbIndex, stems: dict[int, str], queries: list[dict[str, Any]
         "by_kind": {kind: figures(found) for kind, found in sorted(kinds.items())},
         "unanswerable": sum(1 for right, _ in tops if right is None),
         "confident": confidence(tops, CONFIDENT),
+        "confident_suggest_in_locale": confidence(widget, CONFIDENT),
     }
 
 

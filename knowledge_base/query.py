@@ -22,6 +22,9 @@ MAX_CLAUSES = 24
 SYNONYM_BOOST = 0.8
 CORRECTION_BOOST = 0.7
 SINGLE_HAN_BOOST = 0.5
+MAX_CORRECTED = 4
+"""Words of one query looked up for corrections: a long question's many words the articles do not use
+would each cost a few milliseconds, and a customer rarely misspells more than a few."""
 FUZZY_MIN_LENGTH = 4
 FUZZY_MAX_LENGTH = 24
 
@@ -105,6 +108,18 @@ def _word_clause(word: Word, correct: Corrector, fixes: dict[str, str], terms: s
     return Best([clause, *(term(s, CORRECTION_BOOST) for s in stems)])
 
 
+def _budget(correct: Corrector, calls: int) -> Corrector:
+    """``correct`` for the first ``calls`` words it is asked about, nothing after."""
+    asked = 0
+
+    def limited(word: str) -> list[str]:
+        nonlocal asked
+        asked += 1
+        return correct(word) if asked <= calls else []
+
+    return limited
+
+
 def build_query(text: str, matcher: SynonymMatcher, correct: Corrector) -> BuiltQuery:
     """The query for ``text``; ``correct`` returns known words close to an unknown one (empty if known)."""
     said = normalise(text)
@@ -119,6 +134,7 @@ def build_query(text: str, matcher: SynonymMatcher, correct: Corrector) -> Built
         if clause is not None:
             clauses.append(clause)
     fixes: dict[str, str] = {}
+    correct = _budget(correct, MAX_CORRECTED)
     seen: set[str] = set()
     for index, word in enumerate(analysed):
         if index in used or word.stop or word.text in seen:

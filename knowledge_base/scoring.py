@@ -138,35 +138,50 @@ def impacts_for(searcher: Searcher) -> TermImpacts:
         return found
 
 
-def evaluate(q: wq.Query, impacts: TermImpacts) -> Scores:
-    """Scores of the documents matching ``q``, built from Term, Or, DisjunctionMax, And and Prefix queries."""
+def evaluate(q: wq.Query, impacts: TermImpacts, weight: float = 1.0) -> Scores:
+    """Scores of the documents matching ``q`` times ``weight``, built from Term, Or, DisjunctionMax,
+    And and Prefix queries. The dictionary may be a cached one: never change it."""
+    weight *= q.boost
     if isinstance(q, wq.Term):
-        return _scaled(impacts.scores(q.text), q.boost)
+        return _scaled(impacts.scores(q.text), weight)
     if isinstance(q, wq.Prefix):
         expanded = [t.decode("utf-8") for _, t in zip(range(PREFIX_TERMS),
                                                       impacts.searcher.reader().expand_prefix(FIELD, q.text),
                                                       strict=False)]
-        return evaluate(wq.Or([wq.Term(FIELD, t) for t in expanded], boost=q.boost), impacts)
+        return evaluate(wq.Or([wq.Term(FIELD, t) for t in expanded]), impacts, weight)
     if isinstance(q, wq.And):
-        parts = [evaluate(sub, impacts) for sub in q.subqueries]
+        parts = [evaluate(sub, impacts, weight) for sub in q.subqueries]
         if not parts:
             return {}
-        common = set.intersection(*(set(p) for p in parts))
-        return {d: sum(p[d] for p in parts) * q.boost for d in common}
+        common = set(parts[0]).intersection(*parts[1:])
+        return {d: sum(p[d] for p in parts) for d in common}
     if isinstance(q, wq.DisjunctionMax):  # the best alternative per document, not their sum
         best: Scores = {}
+        found = best.get
         for sub in q.subqueries:
-            for d, s in evaluate(sub, impacts).items():
-                if s > best.get(d, 0.0):
-                    best[d] = s
-        return _scaled(best, q.boost)
+            if isinstance(sub, wq.Term):  # the common case, without a scaled copy of the term's list
+                factor = weight * sub.boost
+                for d, s in impacts.scores(sub.text).items():
+                    s *= factor
+                    if s > found(d, 0.0):
+                        best[d] = s
+            else:
+                for d, s in evaluate(sub, impacts, weight).items():
+                    if s > found(d, 0.0):
+                        best[d] = s
+        return best
     if isinstance(q, wq.Or):
         total: Scores = {}
         for sub in q.subqueries:
-            for d, s in evaluate(sub, impacts).items():
-                total[d] = total.get(d, 0.0) + s
-        return _scaled(total, q.boost)
+            _add(total, evaluate(sub, impacts, weight))
+        return total
     raise TypeError(f"unsupported query {type(q).__name__}")
+
+
+def _add(total: Scores, part: Scores) -> None:
+    found = total.get
+    for d, s in part.items():
+        total[d] = found(d, 0.0) + s
 
 
 def evaluate_bounded(q: wq.Query, impacts: TermImpacts) -> tuple[Scores, float]:
@@ -181,24 +196,27 @@ def evaluate_bounded(q: wq.Query, impacts: TermImpacts) -> tuple[Scores, float]:
     best: list[float] = []
     unknown = 0
     for sub in q.subqueries:
-        part = evaluate(sub, impacts)
+        part = evaluate(sub, impacts, q.boost)
         if part:
             best.append(max(part.values()))
+            _add(total, part)
         else:
             unknown += 1
-        for d, s in part.items():
-            total[d] = total.get(d, 0.0) + s
-    bound = sum(best) + unknown * sum(best) / max(1, len(best))
-    return _scaled(total, q.boost), bound * q.boost
+    return total, sum(best) + unknown * sum(best) / max(1, len(best))
 
 
 def _scaled(scores: Scores, boost: float) -> Scores:
     return scores if boost == 1.0 else {d: s * boost for d, s in scores.items()}
 
 
-def top(scores: Scores, allowed: set[int] | None, limit: int) -> tuple[list[tuple[float, int]], int]:
-    """The ``limit`` best (score, docnum) pairs among the allowed documents, and how many matched."""
-    if allowed is None:
+def top(scores: Scores, allowed: set[int] | None, limit: int, preferred: set[int] | None = None,
+        factor: float = 1.0) -> tuple[list[tuple[float, int]], int]:
+    """The ``limit`` best (score, docnum) pairs among the allowed documents, and how many matched;
+    the scores of ``preferred`` documents count ``factor`` times."""
+    if preferred:
+        candidates = [(s * factor if d in preferred else s, -d) for d, s in scores.items()
+                      if allowed is None or d in allowed]
+    elif allowed is None:
         candidates = [(s, -d) for d, s in scores.items()]
     else:
         candidates = [(s, -d) for d, s in scores.items() if d in allowed]

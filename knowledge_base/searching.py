@@ -12,7 +12,7 @@ from whoosh.spelling import ReaderCorrector
 
 from knowledge_base.analysis import is_cjk
 from knowledge_base.query import BuiltQuery, Corrector, Either, build_query, normalise
-from knowledge_base.scoring import Scores, evaluate_bounded, impacts_for, top
+from knowledge_base.scoring import evaluate_bounded, impacts_for, top
 from knowledge_base.snippets import snippet
 from knowledge_base.synonyms import SynonymMatcher
 
@@ -62,19 +62,38 @@ class SearchResults:
     did_you_mean: str | None = None
 
 
+_correctors: weakref.WeakKeyDictionary[Searcher, Corrector] = weakref.WeakKeyDictionary()
+CACHED_CORRECTIONS = 4096
+
+
 def corrector_for(searcher: Searcher) -> Corrector:
-    """Known words close to an unknown English word, most frequent first; nothing for a known word."""
+    """Known words close to an unknown English word, most frequent first; nothing for a known word.
+
+    One per searcher, remembering its answers: looking a word up costs milliseconds, and the same
+    words (and misspellings) come back all day."""
+    found = _correctors.get(searcher)
+    if found is not None:
+        return found
     reader = searcher.reader()
     corrector = ReaderCorrector(reader, "spell", searcher.schema["spell"])
+    memo: dict[str, list[str]] = {}
 
     def correct(word: str) -> list[str]:
+        known = memo.get(word)
+        if known is not None:
+            return known
         if reader.doc_frequency("spell", word) > 0:
-            return []
-        found: list[str] = corrector.suggest(word, limit=3, maxdist=1, prefix=1)
-        if not found and len(word) >= 5:
-            found = corrector.suggest(word, limit=3, maxdist=2, prefix=1)
+            found = []
+        else:
+            found = corrector.suggest(word, limit=3, maxdist=1, prefix=1)
+            if not found and len(word) >= 5:
+                found = corrector.suggest(word, limit=3, maxdist=2, prefix=1)
+        if len(memo) >= CACHED_CORRECTIONS:
+            memo.clear()
+        memo[word] = found
         return found
 
+    _correctors[searcher] = correct
     return correct
 
 
@@ -104,12 +123,6 @@ def query_locale(text: str) -> str:
     return "zh-CN" if is_cjk(text) else "en"
 
 
-def _prefer(scores: Scores, preferred: set[int] | None) -> Scores:
-    if not preferred:
-        return scores
-    return {d: s * LANGUAGE_BOOST if d in preferred else s for d, s in scores.items()}
-
-
 def _preferred(searcher: Searcher, locale: str | None, text: str) -> set[int] | None:
     """With no locale filter, the documents in the query's language (none to prefer otherwise)."""
     if locale:
@@ -124,7 +137,7 @@ def _execute(searcher: Searcher, built: BuiltQuery, allowed: set[int] | None, li
     try:
         limit = max(1, min(limit, MAX_LIMIT))
         raw, bound = evaluate_bounded(built.query, impacts_for(searcher))
-        best, total = top(_prefer(raw, preferred), allowed, limit)
+        best, total = top(raw, allowed, limit, preferred, LANGUAGE_BOOST)
         hits = []
         for score, docnum in best:
             stored = searcher.stored_fields(docnum)
@@ -158,10 +171,15 @@ def run_suggest(searcher: Searcher, matcher: SynonymMatcher, text: str, locale: 
     built = build_query(said, matcher, corrector_for(searcher))
     if unfinished:
         prefix = wq.Prefix("text", unfinished.group(1), boost=0.5)
-        built.query = prefix if built.query is None else Either([built.query, prefix])
+        if built.query is None:
+            built.query = prefix
+        else:  # one more clause beside the others (not around them), so the confidence counts it once
+            said_before = built.query.subqueries if isinstance(built.query, Either) else [built.query]
+            built.query = Either([*said_before, prefix])
         built.terms.add(unfinished.group(1))
     return _execute(searcher, built, _filter(searcher, locale, None, include_internal), limit, snippets=False,
                     preferred=_preferred(searcher, locale, said))
 
 
-__all__ = ["Hit", "IndexUnavailable", "SearchResults", "run_search", "run_suggest"]
+__all__ = ["CONFIDENT", "Hit", "IndexUnavailable", "SearchResults", "query_locale", "run_search",
+           "run_suggest"]

@@ -29,6 +29,7 @@ FUZZY_MIN_LENGTH = 4
 FUZZY_MAX_LENGTH = 24
 
 Corrector = Callable[[str], list[str]]
+_LATIN = re.compile(r"[a-z]")
 
 
 @dataclass
@@ -70,13 +71,17 @@ def _all_of(member: list[Word], boost: float) -> wq.Query | None:
 
 
 def _synonym_clause(match: Match, matcher: SynonymMatcher, said: str, terms: set[str],
-                    chinese: bool) -> wq.Query | None:
-    """A group may mix "login" and "登录": a query with Chinese in it (``chinese``) searches all
-    members, so "login 不了" meets the Chinese article; one without searches its non-Chinese
-    members only (Chinese articles use English product words, English articles no Chinese)."""
+                    chinese: bool, latin: bool) -> wq.Query | None:
+    """A group may mix "login" and "登录": a query with Chinese in it (``chinese``) searches the
+    Chinese members too, so "login 不了" meets the Chinese article; one without searches the others
+    only (English articles use no Chinese). A query without Latin letters (``latin``) searches the
+    single English words (Chinese articles say App, API) but no English phrases."""
     alternatives: list[wq.Query] = []
     for member in match.group:
-        if not chinese and is_cjk(member):
+        if is_cjk(member):
+            if not chinese:
+                continue
+        elif not latin and " " in member:  # 登不上 searches "locked", not "can't log in"
             continue
         # Members are matched whole: the long word as indexed, not also its pieces.
         analysed = _longest_cover(words(matcher.segmenter, member))
@@ -128,9 +133,10 @@ def build_query(text: str, matcher: SynonymMatcher, correct: Corrector) -> Built
     latin_matches, used = matcher.match_latin(analysed)
     built = BuiltQuery(None)
     clauses: list[wq.Query] = []
-    chinese = is_cjk(said)
+    chinese, latin = is_cjk(said), _LATIN.search(said) is not None
     for match in cjk_matches + latin_matches:
-        clause = _synonym_clause(match, matcher, said[match.start : match.end].strip(), built.terms, chinese)
+        clause = _synonym_clause(match, matcher, said[match.start : match.end].strip(), built.terms,
+                                 chinese, latin)
         if clause is not None:
             clauses.append(clause)
     fixes: dict[str, str] = {}

@@ -105,8 +105,11 @@ def _suggestions(session: Session, hits: list[Hit], include_internal: bool,
 
 def public_suggestions(db: Database, settings: Settings, text: str, locale: str,
                        limit: int = SUGGESTIONS) -> list[Suggestion]:
-    """Published public articles for what a customer typed, their locale's first."""
+    """Published public articles for what a customer typed, their locale's first (``zh``,
+    ``zh_CN`` and ``zh-CN`` alike). Each says whether the search is ``confident`` of it: a
+    suggestion offered unasked (the chat widget's) should be a confident one."""
     text = text.strip()[:MAX_QUERY]
+    locale = kb_locale(locale)
     if len(text) < MIN_CHARS:
         return []
     hits = suggest_kb(db, settings, text, locale=locale, limit=limit).hits

@@ -29,7 +29,6 @@ FUZZY_MIN_LENGTH = 4
 FUZZY_MAX_LENGTH = 24
 
 Corrector = Callable[[str], list[str]]
-_LATIN = re.compile(r"[a-z]")
 
 
 @dataclass
@@ -74,8 +73,9 @@ def _synonym_clause(match: Match, matcher: SynonymMatcher, said: str, terms: set
                     chinese: bool, latin: bool) -> wq.Query | None:
     """A group may mix "login" and "登录": a query with Chinese in it (``chinese``) searches the
     Chinese members too, so "login 不了" meets the Chinese article; one without searches the others
-    only (English articles use no Chinese). A query without Latin letters (``latin``) searches the
-    single English words (Chinese articles say App, API) but no English phrases."""
+    only (English articles use no Chinese). A query without an English word (``latin``; a stop word
+    does not count) searches the single English words (Chinese articles say App, API) but no
+    English phrases."""
     alternatives: list[wq.Query] = []
     for member in match.group:
         if is_cjk(member):
@@ -133,7 +133,8 @@ def build_query(text: str, matcher: SynonymMatcher, correct: Corrector) -> Built
     latin_matches, used = matcher.match_latin(analysed)
     built = BuiltQuery(None)
     clauses: list[wq.Query] = []
-    chinese, latin = is_cjk(said), _LATIN.search(said) is not None
+    chinese = is_cjk(said)
+    latin = bool(latin_matches) or any(not w.cjk and not w.stop for w in analysed)
     for match in cjk_matches + latin_matches:
         clause = _synonym_clause(match, matcher, said[match.start : match.end].strip(), built.terms,
                                  chinese, latin)

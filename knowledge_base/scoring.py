@@ -13,6 +13,7 @@ import heapq
 import threading
 import weakref
 from collections import OrderedDict
+from itertools import islice
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -25,6 +26,10 @@ FIELD = "text"
 TOP_PER_TERM = 500
 CACHED_TERMS = 8192
 PREFIX_TERMS = 12
+ALTERNATIVE_TOP = 200
+"""Documents an alternative (a synonym's member, a correction) adds to a query: its best ones. The
+words said count in all their ``TOP_PER_TERM``; a synonym's weaker documents rarely rank, and big
+synonym groups would otherwise multiply the work of every query that names one."""
 K1 = 2.0
 """BM25's saturation: higher than Whoosh's 1.2, so a word in the title (weight 3) and repeated in the
 body counts clearly more than one mention (measured on both relevance sets, bench/kb_relevance*.py)."""
@@ -75,9 +80,8 @@ class TermImpacts:
         docs, weights = read_postings(self.searcher.postings(FIELD, text))
         scale = idf * (k1 + 1)
         pairs = [(scale * w / (w + norms[d]), d) for d, w in zip(docs, weights, strict=True)]
-        if len(pairs) > TOP_PER_TERM:
-            pairs.sort(reverse=True)  # one C sort beats heapq.nlargest's Python loop here
-            del pairs[TOP_PER_TERM:]
+        pairs.sort(reverse=True)  # best first (``evaluate`` reads only the start for alternatives)
+        del pairs[TOP_PER_TERM:]
         return {d: s for s, d in pairs}
 
 
@@ -161,7 +165,9 @@ def evaluate(q: wq.Query, impacts: TermImpacts, weight: float = 1.0) -> Scores:
         for sub in q.subqueries:
             if isinstance(sub, wq.Term):  # the common case, without a scaled copy of the term's list
                 factor = weight * sub.boost
-                for d, s in impacts.scores(sub.text).items():
+                found_in = impacts.scores(sub.text).items()
+                # Another word than the one said (a synonym, a correction): its best documents only.
+                for d, s in found_in if sub.boost >= 1.0 else islice(found_in, ALTERNATIVE_TOP):
                     s *= factor
                     if s > found(d, 0.0):
                         best[d] = s

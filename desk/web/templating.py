@@ -24,9 +24,10 @@ env = Environment(
     auto_reload=False,
 )
 env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-def count_label(count: int) -> str:
-    """A view's size; counts stop at COUNT_CAP, shown as '10000+'."""
-    return f"{COUNT_CAP}+" if count >= COUNT_CAP else str(count)
+def count_label(count: int, cap: int = COUNT_CAP) -> str:
+    """A view's size; counts stop at `cap` (COUNT_CAP, a search's SEARCH_COUNT_CAP), shown
+    as '10000+'."""
+    return f"{cap}+" if count >= cap else str(count)
 
 
 env.filters["count_label"] = count_label

@@ -63,6 +63,13 @@ class TicketFilter:
     per_page: int = PAGE_SIZE
 
 
+# Counts stop here: exact counts of huge views would scan them on every page load.
+COUNT_CAP = 10_000
+# A search's matches are counted no further: "1000+" says as much to a person as "10000+",
+# and counting the matches of a common word is most of a search's time on PostgreSQL.
+SEARCH_COUNT_CAP = 1_000
+
+
 @dataclass
 class TicketPage:
     tickets: list[Ticket]
@@ -72,6 +79,7 @@ class TicketPage:
     per_page: int
     has_next: bool = False
     counts: dict[str, int] = field(default_factory=dict)
+    cap: int = COUNT_CAP  # `total` stops here (shown as "1000+")
 
 
 def team_ids(session: Session, user: User) -> list[int]:
@@ -93,8 +101,6 @@ def visible_to(session: Session, user: User) -> ColumnElement[bool] | None:
 # Untyped on purpose: a Boolean-typed literal renders as "(...) = 1" on SQLite,
 # which no index matches.
 IS_OPEN: ColumnElement[bool] = literal_column(f"ticket.{OPEN_SQL}")
-# Counts stop here: exact counts of huge views would scan them on every page load.
-COUNT_CAP = 10_000
 
 
 def view_condition(view: str, user: User) -> ColumnElement[bool]:
@@ -182,13 +188,13 @@ def list_tickets(session: Session, user: User, f: TicketFilter) -> TicketPage:
                 .offset(offset).limit(f.per_page + 1)))
     has_next = len(rows) > f.per_page
     rows = rows[: f.per_page]
-    total = session.exec(select(func.count()).select_from(
-        counted.limit(COUNT_CAP).subquery())).one()
+    cap = SEARCH_COUNT_CAP if f.q else COUNT_CAP
+    total = session.exec(select(func.count()).select_from(counted.limit(cap).subquery())).one()
     ids = {t.customer_id for t in rows}
     customers = {
         c.id: c for c in session.exec(select(Customer).where(col(Customer.id).in_(ids))) if c.id
     }
-    return TicketPage(rows, customers, total, max(f.page, 1), f.per_page, has_next)
+    return TicketPage(rows, customers, total, max(f.page, 1), f.per_page, has_next, cap=cap)
 
 
 def capped_count(session: Session, conds: list[ColumnElement[bool]], cap: int = COUNT_CAP) -> int:

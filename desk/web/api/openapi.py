@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from desk.actions.tickets.checks import TAG_RE
-from desk.queries.tickets.queue import COUNT_CAP
+from desk.queries.tickets.queue import COUNT_CAP, SEARCH_COUNT_CAP
 from desk.web.api import openapi_audit as audit_part
 from desk.web.api import (
     openapi_customers,
@@ -83,8 +83,8 @@ SCHEMAS: JSON = {
         "page": {"type": "integer", "minimum": 1},
         "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
         "total": {"type": "integer", "minimum": 0, "maximum": COUNT_CAP,
-                  "description": f"Matching tickets, counted up to {COUNT_CAP}: a value of "
-                                 f"{COUNT_CAP} means 'at least'."},
+                  "description": f"Matching tickets, counted up to {COUNT_CAP} ({SEARCH_COUNT_CAP} "
+                                 "for a search, `q`): a value at the cap means 'at least'."},
         "has_next": {"type": "boolean"},
     }),
     "Author": obj({"type": {"type": "string", "enum": ["customer", "agent"]}, "id": ID,

@@ -3,6 +3,7 @@ marked (escaped), a passage of the message that holds them, the filters kept."""
 
 from __future__ import annotations
 
+import pytest
 from starlette.testclient import TestClient
 
 from channels.message import Identity, InboundMessage
@@ -61,3 +62,16 @@ def test_hostile_queries_answer_a_page(agent_client: TestClient, db: Database,
     _ticket(db, settings, "Printer", "NEAR the door")
     for q in ('" OR 1=1 --', "AND NOT", "NEAR(", "*", '"', "x" * 10_240):
         assert agent_client.get("/agent/", params={"q": q}).status_code == 200
+
+
+def test_a_search_counts_its_matches_only_up_to_its_cap(
+        agent_client: TestClient, db: Database, settings: Settings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from desk.queries.tickets import queue
+
+    monkeypatch.setattr(queue, "SEARCH_COUNT_CAP", 3)
+    for n in range(5):
+        _ticket(db, settings, f"Toner {n}", "The toner is empty.")
+    page = agent_client.get("/agent/", params={"q": "toner", "status": "new"})
+    assert "3+ tickets" in page.text and page.text.count("<tr data-ticket=") == 5
+    assert "5 tickets" in agent_client.get("/agent/", params={"status": "new"}).text

@@ -236,6 +236,10 @@ async def suggest(request: Request, widget: ChatWidget, origin: str | None) -> R
     found = await asyncio.to_thread(
         public_suggestions, db_of(request), request.app.state.settings,
         request.query_params.get("q", "")[:500], "zh" if locale == "zh_CN" else "en", 3)
+    # Only what the ranking is sure of (knowledge_base.searching.CONFIDENT, measured on the
+    # customers' relevance set: 89 % of those shown right): a wrong article before a person
+    # answers costs more than none.
+    found = [s for s in found if s.confident]
     visit = _visit(request.query_params.get("visit"))
     if found and visit:
         await asyncio.to_thread(record_public, db_of(request), DeflectionKind.suggested,

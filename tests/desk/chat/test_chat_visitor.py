@@ -335,3 +335,34 @@ def test_a_chats_lines_notify_nobody_one_by_one(client: TestClient, widget: Chat
     with db.session() as s:
         names = [j.name for j in s.exec(select(Job))]
     assert "run_rules_on_reply" in names and "notify_customer_replied" not in names
+
+
+def test_the_widget_suggests_only_articles_the_ranking_is_sure_of_in_the_pages_language(
+        client: TestClient, widget: ChatWidget, db: Database, settings: Settings,
+        make_user: Callable[..., User]) -> None:
+    from desk.actions.kb.articles import ArticleInput, create_article
+    from desk.kb_index import reindex
+    from desk.models import DeflectionEvent
+
+    writer = make_user("supervisor")
+    with db.session() as s:
+        for title, body, locale in (
+                ("无法登录怎么办", "在登录页点击“忘记密码”，我们会把重置链接发到您的邮箱。", "zh-CN"),
+                ("I cannot log in", "Choose Forgot password on the sign-in page.", "en")):
+            create_article(s, Actor.of_user(writer), writer, ArticleInput(
+                title=title, body_markdown=body, locale=locale, status="published"))
+        commit(s)
+    reindex(db, settings)
+
+    def suggest(q: str, lang: str) -> list[str]:
+        response = client.get(f"/chat/w/{widget.key}/suggest",
+                              params={"q": q, "lang": lang, "visit": "chatvisit0001"},
+                              headers={"Origin": SITE})
+        assert response.status_code == 200
+        return [a["title"] for a in response.json()["articles"]]
+
+    assert suggest("我登录不了账户", "zh-CN")[:1] == ["无法登录怎么办"]
+    # It shares "log in" with an article, which the search returns, but not sure enough.
+    assert suggest("can i log in with bitcoin from the moon shop", "en") == []
+    with db.session() as s:
+        assert s.exec(select(DeflectionEvent)).all()  # shown suggestions are counted

@@ -8,45 +8,24 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
-from channels.message import Identity, InboundMessage
-from desk.actions.ingest.one import ingest_message
-from desk.db import Database, commit
+from desk.db import Database
 from desk.models import Ticket, User
 from desk.settings import Settings
-from tests.conftest import PASSWORD
+from tests.browser.staff import invoice_ticket, signed_in
 
 pytestmark = pytest.mark.browser
-
-
-def _ticket(db: Database, settings: Settings, subject: str) -> int:
-    with db.session() as s:
-        ticket, _ = ingest_message(s, settings, InboundMessage(
-            "web", Identity("email", "zhang@example.cn", "张伟"), subject, "发票金额不对。"))
-        commit(s)
-        assert ticket.id is not None
-        return ticket.id
-
-
-def _signed_in(context: BrowserContext, agent: User) -> Page:
-    page = context.new_page()
-    page.goto("/agent/login")
-    page.fill("#email", agent.email)
-    page.fill("#password", PASSWORD)
-    page.click("form[action='/agent/login'] button[type=submit]")
-    page.wait_for_url("**/agent/")
-    return page
 
 
 def test_an_agent_is_warned_before_overwriting_a_colleagues_change(
     new_context: Callable[..., BrowserContext], db: Database, settings: Settings,
     make_user: Callable[..., User], artifacts: Path,
 ) -> None:
-    number = _ticket(db, settings, "发票金额错误")
-    other = _ticket(db, settings, "发票又错了")
-    ana = _signed_in(new_context(), make_user("agent", email="ana@desk.test", name="Ana"))
-    bo = _signed_in(new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900}),
+    number = invoice_ticket(db, settings, "发票金额错误")
+    other = invoice_ticket(db, settings, "发票又错了")
+    ana = signed_in(new_context(), make_user("agent", email="ana@desk.test", name="Ana"))
+    bo = signed_in(new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900}),
                     make_user("agent", email="bo@desk.test", name="Bo"))
     bo.goto(f"/agent/tickets/{number}")  # opened before Ana's change
     ana.goto(f"/agent/tickets/{number}")

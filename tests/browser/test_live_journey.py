@@ -7,44 +7,23 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
-from channels.message import Identity, InboundMessage
-from desk.actions.ingest.one import ingest_message
-from desk.db import Database, commit
+from desk.db import Database
 from desk.models import User
 from desk.settings import Settings
-from tests.conftest import PASSWORD
+from tests.browser.staff import invoice_ticket, signed_in
 
 pytestmark = pytest.mark.browser
-
-
-def _ticket(db: Database, settings: Settings, subject: str) -> int:
-    with db.session() as s:
-        ticket, _ = ingest_message(s, settings, InboundMessage(
-            "web", Identity("email", "zhang@example.cn", "张伟"), subject, "发票金额不对。"))
-        commit(s)
-        assert ticket.id is not None
-        return ticket.id
-
-
-def _signed_in(context: BrowserContext, agent: User) -> Page:
-    page = context.new_page()
-    page.goto("/agent/login")
-    page.fill("#email", agent.email)
-    page.fill("#password", PASSWORD)
-    page.click("form[action='/agent/login'] button[type=submit]")
-    page.wait_for_url("**/agent/")
-    return page
 
 
 def test_a_colleagues_reply_and_change_appear_live_on_an_open_ticket(
     new_context: Callable[..., BrowserContext], db: Database, settings: Settings,
     make_user: Callable[..., User], artifacts: Path,
 ) -> None:
-    number = _ticket(db, settings, "发票金额错误")
-    ana = _signed_in(new_context(), make_user("agent", email="ana@desk.test", name="Ana"))
-    wang = _signed_in(new_context(locale="zh-CN"),
+    number = invoice_ticket(db, settings, "发票金额错误")
+    ana = signed_in(new_context(), make_user("agent", email="ana@desk.test", name="Ana"))
+    wang = signed_in(new_context(locale="zh-CN"),
                       make_user("agent", email="wang@desk.test", name="王丽"))
     wang.goto(f"/agent/tickets/{number}")
     ana.goto(f"/agent/tickets/{number}")

@@ -6,6 +6,8 @@ the ticket is one conversation."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +25,7 @@ from desk.db import Database, commit
 from desk.kb_index import reindex
 from desk.models import User
 from desk.settings import Settings
-from tests.browser.conftest import Server
+from tests.browser.conftest import Server, _desk_command, _free_port, _stop, _wait_until_healthy
 from tests.conftest import PASSWORD
 from tests.desk.test_mail_send import add_mailbox
 from tests.smtp_server import SmtpServer
@@ -168,3 +170,71 @@ def test_a_visitor_chats_from_a_shop_and_the_conversation_goes_on_by_email(
     agent_page.reload()
     expect(agent_page.locator(".conversation")).to_contain_text("我的订单什么时候发货？")
     expect(agent_page.locator(".conversation")).to_contain_text("SF123456789CN")
+
+
+@pytest.fixture
+def second_server(server: Server, settings: Settings, tmp_path: Path) -> Iterator[str]:
+    """Another `desk serve` on the same database (PostgreSQL): the visitor on one process,
+    the agent on the other."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("SQLite is served by one process; the PostgreSQL run has two")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DESK_")}
+    env.update({"DESK_DATA_DIR": str(settings.data_dir), "DESK_DATABASE_URL": settings.database_url,
+                "DESK_SECRET_KEY": str(settings.secret_key), "DESK_BASE_URL": url})
+    log = tmp_path / "second.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([*_desk_command(), "serve", "--host", "127.0.0.1", "--port",
+                                    str(port)], env=env, cwd=tmp_path, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    try:
+        _wait_until_healthy(process, url, log)
+        yield url
+    finally:
+        _stop(process)
+
+
+def test_a_chat_across_two_desk_serve_processes(
+    desk_ready: User, shop: ShopPage, server: Server, second_server: str,
+    new_context: Callable[..., BrowserContext], db: Database, settings: Settings,
+) -> None:
+    """The visitor's widget talks to one process, the agent works on the other: messages,
+    typing and presence travel between them by PostgreSQL."""
+    with db.session() as s:
+        team = ensure_team(s, SYSTEM, "Chat")
+        commit(s)
+        widget = save_widget(s, SYSTEM, str(settings.secret_key), None, WidgetForm(
+            name="Shop", team_id=str(team.id), origins=shop.url))
+    assert widget is not None
+    shop.html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"></head><body>'
+                 f'<script src="{server.url}/chat/widget.js" data-widget="{widget.key}" async>'
+                 f'</script></body></html>').encode()
+    agent_page = new_context().new_page()  # every address below on the second process
+    agent_page.goto(f"{second_server}/agent/login")
+    agent_page.fill("#email", desk_ready.email)
+    agent_page.fill("#password", PASSWORD)
+    agent_page.click("form[action='/agent/login'] button[type=submit]")
+    agent_page.wait_for_url("**/agent/")
+    agent_page.goto(f"{second_server}/agent/?view=all_open")
+
+    visitor = new_context().new_page()
+    visitor.goto(shop.url + "/")
+    chat = visitor.locator("[data-desk-chat]")
+    chat.locator(".btn").click()
+    chat.locator("input[name=name]").fill("Kim")
+    chat.locator("input[name=email]").fill("kim@example.com")
+    chat.locator("textarea").fill("Is my order 4521 on its way?")
+    chat.locator("textarea").press("Enter")
+
+    row = agent_page.locator("table.tickets tr", has_text="Is my order 4521 on its way?")
+    expect(row).to_be_visible()  # the queue on the other process heard of it
+    row.locator("a").first.click()
+    expect(agent_page.locator("#presence")).to_contain_text("Kim")
+    agent_page.fill("#reply-text", "Yes, it ships today.")
+    expect(chat.locator(".typing")).to_contain_text("Ana")
+    agent_page.click("form[action$='/replies'] button[type=submit]")
+    expect(chat.locator(".msg:not(.mine)")).to_contain_text("Yes, it ships today.")
+    chat.locator("textarea").fill("Thanks!")
+    chat.locator("textarea").press("Enter")
+    expect(agent_page.locator(".conversation")).to_contain_text("Thanks!")

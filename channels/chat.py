@@ -9,7 +9,7 @@ import hmac
 import re
 import unicodedata
 
-from channels.message import Identity, InboundMessage, ThreadKeys
+from channels.message import Identity, InboundAttachment, InboundMessage, ThreadKeys
 
 MAX_TEXT = 5000  # characters in one chat message (a longer one is refused, not cut)
 MAX_NAME = 200
@@ -61,11 +61,12 @@ def subject_of(text: str) -> str:
 
 
 def chat_message(*, conversation_id: int, ticket_id: int | None, email: str, name: str,
-                 text: str, locale: str, client_id: str) -> InboundMessage:
+                 text: str, locale: str, client_id: str,
+                 attachments: tuple[InboundAttachment, ...] = ()) -> InboundMessage:
     """One visitor message for the intake. `client_id` (the widget's own id for the message)
     makes a resent message a duplicate, not a second message."""
     return InboundMessage(
         channel="chat", sender=Identity("email", email, name), subject=subject_of(text),
-        text=text, locale=locale,
+        text=text, locale=locale, attachments=attachments,
         thread=ThreadKeys(message_id=f"<chat-{conversation_id}-{client_id}@chat.invalid>",
                           ticket_number=ticket_id, conversation=str(conversation_id)))

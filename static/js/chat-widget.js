@@ -57,6 +57,8 @@ form{display:flex;flex-direction:column;gap:6px;padding:10px;border-top:1px soli
 input,textarea{width:100%;border:1px solid #cbd2d9;border-radius:6px;padding:7px}
 textarea{resize:none;height:60px}
 form button{border:0;border-radius:6px;padding:8px;color:#fff;cursor:pointer}
+.actions{display:flex;gap:6px}.actions button[type=submit]{flex:1}
+form button.attach{background:#e4e7eb;color:#1f2933;padding:8px 10px}
 .suggest{padding:8px 12px;border-top:1px solid #d9e2ec;background:#fffbea}
 .suggest a{display:block;color:#1f4fd1;margin:3px 0}
 .suggest button{margin-top:4px;background:none;border:1px solid #cbd2d9;border-radius:6px;padding:4px 8px;cursor:pointer}
@@ -76,7 +78,11 @@ form button{border:0;border-radius:6px;padding:8px;color:#fff;cursor:pointer}
   const text = el("textarea", { name: "text", maxlength: "5000" });
   const error = el("div", { class: "error", role: "alert" });
   const send = el("button", { type: "submit" });
-  form.append(nameInput, emailInput, text, error, send);
+  const attach = el("button", { type: "button", class: "attach" }, "📎");
+  const file = el("input", { type: "file", hidden: "" });
+  const actions = el("div", { class: "actions" });
+  actions.append(attach, send);
+  form.append(nameInput, emailInput, text, error, file, actions);
   panel.append(head, log, typingLine, suggestBox, form);
   root.append(style, button, panel);
 
@@ -85,6 +91,8 @@ form button{border:0;border-radius:6px;padding:8px;color:#fff;cursor:pointer}
     button.textContent = t("Chat with us");
     title.textContent = t("Chat with us");
     close.setAttribute("aria-label", t("Close"));
+    attach.setAttribute("aria-label", t("Send a file"));
+    attach.title = t("Send a file");
     nameInput.placeholder = t("Your name");
     emailInput.placeholder = t("Your email");
     text.placeholder = t("Type a message…");
@@ -249,6 +257,24 @@ form button{border:0;border-radius:6px;padding:8px;color:#fff;cursor:pointer}
     text.value = "";
     suggestBox.hidden = true;
     add({ id: res.data.id, mine: true, author: "", text: body });
+    listen();
+  });
+
+  attach.addEventListener("click", () => file.click());
+  file.addEventListener("change", async () => {
+    error.textContent = "";
+    const chosen = file.files && file.files[0];
+    if (!chosen) return;
+    if (!token && !(await begin())) return;
+    const body = new FormData();
+    body.append("token", token);
+    body.append("id", "f" + Date.now().toString(36));
+    body.append("file", chosen);
+    const r = await fetch(api("files"), { method: "POST", body });
+    const data = await r.json().catch(() => ({}));
+    file.value = "";
+    if (!r.ok) { error.textContent = data.error || ""; return; }
+    add({ id: data.id, mine: true, author: "", text: data.text });
     listen();
   });
 

@@ -51,6 +51,11 @@
       if (!page) return;
       if (ticket) {
         swap(page, ".conversation");
+        // The agent now sees the new messages: their reply need not be held for them (a
+        // status it sets is still checked against the version the page was opened at).
+        const seen = page.querySelector("form[action$='/replies'] input[name=seen_message]");
+        const mine = document.querySelector("form[action$='/replies'] input[name=seen_message]");
+        if (seen && mine) mine.value = seen.value;
         swap(page, ".history");
         const props = document.querySelector("form.properties");
         if (props && dirty.has(props)) banner(text("changed"));

@@ -149,6 +149,11 @@ def test_a_visitor_chats_from_a_shop_and_the_conversation_goes_on_by_email(
     visitor.screenshot(path=artifacts / f"chat-02-reply-{network}.png")
     assert any("/socket?" in url for url in sockets)  # tried first either way
 
+    chat.locator("input[type=file]").set_input_files(files=[{
+        "name": "快递单.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64}])
+    expect(chat.locator(".msg.mine").last).to_contain_text("快递单.png")
+    expect(agent_page.locator(".conversation")).to_contain_text("快递单.png")  # live, attached
+
     visitor.close()  # the visitor leaves: the next reply goes by mail
     expect(agent_page.locator("#presence")).not_to_contain_text("王芳", timeout=10_000)
     agent_page.fill("#reply-text", "物流单号是 SF123456789CN。")

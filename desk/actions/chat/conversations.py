@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from channels.chat import chat_message, is_visitor_address, visitor_address
-from channels.message import InboundMessage
+from channels.message import InboundAttachment, InboundMessage
 from desk import notices
 from desk.actions.ingest import Ingested, Placement, ingest
 from desk.actions.inserts import insert_row
@@ -86,7 +86,7 @@ class Said:
 
 
 def visitor_said(widget: ChatWidget, conversation: ChatConversation, text: str,
-                 client_id: str) -> Said:
+                 client_id: str, attachments: tuple[InboundAttachment, ...] = ()) -> Said:
     """The visitor's message as the intake takes it: the first opens the chat's ticket (in
     the widget's team, no acknowledgement), the next add to it, one written after the ticket
     was closed opens a new one that follows it."""
@@ -94,7 +94,8 @@ def visitor_said(widget: ChatWidget, conversation: ChatConversation, text: str,
     email = conversation.email or visitor_address(conversation.id)
     return Said(conversation.id, conversation.ticket_id, chat_message(
         conversation_id=conversation.id, ticket_id=conversation.ticket_id, email=email,
-        name=conversation.name, text=text, locale=conversation.locale, client_id=client_id),
+        name=conversation.name, text=text, locale=conversation.locale, client_id=client_id,
+        attachments=attachments),
         Placement(team_id=widget.team_id, acknowledge=False))
 
 

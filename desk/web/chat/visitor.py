@@ -54,6 +54,7 @@ from desk.web.chat.guard import (
     widget_of,
 )
 from desk.web.kb.deflection import public_suggestions, record_public
+from desk.web.uploads import read_uploads
 
 WIDGET_JS = ROOT / "static" / "js" / "chat-widget.js"
 
@@ -94,7 +95,8 @@ TEXTS = (_("Chat with us"), _("Send"), _("Your name"), _("Your email"), _("Start
          _("Type a message…"),
          _("We are away now. Leave a message and we will answer by email."),
          _("Articles that may help"), _("This answered my question"), _("Close"),
-         _("is typing"), _("Connection lost. Reconnecting…"), _("Sent"), _("Read"))
+         _("is typing"), _("Connection lost. Reconnecting…"), _("Sent"), _("Read"),
+         _("Send a file"))
 
 
 @_handled
@@ -194,6 +196,35 @@ async def post_message(request: Request, widget: ChatWidget, origin: str | None)
                            "outcome": result.outcome}, origin)
 
 
+FILES_PER_TEN_MINUTES = 10  # per conversation
+
+
+@_handled
+async def post_file(request: Request, widget: ChatWidget, origin: str | None) -> Response:
+    """One file from the visitor (multipart: token, id, file), by the web form's limits;
+    it reaches the ticket as an attachment of a message naming it."""
+    settings = request.app.state.settings
+    # As a context: the upload's temporary file is closed however this ends (a refusal too).
+    async with request.form(max_files=1, max_fields=4) as form:
+        conversation = conversation_of(request, widget, form.get("token"))
+        client_id = str(form.get("id", ""))[:40]
+        if not client_id.replace("-", "").isalnum():
+            raise Refused(400, _("The request could not be read."), "id")
+        if not limiter(request, "files", FILES_PER_TEN_MINUTES, 600.0).allow(str(conversation.id)):
+            raise Refused(429, _("You are sending messages too fast. Please wait a moment."))
+        uploads = await read_uploads(form, "file", settings.max_attachment_bytes)
+    if uploads.oversize:
+        raise Refused(413, _("The file is too large."), "file")
+    if not uploads.files:
+        raise Refused(400, _("Choose a file first."), "file")
+    upload = uploads.files[0]
+    said = visitor_said(widget, conversation, f"[{upload.filename}]", client_id, uploads.files)
+    result = await intake_of(request).submit(said)
+    return answer(request, {"id": result.message_id,
+                            "ticket": result.ticket_id or conversation.ticket_id,
+                            "outcome": result.outcome, "text": f"[{upload.filename}]"}, origin)
+
+
 @_handled
 async def typing(request: Request, widget: ChatWidget, origin: str | None) -> Response:
     data = await body_of(request)
@@ -272,6 +303,7 @@ routes = [
     Route("/chat/w/{key}/config", config, methods=["GET"]),
     Route("/chat/w/{key}/start", start, methods=["POST"]),
     Route("/chat/w/{key}/messages", post_message, methods=["POST"]),
+    Route("/chat/w/{key}/files", post_file, methods=["POST"]),
     Route("/chat/w/{key}/typing", typing, methods=["POST"]),
     Route("/chat/w/{key}/read", read, methods=["POST"]),
     Route("/chat/w/{key}/leave", leave, methods=["POST"]),

@@ -366,3 +366,29 @@ def test_the_widget_suggests_only_articles_the_ranking_is_sure_of_in_the_pages_l
     assert suggest("can i log in with bitcoin from the moon shop", "en") == []
     with db.session() as s:
         assert s.exec(select(DeflectionEvent)).all()  # shown suggestions are counted
+
+
+def test_a_visitor_sends_a_file_by_the_forms_limits_and_it_reaches_the_ticket(
+        client: TestClient, widget: ChatWidget, db: Database, settings: Settings) -> None:
+    from desk.models import Attachment
+
+    token = _start(client, widget)
+    ticket_id = _say(client, widget, token, "Here is the photo", "p1").json()["ticket"]
+
+    def send(name: str, data: bytes, token: str = token, mid: str = "f1") -> Any:
+        return client.post(f"/chat/w/{widget.key}/files", data={"token": token, "id": mid},
+                           files={"file": (name, data, "image/png")}, headers={"Origin": SITE})
+
+    sent = send("破损的箱子.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    assert sent.status_code == 200 and sent.json()["ticket"] == ticket_id
+    assert sent.json()["text"] == "[破损的箱子.png]"
+    with db.session() as s:
+        message = s.get(Message, sent.json()["id"])
+        assert message is not None and message.ticket_id == ticket_id
+        [attachment] = s.exec(select(Attachment).where(Attachment.message_id == message.id)).all()
+        assert attachment.filename == "破损的箱子.png" and attachment.size == 108
+    too_big = send("huge.bin", b"x" * (settings.max_attachment_bytes + 1), mid="f2")
+    assert too_big.status_code == 413 and too_big.json()["field"] == "file"
+    assert send("x.png", b"x", token="forged", mid="f3").status_code == 401
+    codes = [send(f"{i}.png", b"x", mid=f"g{i}").status_code for i in range(12)]
+    assert 429 in codes

@@ -57,6 +57,13 @@ async def queue(request: Request) -> Response:
     )
 
 
+def _back(request: Request) -> Response:
+    """To the page the top bar's form was sent from (its path only: never another site)."""
+    back = request.headers.get("referer", "/agent/")
+    path = "/" + back.split("://", 1)[-1].split("/", 1)[-1] if "://" in back else "/agent/"
+    return RedirectResponse(path, status_code=303)
+
+
 async def availability(request: Request) -> Response:
     """Available or away: away takes no chats and no automatic assignments."""
     user = staff(request)
@@ -67,9 +74,7 @@ async def availability(request: Request) -> Response:
         with db_of(request).session() as session:
             assert user.id is not None
             choose_availability(session, Actor.of_user(user), user.id, state)
-    back = request.headers.get("referer", "/agent/")
-    path = "/" + back.split("://", 1)[-1].split("/", 1)[-1] if "://" in back else "/agent/"
-    return RedirectResponse(path, status_code=303)
+    return _back(request)
 
 
 async def preferences(request: Request) -> Response:
@@ -81,9 +86,7 @@ async def preferences(request: Request) -> Response:
         with db_of(request).session() as session:
             assert user.id is not None
             choose_locale(session, Actor.of_user(user), user.id, locale)
-    back = request.headers.get("referer", "/agent/")
-    path = "/" + back.split("://", 1)[-1].split("/", 1)[-1] if "://" in back else "/agent/"
-    return RedirectResponse(path, status_code=303)
+    return _back(request)
 
 
 routes = [

@@ -7,6 +7,7 @@ the ticket is one conversation."""
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import threading
 import time
@@ -26,7 +27,7 @@ from desk.kb_index import reindex
 from desk.models import User
 from desk.settings import Settings
 from tests.browser.conftest import Server, _desk_command, _free_port, _stop, _wait_until_healthy
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, REDIS_URL
 from tests.desk.test_mail_send import add_mailbox
 from tests.smtp_server import SmtpServer
 
@@ -179,28 +180,39 @@ def test_a_visitor_chats_from_a_shop_and_the_conversation_goes_on_by_email(
 
 @pytest.fixture
 def second_server(server: Server, settings: Settings, tmp_path: Path) -> Iterator[str]:
-    """Another `desk serve` on the same database (PostgreSQL): the visitor on one process,
-    the agent on the other."""
+    """Another `desk serve` on the same database (PostgreSQL), with Redis and a `desk
+    worker` as a multi-process deployment runs: the visitor on one process, the agent on
+    the other."""
     if not settings.database_url.startswith("postgresql"):
         pytest.skip("SQLite is served by one process; the PostgreSQL run has two")
+    import redis
+
+    redis_url = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + secrets.randbelow(14)}"
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESK_")}
     env.update({"DESK_DATA_DIR": str(settings.data_dir), "DESK_DATABASE_URL": settings.database_url,
-                "DESK_SECRET_KEY": str(settings.secret_key), "DESK_BASE_URL": url})
+                "DESK_SECRET_KEY": str(settings.secret_key), "DESK_BASE_URL": url,
+                "DESK_REDIS_URL": redis_url})
     log = tmp_path / "second.log"
+    processes = []
     with log.open("wb") as out:
-        process = subprocess.Popen([*_desk_command(), "serve", "--host", "127.0.0.1", "--port",
-                                    str(port)], env=env, cwd=tmp_path, stdout=out,
-                                   stderr=subprocess.STDOUT)
+        for args in (["serve", "--host", "127.0.0.1", "--port", str(port)], ["worker"]):
+            processes.append(subprocess.Popen([*_desk_command(), *args], env=env, cwd=tmp_path,
+                                              stdout=out, stderr=subprocess.STDOUT))
     try:
-        _wait_until_healthy(process, url, log)
+        _wait_until_healthy(processes[0], url, log)
         yield url
     finally:
-        _stop(process)
+        for process in processes:
+            _stop(process)
+        client.flushdb()
+        client.close()
 
 
-def test_a_chat_across_two_desk_serve_processes(
+def test_a_chat_across_two_desk_serve_processes_on_postgresql_and_redis(
     desk_ready: User, shop: ShopPage, server: Server, second_server: str,
     new_context: Callable[..., BrowserContext], db: Database, settings: Settings,
 ) -> None:

@@ -392,3 +392,19 @@ def test_a_visitor_sends_a_file_by_the_forms_limits_and_it_reaches_the_ticket(
     assert send("x.png", b"x", token="forged", mid="f3").status_code == 401
     codes = [send(f"{i}.png", b"x", mid=f"g{i}").status_code for i in range(12)]
     assert 429 in codes
+
+
+def test_a_thousand_messages_at_once_from_one_visitor_are_refused_past_the_limit_none_lost(
+        client: TestClient, widget: ChatWidget, db: Database) -> None:
+    import math
+    import time
+
+    token = _start(client, widget)
+    started = time.monotonic()
+    codes = [_say(client, widget, token, f"flood {i}", f"z{i}").status_code for i in range(1000)]
+    windows = math.ceil((time.monotonic() - started) / 5)  # 5 per 5 s, 30 a minute at most
+    accepted = codes.count(200)
+    assert set(codes) == {200, 429} and 0 < accepted <= min(5 * windows, 30)
+    with db.session() as s:
+        stored = s.exec(select(Message.text).where(col(Message.text).startswith("flood"))).all()
+    assert sorted(stored) == sorted(f"flood {i}" for i, c in enumerate(codes) if c == 200)

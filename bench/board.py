@@ -17,20 +17,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import Engine, insert, text
 
 from bench.connection import Connection, percentile, run
 from bench.dataset import analyze, seed
 from bench.queue import EMAIL, PASSWORD, sign_in
-from bench.servers import DeskProcess, PostgresDatabase, desk_env, free_port, run_desk, say
+from bench.servers import DeskProcess, desk_env, free_port, run_desk, say, scratch
 from desk.db import make_engine
 from desk.models import SlaPolicy, TicketSla
 
@@ -103,54 +100,47 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=10, help="untimed requests first (10)")
     args = p.parse_args(argv)
 
-    tmp = Path(tempfile.mkdtemp(prefix="desk-bench-board-"))
-    pg: PostgresDatabase | None = None
     server: DeskProcess | None = None
-    try:
-        if args.backend == "postgres":
-            pg = PostgresDatabase()
-            say(f"database {pg.name}")
-        env = desk_env(tmp, pg.url if pg else None)
-        run_desk(["migrate"], env)
-        engine = make_engine(pg.url if pg else f"sqlite:///{tmp / 'desk.db'}")
-        say(f"seeding {args.tickets} tickets on {args.backend}")
-        seeded = seed(engine, args.tickets, progress=say)
-        started = time.monotonic()
-        open_tickets = make_open(engine, min(args.open, args.tickets))
-        say(f"{open_tickets} open tickets with SLA clocks in {time.monotonic() - started:.1f}s")
-        analyze(engine)
-        engine.dispose()
-        run_desk(["user", "add", EMAIL, "--name", "Bench Supervisor", "--role", "supervisor",
-                  "--password", PASSWORD], env)
-        server = DeskProcess.serve(env, tmp, free_port())
-        server.wait_healthy()
-        server.wait_idle()  # start-up work (jieba, the KB index check) is not the board's time
-        assert server.port is not None
-        say(f"desk serve on {server.port}; {args.requests} requests of {PATH}")
-        result = run(measure(server.port, args.requests, args.warmup))
-        assert isinstance(result, Timings)
-        out = {
-            "bench": "board",
-            "backend": args.backend,
-            "tickets": args.tickets,
-            "open_tickets": open_tickets,
-            "requests": args.requests,
-            "cards_on_page": result.cards,
-            "server_ms_p50": round(percentile(result.server_ms, 50), 1),
-            "server_ms_p95": round(percentile(result.server_ms, 95), 1),
-            "roundtrip_ms_p50": round(percentile(result.roundtrip_ms, 50), 1),
-            "roundtrip_ms_p95": round(percentile(result.roundtrip_ms, 95), 1),
-            "seed_s": round(seeded.seconds, 1),
-            "target_p95_ms": TARGET_P95_MS,
-        }
-        print(json.dumps(out), flush=True)
-        return 0
-    finally:
-        if server is not None:
-            server.stop()
-        if pg is not None:
-            pg.drop()
-        shutil.rmtree(tmp, ignore_errors=True)
+    with scratch(args.backend, "desk-bench-board-") as where:
+        try:
+            env = desk_env(where.folder, where.pg.url if where.pg else None)
+            run_desk(["migrate"], env)
+            engine = make_engine(where.database_url)
+            say(f"seeding {args.tickets} tickets on {args.backend}")
+            seeded = seed(engine, args.tickets, progress=say)
+            started = time.monotonic()
+            open_tickets = make_open(engine, min(args.open, args.tickets))
+            say(f"{open_tickets} open tickets with SLA clocks in {time.monotonic() - started:.1f}s")
+            analyze(engine)
+            engine.dispose()
+            run_desk(["user", "add", EMAIL, "--name", "Bench Supervisor", "--role", "supervisor",
+                      "--password", PASSWORD], env)
+            server = DeskProcess.serve(env, where.folder, free_port())
+            server.wait_healthy()
+            server.wait_idle()  # start-up work (jieba, the KB index check) is not the board's time
+            assert server.port is not None
+            say(f"desk serve on {server.port}; {args.requests} requests of {PATH}")
+            result = run(measure(server.port, args.requests, args.warmup))
+            assert isinstance(result, Timings)
+            out = {
+                "bench": "board",
+                "backend": args.backend,
+                "tickets": args.tickets,
+                "open_tickets": open_tickets,
+                "requests": args.requests,
+                "cards_on_page": result.cards,
+                "server_ms_p50": round(percentile(result.server_ms, 50), 1),
+                "server_ms_p95": round(percentile(result.server_ms, 95), 1),
+                "roundtrip_ms_p50": round(percentile(result.roundtrip_ms, 50), 1),
+                "roundtrip_ms_p95": round(percentile(result.roundtrip_ms, 95), 1),
+                "seed_s": round(seeded.seconds, 1),
+                "target_p95_ms": TARGET_P95_MS,
+            }
+            print(json.dumps(out), flush=True)
+            return 0
+        finally:
+            if server is not None:
+                server.stop()
 
 
 if __name__ == "__main__":

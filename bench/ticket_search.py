@@ -20,11 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -33,7 +30,7 @@ from sqlalchemy import Engine
 from bench.connection import Connection, percentile, run
 from bench.dataset import analyze, seed
 from bench.queue import EMAIL, PASSWORD, sign_in
-from bench.servers import DeskProcess, PostgresDatabase, desk_env, free_port, run_desk, say
+from bench.servers import DeskProcess, desk_env, free_port, run_desk, say, scratch
 from desk.db import make_engine
 
 TARGET_P95_MS = 100
@@ -174,57 +171,50 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=1, help="untimed passes first (1)")
     args = p.parse_args(argv)
 
-    tmp = Path(tempfile.mkdtemp(prefix="desk-bench-search-"))
-    pg: PostgresDatabase | None = None
     server: DeskProcess | None = None
-    try:
-        if args.backend == "postgres":
-            pg = PostgresDatabase()
-            say(f"database {pg.name}")
-        env = desk_env(tmp, pg.url if pg else None)
-        run_desk(["migrate"], env)
-        engine = make_engine(pg.url if pg else f"sqlite:///{tmp / 'desk.db'}")
-        say(f"seeding {args.tickets} tickets on {args.backend}")
-        seeded = seed(engine, args.tickets, progress=say)
-        started = time.monotonic()
-        messages, samples = seed_messages(engine, random.Random(11))
-        say(f"{messages} messages in {time.monotonic() - started:.1f}s; building the index")
-        index_s = build_index(engine)
-        say(f"index built in {index_s:.1f}s")
-        analyze(engine)
-        engine.dispose()
-        run_desk(["user", "add", EMAIL, "--name", "Bench Supervisor", "--role", "supervisor",
-                  "--password", PASSWORD], env)
-        server = DeskProcess.serve(env, tmp, free_port())
-        server.wait_healthy()
-        assert server.port is not None
-        asked = queries(samples, seeded.customers)
-        result = run(measure(server.port, asked, args.rounds, args.warmup))
-        assert isinstance(result, dict)
-        times = result["times"]
-        out = {
-            "bench": "ticket_search",
-            "backend": args.backend,
-            "tickets": args.tickets,
-            "messages": messages,
-            "index_build_s": round(index_s, 1),
-            "requests": sum(len(v) for v in times.values()),
-            **{f"{lang}_server_ms_p50": round(percentile(v, 50), 1) for lang, v in times.items()},
-            **{f"{lang}_server_ms_p95": round(percentile(v, 95), 1) for lang, v in times.items()},
-            **{f"{lang}_server_ms_max": round(max(v), 1) for lang, v in times.items()},
-            "rows_on_page": result["rows"],
-            "per_query_ms_p50": result["per_query_ms_p50"],
-            "rss_mb": round(server.status_kb("VmRSS") / 1024, 1),
-            "target_p95_ms": TARGET_P95_MS,
-        }
-        print(json.dumps(out, ensure_ascii=False), flush=True)
-        return 0
-    finally:
-        if server is not None:
-            server.stop()
-        if pg is not None:
-            pg.drop()
-        shutil.rmtree(tmp, ignore_errors=True)
+    with scratch(args.backend, "desk-bench-search-") as where:
+        try:
+            env = desk_env(where.folder, where.pg.url if where.pg else None)
+            run_desk(["migrate"], env)
+            engine = make_engine(where.database_url)
+            say(f"seeding {args.tickets} tickets on {args.backend}")
+            seeded = seed(engine, args.tickets, progress=say)
+            started = time.monotonic()
+            messages, samples = seed_messages(engine, random.Random(11))
+            say(f"{messages} messages in {time.monotonic() - started:.1f}s; building the index")
+            index_s = build_index(engine)
+            say(f"index built in {index_s:.1f}s")
+            analyze(engine)
+            engine.dispose()
+            run_desk(["user", "add", EMAIL, "--name", "Bench Supervisor", "--role", "supervisor",
+                      "--password", PASSWORD], env)
+            server = DeskProcess.serve(env, where.folder, free_port())
+            server.wait_healthy()
+            assert server.port is not None
+            asked = queries(samples, seeded.customers)
+            result = run(measure(server.port, asked, args.rounds, args.warmup))
+            assert isinstance(result, dict)
+            times = result["times"]
+            out = {
+                "bench": "ticket_search",
+                "backend": args.backend,
+                "tickets": args.tickets,
+                "messages": messages,
+                "index_build_s": round(index_s, 1),
+                "requests": sum(len(v) for v in times.values()),
+                **{f"{lang}_server_ms_p50": round(percentile(v, 50), 1) for lang, v in times.items()},
+                **{f"{lang}_server_ms_p95": round(percentile(v, 95), 1) for lang, v in times.items()},
+                **{f"{lang}_server_ms_max": round(max(v), 1) for lang, v in times.items()},
+                "rows_on_page": result["rows"],
+                "per_query_ms_p50": result["per_query_ms_p50"],
+                "rss_mb": round(server.status_kb("VmRSS") / 1024, 1),
+                "target_p95_ms": TARGET_P95_MS,
+            }
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+            return 0
+        finally:
+            if server is not None:
+                server.stop()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -12,6 +13,7 @@ from desk.actions.audit import Actor
 from desk.actions.tickets.linking import link_tickets, unlink_tickets
 from desk.actions.tickets.merging import MergeError, merge_tickets, split_message
 from desk.i18n import _
+from desk.models import Ticket, User
 from desk.queries.errors import Forbidden, NotFound
 from desk.queries.tickets.links import message_on
 from desk.queries.tickets.queue import access_ticket
@@ -51,16 +53,22 @@ async def merge(request: Request) -> Response:
         if form.get("confirm") != "1":  # the box is required; a form without it is refused
             return _refused(request, MergeError("target", _("Tick the box to confirm the merge.")))
         try:
-            if target_number is None:
-                raise NotFound(0)
-            target = access_ticket(session, user, target_number)
-        except (NotFound, Forbidden):
-            return _refused(request, MergeError("target", NO_SUCH_TICKET))
-        try:
+            target = _other_ticket(session, user, target_number, "target")
             merge_tickets(session, Actor.of_user(user), source, target)
         except MergeError as error:
             return _refused(request, error)
-    return _back(target_number)
+    assert target.id is not None
+    return _back(target.id)
+
+
+def _other_ticket(session: Session, user: User, number: int | None, field: str) -> Ticket:
+    """The other ticket a form names, if this agent may see it; else MergeError on `field`."""
+    try:
+        if number is None:
+            raise NotFound(0)
+        return access_ticket(session, user, number)
+    except (NotFound, Forbidden):
+        raise MergeError(field, NO_SUCH_TICKET) from None
 
 
 async def split(request: Request) -> Response:
@@ -93,11 +101,9 @@ async def link(request: Request) -> Response:
     with db_of(request).session() as session:
         ticket = access_ticket(session, user, number)
         try:
-            if other_number is None:
-                raise NotFound(0)
-            other = access_ticket(session, user, other_number)
-        except (NotFound, Forbidden):
-            return _refused(request, MergeError("number", NO_SUCH_TICKET))
+            other = _other_ticket(session, user, other_number, "number")
+        except MergeError as error:
+            return _refused(request, error)
         try:
             link_tickets(session, Actor.of_user(user), ticket, other)
         except MergeError as error:

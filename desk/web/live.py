@@ -1,9 +1,11 @@
 """Live updates for open agent pages: a server-sent event stream per page, and presence.
 
-`GET /agent/live?ticket=N` (a ticket page) or `?queue=1` (queue and board pages) streams
-what changes as `notice` events, and on a ticket page who else is there as `presence`
-events. Opening the stream on a ticket says "I am viewing it"; `POST /agent/live/typing`
-says "I am typing" or "I stopped". Pages work without it; it only saves a reload."""
+`GET /agent/live?ticket=N&entry=E&message=M` (a ticket page that shows history up to
+entry E and messages up to M: anything newer is announced as soon as the stream opens) or
+`?queue=1` (queue and board pages) streams what changes as `notice` events, and on a
+ticket page who else is there as `presence` events. Opening the stream on a ticket says
+"I am viewing it"; `POST /agent/live/typing` says "I am typing" or "I stopped". Pages
+work without it; it only saves a reload."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from desk.live.hub import Hub
 from desk.live.notices import QUEUE, Notice, ticket_topic
 from desk.live.relay import send
 from desk.models import User
+from desk.queries.tickets.links import moved_on
 from desk.queries.tickets.queue import access_ticket
 from desk.web.auth import check_csrf, db_of, staff
 
@@ -44,6 +47,11 @@ def _ticket_param(request: Request) -> int | None:
     if not raw.isdigit() or len(raw) > 12:
         raise HTTPException(400, _("Not found."))
     return int(raw)
+
+
+def _seen(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
 
 
 def _presence(ticket_id: int, user: User, state: str) -> Notice:
@@ -71,6 +79,15 @@ async def stream(request: Request) -> Response:
         raise HTTPException(400, _("Not found."))
     hub = hub_of(request)
     listener = hub.listen(frozenset(topics))
+    # What changed between the page's render and this stream (a message that arrived while
+    # the page loaded, or while the stream reconnected) would be missed: say it at once.
+    entry, message = _seen(request, "entry"), _seen(request, "message")
+    caught_up: Notice | None = None
+    if ticket_id is not None and entry is not None and message is not None:
+        with db_of(request).session() as session:
+            if moved_on(session, ticket_id, entry, message):
+                caught_up = {"topic": ticket_topic(ticket_id), "kind": "updated",
+                             "ticket": ticket_id, "by": None}
 
     async def events() -> AsyncIterator[str]:
         ends = time.monotonic() + STREAM_SECONDS
@@ -81,6 +98,8 @@ async def stream(request: Request) -> Response:
                 await _announce(request, [_presence(ticket_id, user, "viewing")])
                 beat = time.monotonic()
                 yield _event("presence", hub.viewers(ticket_id))
+            if caught_up is not None:
+                yield _event("notice", caught_up)
             while time.monotonic() < ends:
                 try:
                     notice = await asyncio.wait_for(listener.queue.get(), BEAT_SECONDS)

@@ -9,7 +9,10 @@
   const ticket = root.dataset.liveTicket;
   const csrf = (document.querySelector("input[name=csrf_token]") || {}).value || "";
   const text = (name) => root.dataset[name] || "";
-  const params = new URLSearchParams(ticket ? { ticket } : { queue: "1" });
+  // What the page shows, so the stream says at once what changed while it loaded.
+  const seen = (name) => (document.querySelector("input[name=" + name + "]") || {}).value || "0";
+  const params = new URLSearchParams(ticket
+    ? { ticket, entry: seen("seen_entry"), message: seen("seen_message") } : { queue: "1" });
   const source = new EventSource("/agent/live?" + params);
 
   const fetchPage = async () => {

@@ -159,6 +159,8 @@ def test_a_visitor_chats_from_a_shop_and_the_conversation_goes_on_by_email(
     expect(agent_page.locator("#presence")).not_to_contain_text("王芳", timeout=10_000)
     agent_page.fill("#reply-text", "物流单号是 SF123456789CN。")
     agent_page.click("form[action$='/replies'] button[type=submit]")
+    # The reply's page has come back (the mail may go out before it does).
+    expect(agent_page.locator(".conversation")).to_contain_text("SF123456789CN")
     def mailed(text: str) -> list[str]:
         return [r.rcpt_tos[0] for r in smtp_server.messages
                 if text in r.message.get_body(("plain",)).get_content()]  # type: ignore[union-attr]

@@ -50,3 +50,14 @@ def changes_since(session: Session, ticket_id: int, after_entry: int, after_mess
     items = [i for i in conversation(session, ticket_id, public_only=False)
              if (i.message.id or 0) > after_message]
     return Since(list(entries), items)
+
+
+def moved_on(session: Session, ticket_id: int, after_entry: int, after_message: int) -> bool:
+    """Whether the ticket has a history entry or a message newer than a page showed."""
+    entry = session.exec(select(AuditEntry.id).where(
+        AuditEntry.entity == "ticket", AuditEntry.entity_id == ticket_id,
+        col(AuditEntry.id) > after_entry).limit(1)).first()
+    if entry is not None:
+        return True
+    return session.exec(select(Message.id).where(
+        Message.ticket_id == ticket_id, col(Message.id) > after_message).limit(1)).first() is not None

@@ -18,7 +18,7 @@ from http.cookiejar import CookieJar
 import pytest
 import uvicorn
 
-from channels.message import Identity, InboundMessage
+from channels.message import Identity, InboundMessage, ThreadKeys
 from desk.actions.ingest.one import ingest_message
 from desk.app import create_app
 from desk.db import Database, commit
@@ -160,6 +160,32 @@ def test_a_reply_and_a_property_change_reach_a_colleague_on_the_ticket_page(
         assert changed["changes"]["priority"] == ["normal", "urgent"]  # type: ignore[index]
     finally:
         stream.close()
+
+
+def test_a_message_that_came_while_the_page_loaded_is_announced_when_its_stream_opens(
+        served: str, db: Database, settings: Settings, make_user) -> None:  # type: ignore[no-untyped-def]
+    number = _ticket(db, settings)
+    wang = Agent(served, make_user("agent", name="王丽"))
+    page = wang.get(f"/agent/tickets/{number}")
+    entry = re.search(r'name="seen_entry" value="(\d+)"', page)
+    message = re.search(r'name="seen_message" value="(\d+)"', page)
+    assert entry and message
+    seen = f"ticket={number}&entry={entry.group(1)}&message={message.group(1)}"
+    quiet = Stream(wang, seen)  # nothing new yet: no notice before the next change
+    with db.session() as s:  # the customer writes again before the next page's stream opens
+        ingest_message(s, settings, InboundMessage(
+            "web", Identity("email", "kim@example.com", "Kim"), f"Re: [#{number}] Printer offline",
+            "Still off.", thread=ThreadKeys(ticket_number=number)))
+        commit(s)
+    late = Stream(wang, seen)
+    try:
+        assert late.next("notice") == {"topic": f"ticket:{number}", "kind": "updated",
+                                       "ticket": number, "by": None}
+        first = quiet.next("notice")  # the stream that was open heard the reply itself
+        assert first["kind"] == "message"  # type: ignore[index]
+    finally:
+        late.close()
+        quiet.close()
 
 
 def test_a_colleague_is_shown_viewing_then_typing_then_gone(

@@ -34,6 +34,7 @@ from desk.models.macros import BulkRun, Macro
 from desk.models.mail import RawMessage, RawMessageBytes, RawStatus
 from desk.models.mailboxes import AfterFetch, Mailbox
 from desk.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
+from desk.models.reports import DeskSetting, ReportDay
 from desk.models.rules import Rule, TeamRotation
 from desk.models.sla import SlaPolicy, TicketSla
 from desk.models.surveys import RATINGS, SATISFIED, Survey, SurveyStatus
@@ -102,6 +103,8 @@ __all__ = [
     "TeamRotation",
     "TicketSla",
     "RawStatus",
+    "DeskSetting",
+    "ReportDay",
     "Role",
     "Source",
     "Status",

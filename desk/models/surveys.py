@@ -30,9 +30,11 @@ class Survey(SQLModel, table=True):
         # The dashboard: answers in a date range, and the surveys sent in it (response
         # rate). Covering: a period's figures are read from the index alone.
         Index("ix_survey_answered_cover", "answered_at", "agent_id", "team_id", "channel",
-              "tier", "rating"),
+              "tier", "organization_id", "rating"),
         Index("ix_survey_sent_cover", "sent_at", "agent_id", "team_id", "channel", "tier",
-              "rating"),
+              "organization_id", "rating"),
+        # The service report's daily roll-up: the solves of a day.
+        Index("ix_survey_solved", "solved_at"),
         # The lowest answers: per rating, newest first.
         Index("ix_survey_rating_answered", "rating", "answered_at"),
         Index("ix_survey_ticket", "ticket_id", "id"),

@@ -55,6 +55,8 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_team_status_updated", "team_id", "status", "updated_at"),
         Index("ix_ticket_assignee_status_updated", "assignee_id", "status", "updated_at"),
         Index("ix_ticket_customer_updated", "customer_id", "updated_at"),
+        # The service report's daily roll-up: the tickets created on a day.
+        Index("ix_ticket_created", "created_at"),
         # "All open, by last update" walks this in order: no sort of every open ticket.
         Index("ix_ticket_open_updated", "updated_at", "id",
               sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),

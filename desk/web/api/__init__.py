@@ -3,9 +3,10 @@
 from starlette.routing import BaseRoute
 
 from desk.web.api import audit as audit_api
-from desk.web.api import customers, kb, openapi, organizations, quarantine, reports, rules, tickets
+from desk.web.api import customers, kb, macros, openapi, organizations, quarantine, reports, rules, tickets
 from desk.web.api import ticket_links as ticket_links_api
 
 routes: list[BaseRoute] = [*tickets.routes, *quarantine.routes, *kb.routes, *customers.routes,
                            *organizations.routes, *reports.routes, *openapi.routes,
-                           *rules.routes, *audit_api.routes, *ticket_links_api.routes]
+                           *rules.routes, *audit_api.routes, *ticket_links_api.routes,
+                           *macros.routes]

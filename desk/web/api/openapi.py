@@ -15,6 +15,7 @@ from desk.web.api import openapi_audit as audit_part
 from desk.web.api import (
     openapi_customers,
     openapi_kb,
+    openapi_macros,
     openapi_quarantine,
     openapi_reports,
     openapi_rules,
@@ -242,7 +243,7 @@ PATHS["/tickets"]["post"]["responses"]["201"]["headers"] = {
                  "description": "The new ticket's address."}}
 
 for part in (openapi_quarantine, openapi_kb, openapi_customers, openapi_reports, openapi_rules,
-             openapi_ticket_links):
+             openapi_ticket_links, openapi_macros):
     SCHEMAS.update(part.SCHEMAS)
     RESPONSES.update(part.RESPONSES)
     PATHS.update(part.PATHS)

@@ -43,6 +43,7 @@ FIELD_ERROR = {
     "not_found": _("This no longer exists."),
     "invalid_tags": _("Tags are single words separated by commas."),
     "unknown_field": _("Unknown field."),
+    "merge_alone": _("A merge is made on its own: leave the other changes as they are."),
 }
 # The delivery state of a mail the desk sends (OutboundMessage.status).
 DELIVERY = {"queued": _("Waiting to be sent"), "sent": _("Sent"), "failed": _("Not delivered"),

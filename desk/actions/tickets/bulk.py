@@ -1,9 +1,10 @@
-"""Bulk actions: one change (status, priority, team, assignee, tags, a macro) over many
-tickets. `start_bulk` records the run and queues the `run_bulk_action` job; `run_bulk_chunk`
-works through the next tickets, each in a savepoint of its own through `update_ticket` (and
-`add_agent_reply` for a macro's reply), so every ticket's history is written exactly as by a
-single edit and one ticket's failure is reported without undoing the others. The permission
-is checked per ticket when it is changed: one the agent may not see is reported, not changed."""
+"""Bulk actions: one change (status, priority, team, assignee, tags, a macro, or a merge
+into one ticket) over many tickets. `start_bulk` records the run and queues the
+`run_bulk_action` job; `run_bulk_chunk` works through the next tickets, each in a savepoint
+of its own through `update_ticket` (and `add_agent_reply` for a macro's reply, `merge_into`
+for a merge), so every ticket's history is written exactly as by a single edit and one
+ticket's failure is reported without undoing the others. The permission is checked per
+ticket when it is changed: one the agent may not see is reported, not changed."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from desk.actions.jobs import enqueue
 from desk.actions.tickets.changes import add_agent_reply
 from desk.actions.tickets.checks import check_ticket_changes, parse_tags
 from desk.actions.tickets.macro_use import apply_macro_actions
+from desk.actions.tickets.merging import MergeError, merge_into
 from desk.db import commit
 from desk.models import BulkRun, Macro, Ticket, User
 from desk.models.base import now
@@ -39,7 +41,8 @@ def check_bulk_changes(session: Session, user: User,
                        raw: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     """The change to make from the bulk form (``set_status``, ``set_priority``, ``set_team``,
     ``set_assignee`` — "" unchanged, "none" nobody —, ``add_tags``, ``remove_tags``,
-    ``macro``), and the errors by field (codes of desk.web.labels.FIELD_ERROR)."""
+    ``macro``, or alone ``merge_into``: a ticket number), and the errors by field (codes
+    of desk.web.labels.FIELD_ERROR)."""
     picked = {name: raw.get(key, "").strip() for key, name in (
         ("set_status", "status"), ("set_priority", "priority"), ("set_team", "team_id"),
         ("set_assignee", "assignee_id"))}
@@ -60,6 +63,16 @@ def check_bulk_changes(session: Session, user: User,
             changes["macro_id"] = access_macro(session, user, int(macro)).id
         except (ValueError, NotFound, Forbidden, OverflowError):
             errors["macro"] = "not_found"
+    into = raw.get("merge_into", "").strip().lstrip("#")
+    if into:
+        target = session.get(Ticket, int(into)) if into.isascii() and into.isdigit() \
+            and 0 < int(into) < 2**31 else None
+        if target is None or not can_see(session, user, target):
+            errors["merge_into"] = "not_found"
+        elif changes:
+            errors["merge_into"] = "merge_alone"
+        else:
+            changes["merge_into"] = target.id
     if not changes and not errors:
         errors["action"] = "required"
     return changes, errors
@@ -83,6 +96,14 @@ def start_bulk(session: Session, actor: Actor, user: User, changes: dict[str, An
 def _one(session: Session, settings: Settings, actor: Actor, user: User, ticket: Ticket,
          changes: dict[str, Any], macro: Macro | None) -> bool:
     """One ticket's change in the caller's savepoint; True when anything changed."""
+    if "merge_into" in changes:
+        target = session.get(Ticket, changes["merge_into"])
+        if target is None:
+            raise MergeError("merge_into", "This ticket no longer exists.")
+        if target.id == ticket.id:  # the ticket the others go into: nothing to do
+            return False
+        merge_into(session, actor, ticket, target)
+        return True
     fields = {k: v for k, v in changes.items() if k in ("status", "priority", "team_id",
                                                           "assignee_id")}
     actions = MacroActions({}, tuple(changes.get("add_tags", ())))
@@ -124,6 +145,9 @@ def run_bulk_chunk(session: Session, settings: Settings, bulk_id: int, size: int
         try:
             with session.begin_nested():
                 changed += _one(session, settings, actor, user, ticket, run.changes, macro)
+        except MergeError as exc:
+            failures.append({"ticket_id": ticket_id, "reason": "merge", "message": exc.message,
+                             "params": exc.params})
         except SQLAlchemyError as exc:
             failures.append({"ticket_id": ticket_id, "reason": "error",
                              "detail": str(getattr(exc, "orig", None) or exc)[:200]})

@@ -20,11 +20,12 @@ from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
 
 CHANGE_FIELDS = ("set_status", "set_priority", "set_team", "set_assignee", "add_tags",
-                 "remove_tags", "macro")
+                 "remove_tags", "macro", "merge_into")
 
 FIELD_LABELS = {"set_status": _("Status"), "set_priority": _("Priority"), "set_team": _("Team"),
                 "set_assignee": _("Assignee"), "add_tags": _("Add tags"),
-                "remove_tags": _("Remove tags"), "macro": _("Macro")}
+                "remove_tags": _("Remove tags"), "macro": _("Macro"),
+                "merge_into": _("Merge into ticket")}
 REASONS = {"forbidden": _("You may not change this ticket."),
            "not_found": _("This ticket no longer exists."),
            "error": _("The change could not be saved.")}

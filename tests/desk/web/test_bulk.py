@@ -216,3 +216,44 @@ def test_only_the_agent_who_ran_it_and_supervisors_see_a_run(
     assert sign_in(client, make_user("agent")).get(f"/agent/bulk/{run.id}").status_code == 403
     client.cookies.clear()
     assert sign_in(client, make_user("supervisor")).get(f"/agent/bulk/{run.id}").status_code == 200
+
+
+def test_a_bulk_merge_puts_one_customers_tickets_into_one_and_reports_anothers(
+        agent_client: TestClient, db: Database, settings: Settings) -> None:
+    numbers = []
+    with db.session() as s:
+        for subject in ("Printer jam", "Printer still jammed", "Printer: any news?"):
+            ticket, _ = ingest_message(s, settings, InboundMessage(
+                "web", Identity("email", "kim@example.com", "Kim"), subject, subject + "!"))
+            commit(s)
+            numbers.append(ticket.id)
+    [stranger] = _tickets(db, settings, 1)
+    target = numbers[0]
+    run = _bulk(agent_client, db, ids=[str(n) for n in [*numbers, stranger]], merge_into=f"#{target}")
+    assert run.finished_at is not None and run.changed == 2
+    assert [f["ticket_id"] for f in run.failures] == [stranger]
+    assert run.failures[0]["reason"] == "merge"
+    with db.session() as s:
+        texts = {m.text for m in s.exec(select(Message).where(Message.ticket_id == target))}
+        assert texts == {"Printer jam!", "Printer still jammed!", "Printer: any news?!"}
+        for number in numbers[1:]:
+            merged = s.get(Ticket, number)
+            assert merged is not None and merged.merged_into_id == target
+            assert merged.status == "closed"
+        other = s.get(Ticket, stranger)
+        assert other is not None and other.merged_into_id is None
+    page = agent_client.get(f"/agent/bulk/{run.id}")
+    assert "Only tickets of the same customer can be merged." in page.text
+
+
+def test_a_bulk_merge_is_made_on_its_own_and_into_a_ticket_that_exists(
+        agent_client: TestClient, db: Database, settings: Settings) -> None:
+    numbers = _tickets(db, settings, 2)
+    data = {"csrf_token": csrf_of(agent_client), "scope": "selected", "filter": "",
+            "ids": [str(n) for n in numbers]}
+    mixed = agent_client.post("/agent/bulk", data={**data, "merge_into": str(numbers[0]),
+                                                    "set_status": "pending"})
+    assert mixed.status_code == 400 and "A merge is made on its own" in mixed.text
+    missing = agent_client.post("/agent/bulk", data={**data, "merge_into": "99999999"})
+    assert missing.status_code == 400 and "This no longer exists." in missing.text
+    assert {_status(db, n) for n in numbers} == {"new"}

@@ -80,5 +80,6 @@ FIELD = {
     "split_to": _("Split off into"),
     "split_from": _("Split off from"),
     "linked": _("Linked ticket"),
+    "links": _("Linked tickets taken over"),
     "follows_id": _("Continues"),
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from desk.actions.audit import Actor, record
@@ -24,6 +24,7 @@ from desk.i18n import _
 from desk.models import Message, Status, Ticket, TicketTag
 from desk.models.base import now
 from desk.models.tables import MESSAGES, OUTBOX, TICKETS
+from desk.models.tickets import TicketLink
 from desk.queries.tickets.queue import ticket_tags
 
 
@@ -84,11 +85,35 @@ def merge_into(session: Session, actor: Actor, source: Ticket, target: Ticket) -
     target_changes: dict[str, Any] = {"merged_from": [None, source.id]}
     if added:
         target_changes["tags"] = [sorted(had), sorted(had | set(added))]
+    linked = _move_links(session, source.id, target.id)
+    if linked:
+        target_changes["links"] = [None, linked]
     record(session, actor, "ticket", source.id, "merged", {**source_changes, "messages": [0, moved]})
     record(session, actor, "ticket", target.id, "merged_in", {**target_changes, "messages": [0, moved]})
     publish(session, [TicketUpdated(source.id, source_changes), TicketUpdated(target.id, target_changes)])
     reindex_tickets(session, [source.id, target.id])  # the words moved with the messages
     return moved
+
+
+def _move_links(session: Session, source_id: int, target_id: int) -> list[int]:
+    """The source's related tickets linked to the target instead (the pointer left behind
+    keeps none); returns the tickets newly linked to the target."""
+    pairs = list(session.exec(select(TicketLink).where(or_(
+        col(TicketLink.ticket_id) == source_id, col(TicketLink.linked_id) == source_id))))
+    if not pairs:
+        return []
+    partners = {p.linked_id if p.ticket_id == source_id else p.ticket_id for p in pairs}
+    have = {p.linked_id if p.ticket_id == target_id else p.ticket_id
+            for p in session.exec(select(TicketLink).where(or_(
+                col(TicketLink.ticket_id) == target_id, col(TicketLink.linked_id) == target_id)))}
+    session.execute(delete(TicketLink).where(or_(
+        col(TicketLink.ticket_id) == source_id, col(TicketLink.linked_id) == source_id)))
+    new = sorted(partners - have - {target_id})
+    by = {p.ticket_id if p.linked_id in new else p.linked_id: p.created_by_id for p in pairs}
+    for other in new:
+        low, high = sorted((target_id, other))
+        session.add(TicketLink(ticket_id=low, linked_id=high, created_by_id=by.get(other)))
+    return new
 
 
 def _take(session: Session, source: Ticket, target: Ticket) -> None:

@@ -125,6 +125,27 @@ def test_links_show_on_both_tickets_and_are_recorded(
         link_tickets(session, agent, one, one)
 
 
+def test_a_merged_tickets_links_move_to_the_ticket_it_went_into(
+    session: Session, settings: Settings, agent: Actor,
+) -> None:
+    source = _ticket(session, settings, "<a@example.com>", "Printer on fire")
+    target = _ticket(session, settings, "<b@example.com>", "Printer still on fire")
+    scanner = _ticket(session, settings, "<c@example.com>", "Scanner", sender="bob@example.org")
+    fax = _ticket(session, settings, "<d@example.com>", "Fax", sender="cy@example.org")
+    assert source.id and target.id and scanner.id and fax.id
+    link_tickets(session, agent, source, scanner)
+    link_tickets(session, agent, source, fax)
+    link_tickets(session, agent, target, fax)  # linked to both: one link afterwards
+    link_tickets(session, agent, source, target)
+    merge_tickets(session, agent, source, target)
+    assert [t.id for t in linked_tickets(session, target.id)] == sorted([scanner.id, fax.id])
+    assert [t.id for t in linked_tickets(session, scanner.id)] == [target.id]
+    assert [t.id for t in linked_tickets(session, fax.id)] == [target.id]
+    assert linked_tickets(session, source.id) == []
+    merged_in = [e for e in ticket_history(session, target.id) if e.action == "merged_in"][-1]
+    assert merged_in.changes["links"] == [None, [scanner.id]]
+
+
 def test_every_change_moves_the_version_on(session: Session, settings: Settings,
                                            agent: Actor) -> None:
     ticket = _ticket(session, settings, "<a@example.com>", "Printer on fire")

@@ -140,3 +140,19 @@ def test_search_finds_a_merged_message_in_the_ticket_it_moved_to(
     found = agent_client.get("/agent/?q=PCLOADLETTER").text
     assert f'href="/agent/tickets/{target}">Router still offline' in found
     assert f'href="/agent/tickets/{source}"' not in found
+
+
+def test_after_a_merge_the_tickets_links_show_on_the_ticket_merged_into(
+    agent_client: TestClient, db: Database, settings: Settings,
+) -> None:
+    source = _ticket(db, settings, "Printer offline")
+    target = _ticket(db, settings, "Printer still offline")
+    network = _ticket(db, settings, "Office network down", email="lee@example.org")
+    token = csrf_of(agent_client, f"/agent/tickets/{source}")
+    agent_client.post(f"/agent/tickets/{source}/links", data={"csrf_token": token, "number": str(network)})
+    agent_client.post(f"/agent/tickets/{source}/merge",
+                      data={"csrf_token": token, "target": str(target), "confirm": "1"})
+    page = agent_client.get(f"/agent/tickets/{target}").text
+    assert f'data-linked="{network}"' in page
+    assert "Linked tickets taken over" in page and "links" not in re.sub(r"<[^>]+>", "", page).split()
+    assert f'data-linked="{target}"' in agent_client.get(f"/agent/tickets/{network}").text

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desk import handlers  # noqa: F401 - every event has its handlers before anything records one
+from desk.cli import backup as backup_cli
 from desk.cli import customers as customers_cli
 from desk.cli import kb as kb_cli
 from desk.cli import mailboxes as mailbox_cli
 from desk.cli import search as search_cli
 from desk.cli import staff as staff_cli
+from desk.cli import tokens as tokens_cli
 from desk.logs import configure
 from desk.settings import Settings, load_settings
 
@@ -240,6 +242,7 @@ def parser() -> argparse.ArgumentParser:
     worker.set_defaults(func=cmd_worker)
 
     staff_cli.register(sub)
+    tokens_cli.register(sub)
 
     demo = sub.add_parser("demo", help="load demo data to click through")
     demo.set_defaults(func=cmd_demo)
@@ -271,6 +274,7 @@ def parser() -> argparse.ArgumentParser:
     kb_cli.register(sub)
     customers_cli.register(sub)
     search_cli.register(sub)
+    backup_cli.register(sub)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)

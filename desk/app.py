@@ -26,6 +26,7 @@ from desk.web import account, admin, api, audit, auth, health, live, staff, team
 from desk.web import macros as agent_macros
 from desk.web import rules as admin_rules
 from desk.web import sla as admin_sla
+from desk.web import webhooks as admin_webhooks
 from desk.web.chat import admin as chat_admin
 from desk.web.chat import demo_page as chat_demo
 from desk.web.chat import feed as chat_feed
@@ -118,6 +119,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *admin_mailboxes.routes,
         *admin_rules.routes,
         *chat_admin.routes,
+        *admin_webhooks.routes,
         *chat_visitor.routes,
         *chat_demo.routes,
         *chat_feed.routes,

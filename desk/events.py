@@ -99,6 +99,9 @@ EVENT_TYPES: tuple[type[Any], ...] = (TicketCreated, CustomerReplied, AgentRepli
 E = TypeVar("E")
 Handler = Callable[[Any, Any], None]
 Guard = Callable[[Any], bool]
+# Called by `publish` in the recording transaction with (session, events): for work that must
+# be written with the change itself (a webhook delivery per subscription: the outbox).
+Recorder = Callable[[Any, list[Any]], None]
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,7 @@ class Subscription:
 class Registry:
     by_type: dict[type[Any], list[Subscription]] = field(default_factory=dict)
     by_name: dict[str, Subscription] = field(default_factory=dict)
+    recorders: list[Recorder] = field(default_factory=list)
     loaded: bool = False  # set by desk.handlers once every handler module is imported
 
     def subscribe(self, event_type: type[Any], handler: Handler, when: Guard | None = None) -> None:
@@ -146,6 +150,12 @@ def handles(event_type: type[E], when: Callable[[E], bool] | None = None
         REGISTRY.subscribe(event_type, handler, when)
         return handler
     return register
+
+
+def records(recorder: Recorder) -> Recorder:
+    """Call the decorated `recorder(session, events)` in every transaction that records events."""
+    REGISTRY.recorders.append(recorder)
+    return recorder
 
 
 def payload(event: Event) -> dict[str, Any]:

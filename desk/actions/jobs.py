@@ -44,3 +44,5 @@ def publish(session: Session, events: list[Event], by: int | None = None) -> Non
         for name, args in REGISTRY.jobs_for(event):
             enqueue(session, name, **args)
         live.extend(notices_of(event, by))
+    for recorder in REGISTRY.recorders:
+        recorder(session, events)

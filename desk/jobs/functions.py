@@ -75,6 +75,13 @@ def remind_follow_ups(ctx: JobContext) -> None:
         commit(session)
 
 
+def deliver_webhook(ctx: JobContext, *, delivery_id: int) -> None:
+    """One attempt at a webhook delivery (queued with the event, and again after a failure)."""
+    from desk.jobs.webhooks import deliver
+
+    deliver(ctx.db, delivery_id)
+
+
 def _handler_job(name: str) -> JobFunction:
     def run(ctx: JobContext, **args: Any) -> None:
         REGISTRY.run(name, ctx, args)
@@ -89,6 +96,7 @@ JOBS: Mapping[str, JobFunction] = {
     "send_due_surveys": send_due_surveys,
     "run_bulk_action": run_bulk_action,
     "remind_follow_ups": remind_follow_ups,
+    "deliver_webhook": deliver_webhook,
     **{name: _handler_job(name) for name in REGISTRY.by_name},
 }
 

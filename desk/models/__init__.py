@@ -53,6 +53,7 @@ from desk.models.tickets import (
 )
 from desk.models.users import ApiToken, Role, SignInFailure, StaffSession, Team, TeamMembership, User
 from desk.models.views import SavedView
+from desk.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
 
 __all__ = [
     "AfterFetch",
@@ -123,4 +124,8 @@ __all__ = [
     "SurveyStatus",
     "User",
     "Visibility",
+    "DeliveryStatus",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookEvent",
 ]

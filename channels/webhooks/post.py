@@ -1,0 +1,59 @@
+"""One POST of a webhook body to a judged address (`addresses.Target`): no redirect is
+followed, the answer's first bytes are kept, and nothing is resolved again."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+from dataclasses import dataclass
+
+from channels.webhooks.addresses import Target
+
+TIMEOUT = 10.0  # seconds for the connection, and again for the answer
+EXCERPT = 500  # bytes of the answer kept for the delivery log
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int | None  # None: no answer (no connection, a timeout)
+    excerpt: str  # the answer's first bytes, or why there was none
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """HTTPS to an address, with the certificate checked against the URL's host name."""
+
+    def __init__(self, address: str, port: int, server_name: str, timeout: float) -> None:
+        super().__init__(address, port, timeout=timeout, context=ssl.create_default_context())
+        self._server_name = server_name
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self._server_name)  # type: ignore[attr-defined]
+
+
+def post(target: Target, body: bytes, headers: dict[str, str],
+         timeout: float = TIMEOUT) -> Answer:
+    """POST `body` (JSON) to `target` and read the beginning of the answer."""
+    connection: http.client.HTTPConnection
+    if target.scheme == "https":
+        connection = _PinnedHTTPS(target.address, target.port, target.host, timeout)
+    else:
+        connection = http.client.HTTPConnection(target.address, target.port, timeout=timeout)
+    try:
+        connection.request("POST", target.path, body=body, headers={
+            "Host": target.host_header, "Content-Type": "application/json",
+            "User-Agent": "Desk-Webhooks/1", **headers})
+        response = connection.getresponse()
+        excerpt = response.read(EXCERPT).decode("utf-8", "replace")
+        if 300 <= response.status < 400:
+            excerpt = f"redirect to {response.getheader('Location', '')[:200]} not followed"
+        return Answer(response.status, excerpt)
+    except (OSError, http.client.HTTPException) as exc:
+        return Answer(None, (str(exc) or type(exc).__name__)[:EXCERPT])
+    finally:
+        connection.close()

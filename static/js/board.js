@@ -42,13 +42,17 @@
     body.append("csrf_token", board().dataset.csrf);
     body.append("status", status);
     body.append("back", board().dataset.back);
+    if (card.dataset.version) body.append("version", card.dataset.version);
     try {
       const response = await fetch(`/agent/board/move/${card.dataset.ticket}`, {
         method: "POST", body, headers: { Accept: "application/json" }, credentials: "same-origin",
       });
       const answer = await response.json().catch(() => ({ error: response.statusText }));
+      if (answer.version) card.dataset.version = answer.version;
       if (!response.ok) {
         errorBox.textContent = answer.error || response.statusText;
+        // Changed by someone else meanwhile: show the card where it is now.
+        if (answer.status && answer.status !== card.dataset.status) place(card, answer.status);
         return;
       }
     } catch (failure) {

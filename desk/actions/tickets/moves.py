@@ -8,6 +8,7 @@ from sqlmodel import Session
 from desk.actions.audit import Actor
 from desk.actions.input_errors import InputError
 from desk.actions.tickets.checks import check_ticket_changes
+from desk.actions.tickets.collisions import Seen, StaleTicket
 from desk.actions.tickets.handling import save_ticket_changes
 from desk.i18n import _
 from desk.models import Role, Status, Ticket, User
@@ -38,9 +39,12 @@ def allowed_statuses(user: User, ticket: Ticket) -> list[str]:
     return [s.value for s in Status if s == ticket.status or not refusal(user, ticket, s.value)]
 
 
-def move_ticket(session: Session, actor: Actor, user: User, ticket: Ticket, status: str) -> bool:
+def move_ticket(session: Session, actor: Actor, user: User, ticket: Ticket, status: str,
+                seen: int | None = None) -> bool:
     """``ticket`` set to ``status`` by ``user`` exactly as the ticket page saves it; commits.
-    False when it already had that status (nothing written). Raises MoveRefused."""
+    False when it already had that status (nothing written). Raises MoveRefused; with
+    ``seen`` (the version the board showed), MoveRefused too when the ticket changed since,
+    with nothing written."""
     if not can_see(session, user, ticket):
         raise MoveRefused("status", _("You may not change this ticket."))
     reason = refusal(user, ticket, status)
@@ -51,5 +55,12 @@ def move_ticket(session: Session, actor: Actor, user: User, ticket: Ticket, stat
     checked = check_ticket_changes(session, {"status": status})
     if checked.errors:
         raise MoveRefused("status", _("There is no such status."))
-    save_ticket_changes(session, actor, ticket, checked.fields)
+    try:
+        save_ticket_changes(session, actor, ticket, checked.fields,
+                            seen=None if seen is None else Seen(seen))
+    except StaleTicket:
+        session.rollback()
+        raise MoveRefused("version", _("Someone changed #%(number)s since the board was loaded: "
+                                       "it is shown as it is now, move it again if you still "
+                                       "want to."), number=str(ticket.id)) from None
     return True

@@ -73,18 +73,25 @@ async def move(request: Request) -> Response:
     form = await request.form()
     check_csrf(request, form)
     status = str(form.get("status") or "")
+    raw_version = str(form.get("version") or "")
+    seen = int(raw_version) if raw_version.isascii() and raw_version.isdigit() \
+        and len(raw_version) < 11 else None
     back = dict(parse_qsl(str(form.get("back") or "")))
     with db_of(request).session() as session:
         ticket = access_ticket(session, user, number)
         try:
-            move_ticket(session, Actor.of_user(user), user, ticket, status)
+            move_ticket(session, Actor.of_user(user), user, ticket, status, seen)
         except MoveRefused as exc:
             message = translator(request_locale(request))(exc.message, **exc.params)
             if _wants_json(request):
-                return JSONResponse({"error": message, "ticket": number}, status_code=400)
+                session.refresh(ticket)
+                return JSONResponse({"error": message, "ticket": number, "status": ticket.status,
+                                     "version": ticket.version},
+                                    status_code=409 if exc.field == "version" else 400)
             return _render_board(request, back, 400, error=message)
+        version = ticket.version
     if _wants_json(request):
-        return JSONResponse({"ticket": number, "status": status})
+        return JSONResponse({"ticket": number, "status": status, "version": version})
     return RedirectResponse(f"/agent/board?{_board_query(back)}#ticket-{number}", status_code=303)
 
 

@@ -93,10 +93,12 @@ def test_move_as_json_for_the_drag(agent_client: TestClient, db: Database, setti
     number = _ticket(db, settings)
     response = _move(agent_client, number, "solved", accept="application/json")
     assert response.status_code == 200  # type: ignore[attr-defined]
-    assert response.json() == {"ticket": number, "status": "solved"}  # type: ignore[attr-defined]
+    answer = response.json()  # type: ignore[attr-defined]
     with db.session() as s:
         ticket = s.get(Ticket, number)
         assert ticket is not None and ticket.status == "solved" and ticket.solved_at is not None
+        # The version the card carries from now on: the next drag is checked against it.
+        assert answer == {"ticket": number, "status": "solved", "version": ticket.version}
 
 
 def test_agent_may_not_close_or_reopen_closed_and_is_told_why(
@@ -167,3 +169,32 @@ def test_board_of_my_open_shows_only_mine(client: TestClient, make_user, db: Dat
     page = client.get("/agent/board?view=my_open").text
     assert f'data-ticket="{mine}"' in _column(page, "pending")
     assert f'data-ticket="{other}"' not in page
+
+
+def test_a_card_moved_from_a_board_loaded_before_a_colleagues_change_is_refused(
+        agent_client: TestClient, db: Database, settings: Settings) -> None:
+    number = _ticket(db, settings, "Printer offline", status="open")
+    page = agent_client.get("/agent/board?view=all_open").text
+    version = re.search(rf'data-ticket="{number}" data-status="open" data-version="(\d+)"', page)
+    assert version, "the card carries the version it shows"
+    assert f'name="version" value="{version.group(1)}"' in page  # the move menu too
+    with db.session() as s:  # a colleague sets it pending meanwhile
+        ticket = s.get(Ticket, number)
+        assert ticket is not None
+        update_ticket(s, SYSTEM, ticket, {"status": "pending"})
+        commit(s)
+    token = csrf_of(agent_client, "/agent/board")
+    stale = agent_client.post(f"/agent/board/move/{number}", headers={"Accept": "application/json"},
+                              data={"csrf_token": token, "status": "solved", "version": version.group(1),
+                                    "back": "view=all_open"})
+    assert stale.status_code == 409
+    assert stale.json()["status"] == "pending" and "since the board was loaded" in stale.json()["error"]
+    with db.session() as s:
+        assert s.get(Ticket, number).status == "pending"  # type: ignore[union-attr]
+    fresh = agent_client.post(f"/agent/board/move/{number}", headers={"Accept": "application/json"},
+                              data={"csrf_token": token, "status": "solved",
+                                    "version": str(stale.json()["version"]), "back": "view=all_open"})
+    assert fresh.status_code == 200 and fresh.json()["status"] == "solved"
+    no_js = agent_client.post(f"/agent/board/move/{number}", data={
+        "csrf_token": token, "status": "open", "version": version.group(1), "back": "view=all_open"})
+    assert no_js.status_code == 400 and "since the board was loaded" in no_js.text

@@ -1,5 +1,6 @@
 """Every table, imported here so SQLModel.metadata knows them all."""
 
+from desk.models.account_security import PasswordReset, RecoveryCode, ResetRequest, TwoFactorRule
 from desk.models.audit import AuditEntry
 from desk.models.chat import ChatConversation, ChatWidget
 from desk.models.customers import (
@@ -66,6 +67,10 @@ __all__ = [
     "ArticleStatus",
     "Attachment",
     "AuditEntry",
+    "PasswordReset",
+    "RecoveryCode",
+    "ResetRequest",
+    "TwoFactorRule",
     "BulkRun",
     "Channel",
     "ChatConversation",

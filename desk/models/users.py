@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index
+from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
 from desk.models.base import now
@@ -30,6 +30,18 @@ class User(SQLModel, table=True):
     # available: takes chats and automatic assignments; away: neither (set by themselves).
     availability: str = Field(default="available", max_length=10)
     created_at: datetime = Field(default_factory=now)
+    # The TOTP second factor: the secret encrypted at rest (desk.secrets), set at enrolment
+    # and in force once confirmed (`totp_enabled_at`); the last time step a code was taken
+    # for, so a code is never taken twice.
+    totp_secret: str = Field(default="", max_length=300)
+    totp_enabled_at: datetime | None = None
+    totp_last_step: int = Field(default=0, sa_type=BigInteger)
+
+
+# Every scope an API token can have; tokens made before scopes existed have them all.
+SCOPES = ("tickets:read", "tickets:write", "customers:read", "customers:write", "kb:read",
+          "kb:write", "reports:read", "admin")
+ALL_SCOPES = " ".join(SCOPES)
 
 
 class Team(SQLModel, table=True):
@@ -51,6 +63,12 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(default="", max_length=100)
     created_at: datetime = Field(default_factory=now)
     revoked_at: datetime | None = None
+    # What it may do (space-separated, of SCOPES) and until when.
+    scopes: str = Field(default=ALL_SCOPES, max_length=300)
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
+    # When a use last went into the audit log (at most once an hour per token).
+    use_recorded_at: datetime | None = None
 
 
 class SignInFailure(SQLModel, table=True):

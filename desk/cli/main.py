@@ -19,6 +19,7 @@ from desk.cli import kb as kb_cli
 from desk.cli import mailboxes as mailbox_cli
 from desk.cli import search as search_cli
 from desk.cli import staff as staff_cli
+from desk.cli import tokens as tokens_cli
 from desk.logs import configure
 from desk.settings import Settings, load_settings
 
@@ -241,6 +242,7 @@ def parser() -> argparse.ArgumentParser:
     worker.set_defaults(func=cmd_worker)
 
     staff_cli.register(sub)
+    tokens_cli.register(sub)
 
     demo = sub.add_parser("demo", help="load demo data to click through")
     demo.set_defaults(func=cmd_demo)

@@ -1,4 +1,4 @@
-"""`desk user ...` and `desk token ...`: staff accounts and their API tokens from the shell
+"""`desk user ...`: staff accounts from the shell (API tokens: `desk.cli.tokens`)
 (an admin locked out of the web pages can always come here)."""
 
 from __future__ import annotations
@@ -92,57 +92,8 @@ def cmd_user_password(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_token_create(settings: Settings, args: argparse.Namespace) -> int:
-    from sqlmodel import select
-
-    from desk.actions.audit import SYSTEM
-    from desk.actions.users import create_token
-    from desk.db import commit
-    from desk.models import User
-
-    with _database(settings) as db, db.session() as session:
-        user = session.exec(select(User).where(User.email == args.email.lower())).first()
-        if user is None:
-            return _fail(f"no user with the email {args.email}")
-        token = create_token(session, SYSTEM, user, name=args.name)
-        commit(session)
-    print(token)
-    return 0
-
-
-def cmd_token_list(settings: Settings, args: argparse.Namespace) -> int:
-    from sqlmodel import col, select
-
-    from desk.models import ApiToken, User
-
-    with _database(settings) as db, db.session() as session:
-        rows = session.exec(select(ApiToken, User).join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
-                            .order_by(col(ApiToken.id))).all()
-        for token, user in rows:
-            state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "active"
-            print(f"{token.id}\t{user.email}\t{token.name or '-'}\t"
-                  f"created {token.created_at:%Y-%m-%d %H:%M}\t{state}")
-    return 0
-
-
-def cmd_token_revoke(settings: Settings, args: argparse.Namespace) -> int:
-    from desk.actions.audit import SYSTEM
-    from desk.actions.users import revoke_token
-    from desk.db import commit
-    from desk.models import ApiToken
-
-    with _database(settings) as db, db.session() as session:
-        token = session.get(ApiToken, args.id)
-        if token is None:
-            return _fail(f"no API token with the id {args.id}")
-        revoke_token(session, SYSTEM, token)
-        commit(session)
-    print(f"token {args.id} revoked")
-    return 0
-
-
 def register(sub: Any) -> None:
-    """Add `desk user ...` and `desk token ...` to the `desk` command's subparsers."""
+    """Add `desk user ...` to the `desk` command's subparsers."""
     user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd",
                                                                         required=True)
     add = user.add_parser("add", help="add a staff member")
@@ -161,15 +112,3 @@ def register(sub: Any) -> None:
     password.add_argument("email")
     password.add_argument("--password", help="the new password (asked for when left out)")
     password.set_defaults(func=cmd_user_password)
-
-    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_cmd",
-                                                                      required=True)
-    create = token.add_parser("create", help="print a new API token for a staff member")
-    create.add_argument("email")
-    create.add_argument("--name", default="")
-    create.set_defaults(func=cmd_token_create)
-    listing = token.add_parser("list", help="every API token: id, owner, name, state")
-    listing.set_defaults(func=cmd_token_list)
-    revoke = token.add_parser("revoke", help="stop an API token working, at once")
-    revoke.add_argument("id", type=int)
-    revoke.set_defaults(func=cmd_token_revoke)

@@ -46,6 +46,8 @@ from desk.web.mail import mailboxes as admin_mailboxes
 from desk.web.mail import quarantine as admin_quarantine
 from desk.web.middleware import RequestContext, StaffSessions
 from desk.web.reports import satisfaction as satisfaction_report
+from desk.web.reports import service as service_report
+from desk.web.reports import survey_settings
 from desk.web.surveys import answer as survey_answer
 from desk.web.tickets import board as ticket_board
 from desk.web.tickets import bulk as ticket_bulk
@@ -135,6 +137,8 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *kb_pages.routes,
         *survey_answer.routes,
         *satisfaction_report.routes,
+        *service_report.routes,
+        *survey_settings.routes,
         Mount("/api/v1", routes=api.routes),
         Mount("/static", app=StaticFiles(directory=ROOT / "static"), name="static"),
     ]

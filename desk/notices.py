@@ -76,10 +76,11 @@ def reply(
 
 
 def survey(locale: str, ticket_id: int, subject: str, customer_name: str,
-           answers: list[tuple[int, str]]) -> Notice:
-    """The satisfaction survey: the question, and a link per answer (rating, link)."""
+           answers: list[tuple[int, str]], scale: int = 5) -> Notice:
+    """The satisfaction survey: the question, and a link per answer (rating, link) labelled
+    for the scale (5 or 3 answers)."""
     text = _render("survey.txt", locale, number=ticket_id, subject=subject, name=customer_name,
-                   answers=answers)
+                   answers=answers, scale=scale)
     title = translations(locale).gettext(_("How did we do?"))
     return Notice(subject=f"[#{ticket_id}] {title}", text=text)
 

@@ -23,8 +23,14 @@ def schedule_survey(ctx: JobContext, event: TicketSolved) -> None:
 
 @handles(SurveyAnswered)
 def alert_low_rating(ctx: JobContext, event: SurveyAnswered) -> None:
-    """DESK_SURVEY_LOW_RATING or lower: the agent and the supervisors hear of it."""
-    from desk.actions.surveys.alerts import notify_low_rating
+    """The admin's low-rating threshold or lower: what the admin chose happens (the agent and
+    the supervisors hear of it; the ticket reopens)."""
+    from desk.actions.surveys.alerts import notify_low_rating, reopen_on_low_rating
+    from desk.queries.surveys.settings import survey_settings
 
     with ctx.db.session() as session:
-        notify_low_rating(session, event.survey_id, ctx.db.settings.survey_low_rating)
+        chosen = survey_settings(session, ctx.db.settings)
+        if chosen.low_notifies:
+            notify_low_rating(session, event.survey_id, chosen.low_rating)
+        if chosen.low_reopens:
+            reopen_on_low_rating(session, event.survey_id, chosen.low_rating)

@@ -82,6 +82,14 @@ def deliver_webhook(ctx: JobContext, *, delivery_id: int) -> None:
     deliver(ctx.db, delivery_id)
 
 
+def roll_up_reports(ctx: JobContext) -> None:
+    """Make the service report's daily figures again (the last week, and any day not made)."""
+    from desk.actions.reports.rollup import roll_up_reports as roll_up
+
+    with ctx.db.session() as session:
+        roll_up(session)
+
+
 def _handler_job(name: str) -> JobFunction:
     def run(ctx: JobContext, **args: Any) -> None:
         REGISTRY.run(name, ctx, args)
@@ -96,6 +104,7 @@ JOBS: Mapping[str, JobFunction] = {
     "send_due_surveys": send_due_surveys,
     "run_bulk_action": run_bulk_action,
     "remind_follow_ups": remind_follow_ups,
+    "roll_up_reports": roll_up_reports,
     "deliver_webhook": deliver_webhook,
     **{name: _handler_job(name) for name in REGISTRY.by_name},
 }

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Text
+from sqlalchemy import Column, Index, Integer, Table, Text
 from sqlmodel import Field, SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 from desk.models.base import now
 
@@ -23,9 +24,9 @@ class DeskSetting(SQLModel, table=True):
 
 class ReportDay(SQLModel, table=True):
     """What happened on one UTC day in one cell (agent, team, channel): tickets created,
-    solves with their times (histograms: bucket -> count, see desk.queries.reports.times),
-    how many of those solves were reopened or followed by the customer writing again within
-    7 days, their SLA outcome, and the survey answers given that day."""
+    solves, how many of those were reopened or followed by the customer writing again within
+    7 days, their SLA outcome, and the survey answers given that day. The solves' times are
+    in `reporttimes`."""
 
     __table_args__ = (Index("ix_reportday_day", "day", "agent_id", "team_id", "channel"),)
 
@@ -38,10 +39,29 @@ class ReportDay(SQLModel, table=True):
     solved: int = 0
     reopened: int = 0
     repeat_contacts: int = 0
-    first_response: str = Field(default="{}", sa_type=Text)
-    resolution: str = Field(default="{}", sa_type=Text)
     sla_counted: int = 0
     sla_met: int = 0
     answers: int = 0
     satisfied: int = 0
     rolled_up_at: datetime = Field(default_factory=now)
+
+
+# A solve's first-response and resolution times, counted in bands (seconds: the lower edge
+# of each; the last is open): a period's median and 90th percentile are read from the sums
+# of a few thousand rows, interpolated within one band.
+TIME_EDGES = (0, 60, 120, 300, 600, 900, 1800, 2700, 3600, 5400, 7200, 10800, 14400, 21600,
+              28800, 43200, 57600, 86400, 129600, 172800, 259200, 432000, 604800, 1209600)
+TIME_COLUMNS = tuple(f"b{i:02d}" for i in range(len(TIME_EDGES)))
+
+# One row per day, cell and metric ("first_response" or "resolution"): solves per band.
+REPORT_TIMES = Table(
+    "reporttimes", SQLModel.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("day", AutoString(length=10), nullable=False),
+    Column("agent_id", Integer, nullable=True),
+    Column("team_id", Integer, nullable=True),
+    Column("channel", AutoString(length=20), nullable=False),
+    Column("metric", AutoString(length=20), nullable=False),
+    *(Column(name, Integer, nullable=False) for name in TIME_COLUMNS),
+    Index("ix_reporttimes_day", "day", "metric", "agent_id", "team_id"),
+)

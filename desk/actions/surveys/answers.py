@@ -29,11 +29,13 @@ class Answer:
     comment: str
 
 
-def check_answer(rating_text: str, comment: str) -> tuple[Answer | None, dict[str, str]]:
-    """The answer, or the errors by field ("rating": "scale", "comment": "too_long")."""
+def check_answer(rating_text: str, comment: str, ratings: tuple[int, ...] = RATINGS
+                 ) -> tuple[Answer | None, dict[str, str]]:
+    """The answer, or the errors by field ("rating": "scale", "comment": "too_long");
+    `ratings`: the answers the scale offers."""
     errors: dict[str, str] = {}
     rating = int(rating_text) if rating_text.strip().isdigit() and len(rating_text) < 3 else 0
-    if rating not in RATINGS:
+    if rating not in ratings:
         errors["rating"] = "scale"
     comment = _CONTROL.sub("", comment.replace("\r\n", "\n")).strip()
     if len(comment) > MAX_COMMENT:

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 from desk.actions.jobs import enqueue
 from desk.models import Customer, Survey, SurveyStatus, Ticket
 from desk.models.base import aware
+from desk.queries.surveys.settings import survey_settings
 from desk.settings import Settings
 
 # The job that sends every survey due; one is queued for each survey's due time.
@@ -29,7 +30,7 @@ def _already_scheduled(session: Session, ticket_id: int, solved_at: datetime) ->
 
 
 def schedule_survey(session: Session, settings: Settings, ticket_id: int) -> Survey | None:
-    """The survey of the ticket's latest solve, due `survey_delay_minutes` after it, with a
+    """The survey of the ticket's latest solve, due the admin's delay after it, with a
     job queued for then; None when the ticket is not solved or this solve has one already.
     Whether it may go is decided when it is due (the customer may opt out meanwhile)."""
     ticket = session.get(Ticket, ticket_id)
@@ -39,7 +40,7 @@ def schedule_survey(session: Session, settings: Settings, ticket_id: int) -> Sur
     if customer is None or customer.id is None or _already_scheduled(session, ticket_id,
                                                                       ticket.solved_at):
         return None
-    due = aware(ticket.solved_at) + timedelta(minutes=settings.survey_delay_minutes)
+    due = aware(ticket.solved_at) + timedelta(minutes=survey_settings(session, settings).delay_minutes)
     survey = Survey(
         ticket_id=ticket_id, customer_id=customer.id, status=SurveyStatus.scheduled, due_at=due,
         agent_id=ticket.assignee_id, team_id=ticket.team_id, channel=ticket.channel,

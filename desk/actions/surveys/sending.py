@@ -9,9 +9,10 @@ from desk import notices
 from desk.actions.inserts import insert_row
 from desk.actions.surveys.eligibility import Candidate, skip_reason
 from desk.actions.tickets.outbox import outbox_row, queue_sends, thread_headers
-from desk.models import RATINGS, Customer, OutboundKind, Survey, SurveyStatus, Ticket
+from desk.models import Customer, OutboundKind, Survey, SurveyStatus, Ticket
 from desk.models.base import now
 from desk.models.tables import OUTBOX, SURVEYS
+from desk.queries.surveys.settings import survey_settings
 from desk.settings import Settings
 from desk.survey_links import survey_link, survey_token
 from desk.threading_ids import new_message_id
@@ -28,15 +29,18 @@ def _claim(session: Session, survey_id: int, status: str, **values: object) -> b
     return result.rowcount == 1
 
 
-def survey_notice(settings: Settings, survey_id: int, ticket: Ticket, customer: Customer) -> notices.Notice:
+def survey_notice(settings: Settings, survey_id: int, ticket: Ticket, customer: Customer,
+                  ratings: tuple[int, ...]) -> notices.Notice:
+    """The mail: a link per answer of the scale (`ratings`, on the 5-point scale)."""
     assert ticket.id is not None
     token = survey_token(settings.secret_key, survey_id, ticket.id)
-    answers = [(r, survey_link(settings.base_url, token, r)) for r in RATINGS]
-    return notices.survey(customer.locale, ticket.id, ticket.subject, customer.name, answers)
+    answers = [(r, survey_link(settings.base_url, token, r)) for r in ratings]
+    return notices.survey(customer.locale, ticket.id, ticket.subject, customer.name, answers,
+                          scale=len(ratings))
 
 
 def _send_one(session: Session, settings: Settings, survey: Survey, ticket: Ticket,
-              customer: Customer) -> int | None:
+              customer: Customer, ratings: tuple[int, ...]) -> int | None:
     """The outbox row of one survey (None when it was skipped or taken)."""
     assert survey.id is not None and ticket.id is not None
     reason = skip_reason(session, Candidate(ticket, customer))
@@ -47,7 +51,7 @@ def _send_one(session: Session, settings: Settings, survey: Survey, ticket: Tick
         return None
     rfc_id = new_message_id(settings)
     in_reply_to, references = thread_headers(session, ticket.id, rfc_id)
-    notice = survey_notice(settings, survey.id, ticket, customer)
+    notice = survey_notice(settings, survey.id, ticket, customer, ratings)
     outbound_id = insert_row(session, OUTBOX, outbox_row(
         ticket.id, None, OutboundKind.survey, customer.email, notice, rfc_id,
         in_reply_to=in_reply_to, references=references, mailbox_id=ticket.mailbox_id))
@@ -66,7 +70,9 @@ def send_due_surveys(session: Session, settings: Settings, limit: int = BATCH) -
         .join(Customer, col(Customer.id) == Survey.customer_id)
         .where(Survey.status == SurveyStatus.scheduled, col(Survey.due_at) <= now())
         .order_by(col(Survey.due_at), col(Survey.id)).limit(limit)).all()
+    ratings = survey_settings(session, settings).ratings
     queued = [outbound_id for survey, ticket, customer in rows
-              if (outbound_id := _send_one(session, settings, survey, ticket, customer)) is not None]
+              if (outbound_id := _send_one(session, settings, survey, ticket, customer, ratings))
+              is not None]
     queue_sends(session, queued)
     return len(rows), len(queued)

@@ -18,6 +18,8 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 _COVER = ['agent_id', 'team_id', 'channel', 'tier']
+# desk.models.reports.TIME_COLUMNS: solves per time band.
+_BANDS = [f'b{i:02d}' for i in range(24)]
 
 
 def upgrade() -> None:
@@ -39,8 +41,6 @@ def upgrade() -> None:
     sa.Column('solved', sa.Integer(), nullable=False),
     sa.Column('reopened', sa.Integer(), nullable=False),
     sa.Column('repeat_contacts', sa.Integer(), nullable=False),
-    sa.Column('first_response', sa.Text(), nullable=False),
-    sa.Column('resolution', sa.Text(), nullable=False),
     sa.Column('sla_counted', sa.Integer(), nullable=False),
     sa.Column('sla_met', sa.Integer(), nullable=False),
     sa.Column('answers', sa.Integer(), nullable=False),
@@ -49,6 +49,18 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_reportday_day', 'reportday', ['day', 'agent_id', 'team_id', 'channel'],
+                    unique=False)
+    op.create_table('reporttimes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('agent_id', sa.Integer(), nullable=True),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('metric', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    *(sa.Column(name, sa.Integer(), nullable=False) for name in _BANDS),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_reporttimes_day', 'reporttimes', ['day', 'metric', 'agent_id', 'team_id'],
                     unique=False)
     op.drop_index('ix_survey_answered_cover', table_name='survey')
     op.drop_index('ix_survey_sent_cover', table_name='survey')
@@ -68,6 +80,8 @@ def downgrade() -> None:
     op.create_index('ix_survey_answered_cover', 'survey', ['answered_at', *_COVER, 'rating'],
                     unique=False)
     op.create_index('ix_survey_sent_cover', 'survey', ['sent_at', *_COVER, 'rating'], unique=False)
+    op.drop_index('ix_reporttimes_day', table_name='reporttimes')
+    op.drop_table('reporttimes')
     op.drop_index('ix_reportday_day', table_name='reportday')
     op.drop_table('reportday')
     op.drop_table('desksetting')

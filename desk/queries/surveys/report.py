@@ -1,5 +1,6 @@
 """The satisfaction report: CSAT (share of 4 and 5), average, response rate and number of
-answers, overall and by agent, team, channel and tier, the distribution, and the lowest answers.
+answers, overall and by agent, team, channel, tier and organisation, the distribution, and the
+lowest answers, within the viewer's scope (desk.queries.reports.scope).
 
 Answers are counted by when they were given; the response rate is the share of the surveys
 sent in the period that have an answer. Both read the snapshot taken at the solve."""
@@ -14,17 +15,11 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from desk.models import RATINGS, SATISFIED, Survey, Team, Ticket, User
+from desk.models import RATINGS, SATISFIED, Organization, Survey, Team, Ticket, User
+from desk.queries.reports.scope import Filters, scope_conditions
 
-GROUPS = ("agent", "team", "channel", "tier")
+GROUPS = ("agent", "team", "channel", "tier", "organization")
 LOWEST_LIMIT = 20
-
-
-@dataclass(frozen=True)
-class Filters:
-    since: datetime
-    until: datetime
-    team_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +45,7 @@ class Figures:
 
 @dataclass(frozen=True)
 class GroupRow:
-    key: Any  # an agent's or team's id (None: nobody/no team), or a channel
+    key: Any  # an agent's, team's or organisation's id (None: none), or a channel or tier
     label: str
     figures: Figures
 
@@ -76,22 +71,19 @@ class Report:
 
 
 def _answered(filters: Filters) -> list[Any]:
-    where = [col(Survey.answered_at) >= filters.since, col(Survey.answered_at) < filters.until,
-             col(Survey.rating).is_not(None)]
-    if filters.team_id is not None:
-        where.append(col(Survey.team_id) == filters.team_id)
-    return where
+    return [col(Survey.answered_at) >= filters.since, col(Survey.answered_at) < filters.until,
+            col(Survey.rating).is_not(None),
+            *scope_conditions(filters, col(Survey.agent_id), col(Survey.team_id))]
 
 
 def _sent(filters: Filters) -> list[Any]:
-    where = [col(Survey.sent_at) >= filters.since, col(Survey.sent_at) < filters.until]
-    if filters.team_id is not None:
-        where.append(col(Survey.team_id) == filters.team_id)
-    return where
+    return [col(Survey.sent_at) >= filters.since, col(Survey.sent_at) < filters.until,
+            *scope_conditions(filters, col(Survey.agent_id), col(Survey.team_id))]
 
 
-# Each cell: (agent, team, channel, tier). Two scans of covering indexes give every figure.
-Cell = tuple[Any, Any, str, str]
+# Each cell: (agent, team, channel, tier, organisation). Two scans of covering indexes give
+# every figure.
+Cell = tuple[Any, Any, str, str, Any]
 
 
 @dataclass
@@ -101,15 +93,16 @@ class _Counts:
 
 
 def _counts(session: Session, filters: Filters) -> _Counts:
-    cell = (col(Survey.agent_id), col(Survey.team_id), col(Survey.channel), col(Survey.tier))
+    cell = (col(Survey.agent_id), col(Survey.team_id), col(Survey.channel), col(Survey.tier),
+            col(Survey.organization_id))
     answers: dict[Cell, dict[int, int]] = {}
     # SQLAlchemy's select: sqlmodel's is typed for at most four columns.
-    for agent, team, channel, tier, rating, n in session.execute(
+    for agent, team, channel, tier, org, rating, n in session.execute(
             sa_select(*cell, col(Survey.rating), func.count())
             .where(*_answered(filters)).group_by(*cell, col(Survey.rating))).all():
-        answers.setdefault((agent, team, channel, tier), {})[int(rating or 0)] = int(n)
-    sent = {(agent, team, channel, tier): (int(n), int(r or 0))
-            for agent, team, channel, tier, n, r in session.execute(
+        answers.setdefault((agent, team, channel, tier, org), {})[int(rating or 0)] = int(n)
+    sent = {(agent, team, channel, tier, org): (int(n), int(r or 0))
+            for agent, team, channel, tier, org, n, r in session.execute(
                 sa_select(*cell, func.count(), func.count(col(Survey.rating)))
                 .where(*_sent(filters)).group_by(*cell)).all()}
     return _Counts(answers, sent)
@@ -123,7 +116,7 @@ def _figures(ratings: dict[int, int], sent: tuple[int, int]) -> Figures:
 
 
 def _figures_by(counts: _Counts, position: int) -> dict[Any, Figures]:
-    """Figures per agent (position 0), team (1), channel (2) or tier (3)."""
+    """Figures per agent (position 0), team (1), channel (2), tier (3) or organisation (4)."""
     ratings: dict[Any, dict[int, int]] = {}
     sent: dict[Any, tuple[int, int]] = {}
     for cell, per_rating in counts.answers.items():
@@ -143,6 +136,9 @@ def _labels(session: Session, group: str, keys: list[Any]) -> dict[Any, str]:
         return dict(session.exec(select(User.id, User.name).where(col(User.id).in_(ids))).all())
     if group == "team" and ids:
         return dict(session.exec(select(Team.id, Team.name).where(col(Team.id).in_(ids))).all())
+    if group == "organization" and ids:
+        return dict(session.exec(select(Organization.id, Organization.name)
+                                 .where(col(Organization.id).in_(ids))).all())
     return {k: str(k) for k in keys if k is not None}
 
 

@@ -1,26 +1,36 @@
-"""`GET /api/v1/reports/satisfaction`: the satisfaction report as JSON (supervisors and admins),
-with the dashboard's filters: `days` (7, 30 or 90) and `team`."""
+"""The reports as JSON, within what the token's owner may see (agents their own figures,
+supervisors their teams', admins all):
+
+- `GET /api/v1/reports/satisfaction`: the dashboard's whole satisfaction report (`days`, `team`);
+- `GET /api/v1/reports/csat?from=&to=&group_by=`: CSAT figures grouped by agent, team,
+  channel, tier, organisation, or over time (day, week, month);
+- `GET /api/v1/reports/service?from=&to=`: the service figures."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
+from sqlmodel import Session
 from starlette.endpoints import HTTPEndpoint
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from desk.models import Role
+from desk.models import User
+from desk.queries.reports.scope import Filters, report_scope
+from desk.queries.reports.service import service_report
 from desk.queries.surveys.report import Figures, GroupRow, Report, satisfaction_report
-from desk.queries.users import list_teams
+from desk.queries.surveys.trend import satisfaction_trend
 from desk.web.api.inputs import invalid
+from desk.web.api.reports_service import service_json
 from desk.web.api.schemas import iso
 from desk.web.api.tokens import authenticated
-from desk.web.auth import ROLE_RANK
-from desk.web.errors import ApiError
-from desk.web.reports.filters import read_filters
+from desk.web.reports.filters import Period, read_filters
 
 PARAMS = ("days", "team")
+RANGE_PARAMS = ("days", "from", "to", "team")
+CSAT_GROUPS = ("agent", "team", "channel", "tier", "organisation", "day", "week", "month")
 JSON = dict[str, Any]
 
 
@@ -33,7 +43,7 @@ def _group_json(row: GroupRow) -> JSON:
     return {"key": row.key, "label": row.label, **figures_json(row.figures)}
 
 
-def report_json(report: Report, days: int) -> JSON:
+def report_json(report: Report, days: int | None) -> JSON:
     f = report.filters
     return {
         "from": iso(f.since), "to": iso(f.until), "days": days, "team": f.team_id,
@@ -47,18 +57,56 @@ def report_json(report: Report, days: int) -> JSON:
     }
 
 
+def _filters(session: Session, user: User, params: Mapping[str, str], allowed: Collection[str],
+             extra: dict[str, str] | None = None) -> tuple[Filters, Period]:
+    """The query's filters within the user's scope; 422 naming each unusable parameter."""
+    scope, teams = report_scope(session, user)
+    filters, period, errors = read_filters(
+        {k: v for k, v in params.items() if k != "unit"}, {t.id for t in teams if t.id}, scope)
+    errors.update(extra or {})
+    errors.update({name: "unknown_parameter" for name in params if name not in allowed})
+    if errors:
+        raise invalid(errors, "invalid query parameters")
+    return filters, period
+
+
 class SatisfactionReport(HTTPEndpoint):
     def get(self, request: Request) -> Response:
-        params = request.query_params
         with authenticated(request) as (session, user):
-            if ROLE_RANK.get(Role(user.role), 0) < ROLE_RANK[Role.supervisor]:
-                raise ApiError(403, "only admins and supervisors may read reports")
-            teams = {t.id for t in list_teams(session) if t.id is not None}
-            filters, days, errors = read_filters(params, teams)
-            errors.update({name: "unknown_parameter" for name in params if name not in PARAMS})
-            if errors:
-                raise invalid(errors, "invalid query parameters")
-            return JSONResponse(report_json(satisfaction_report(session, filters), days))
+            filters, period = _filters(session, user, request.query_params, PARAMS)
+            return JSONResponse(report_json(satisfaction_report(session, filters), period.days))
 
 
-routes = [Route("/reports/satisfaction", SatisfactionReport, name="api:reports:satisfaction")]
+class CsatReport(HTTPEndpoint):
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        group = params.get("group_by", "agent")
+        bad = {} if group in CSAT_GROUPS else {"group_by": "invalid_choice"}
+        with authenticated(request) as (session, user):
+            filters, _period = _filters(session, user, params, (*RANGE_PARAMS, "group_by"), bad)
+            head = {"from": iso(filters.since), "to": iso(filters.until), "team": filters.team_id,
+                    "group_by": group}
+            if group in ("day", "week", "month"):
+                points = satisfaction_trend(session, filters, group)
+                answers = sum(p.answers for p in points)
+                return JSONResponse({**head, "answers": answers, "groups": [
+                    {"key": p.start.isoformat(), "label": p.start.isoformat(), "answers": p.answers,
+                     "csat": p.csat, "average": p.average} for p in points]})
+            report = satisfaction_report(session, filters)
+            rows = report.groups["organization" if group == "organisation" else group]
+            return JSONResponse({**head, **figures_json(report.overall),
+                                 "groups": [_group_json(r) for r in rows]})
+
+
+class ServiceReport(HTTPEndpoint):
+    def get(self, request: Request) -> Response:
+        with authenticated(request) as (session, user):
+            filters, _period = _filters(session, user, request.query_params, RANGE_PARAMS)
+            return JSONResponse(service_json(service_report(session, filters)))
+
+
+routes = [
+    Route("/reports/satisfaction", SatisfactionReport, name="api:reports:satisfaction"),
+    Route("/reports/csat", CsatReport, name="api:reports:csat"),
+    Route("/reports/service", ServiceReport, name="api:reports:service"),
+]

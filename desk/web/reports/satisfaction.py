@@ -1,10 +1,8 @@
-"""`/reports/`: the satisfaction dashboard for supervisors and admins, and its per-agent
-table as CSV (UTF-8 with a BOM, so Excel reads Chinese names right)."""
+"""`/reports/`: the satisfaction dashboard (agents see their own answers, supervisors their
+teams', admins all): figures by agent, team, channel, tier and organisation, over time as a
+chart, and each table as CSV."""
 
 from __future__ import annotations
-
-import csv
-import io
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -12,63 +10,66 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.i18n import _
-from desk.models import Role
 from desk.queries.surveys.report import GROUPS, GroupRow, Report, satisfaction_report
-from desk.queries.users import list_teams
-from desk.web.auth import db_of, staff
-from desk.web.reports.filters import PERIODS, read_filters
+from desk.queries.surveys.trend import TrendPoint, satisfaction_trend
+from desk.web.auth import db_of
+from desk.web.reports.charts import columns
+from desk.web.reports.exports import csv_response, csv_text, number, percent
+from desk.web.reports.filters import PERIODS
+from desk.web.reports.viewer import Viewer, viewer_of
 from desk.web.templating import render
 
 CSV_COLUMNS = ("answers", "csat_percent", "average", "surveys_sent", "response_rate_percent")
+TREND_COLUMNS = ("start", "answers", "csat_percent", "average")
 
 
-def _report(request: Request) -> tuple[Report, int, list[object]]:
+def _report(request: Request) -> tuple[Viewer, Report, list[TrendPoint]]:
+    viewer = viewer_of(request)
     with db_of(request).session() as session:
-        teams = list_teams(session)
-        filters, days, _errors = read_filters(request.query_params, {t.id for t in teams if t.id})
-        report = satisfaction_report(session, filters)
-    return report, days, list(teams)
+        report = satisfaction_report(session, viewer.filters)
+        trend = satisfaction_trend(session, viewer.filters, viewer.period.unit)
+    return viewer, report, trend
+
+
+def trend_chart(trend: list[TrendPoint]) -> object:
+    return columns([p.start.isoformat() for p in trend],
+                   [(_("CSAT"), [None if p.csat is None else p.csat * 100 for p in trend])],
+                   top=100, unit="%", title=_("CSAT over time"))
 
 
 async def dashboard(request: Request) -> Response:
-    staff(request, Role.supervisor)
-    report, days, teams = _report(request)
-    return render(request, "reports/satisfaction.html", report=report, days=days, teams=teams,
-                  periods=PERIODS, groups=GROUPS)
-
-
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f}"
-
-
-def _cell(text: str) -> str:
-    """A spreadsheet must not read a name as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    viewer, report, trend = _report(request)
+    return render(request, "reports/satisfaction.html", report=report, period=viewer.period,
+                  teams=viewer.teams, periods=PERIODS, groups=GROUPS, trend=trend,
+                  chart=trend_chart(trend), viewer=viewer)
 
 
 def group_csv(group: str, rows: list[GroupRow]) -> str:
-    """One table of the dashboard as CSV: UTF-8 with a BOM (Excel then reads Chinese)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow((group, *CSV_COLUMNS))
-    for row in rows:
-        f = row.figures
-        writer.writerow((_cell(row.label or "-"), f.answers, _percent(f.csat),
-                         "" if f.average is None else f"{f.average:.2f}", f.sent,
-                         _percent(f.response_rate)))
-    return "\ufeff" + buffer.getvalue()
+    """One table of the dashboard as CSV."""
+    return csv_text((group, *CSV_COLUMNS), (
+        (row.label or "-", row.figures.answers, percent(row.figures.csat),
+         number(row.figures.average), row.figures.sent, percent(row.figures.response_rate))
+        for row in rows))
+
+
+def trend_csv(trend: list[TrendPoint]) -> str:
+    return csv_text(TREND_COLUMNS, ((p.start.isoformat(), p.answers, percent(p.csat),
+                                     number(p.average)) for p in trend))
 
 
 async def export_group(request: Request) -> Response:
-    """``/reports/satisfaction/{agents,teams,channels,tiers}.csv`` with the page's filters."""
-    staff(request, Role.supervisor)
-    group = request.path_params["table"].removesuffix("s")
-    if group not in GROUPS:
+    """``/reports/satisfaction/{agents,teams,channels,tiers,organizations,trend}.csv`` with the
+    page's filters."""
+    table = request.path_params["table"]
+    group = table.removesuffix("s")
+    if group not in GROUPS and table != "trend":
         raise HTTPException(404, _("Not found."))
-    report, days, _teams = _report(request)
-    name = f"satisfaction-by-{group}-{days}d.csv"
-    return Response(group_csv(group, report.groups[group]), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    viewer, report, trend = _report(request)
+    period = viewer.period
+    span = f"{period.days}d" if period.days else f"{period.start}_{period.end}"
+    if table == "trend":
+        return csv_response(f"satisfaction-by-{period.unit}-{span}.csv", trend_csv(trend))
+    return csv_response(f"satisfaction-by-{group}-{span}.csv", group_csv(group, report.groups[group]))
 
 
 async def to_dashboard(request: Request) -> Response:

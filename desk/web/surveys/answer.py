@@ -16,8 +16,9 @@ from starlette.routing import Route
 
 from desk.actions.surveys.answers import MAX_COMMENT, check_answer, stop_surveys, submit_answer
 from desk.i18n import LOCALES, _, normalise
-from desk.models import RATINGS, Customer, Survey, Ticket
+from desk.models import Customer, Survey, Ticket
 from desk.queries.surveys.answering import survey_to_answer
+from desk.queries.surveys.settings import survey_settings
 from desk.settings import Settings
 from desk.survey_links import SurveyLinkExpired, read_survey_token
 from desk.web.middleware import LOCALE_COOKIE
@@ -25,6 +26,7 @@ from desk.web.templating import render
 
 SURVEY_ERRORS = {
     "scale": _("Choose one of the five answers."),
+    "scale3": _("Choose one of the three answers."),
     "too_long": _("This comment is too long."),
 }
 
@@ -49,20 +51,28 @@ def _load(request: Request) -> tuple[str, Survey, Ticket, Customer]:
     return token, survey, ticket, customer
 
 
+def _ratings(request: Request) -> tuple[int, ...]:
+    """The answers the admin's scale offers (5 or 3)."""
+    with request.app.state.db.session() as session:
+        return survey_settings(session, request.app.state.settings).ratings
+
+
 def _page(request: Request, token: str, survey: Survey, ticket: Ticket, values: dict[str, str],
-          errors: dict[str, str], status_code: int = 200, **extra: object) -> Response:
+          errors: dict[str, str], ratings: tuple[int, ...], status_code: int = 200,
+          **extra: object) -> Response:
     return render(request, "surveys/answer.html", status_code=status_code, token=token,
-                  survey=survey, ticket=ticket, values=values, errors=errors, ratings=RATINGS,
+                  survey=survey, ticket=ticket, values=values, errors=errors, ratings=ratings,
                   survey_errors=SURVEY_ERRORS, max_comment=MAX_COMMENT, **extra)
 
 
 async def show(request: Request) -> Response:
     token, survey, ticket, _customer = _load(request)
+    ratings = _ratings(request)
     chosen = request.query_params.get("rating", "")
-    if chosen not in {str(r) for r in RATINGS}:
+    if chosen not in {str(r) for r in ratings}:
         chosen = str(survey.rating or "")
     values = {"rating": chosen, "comment": survey.comment}
-    return _page(request, token, survey, ticket, values, {},
+    return _page(request, token, survey, ticket, values, {}, ratings,
                  thanks=request.query_params.get("thanks") == "1",
                  stopped=request.query_params.get("stopped") == "1")
 
@@ -85,9 +95,10 @@ async def answer(request: Request) -> Response:
     token, survey, ticket, _customer = _load(request)
     form = await _read_form(request)
     values = {name: str(form.get(name, "")) for name in ("rating", "comment")}
-    checked, errors = check_answer(values["rating"], values["comment"])
+    ratings = _ratings(request)
+    checked, errors = check_answer(values["rating"], values["comment"], ratings)
     if checked is None:
-        return _page(request, token, survey, ticket, values, errors, status_code=400)
+        return _page(request, token, survey, ticket, values, errors, ratings, status_code=400)
     assert survey.id is not None
     with request.app.state.db.session() as session:
         submit_answer(session, survey.id, checked)

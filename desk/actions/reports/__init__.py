@@ -1,0 +1,1 @@
+"""The reports' writes: the daily roll-up of service figures."""

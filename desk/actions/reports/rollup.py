@@ -1,0 +1,230 @@
+"""The service report's daily roll-up (`reportday`, `reporttimes`): a day's figures per
+agent, team and channel, made again from the tickets, solves (a survey row is kept for
+every solve, with its snapshot) and messages.
+
+A day's solves can still change for a week (a reopen, the customer writing again), so
+each run makes the last REDO_DAYS days again; older days are made once. The job
+`roll_up_reports` runs it; a report page asks for it when its figures are older than
+STALE_AFTER."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from desk.actions.jobs import enqueue
+from desk.db import committed
+from desk.models import (
+    SATISFIED,
+    Direction,
+    Job,
+    JobStatus,
+    Message,
+    ReportDay,
+    Status,
+    Survey,
+    Ticket,
+    TicketSla,
+)
+from desk.models.base import aware, now
+from desk.models.reports import REPORT_TIMES, TIME_COLUMNS, TIME_EDGES
+
+JOB = "roll_up_reports"
+REDO_DAYS = 8
+STALE_AFTER = timedelta(minutes=10)
+REPEAT_WITHIN = timedelta(days=7)
+_CHUNK = 500
+
+Cell = tuple[int | None, int | None, str]
+
+
+@dataclass
+class _Day:
+    created: Counter[Cell] = field(default_factory=Counter)
+    solved: Counter[Cell] = field(default_factory=Counter)
+    reopened: Counter[Cell] = field(default_factory=Counter)
+    repeat: Counter[Cell] = field(default_factory=Counter)
+    sla_counted: Counter[Cell] = field(default_factory=Counter)
+    sla_met: Counter[Cell] = field(default_factory=Counter)
+    answers: Counter[Cell] = field(default_factory=Counter)
+    satisfied: Counter[Cell] = field(default_factory=Counter)
+    times: dict[tuple[Cell, str], list[int]] = field(default_factory=dict)
+
+
+def band(seconds: int) -> int:
+    """The index of the time band holding `seconds`."""
+    index = 0
+    for i, edge in enumerate(TIME_EDGES):
+        if seconds >= edge:
+            index = i
+    return index
+
+
+def _bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def _chunks(values: list[int]) -> Iterator[list[int]]:
+    for i in range(0, len(values), _CHUNK):
+        yield values[i:i + _CHUNK]
+
+
+def _created(session: Session, day: date, into: _Day) -> None:
+    start, end = _bounds(day)
+    for agent, team, channel, n in session.execute(
+            sa_select(col(Ticket.assignee_id), col(Ticket.team_id), col(Ticket.channel), func.count())
+            .where(col(Ticket.created_at) >= start, col(Ticket.created_at) < end)
+            .group_by(col(Ticket.assignee_id), col(Ticket.team_id), col(Ticket.channel))):
+        into.created[(agent, team, channel)] += int(n)
+
+
+def _answers(session: Session, day: date, into: _Day) -> None:
+    start, end = _bounds(day)
+    for agent, team, channel, rating, n in session.execute(
+            sa_select(col(Survey.agent_id), col(Survey.team_id), col(Survey.channel),
+                      col(Survey.rating), func.count())
+            .where(col(Survey.answered_at) >= start, col(Survey.answered_at) < end,
+                   col(Survey.rating).is_not(None))
+            .group_by(col(Survey.agent_id), col(Survey.team_id), col(Survey.channel),
+                      col(Survey.rating))):
+        into.answers[(agent, team, channel)] += int(n)
+        if int(rating) >= SATISFIED:
+            into.satisfied[(agent, team, channel)] += int(n)
+
+
+def _later_solves(session: Session, ticket_ids: list[int]) -> dict[int, datetime]:
+    latest: dict[int, datetime] = {}
+    for chunk in _chunks(ticket_ids):
+        for ticket_id, solved_at in session.execute(
+                sa_select(col(Survey.ticket_id), func.max(col(Survey.solved_at)))
+                .where(col(Survey.ticket_id).in_(chunk)).group_by(col(Survey.ticket_id))):
+            latest[ticket_id] = aware(solved_at)
+    return latest
+
+
+def _writings(session: Session, customer_ids: list[int], start: datetime) -> dict[int, list[datetime]]:
+    """When each customer wrote (inbound messages) from `start` for REPEAT_WITHIN and a day."""
+    wrote: dict[int, list[datetime]] = {}
+    for chunk in _chunks(customer_ids):
+        for customer_id, at in session.execute(
+                sa_select(col(Message.author_customer_id), col(Message.created_at))
+                .where(col(Message.author_customer_id).in_(chunk),
+                       col(Message.direction) == Direction.inbound,
+                       col(Message.created_at) > start,
+                       col(Message.created_at) <= start + REPEAT_WITHIN + timedelta(days=1))):
+            wrote.setdefault(customer_id, []).append(aware(at))
+    return wrote
+
+
+def _solves(session: Session, day: date, into: _Day) -> None:
+    start, end = _bounds(day)
+    rows = session.execute(
+        sa_select(col(Survey.ticket_id), col(Survey.customer_id), col(Survey.agent_id),
+                  col(Survey.team_id), col(Survey.channel), col(Survey.first_response_seconds),
+                  col(Survey.resolution_seconds), col(Survey.solved_at), col(Ticket.status),
+                  col(TicketSla.resolution_met))
+        .join(Ticket, col(Ticket.id) == col(Survey.ticket_id))
+        .outerjoin(TicketSla, col(TicketSla.ticket_id) == col(Survey.ticket_id))
+        .where(col(Survey.solved_at) >= start, col(Survey.solved_at) < end)).all()
+    latest = _later_solves(session, sorted({r[0] for r in rows}))
+    wrote = _writings(session, sorted({r[1] for r in rows}), start)
+    for ticket_id, customer_id, agent, team, channel, first, resolution, solved_at, status, met in rows:
+        cell = (agent, team, channel)
+        solved_at = aware(solved_at)
+        into.solved[cell] += 1
+        if status not in (Status.solved, Status.closed) or latest.get(ticket_id, solved_at) > solved_at:
+            into.reopened[cell] += 1
+        if any(solved_at < at <= solved_at + REPEAT_WITHIN for at in wrote.get(customer_id, ())):
+            into.repeat[cell] += 1
+        if met is not None:
+            into.sla_counted[cell] += 1
+            into.sla_met[cell] += int(bool(met))
+        for metric, seconds in (("first_response", first), ("resolution", resolution)):
+            if seconds is not None:
+                counts = into.times.setdefault((cell, metric), [0] * len(TIME_EDGES))
+                counts[band(int(seconds))] += 1
+
+
+def _rows(day: date, figures: _Day, stamp: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    cells = set().union(*(c.keys() for c in (
+        figures.created, figures.solved, figures.answers)))
+    text = day.isoformat()
+    days = [dict(day=text, agent_id=a, team_id=t, channel=ch, created=figures.created[cell],
+                 solved=figures.solved[cell], reopened=figures.reopened[cell],
+                 repeat_contacts=figures.repeat[cell], sla_counted=figures.sla_counted[cell],
+                 sla_met=figures.sla_met[cell], answers=figures.answers[cell],
+                 satisfied=figures.satisfied[cell], rolled_up_at=stamp)
+            for cell in cells for a, t, ch in [cell]]
+    times = [dict(day=text, agent_id=cell[0], team_id=cell[1], channel=cell[2], metric=metric,
+                  **dict(zip(TIME_COLUMNS, counts, strict=True)))
+             for (cell, metric), counts in figures.times.items()]
+    return days, times
+
+
+def roll_up_day(session: Session, day: date) -> int:
+    """Make one day's rows again, in the caller's transaction; returns how many cells."""
+    figures = _Day()
+    _created(session, day, figures)
+    _solves(session, day, figures)
+    _answers(session, day, figures)
+    text = day.isoformat()
+    session.execute(delete(ReportDay).where(col(ReportDay.day) == text))
+    session.execute(REPORT_TIMES.delete().where(REPORT_TIMES.c.day == text))
+    days, times = _rows(day, figures, now())
+    if days:
+        session.execute(insert(ReportDay), days)
+    if times:
+        session.execute(REPORT_TIMES.insert(), times)
+    return len(days)
+
+
+def _first_day(session: Session, today: date) -> date:
+    """Where a run starts: REDO_DAYS back from the last day made; from the first ticket when
+    none was made yet."""
+    last = session.exec(select(func.max(ReportDay.day))).one()
+    if last:
+        return min(date.fromisoformat(last), today) - timedelta(days=REDO_DAYS)
+    first = session.exec(select(func.min(Ticket.created_at))).one()
+    return aware(first).date() if first is not None else today
+
+
+def roll_up_reports(session: Session, today: date | None = None) -> list[date]:
+    """Every day to make (see the module), each committed on its own; the days made."""
+    today = today or now().date()
+    day = _first_day(session, today)
+    made = []
+    while day <= today:
+        with committed(session):
+            roll_up_day(session, day)
+        made.append(day)
+        day += timedelta(days=1)
+    return made
+
+
+def days_between(first: date, last: date) -> Iterable[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def request_roll_up(session: Session, rolled_up_at: datetime | None) -> bool:
+    """A report page found its figures older than STALE_AFTER (or none): queue the roll-up
+    unless one is waiting or running; committed. True when one was queued."""
+    if rolled_up_at is not None and aware(rolled_up_at) > now() - STALE_AFTER:
+        return False
+    waiting = session.exec(select(func.count()).select_from(Job).where(
+        col(Job.name) == JOB, col(Job.status).in_((JobStatus.queued, JobStatus.running)))).one()
+    if waiting:
+        return False
+    with committed(session):
+        enqueue(session, JOB)
+    return True

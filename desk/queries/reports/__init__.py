@@ -1,0 +1,1 @@
+"""Reads of the reports: who sees which figures, the service figures, time bands."""

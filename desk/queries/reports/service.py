@@ -1,0 +1,164 @@
+"""The service report: volume by channel, first-response and resolution times (median, 90th
+percentile), SLA met, reopen and repeat-contact rates, a table per agent, the volume over
+time (all from the daily roll-up, `reportday` and `reporttimes`), and the backlog by age
+(live, from the open tickets). Within the viewer's scope, like every report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from desk.models import ReportDay, Status, Ticket, User
+from desk.models.base import now
+from desk.models.reports import REPORT_TIMES, TIME_COLUMNS, TIME_EDGES
+from desk.queries.reports.periods import bucket_of, buckets
+from desk.queries.reports.scope import Filters, scope_conditions
+from desk.queries.reports.times import TimeFigures, add, time_figures
+
+# Tickets still waiting for the desk or the customer, by how long ago they came in.
+BACKLOG_STATUSES = (Status.new, Status.open, Status.pending, Status.on_hold)
+BACKLOG_AGES = (("under_1d", 1), ("1_3d", 3), ("3_7d", 7), ("7_30d", 30), ("over_30d", None))
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    solved: int = 0
+    reopened: int = 0
+    repeat_contacts: int = 0
+    sla_counted: int = 0
+    sla_met: int = 0
+    answers: int = 0
+    satisfied: int = 0
+
+    def add(self, row: Any) -> None:
+        for name in ("created", "solved", "reopened", "repeat_contacts", "sla_counted", "sla_met",
+                     "answers", "satisfied"):
+            setattr(self, name, getattr(self, name) + int(getattr(row, name)))
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return self.reopened / self.solved if self.solved else None
+
+    @property
+    def repeat_rate(self) -> float | None:
+        return self.repeat_contacts / self.solved if self.solved else None
+
+    @property
+    def sla_rate(self) -> float | None:
+        return self.sla_met / self.sla_counted if self.sla_counted else None
+
+    @property
+    def csat(self) -> float | None:
+        return self.satisfied / self.answers if self.answers else None
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    agent_id: int | None
+    name: str
+    counts: Counts
+    first_response: TimeFigures
+    resolution: TimeFigures
+
+
+@dataclass(frozen=True)
+class VolumePoint:
+    start: date
+    created: int
+    solved: int
+
+
+@dataclass
+class ServiceReport:
+    filters: Filters
+    unit: str
+    overall: Counts
+    by_channel: dict[str, Counts]
+    first_response: TimeFigures
+    resolution: TimeFigures
+    agents: list[AgentRow]
+    volume: list[VolumePoint]
+    backlog: list[tuple[str, int]]
+    rolled_up_at: datetime | None = None
+    days: tuple[date, date] = field(default=(date.min, date.min))
+
+
+def day_range(filters: Filters) -> tuple[date, date]:
+    return filters.since.date(), (filters.until - timedelta(microseconds=1)).date()
+
+
+def _times(session: Session, filters: Filters, first: str, last: str
+           ) -> dict[tuple[int | None, str], list[int]]:
+    """Solves per time band, per agent and metric (SQL adds up the days and cells)."""
+    t = REPORT_TIMES.c
+    rows = session.execute(
+        sa_select(t.agent_id, t.metric, *(func.sum(t[name]) for name in TIME_COLUMNS))
+        .where(t.day >= first, t.day <= last, *scope_conditions(filters, t.agent_id, t.team_id))
+        .group_by(t.agent_id, t.metric)).all()
+    return {(row[0], row[1]): [int(n or 0) for n in row[2:]] for row in rows}
+
+
+def _backlog(session: Session, filters: Filters) -> list[tuple[str, int]]:
+    """The open tickets (not solved or closed) by age band, as they stand now."""
+    stamp = now()
+    created = col(Ticket.created_at)
+    band = case(*((created > stamp - timedelta(days=days), i)
+                  for i, (_key, days) in enumerate(BACKLOG_AGES) if days is not None),
+                else_=len(BACKLOG_AGES) - 1)
+    found = dict(session.execute(
+        sa_select(band, func.count())
+        .where(col(Ticket.status).in_(BACKLOG_STATUSES),
+               *scope_conditions(filters, col(Ticket.assignee_id), col(Ticket.team_id)))
+        .group_by(band)).all())
+    return [(key, int(found.get(i, 0))) for i, (key, _days) in enumerate(BACKLOG_AGES)]
+
+
+def _agent_names(session: Session, ids: list[int]) -> dict[int | None, str]:
+    if not ids:
+        return {}
+    return dict(session.exec(select(User.id, User.name).where(col(User.id).in_(ids))).all())
+
+
+def service_report(session: Session, filters: Filters, unit: str = "day") -> ServiceReport:
+    first, last = day_range(filters)
+    rows = session.exec(select(ReportDay).where(
+        col(ReportDay.day) >= first.isoformat(), col(ReportDay.day) <= last.isoformat(),
+        *scope_conditions(filters, col(ReportDay.agent_id), col(ReportDay.team_id)))).all()
+    overall = Counts()
+    by_channel: dict[str, Counts] = {}
+    by_agent: dict[int | None, Counts] = {}
+    volume: dict[date, list[int]] = {}
+    for row in rows:
+        overall.add(row)
+        by_channel.setdefault(row.channel, Counts()).add(row)
+        by_agent.setdefault(row.agent_id, Counts()).add(row)
+        point = volume.setdefault(bucket_of(date.fromisoformat(row.day), unit), [0, 0])
+        point[0] += row.created
+        point[1] += row.solved
+    times = _times(session, filters, first.isoformat(), last.isoformat())
+    totals = {metric: [0] * len(TIME_EDGES) for metric in ("first_response", "resolution")}
+    for (_agent, metric), counts in times.items():
+        if metric in totals:
+            add(totals[metric], counts)
+    names = _agent_names(session, [a for a in by_agent if a is not None])
+    empty = [0] * len(TIME_EDGES)
+    agents = sorted((AgentRow(agent, names.get(agent, ""), counts,
+                              time_figures(times.get((agent, "first_response"), empty)),
+                              time_figures(times.get((agent, "resolution"), empty)))
+                     for agent, counts in by_agent.items()),
+                    key=lambda r: (-r.counts.solved, r.name))
+    newest = session.exec(select(ReportDay.rolled_up_at)
+                          .order_by(col(ReportDay.day).desc()).limit(1)).first()
+    return ServiceReport(
+        filters=filters, unit=unit, overall=overall,
+        by_channel=dict(sorted(by_channel.items(), key=lambda kv: -kv[1].created)),
+        first_response=time_figures(totals["first_response"]),
+        resolution=time_figures(totals["resolution"]), agents=agents,
+        volume=[VolumePoint(b, *volume.get(b, [0, 0])) for b in buckets(filters.since, filters.until, unit)],
+        backlog=_backlog(session, filters), rolled_up_at=newest, days=(first, last))

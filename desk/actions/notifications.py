@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from desk.db import commit
 from desk.models import Notification, TeamMembership, Ticket, User
+from desk.queries.duty import running_covers
 
 
 def _recipients(ticket: Ticket, reason: str, members: list[int]) -> list[int]:
@@ -29,6 +30,10 @@ def notify_agents(session: Session, ticket_id: int, reason: str) -> None:
             .where(TeamMembership.team_id == ticket.team_id, User.is_active == True)  # noqa: E712
         )
         members = list(session.exec(query))
-    for user_id in _recipients(ticket, reason, members):
+    recipients = _recipients(ticket, reason, members)
+    # Whoever covers for an assignee who is away hears of their tickets too.
+    recipients += [c.delegate_id for c in running_covers(session, recipients).values()
+                   if c.delegate_id not in recipients]
+    for user_id in recipients:
         session.add(Notification(user_id=user_id, ticket_id=ticket_id, kind=reason))
     commit(session)

@@ -90,11 +90,12 @@ def choose_locale(session: Session, actor: Actor, user_id: int, locale: str) -> 
     commit(session)
 
 
-AVAILABILITY = ("available", "away")
+AVAILABILITY = ("available", "away", "off")
 
 
 def choose_availability(session: Session, actor: Actor, user_id: int, state: str) -> None:
-    """Available (takes chats and automatic assignments) or away; recorded; commits."""
+    """Available (takes chats and automatic assignments), away or off (neither; working hours
+    and covers also count, desk.queries.duty); recorded; commits."""
     if state not in AVAILABILITY:
         raise ValueError(f"unknown availability {state!r}")
     user = session.get(User, user_id)

@@ -75,6 +75,15 @@ def remind_follow_ups(ctx: JobContext) -> None:
         commit(session)
 
 
+def remind_reviews(ctx: JobContext) -> None:
+    """Tell owners of the customer records that fell due for review (daily, books itself)."""
+    from desk.actions.customers.review_reminders import remind_reviews as remind
+
+    with ctx.db.session() as session:
+        remind(session)
+        commit(session)
+
+
 def deliver_webhook(ctx: JobContext, *, delivery_id: int) -> None:
     """One attempt at a webhook delivery (queued with the event, and again after a failure)."""
     from desk.jobs.webhooks import deliver
@@ -104,6 +113,7 @@ JOBS: Mapping[str, JobFunction] = {
     "send_due_surveys": send_due_surveys,
     "run_bulk_action": run_bulk_action,
     "remind_follow_ups": remind_follow_ups,
+    "remind_reviews": remind_reviews,
     "roll_up_reports": roll_up_reports,
     "deliver_webhook": deliver_webhook,
     **{name: _handler_job(name) for name in REGISTRY.by_name},

@@ -18,6 +18,7 @@ from desk.models.customers import (
     Tier,
     TierPolicy,
 )
+from desk.models.duty import Cover, StaffDuty
 from desk.models.follow_ups import FollowUp
 from desk.models.jobs import Job, JobStatus, Notification
 from desk.models.kb import (
@@ -74,6 +75,7 @@ __all__ = [
     "BulkRun",
     "Channel",
     "ChatConversation",
+    "Cover",
     "ChatWidget",
     "Customer",
     "CustomerField",
@@ -108,6 +110,7 @@ __all__ = [
     "SlaPolicy",
     "TeamRotation",
     "TicketSla",
+    "StaffDuty",
     "RawStatus",
     "DeskSetting",
     "ReportDay",

@@ -22,6 +22,7 @@ from desk.models import (
     User,
 )
 from desk.models.base import aware, now
+from desk.queries.duty import available_ids
 
 # A visitor whose page beat this recently is on the page (pages beat every 20 s).
 ON_PAGE = timedelta(seconds=60)
@@ -101,16 +102,17 @@ def visible_messages(session: Session, ticket_id: int, after_id: int = 0,
 
 
 def agents_online(session: Session, team_id: int | None) -> bool:
-    """Someone who can answer (of the widget's team, if it has one) is signed in and was
-    active lately: the widget offers chat now, else "leave a message"."""
+    """Someone who can answer (of the widget's team, if it has one) is signed in, was active
+    lately and is available (not away, not off, inside their working hours: desk.queries.duty):
+    the widget offers chat now, else "leave a message"."""
     since = now() - AGENT_ONLINE
-    query = select(StaffSession.id).join(User, col(User.id) == StaffSession.user_id).where(
+    query = select(User.id).join(StaffSession, col(User.id) == StaffSession.user_id).where(
         col(StaffSession.ended_at).is_(None), col(StaffSession.last_seen_at) >= since,
         col(User.is_active).is_(True), User.availability == "available")
     if team_id is not None:
         query = query.join(TeamMembership, col(TeamMembership.user_id) == col(User.id)).where(
             TeamMembership.team_id == team_id)
-    return session.exec(query.limit(1)).first() is not None
+    return bool(available_ids(session, [i for i in session.exec(query.distinct()) if i is not None]))
 
 
 Hold = Literal["mail", "read", "wait", "no_address"]

@@ -14,6 +14,7 @@ from sqlalchemy import Table, update
 from sqlmodel import Session
 
 from desk.actions.audit import Actor, audit_row, record
+from desk.actions.customers.review_reminders import book_review_reminders
 from desk.actions.input_errors import InputError
 from desk.actions.inserts import insert_many
 from desk.i18n import _
@@ -95,6 +96,8 @@ def transfer_agent_work(session: Session, actor: Actor, from_user: User, to_user
                               TICKETS.c.status.in_(TRANSFER_STATUSES))
         .values(assignee_id=to_user.id, updated_at=stamp, version=TICKETS.c.version + 1)
         .returning(TICKETS.c.id)).scalars())
+    if customer_ids:
+        book_review_reminders(session)
     moved = [from_user.id, to_user.id]
     insert_many(session, AUDIT, [
         *(audit_row(actor, "customer", i, "updated", {"owner_id": moved}) for i in customer_ids),

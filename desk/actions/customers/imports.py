@@ -40,6 +40,7 @@ from desk.actions.customers.records import (
     field_definitions,
     update_customer,
 )
+from desk.actions.customers.review_reminders import book_review_reminders
 from desk.contacts import email_twin_form, phone_twin_form, search_keys
 from desk.db import Database, commit
 from desk.i18n import _
@@ -92,6 +93,9 @@ def import_customers(db: Database, actor: Actor, file: CsvFile, mapping: Sequenc
                 # Fresh statistics whenever the tables have about doubled, not after every chunk.
                 if chunk_number & (chunk_number - 1) == 0:
                     _analyze(session)
+        if not dry_run and any(e.owner_id is not None for e in entries):
+            book_review_reminders(session)
+            commit(session)
         session.rollback()
     report.errors.sort(key=lambda e: e.line)
     return report

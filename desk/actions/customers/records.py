@@ -26,6 +26,7 @@ from desk.actions.customers.checks import (
     field_value,
     validated,
 )
+from desk.actions.customers.review_reminders import book_review_reminders
 from desk.actions.inserts import insert_many
 from desk.actions.jobs import publish
 from desk.actions.tickets.search_index import people_words, refresh_people
@@ -76,6 +77,8 @@ def create_customer(session: Session, actor: Actor, values: Mapping[str, Any],
     refresh_search_keys(session, [customer.id])
     record(session, actor, "customer", customer.id, "created",
            {k: [None, v] for k, v in clean.items()})
+    if customer.owner_id is not None:
+        book_review_reminders(session)
     return customer
 
 
@@ -111,6 +114,8 @@ def update_customer(session: Session, actor: Actor, customer: Customer,
         refresh_search_keys(session, [customer.id])
     record(session, actor, "customer", customer.id, "updated", diff)
     publish(session, [CustomerChanged(customer.id, diff)])
+    if "owner_id" in diff and customer.owner_id is not None:
+        book_review_reminders(session)
     if any(name in diff for name in CONTACT_DETAILS):
         notify_owner(session, actor, customer)
     return diff

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
-from desk.models import Customer, Notification, Status, Ticket, TierPolicy, User
+from desk.models import Customer, Job, JobStatus, Notification, Status, Ticket, TierPolicy, User
 from desk.models.base import now
 from desk.models.tables import CUSTOMERS, TICKETS
 
@@ -68,6 +68,42 @@ def to_review(session: Session, owner_id: int, page: int = 1, page_size: int = P
     by_id = {c.id: c for c in session.exec(
         sqlmodel_select(Customer).where(col(Customer.id).in_(ids)))} if ids else {}
     return ReviewPage([by_id[i] for i in ids if i in by_id], page, has_next)
+
+
+@dataclass(frozen=True)
+class DueRecord:
+    customer_id: int
+    owner_id: int
+
+
+REMINDERS_PER_RUN = 10_000
+
+
+def due_unreminded(session: Session, at: datetime, limit: int = REMINDERS_PER_RUN) -> list[DueRecord]:
+    """Owned live records due for review whose owner has not been reminded of them since
+    their last review (kind ``review_due``), by owner."""
+    c = CUSTOMERS.c
+    last = func.coalesce(c.reviewed_at, c.created_at)
+    reminded = exists().where(Notification.customer_id == c.id,  # type: ignore[arg-type]
+                              Notification.kind == "review_due",  # type: ignore[arg-type]
+                              col(Notification.created_at) >= last)
+    statement = (select(c.id, c.owner_id)
+                 .where(c.owner_id.is_not(None), c.merged_into_id.is_(None),
+                        c.anonymised_at.is_(None), _due(review_policy(session), at), ~reminded)
+                 .order_by(c.owner_id, last, c.id).limit(limit))
+    return [DueRecord(i, o) for i, o in session.connection().execute(statement)]
+
+
+def any_owned_record(session: Session) -> bool:
+    c = CUSTOMERS.c
+    return session.connection().execute(
+        select(c.id).where(c.owner_id.is_not(None)).limit(1)).first() is not None
+
+
+def job_waiting(session: Session, name: str) -> bool:
+    """Whether a job of this name is queued (its next run is booked)."""
+    return session.exec(sqlmodel_select(Job.id).where(
+        Job.name == name, Job.status == JobStatus.queued).limit(1)).first() is not None
 
 
 def notifications_of(session: Session, user_id: int,

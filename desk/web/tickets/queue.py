@@ -28,7 +28,7 @@ async def queue(request: Request) -> Response:
     f = filter_from_params(params)
     if f.view is None and not any(params.get(k) for k in ("status", "tag", "customer", "team",
                                                               "assignee", "priority", "channel",
-                                                              "tier", "q")):
+                                                              "tier", "q", "covering")):
         f.view = "my_open"
     with db_of(request).session() as session:
         page = list_tickets(session, user, f)

@@ -141,3 +141,47 @@ def test_transfer_to_the_same_agent_is_refused(session: Session) -> None:
     with pytest.raises(CareError) as error:
         transfer_agent_work(session, SYSTEM, ana, ana)
     assert error.value.message == "Choose two different agents."
+
+
+def _reminders(session: Session, owner: User) -> list[str]:
+    rows = session.exec(select(Notification, Customer.name).join(
+        Customer, Customer.id == Notification.customer_id).where(  # type: ignore[arg-type]
+        Notification.user_id == owner.id, Notification.kind == "review_due")
+        .order_by(Customer.name))  # type: ignore[arg-type]
+    return [name for _n, name in rows]
+
+
+def test_owners_are_reminded_of_records_due_for_review_once_per_due_period(session: Session) -> None:
+    from desk.actions.customers.review_reminders import JOB, remind_reviews
+    from desk.models import Job
+
+    ana, bo, gone = _agent(session, "Ana"), _agent(session, "Bo"), _agent(session, "Gone")
+    _customer(session, "Vip31", ana, "vip", days_ago=31)
+    _customer(session, "Vip29", ana, "vip", days_ago=29)
+    _customer(session, "BoStd", bo, "standard", days_ago=91)
+    _customer(session, "Orphan", None, "vip", days_ago=400)
+    _customer(session, "GoneVip", gone, "vip", days_ago=400)
+    gone.is_active = False
+    session.add(gone)
+    commit(session)
+    # Giving records an owner booked the daily run: nobody has to open the list first.
+    assert session.exec(select(Job).where(Job.name == JOB, Job.status == "queued")).first()
+
+    assert remind_reviews(session) == 2
+    commit(session)
+    assert _reminders(session, ana) == ["Vip31"] and _reminders(session, bo) == ["BoStd"]
+    assert _reminders(session, gone) == []
+    assert remind_reviews(session) == 0  # told once, not every day
+    commit(session)
+    later = now() + timedelta(days=2)  # Vip29 falls due meanwhile
+    assert remind_reviews(session, at=later) == 1
+    commit(session)
+    assert _reminders(session, ana) == ["Vip29", "Vip31"]
+
+    vip31 = session.exec(select(Customer).where(Customer.name == "Vip31")).one()
+    mark_reviewed(session, Actor.of_user(ana), vip31)
+    commit(session)
+    assert remind_reviews(session, at=later) == 0  # reviewed: not due
+    assert remind_reviews(session, at=now() + timedelta(days=31)) == 1  # due again: told again
+    queued = session.exec(select(Job).where(Job.name == JOB, Job.status == "queued")).all()
+    assert len(queued) >= 2  # each run booked the next

@@ -24,6 +24,7 @@ from desk.mail.poller import MailPoller
 from desk.settings import Settings
 from desk.web import account, admin, api, audit, auth, health, live, staff, teams
 from desk.web import macros as agent_macros
+from desk.web import retention as admin_retention
 from desk.web import rules as admin_rules
 from desk.web import sla as admin_sla
 from desk.web import webhooks as admin_webhooks
@@ -120,6 +121,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *admin_quarantine.routes,
         *admin_mailboxes.routes,
         *admin_rules.routes,
+        *admin_retention.routes,
         *chat_admin.routes,
         *admin_webhooks.routes,
         *chat_visitor.routes,

@@ -17,6 +17,7 @@ from desk.cli import backup as backup_cli
 from desk.cli import customers as customers_cli
 from desk.cli import kb as kb_cli
 from desk.cli import mailboxes as mailbox_cli
+from desk.cli import retention as retention_cli
 from desk.cli import search as search_cli
 from desk.cli import staff as staff_cli
 from desk.cli import tokens as tokens_cli
@@ -275,6 +276,7 @@ def parser() -> argparse.ArgumentParser:
     customers_cli.register(sub)
     search_cli.register(sub)
     backup_cli.register(sub)
+    retention_cli.register(sub)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)

@@ -99,6 +99,15 @@ def roll_up_reports(ctx: JobContext) -> None:
         roll_up(session)
 
 
+def apply_retention(ctx: JobContext) -> None:
+    """The retention rules applied (the counts in the audit log); the next daily run booked."""
+    from desk.actions.retention.sweep import JOB_ACTOR, run_retention, schedule_next
+
+    with ctx.db.session() as session:
+        run_retention(session, ctx.db.settings.attachments_dir, JOB_ACTOR)
+        schedule_next(session)
+
+
 def _handler_job(name: str) -> JobFunction:
     def run(ctx: JobContext, **args: Any) -> None:
         REGISTRY.run(name, ctx, args)
@@ -113,6 +122,7 @@ JOBS: Mapping[str, JobFunction] = {
     "send_due_surveys": send_due_surveys,
     "run_bulk_action": run_bulk_action,
     "remind_follow_ups": remind_follow_ups,
+    "apply_retention": apply_retention,
     "remind_reviews": remind_reviews,
     "roll_up_reports": roll_up_reports,
     "deliver_webhook": deliver_webhook,

@@ -37,6 +37,7 @@ from desk.models.mail import RawMessage, RawMessageBytes, RawStatus
 from desk.models.mailboxes import AfterFetch, Mailbox
 from desk.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
 from desk.models.reports import DeskSetting, ReportDay
+from desk.models.retention import RetentionKind, RetentionRule
 from desk.models.rules import Rule, TeamRotation
 from desk.models.sla import SlaPolicy, TicketSla
 from desk.models.surveys import RATINGS, SATISFIED, Survey, SurveyStatus
@@ -112,6 +113,8 @@ __all__ = [
     "TicketSla",
     "StaffDuty",
     "RawStatus",
+    "RetentionKind",
+    "RetentionRule",
     "DeskSetting",
     "ReportDay",
     "Role",

@@ -42,10 +42,13 @@ class AgentReplied:
 
 @dataclass(frozen=True)
 class TicketUpdated:
-    """Fields of a ticket changed: each one's value before and after."""
+    """Fields of a ticket changed: each one's value before and after. `chain`: the routing
+    rules whose firings led to this change, in order (empty: a person's or the system's own
+    change), so rules on ticket updates never set each other off without end."""
 
     ticket_id: int
     changes: dict[str, list[Any]]
+    chain: list[int] = field(default_factory=list)
 
     @property
     def fields(self) -> tuple[str, ...]:

@@ -1,26 +1,70 @@
-"""Routing rules run on new tickets and on customers' replies (desk.actions.rules)."""
+"""Routing rules run on ticket events (desk.actions.rules): a new ticket, a chat started, a
+customer's or an agent's reply, a change to a ticket (carrying the chain of rules that led to
+it), a survey answered. The scheduled pass is the `run_time_rules` job."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from desk.events import CustomerReplied, TicketCreated, handles
+from desk.events import AgentReplied, CustomerReplied, SurveyAnswered, TicketCreated, TicketUpdated, handles
 
 if TYPE_CHECKING:
+    from desk.actions.rules.effects import Services
     from desk.jobs.context import JobContext
+
+
+def services(ctx: JobContext) -> Services:
+    """Settings and the knowledge-base search a rule's reply links articles with."""
+    from desk.actions.rules.effects import Services
+
+    def find_articles(text: str, locale: str) -> list[tuple[str, str]]:
+        from desk.kb_index import search_kb
+        from desk.queries.kb.articles import published_by_id
+        from desk.queries.macros import article_link
+
+        hits = sorted(search_kb(ctx.db, ctx.db.settings, text[:500], limit=6).hits,
+                      key=lambda hit: not hit.locale.lower().startswith(locale.lower()[:2]))
+        with ctx.db.session() as session:
+            found = published_by_id(session, [h.id for h in hits], False)
+            return [(a.title, article_link(ctx.db.settings.base_url, a))
+                    for a in (found.get(h.id) for h in hits) if a is not None]
+
+    return Services(ctx.db.settings, find_articles)
+
+
+def _run(ctx: JobContext, ticket_id: int, event: str, message_id: int | None = None,
+         chain: list[int] | None = None) -> None:
+    from desk.actions.rules.applying import run_rules
+
+    with ctx.db.session() as session:
+        run_rules(session, ticket_id, event, message_id, chain or [], services(ctx))
 
 
 @handles(TicketCreated)
 def run_rules_on_created(ctx: JobContext, event: TicketCreated) -> None:
-    from desk.actions.rules.applying import run_rules
+    _run(ctx, event.ticket_id, "ticket_created")
 
-    with ctx.db.session() as session:
-        run_rules(session, event.ticket_id, "ticket_created")
+
+@handles(TicketCreated, when=lambda event: event.channel == "chat")
+def run_rules_on_chat_started(ctx: JobContext, event: TicketCreated) -> None:
+    _run(ctx, event.ticket_id, "chat_started")
 
 
 @handles(CustomerReplied)
 def run_rules_on_reply(ctx: JobContext, event: CustomerReplied) -> None:
-    from desk.actions.rules.applying import run_rules
+    _run(ctx, event.ticket_id, "customer_replied", event.message_id)
 
-    with ctx.db.session() as session:
-        run_rules(session, event.ticket_id, "customer_replied", event.message_id)
+
+@handles(AgentReplied)
+def run_rules_on_agent_reply(ctx: JobContext, event: AgentReplied) -> None:
+    _run(ctx, event.ticket_id, "agent_replied", event.message_id)
+
+
+@handles(TicketUpdated)
+def run_rules_on_update(ctx: JobContext, event: TicketUpdated) -> None:
+    _run(ctx, event.ticket_id, "ticket_updated", chain=event.chain)
+
+
+@handles(SurveyAnswered)
+def run_rules_on_survey(ctx: JobContext, event: SurveyAnswered) -> None:
+    _run(ctx, event.ticket_id, "survey_answered")

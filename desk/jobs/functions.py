@@ -108,6 +108,19 @@ def apply_retention(ctx: JobContext) -> None:
         schedule_next(session)
 
 
+def run_time_rules(ctx: JobContext) -> None:
+    """One pass of the rules on time; books the next while a scheduled rule is enabled."""
+    from desk.actions.rules.scheduled import PASS_SECONDS, book_pass
+    from desk.actions.rules.scheduled import run_time_rules as run_pass
+    from desk.handlers.rules import services
+
+    with ctx.db.session() as session:
+        outcome = run_pass(session, services(ctx))
+        if outcome.rules:
+            book_pass(session, PASS_SECONDS)
+        commit(session)
+
+
 def _handler_job(name: str) -> JobFunction:
     def run(ctx: JobContext, **args: Any) -> None:
         REGISTRY.run(name, ctx, args)
@@ -122,6 +135,7 @@ JOBS: Mapping[str, JobFunction] = {
     "send_due_surveys": send_due_surveys,
     "run_bulk_action": run_bulk_action,
     "remind_follow_ups": remind_follow_ups,
+    "run_time_rules": run_time_rules,
     "apply_retention": apply_retention,
     "remind_reviews": remind_reviews,
     "roll_up_reports": roll_up_reports,

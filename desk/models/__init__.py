@@ -38,7 +38,7 @@ from desk.models.mailboxes import AfterFetch, Mailbox
 from desk.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
 from desk.models.reports import DeskSetting, ReportDay
 from desk.models.retention import RetentionKind, RetentionRule
-from desk.models.rules import Rule, TeamRotation
+from desk.models.rules import Rule, RuleTimeFiring, TeamRotation
 from desk.models.sla import SlaPolicy, TicketSla
 from desk.models.surveys import RATINGS, SATISFIED, Survey, SurveyStatus
 from desk.models.tickets import (
@@ -107,6 +107,7 @@ __all__ = [
     "RawMessage",
     "RawMessageBytes",
     "Rule",
+    "RuleTimeFiring",
     "SavedView",
     "SlaPolicy",
     "TeamRotation",

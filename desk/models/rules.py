@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Text
+from sqlalchemy import Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from desk.models.base import now
+from desk.models.tickets import Ticket
 
 
 class Rule(SQLModel, table=True):
@@ -29,3 +30,22 @@ class TeamRotation(SQLModel, table=True):
 
     team_id: int = Field(foreign_key="team.id", primary_key=True)
     last_user_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class RuleTimeFiring(SQLModel, table=True):
+    """A scheduled rule fired on a ticket at this version of it: the next pass leaves the
+    ticket alone until it changes (every change raises `ticket.version`)."""
+
+    # No foreign keys: a deleted rule's rows go with it (manage.delete_rule), and a row of a
+    # ticket that is gone is never read.
+    rule_id: int = Field(primary_key=True)
+    ticket_id: int = Field(primary_key=True)
+    version: int = 0
+    fired_at: datetime = Field(default_factory=now)
+
+
+# "No agent reply for N hours": open tickets still without a public reply, by arrival; the
+# scheduled pass reads the ones older than N through it, not every ticket.
+UNANSWERED_SQL = "first_response_at IS NULL AND status IN ('new', 'open', 'on_hold')"
+Index("ix_ticket_unanswered_created", Ticket.created_at,  # type: ignore[arg-type]
+      sqlite_where=text(UNANSWERED_SQL), postgresql_where=text(UNANSWERED_SQL))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from desk.models import Role, Rule, SlaPolicy, Team, TeamMembership, Ticket, User
+from desk.models import AuditEntry, Role, Rule, SlaPolicy, Team, TeamMembership, Ticket, User
 
 
 def list_rules(session: Session, enabled_only: bool = False) -> list[Rule]:
@@ -44,3 +44,10 @@ def recent_tickets(session: Session, limit: int) -> list[Ticket]:
 
 def policy_ids(session: Session) -> set[int]:
     return {i for i in session.exec(select(SlaPolicy.id)) if i is not None}
+
+
+def last_ticket_action(session: Session, ticket_id: int) -> str | None:
+    """What the ticket's newest history entry did ("updated", "rules_stopped", ...)."""
+    return session.exec(select(AuditEntry.action).where(
+        AuditEntry.entity == "ticket", AuditEntry.entity_id == ticket_id)
+        .order_by(col(AuditEntry.id).desc()).limit(1)).first()

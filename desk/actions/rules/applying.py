@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -18,10 +19,12 @@ from sqlmodel import Session, col, select
 
 from desk.actions.audit import Actor, record
 from desk.actions.rules.definition import Known, RuleError, RuleSpec, parse_rule
+from desk.actions.rules.effects import Services, notify, send_reply
 from desk.actions.rules.matching import Facts, matcher
 from desk.actions.sla.clocks import start_clocks
 from desk.actions.tickets.changes import update_ticket
 from desk.db import commit
+from desk.i18n import _
 from desk.models import (
     OPEN_STATUSES,
     Customer,
@@ -34,8 +37,12 @@ from desk.models import (
     TeamRotation,
     Ticket,
 )
-from desk.queries.rules import assignable_agents, list_rules, policy_ids, team_ids
+from desk.models.base import aware, now
+from desk.queries.rules import assignable_agents, last_ticket_action, list_rules, policy_ids, team_ids
 from desk.queries.tickets.queue import ticket_tags
+
+# The most rule firings one change may lead to (each rule fires once in a chain anyway).
+MAX_CHAIN = 10
 
 
 @dataclass(frozen=True)
@@ -45,37 +52,86 @@ class Firing:
     changes: dict[str, Any]
 
 
-def run_rules(session: Session, ticket_id: int, event: str, message_id: int | None = None) -> list[Firing]:
-    """Apply the enabled rules for `event` to the ticket and commit; what fired."""
+def run_rules(session: Session, ticket_id: int, event: str, message_id: int | None = None,
+              chain: Sequence[int] = (), services: Services | None = None) -> list[Firing]:
+    """Apply the enabled rules for `event` to the ticket and commit; what fired. `chain`: the
+    rules whose firings led to this event (a TicketUpdated's); each fires once in a chain, so
+    rules that keep changing each other's fields stop, with the reason in the history."""
     rules = [r for r in list_rules(session, enabled_only=True) if event in r.events.split(",")]
     ticket = session.get(Ticket, ticket_id)
     if not rules or ticket is None:
         return []
+    if len(chain) >= MAX_CHAIN:
+        _stop_loop(session, ticket_id, rules[0], _("More than %(count)s rule firings followed one "
+                                                   "change: the rules stopped.") % {"count": MAX_CHAIN})
+        commit(session)
+        return []
     facts = facts_of(session, ticket, message_id)
     known = Known(team_ids(session), assignable_agents(session), policy_ids(session))
     fired: list[Firing] = []
+    fired_ids = list(chain)
     for rule in rules:
         try:
             spec = spec_of(rule, known)
         except RuleError as exc:  # a team or agent it names is gone: recorded, never blocking
-            record(session, _actor(rule), "ticket", ticket_id, "rule_skipped", {"reason": [None, str(exc)]})
+            record(session, actor_of(rule), "ticket", ticket_id, "rule_skipped", {"reason": [None, str(exc)]})
             continue
         if not matcher(spec.conditions)(facts):
             continue
-        changes, tags, stop = plan(session, spec, ticket, facts)
-        events = update_ticket(session, _actor(rule), ticket, changes, tags)
-        policy = _policy(session, spec)
-        if policy is not None:  # the SLA policy this rule chooses: clocks (re)started under it
-            start_clocks(session, ticket, policy)
-            record(session, _actor(rule), "ticket", ticket_id, "sla_policy_set",
-                   {"sla_policy": [None, policy.name]})
-        if events or policy is not None:
+        again = rule.id in chain
+        changes, tags, stop = plan(session, spec, ticket, facts, advance=not again)
+        if again:  # it fired earlier in this chain: firing again would be a loop
+            if tags is not None or any(getattr(ticket, k) != v for k, v in changes.items()):
+                _stop_loop(session, ticket_id, rule, _("Rule '%(rule)s' would change this ticket again "
+                                                       "after its own change: the rules stopped.")
+                           % {"rule": rule.name})
+                break
+            continue
+        fired_ids.append(rule.id or 0)
+        if fire(session, services, rule, spec, ticket, facts, (changes, tags), fired_ids):
             fired.append(Firing(rule.id or 0, rule.name, changes))
             facts = refreshed(facts, ticket, tags)
         if stop:
             break
     commit(session)
     return fired
+
+
+def fire(session: Session, services: Services | None, rule: Rule, spec: RuleSpec, ticket: Ticket,
+         facts: Facts, planned: tuple[dict[str, Any], list[str] | None], chain: Sequence[int]) -> bool:
+    """Carry out a matching rule's planned changes, SLA policy, replies and notifications, each
+    in the ticket's history as the rule's; whether anything happened."""
+    changes, tags = planned
+    events = update_ticket(session, actor_of(rule), ticket, changes, tags, chain=chain)
+    policy = _policy(session, spec)
+    if policy is not None:  # the SLA policy this rule chooses: clocks (re)started under it
+        start_clocks(session, ticket, policy)
+        assert ticket.id is not None
+        record(session, actor_of(rule), "ticket", ticket.id, "sla_policy_set",
+               {"sla_policy": [None, policy.name]})
+    said = _say(session, services, spec, rule, ticket, facts)
+    return bool(events) or policy is not None or said
+
+
+def _say(session: Session, services: Services | None, spec: RuleSpec, rule: Rule, ticket: Ticket,
+         facts: Facts) -> bool:
+    """The rule's replies and notifications (none without services: a dry run, a bench)."""
+    said = False
+    for action in spec.actions:
+        if services is None or action.type not in ("reply", "notify"):
+            continue
+        if action.type == "reply":
+            sent = send_reply(session, services, actor_of(rule), ticket, action.value, facts.body)
+            said = sent is not None or said
+        else:
+            said = bool(notify(session, services, actor_of(rule), ticket, action.value)) or said
+    return said
+
+
+def _stop_loop(session: Session, ticket_id: int, rule: Rule, reason: str) -> None:
+    """Record why the rules stopped, once for a chain (its later events find it last)."""
+    if last_ticket_action(session, ticket_id) != "rules_stopped":
+        record(session, actor_of(rule), "ticket", ticket_id, "rules_stopped", {"reason": [None, reason]})
 
 
 def dry_run(session: Session, spec: RuleSpec,
@@ -171,6 +227,7 @@ def facts_of(session: Session, ticket: Ticket, message_id: int | None) -> Facts:
     organization = (session.get(Organization, customer.organization_id)
                     if customer is not None and customer.organization_id is not None else None)
     mailbox = session.get(Mailbox, ticket.mailbox_id) if ticket.mailbox_id is not None else None
+    idle, unanswered = timing(ticket, now())
     return Facts(
         channel=ticket.channel, mailbox=mailbox.name if mailbox is not None else "",
         subject=ticket.subject, body=message.text if message is not None else "",
@@ -179,7 +236,16 @@ def facts_of(session: Session, ticket: Ticket, message_id: int | None) -> Facts:
         organization=organization.name if organization is not None else "",
         tags=frozenset(ticket_tags(session, ticket.id)), status=ticket.status,
         priority=ticket.priority, team=_id(ticket.team_id), assignee=_id(ticket.assignee_id),
-        language=(customer.locale if customer is not None else "")[:2])
+        language=(customer.locale if customer is not None else "")[:2], idle=idle, unanswered=unanswered)
+
+
+def timing(ticket: Ticket, moment: datetime) -> tuple[float, float]:
+    """The facts the time conditions read: seconds since the last change and, while no public
+    reply was given, since the ticket came in."""
+    idle = (moment - aware(ticket.updated_at)).total_seconds()
+    waiting = -1.0 if ticket.first_response_at is not None else (
+        moment - aware(ticket.created_at)).total_seconds()
+    return idle, waiting
 
 
 def refreshed(facts: Facts, ticket: Ticket, tags: list[str] | None) -> Facts:
@@ -193,5 +259,5 @@ def _id(value: int | None) -> str:
     return str(value) if value is not None else ""
 
 
-def _actor(rule: Rule) -> Actor:
+def actor_of(rule: Rule) -> Actor:
     return Actor("rule", rule.id, rule.name)

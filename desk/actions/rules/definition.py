@@ -20,19 +20,28 @@ from typing import Any
 
 import regex
 
+from desk.actions.rules.messages import notify_problem, reply_problem
 from desk.i18n import _
 from desk.models import Priority, Status
 
-EVENTS = ("ticket_created", "customer_replied")
+EVENTS = ("ticket_created", "customer_replied", "ticket_updated", "agent_replied", "chat_started",
+          "survey_answered", "scheduled")
+# Conditions on time, only in rules on the scheduled pass, at the top of an "all" group: the
+# pass selects the tickets each holds for with indexed SQL. Value: a number and m, h or d.
+TIME_FIELDS = ("pending_for", "unassigned_for", "no_agent_reply_for")
+TIME_OPS = ("at_least",)
+_TIME_VALUE = regex.compile(r"([1-9][0-9]{0,4})([mhd])")
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
 # field -> the operators it takes
 TEXT_FIELDS = ("subject", "body", "sender", "sender_domain", "organization")
 TEXT_OPS = ("contains", "not_contains", "any_words", "regex", "is", "is_not")
 CHOICE_FIELDS = ("channel", "mailbox", "tier", "status", "priority", "team", "assignee", "language")
 CHOICE_OPS = ("is", "is_not")
 TAG_OPS = ("has", "has_not")
-FIELDS = (*TEXT_FIELDS, *CHOICE_FIELDS, "tags")
-ACTIONS = ("set_team", "set_priority", "set_status", "add_tags", "assign", "set_sla", "stop")
-STRATEGIES = ("round_robin", "least_loaded")
+FIELDS = (*TEXT_FIELDS, *CHOICE_FIELDS, "tags", *TIME_FIELDS)
+ACTIONS = ("set_team", "set_priority", "set_status", "add_tags", "assign", "set_sla", "reply", "notify",
+           "stop")
+STRATEGIES = ("round_robin", "least_loaded", "by_skill")
 MAX_ITEMS = 20
 MAX_ACTIONS = 10
 MAX_TEXT = 1000
@@ -103,9 +112,13 @@ def parse_rule(doc: Mapping[str, Any], known: Known) -> RuleSpec:
         errors["enabled"] = _("Either on or off.")
     events = doc.get("events", ["ticket_created"])
     if not isinstance(events, list) or not events or any(e not in EVENTS for e in events):
-        errors["events"] = _("Choose when the rule runs: when a ticket is created, when a customer "
-                             "replies, or both.")
+        errors["events"] = _("Choose when the rule runs: on one or more ticket events, or on the "
+                             "scheduled pass.")
+    elif "scheduled" in events and len(set(events)) > 1:
+        errors["events"] = _("A rule on the scheduled pass runs on nothing else.")
     conditions = _group(doc.get("conditions", {"match": "all", "items": []}), "conditions", errors, 0)
+    if isinstance(events, list) and "events" not in errors:
+        _time_placement(conditions, "scheduled" in events, errors)
     actions = _actions(doc.get("actions"), known, errors)
     if errors:
         raise RuleError(errors)
@@ -139,6 +152,26 @@ def _group(doc: Any, where: str, errors: dict[str, str], depth: int) -> Group:
     return Group(str(match), tuple(parsed))
 
 
+def _time_placement(conditions: Group, scheduled: bool, errors: dict[str, str]) -> None:
+    """Time conditions belong to scheduled rules, at the top of an "all" group; a scheduled
+    rule needs one (it is how the pass finds its tickets without reading every one)."""
+    top = [c for c in conditions.items if isinstance(c, Condition) and c.field in TIME_FIELDS]
+    nested = any(isinstance(g, Group) and any(isinstance(c, Condition) and c.field in TIME_FIELDS
+                                              for c in g.items) for g in conditions.items)
+    if not scheduled and (top or nested):
+        errors["conditions"] = _("Conditions on time belong to rules on the scheduled pass.")
+    elif scheduled and (nested or not top or conditions.match != "all"):
+        errors["conditions"] = _("A rule on the scheduled pass needs a condition on time, among "
+                                 "conditions that must all hold.")
+
+
+def seconds_of(value: str) -> int:
+    """A time condition's value ("30m", "1h", "3d") in seconds."""
+    found = _TIME_VALUE.fullmatch(value.strip())
+    assert found is not None, value
+    return int(found.group(1)) * _UNIT_SECONDS[found.group(2)]
+
+
 def _condition(doc: Any, where: str, errors: dict[str, str]) -> Condition | None:
     if not isinstance(doc, Mapping):
         errors[where] = _("A condition names a field, a test and a value.")
@@ -148,7 +181,8 @@ def _condition(doc: Any, where: str, errors: dict[str, str]) -> Condition | None
     if name not in FIELDS:
         errors[f"{where}.field"] = _("Choose what the condition looks at.")
         return None
-    ops = TEXT_OPS if name in TEXT_FIELDS else TAG_OPS if name == "tags" else CHOICE_OPS
+    ops = (TEXT_OPS if name in TEXT_FIELDS else TAG_OPS if name == "tags" else TIME_OPS
+           if name in TIME_FIELDS else CHOICE_OPS)
     if op not in ops:
         errors[f"{where}.op"] = _("This test does not apply to this field.")
         return None
@@ -163,6 +197,9 @@ def _condition(doc: Any, where: str, errors: dict[str, str]) -> Condition | None
         if problem:
             errors[f"{where}.value"] = problem
             return None
+    if name in TIME_FIELDS and not _TIME_VALUE.fullmatch(value.strip()):
+        errors[f"{where}.value"] = _("A number of minutes, hours or days, such as 30m, 4h or 3d.")
+        return None
     if name == "priority" and value not in tuple(Priority):
         errors[f"{where}.value"] = _("Not a priority.")
     if name == "status" and value not in tuple(Status):
@@ -211,6 +248,8 @@ def _actions(doc: Any, known: Known, errors: dict[str, str]) -> tuple[Action, ..
             continue
         if kind == "add_tags" and isinstance(value, list):
             value = [tag.strip().lower() for tag in value if tag.strip()]
+        if kind == "assign" and isinstance(value, Mapping):
+            value = {"by_skill": named_skills(value)}
         actions.append(Action(kind, value))
     return tuple(actions)
 
@@ -235,12 +274,29 @@ def _action_problem(kind: str, value: Any, known: Known) -> str:
             return ""
         if _an_id(value) and value in known.agents:
             return ""
-        return _("An active agent, round robin or least loaded.")
+        if isinstance(value, Mapping):
+            return "" if named_skills(value) else _("Name one to ten skills of 1 to 50 characters.")
+        return _("An active agent, round robin, least loaded or by skill.")
+    if kind == "reply":
+        return reply_problem(value)
+    if kind == "notify":
+        return notify_problem(value, known.agents)
     return "" if value is None else _("Stop takes no value.")
 
 
 def _an_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def named_skills(value: Mapping[str, Any]) -> list[str]:
+    """The skills of an assign-by-skill action ({"by_skill": ["zh", "refunds"]}), lower-case,
+    sorted; [] when it names none or is not written that way. A skill no agent has is
+    accepted: skills come and go with staff (the rule form warns)."""
+    skills = value.get("by_skill") if len(value) == 1 else None
+    if not isinstance(skills, list) or not 0 < len(skills) <= 10 or not all(
+            isinstance(s, str) and 0 < len(s.strip()) <= 50 for s in skills):
+        return []
+    return sorted({s.strip().lower() for s in skills})
 
 
 def to_document(spec: RuleSpec) -> dict[str, Any]:

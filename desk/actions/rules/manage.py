@@ -6,12 +6,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import delete
+from sqlmodel import Session, col
 
 from desk.actions.audit import Actor, record
 from desk.actions.rules.definition import Known, RuleSpec, parse_rule, to_document
+from desk.actions.rules.scheduled import book_pass
 from desk.db import commit
-from desk.models import Rule
+from desk.models import Rule, RuleTimeFiring
 from desk.models.base import now
 from desk.queries.rules import assignable_agents, list_rules, policy_ids, team_ids
 
@@ -30,6 +32,7 @@ def create_rule(session: Session, actor: Actor, doc: Mapping[str, Any]) -> Rule:
     session.flush()
     assert rule.id is not None
     record(session, actor, "rule", rule.id, "created", {"rule": [None, to_document(spec)]})
+    _book(session, spec)
     commit(session)
     return rule
 
@@ -43,6 +46,7 @@ def update_rule(session: Session, actor: Actor, rule: Rule, doc: Mapping[str, An
     rule.updated_at = now()
     session.add(rule)
     record(session, actor, "rule", rule.id, "updated", {"rule": [before, to_document(spec)]})
+    _book(session, spec)
     commit(session)
     return rule
 
@@ -67,6 +71,7 @@ def move_rule(session: Session, actor: Actor, rule: Rule, steps: int) -> None:
 def delete_rule(session: Session, actor: Actor, rule: Rule) -> None:
     assert rule.id is not None
     record(session, actor, "rule", rule.id, "deleted", {"rule": [document(rule), None]})
+    session.execute(delete(RuleTimeFiring).where(col(RuleTimeFiring.rule_id) == rule.id))
     session.delete(rule)
     commit(session)
 
@@ -76,6 +81,12 @@ def document(rule: Rule) -> dict[str, Any]:
     return {"id": rule.id, "name": rule.name, "enabled": rule.enabled, "position": rule.position,
             "events": [e for e in rule.events.split(",") if e],
             "conditions": json.loads(rule.conditions or "{}"), "actions": json.loads(rule.actions or "[]")}
+
+
+def _book(session: Session, spec: RuleSpec) -> None:
+    """An enabled rule on the scheduled pass: the pass runs soon (unless already booked)."""
+    if spec.enabled and "scheduled" in spec.events:
+        book_pass(session)
 
 
 def _write(rule: Rule, spec: RuleSpec) -> None:

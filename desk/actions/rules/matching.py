@@ -2,7 +2,11 @@
 
 Text is compared case- and width-insensitively (NFKC, casefold: "ＲＥＦＵＮＤ" is "refund"),
 in English and Chinese alike; "any_words" takes words separated by spaces or commas and finds
-each as a word in Latin text and as a substring in Chinese text (which has no spaces)."""
+each as a word in Latin text and as a substring in Chinese text (which has no spaces).
+
+A group is compiled once into one Python function (`matcher`): its conditions become one
+expression over the ticket's folded fields, cheap tests first (conditions have no side
+effects, so their order changes no outcome, only how soon a group is decided)."""
 
 from __future__ import annotations
 
@@ -11,14 +15,40 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import regex
 
-from desk.actions.rules.definition import REGEX_SECONDS, Condition, Group
+from desk.actions.rules.definition import REGEX_SECONDS, TIME_FIELDS, Condition, Group, seconds_of
 
 MAX_TEXT = 100_000  # what of a long message the text conditions read
 _WORD_SPLIT = re.compile(r"[\s,，、;；]+")
 _WORDS = re.compile(r"[^\W_]+")  # a word: letters and digits (Chinese runs count as one)
+_OPEN = frozenset({"new", "open", "on_hold"})
+
+
+class _Folded(dict[str, str]):
+    """A field's folded text, made the first time a condition reads it."""
+
+    def __init__(self, facts: Facts) -> None:
+        super().__init__()
+        self.facts = facts
+
+    def __missing__(self, name: str) -> str:
+        value = self[name] = fold(str(getattr(self.facts, name))[:MAX_TEXT])
+        return value
+
+
+class _Words(dict[str, frozenset[str]]):
+    """The words of a field's folded text, made the first time a condition reads them."""
+
+    def __init__(self, texts: _Folded) -> None:
+        super().__init__()
+        self.texts = texts
+
+    def __missing__(self, name: str) -> frozenset[str]:
+        value = self[name] = frozenset(_WORDS.findall(self.texts[name]))
+        return value
 
 
 @dataclass(frozen=True)
@@ -38,26 +68,27 @@ class Facts:
     team: str = ""  # the team's id as text ("" when none)
     assignee: str = ""  # the assignee's id as text
     language: str = ""
-    # Folded text of every field and the words of the text fields, made once per ticket and
-    # shared by every rule (see __post_init__).
+    idle: float = 0.0  # seconds since the ticket last changed
+    unanswered: float = -1.0  # seconds since it came in with no public reply yet (-1: replied)
+    # Folded text and words of the fields, made once per ticket when a condition first reads
+    # them and shared by every rule (see __post_init__).
     texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     words: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        for name in _FOLDED:
-            self.texts[name] = fold(str(getattr(self, name))[:MAX_TEXT])
-        for name in _WORDED:
-            self.words[name] = frozenset(_WORDS.findall(self.texts[name]))
+        texts = _Folded(self)
+        object.__setattr__(self, "texts", texts)
+        object.__setattr__(self, "words", _Words(texts))
 
     @property
     def sender_domain(self) -> str:
         return self.sender.rsplit("@", 1)[-1] if "@" in self.sender else ""
 
 
-_FOLDED = ("channel", "mailbox", "subject", "body", "sender", "sender_domain", "tier", "organization",
-           "status", "priority", "team", "assignee", "language")
-_WORDED = ("subject", "body", "sender", "sender_domain", "organization")
 Test = Callable[[Facts], bool]
+# How soon each kind of test is decided: cheaper ones are tried first in a group.
+_COST = {"tags": 0, "is": 1, "is_not": 1, "at_least": 1, "group": 3, "contains": 4, "not_contains": 4,
+         "any_words": 5, "regex": 9}
 
 
 def matches(group: Group, facts: Facts) -> bool:
@@ -66,50 +97,66 @@ def matches(group: Group, facts: Facts) -> bool:
 
 
 def matcher(group: Group) -> Test:
-    """The group as one function of the facts: each condition compiled once into a closure
-    over its folded value (rules are read and compiled once, run on every ticket)."""
-    tests = tuple(_compiled_condition(item) if isinstance(item, Condition) else matcher(item)
-                  for item in group.items)
-    return _chain(tests, every=group.match == "all")
+    """The group as one function of the facts (rules are read and compiled once, run on
+    every ticket). The function's source names only generated constants, never rule text."""
+    constants: dict[str, Any] = {"_search": _search, "_OPEN": _OPEN}
+    body = _expression(group, constants)
+    source = f"def test(f):\n    T = f.texts\n    W = f.words\n    return bool({body})\n"
+    namespace: dict[str, Any] = dict(constants)
+    exec(compile(source, "<rule>", "exec"), namespace)  # noqa: S102 - our own generated source
+    test: Test = namespace["test"]
+    return test
 
 
-def _chain(tests: tuple[Test, ...], every: bool) -> Test:
-    """`and` (every) or `or` of the tests, short-circuiting, as one nest of closures."""
-    if not tests:
-        return lambda facts: every
-    head, rest = tests[0], tests[1:]
-    if not rest:
-        return head
-    tail = _chain(rest, every)
-    if every:
-        return lambda facts: head(facts) and tail(facts)
-    return lambda facts: head(facts) or tail(facts)
+def _expression(group: Group, constants: dict[str, Any]) -> str:
+    parts = sorted(((_cost(item), _expression(item, constants) if isinstance(item, Group)
+                     else _condition(item, constants)) for item in group.items), key=lambda p: p[0])
+    if not parts:
+        return "True" if group.match == "all" else "False"
+    return "(" + (" and " if group.match == "all" else " or ").join(p for _, p in parts) + ")"
 
 
-def _compiled_condition(condition: Condition) -> Test:
+def _cost(item: Condition | Group) -> int:
+    return _COST["group"] if isinstance(item, Group) else _COST.get(item.op, 5)
+
+
+def _constant(constants: dict[str, Any], value: Any) -> str:
+    name = f"c{len(constants)}"
+    constants[name] = value
+    return name
+
+
+def _condition(condition: Condition, constants: dict[str, Any]) -> str:
     name, op, value = condition.field, condition.op, condition.value
+    if name in TIME_FIELDS:
+        return _time(name, seconds_of(value), constants)
+    n = _constant(constants, name)
     if name == "tags":
-        tag = fold(value.strip())
-        return (lambda facts: tag in facts.tags) if op == "has" else (lambda facts: tag not in facts.tags)
+        tag = _constant(constants, fold(value.strip()))
+        return f"({tag} in f.tags)" if op == "has" else f"({tag} not in f.tags)"
     if op == "regex":  # on the folded text: the expression ignores case, and width too
-        return lambda facts: _search(value, facts.texts[name])
-    folded = fold(value)
-    if op == "is":
-        return lambda facts: facts.texts[name] == folded
-    if op == "is_not":
-        return lambda facts: facts.texts[name] != folded
-    if op == "contains":
-        return lambda facts: folded in facts.texts[name]
-    if op == "not_contains":
-        return lambda facts: folded not in facts.texts[name]
+        return f"_search({_constant(constants, value)}, T[{n}])"
+    folded = _constant(constants, fold(value))
+    if op in ("is", "is_not", "contains", "not_contains"):
+        return {"is": f"(T[{n}] == {folded})", "is_not": f"(T[{n}] != {folded})",
+                "contains": f"({folded} in T[{n}])", "not_contains": f"({folded} not in T[{n}])"}[op]
     latin, other = _value_words(value)  # any_words
-    if not other:
-        return lambda facts: not latin.isdisjoint(facts.words[name])
-    pieces = re.compile("|".join(map(re.escape, other)))  # found anywhere, in one scan
-    if not latin:
-        return lambda facts: pieces.search(facts.texts[name]) is not None
-    return lambda facts: (not latin.isdisjoint(facts.words[name])
-                          or pieces.search(facts.texts[name]) is not None)
+    tests = []
+    if latin:
+        tests.append(f"not {_constant(constants, latin)}.isdisjoint(W[{n}])")
+    if other:  # found anywhere, in one scan
+        pieces = _constant(constants, re.compile("|".join(map(re.escape, other))).search)
+        tests.append(f"{pieces}(T[{n}]) is not None")
+    return "(" + " or ".join(tests) + ")" if tests else "False"
+
+
+def _time(name: str, seconds: int, constants: dict[str, Any]) -> str:
+    limit = _constant(constants, seconds)
+    if name == "pending_for":
+        return f"(f.status == 'pending' and f.idle >= {limit})"
+    if name == "unassigned_for":
+        return f"(f.assignee == '' and f.status in _OPEN and f.idle >= {limit})"
+    return f"(f.unanswered >= {limit} and f.status in _OPEN)"  # no_agent_reply_for
 
 
 def fold(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session
@@ -127,9 +128,10 @@ EDITABLE = ("subject", "status", "priority", "team_id", "assignee_id")
 
 def update_ticket(
     session: Session, actor: Actor, ticket: Ticket, changes: dict[str, Any],
-    tags: list[str] | None = None,
+    tags: list[str] | None = None, chain: Sequence[int] = (),
 ) -> list[Event]:
-    """Apply already-validated field changes and tags; record each one that differs."""
+    """Apply already-validated field changes and tags; record each one that differs. `chain`:
+    the rules whose firings made this change (see TicketUpdated)."""
     assert ticket.id is not None
     diff: dict[str, Any] = {}
     for name in EDITABLE:
@@ -157,7 +159,7 @@ def update_ticket(
     bump_version(ticket)
     session.add(ticket)
     record(session, actor, "ticket", ticket.id, "updated", diff)
-    events: list[Event] = [TicketUpdated(ticket.id, diff)]
+    events: list[Event] = [TicketUpdated(ticket.id, diff, list(chain))]
     if "status" in diff and ticket.status == Status.solved:
         events.append(TicketSolved(ticket.id))
     publish(session, events, by=actor.id if actor.type in ("user", "api") else None)

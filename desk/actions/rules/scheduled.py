@@ -1,0 +1,135 @@
+"""The scheduled pass of the rules on time ("pending for 3 days", "unassigned for 30
+minutes", "no agent reply for 1 hour"): each enabled scheduled rule finds its tickets through
+an index per time condition (queries.rules_time), tests the rest of its conditions on facts
+read in batches, and fires once per ticket per state: the firing is kept with the ticket's
+version, and the next pass leaves the ticket alone until it changes.
+
+The pass is the `run_time_rules` job: each run books the next (PASS_SECONDS later) while a
+scheduled rule is enabled, and saving one books it if none is waiting, so the pass survives
+restarts as any queued job does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from desk.actions.jobs import enqueue
+from desk.actions.rules.applying import fire, plan, spec_of, timing
+from desk.actions.rules.definition import TIME_FIELDS, Condition, Known, RuleError, RuleSpec, seconds_of
+from desk.actions.rules.effects import Services
+from desk.actions.rules.matching import Facts, fold, matcher
+from desk.db import commit
+from desk.models import Rule, RuleTimeFiring, Ticket
+from desk.models.base import now
+from desk.queries import rules_time as reads
+from desk.queries.rules import assignable_agents, policy_ids, team_ids
+
+JOB = "run_time_rules"
+PASS_SECONDS = 60
+BATCH = 500
+# Conditions the candidates' SQL narrows by as well (exact values, stored lower-case).
+_PUSHED = {"status": "status", "priority": "priority", "channel": "channel", "tier": "tier"}
+
+
+@dataclass(frozen=True)
+class PassOutcome:
+    rules: int
+    candidates: int
+    fired: int
+
+
+def book_pass(session: Session, delay: float = 0.0) -> None:
+    """Queue the next pass unless one waits; the caller commits."""
+    if not reads.pass_waiting(session, JOB):
+        enqueue(session, JOB, run_at=now() + timedelta(seconds=delay))
+
+
+def run_time_rules(session: Session, services: Services | None,
+                   moment: datetime | None = None) -> PassOutcome:
+    """One pass of every enabled scheduled rule; commits after each batch of tickets."""
+    moment = moment or now()
+    rules = reads.scheduled_rules(session)
+    known = Known(team_ids(session), assignable_agents(session), policy_ids(session))
+    candidates = fired = 0
+    for rule in rules:
+        try:
+            spec = spec_of(rule, known)
+        except RuleError:  # names a team or agent that is gone: the rule's page says so
+            continue
+        assert rule.id is not None
+        times, equal = _narrowing(spec)
+        ids = reads.candidate_ids(session, rule.id, times, equal, moment)
+        candidates += len(ids)
+        for start in range(0, len(ids), BATCH):
+            fired += _batch(session, services, rule.id, spec, ids[start:start + BATCH], moment)
+            commit(session)
+    return PassOutcome(len(rules), candidates, fired)
+
+
+def _narrowing(spec: RuleSpec) -> tuple[list[tuple[str, int]], dict[str, str]]:
+    """(time conditions as (field, seconds), exact values required) of the top "all" group."""
+    top = [c for c in spec.conditions.items if isinstance(c, Condition)]
+    times = [(c.field, seconds_of(c.value)) for c in top if c.field in TIME_FIELDS]
+    equal = {_PUSHED[c.field]: fold(c.value) for c in top if c.field in _PUSHED and c.op == "is"}
+    return times, equal
+
+
+def _batch(session: Session, services: Services | None, rule_id: int, spec: RuleSpec,
+           ids: Sequence[int], moment: datetime) -> int:
+    rule = session.get(Rule, rule_id)
+    assert rule is not None
+    test = matcher(spec.conditions)
+    tickets = reads.tickets_by_id(session, ids)
+    facts = facts_of_many(session, tickets, moment, needs_body=_reads_body(spec))
+    earlier = reads.firings(session, rule_id, ids)
+    fired = 0
+    for ticket, each in zip(tickets, facts, strict=True):
+        if not test(each):
+            continue
+        changes, tags, _stop = plan(session, spec, ticket, each)
+        fire(session, services, rule, spec, ticket, each, (changes, tags), [rule_id])
+        assert ticket.id is not None
+        row = earlier.get(ticket.id) or RuleTimeFiring(rule_id=rule_id, ticket_id=ticket.id)
+        row.version, row.fired_at = ticket.version, moment
+        session.add(row)
+        fired += 1
+    return fired
+
+
+def _reads_body(spec: RuleSpec) -> bool:
+    def fields(items: tuple[object, ...]) -> set[str]:
+        out: set[str] = set()
+        for item in items:
+            out |= {item.field} if isinstance(item, Condition) else fields(getattr(item, "items", ()))
+        return out
+
+    return "body" in fields(spec.conditions.items)
+
+
+def facts_of_many(session: Session, tickets: Sequence[Ticket], moment: datetime,
+                  needs_body: bool) -> list[Facts]:
+    """Every ticket's facts, read in one query per kind (not one per ticket)."""
+    ids = [t.id for t in tickets if t.id is not None]
+    customers = reads.customers_by_id(session, [t.customer_id for t in tickets])
+    organizations = reads.organization_names(
+        session, [c.organization_id for c in customers.values() if c.organization_id is not None])
+    mailboxes = reads.mailbox_names(session)
+    tags = reads.tags_of(session, ids)
+    texts = reads.first_texts(session, ids) if needs_body else {}
+    out = []
+    for ticket in tickets:
+        assert ticket.id is not None
+        customer = customers.get(ticket.customer_id)
+        idle, unanswered = timing(ticket, moment)
+        out.append(Facts(
+            channel=ticket.channel, mailbox=mailboxes.get(ticket.mailbox_id or 0, ""),
+            subject=ticket.subject, body=texts.get(ticket.id, ""),
+            sender=customer.email if customer else "", tier=customer.tier if customer else "",
+            organization=organizations.get(customer.organization_id or 0, "") if customer else "",
+            tags=frozenset(tags.get(ticket.id, ())), status=ticket.status, priority=ticket.priority,
+            team=str(ticket.team_id or ""), assignee=str(ticket.assignee_id or ""),
+            language=(customer.locale if customer else "")[:2], idle=idle, unanswered=unanswered))
+    return out

@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from desk.actions.assignment import assign
 from desk.actions.audit import Actor, record
 from desk.actions.rules.definition import Known, RuleError, RuleSpec, parse_rule
 from desk.actions.rules.effects import Services, notify, send_reply
@@ -26,7 +26,6 @@ from desk.actions.tickets.changes import update_ticket
 from desk.db import commit
 from desk.i18n import _
 from desk.models import (
-    OPEN_STATUSES,
     Customer,
     Direction,
     Mailbox,
@@ -34,7 +33,6 @@ from desk.models import (
     Organization,
     Rule,
     SlaPolicy,
-    TeamRotation,
     Ticket,
 )
 from desk.models.base import aware, now
@@ -178,44 +176,13 @@ def plan(session: Session, spec: RuleSpec, ticket: Ticket, facts: Facts,
         elif action.type == "add_tags":
             tags = (tags if tags is not None else set(facts.tags)) | set(action.value)
         elif action.type == "assign":
-            team = changes.get("team_id", ticket.team_id)
-            agent = action.value if isinstance(action.value, int) else _pick(
-                session, action.value, team, advance)
+            agent = assign(session, spec, action.value, changes.get("team_id", ticket.team_id), ticket,
+                           tags if tags is not None else facts.tags, advance)
             if agent is not None:
                 changes["assignee_id"] = agent
         elif action.type == "stop":
             stop = True
     return changes, sorted(tags) if tags is not None and tags != set(facts.tags) else None, stop
-
-
-def _pick(session: Session, strategy: str, team_id: int | None, advance: bool) -> int | None:
-    """The agent of the team a strategy gives the ticket to (None: the team has nobody)."""
-    if team_id is None:
-        return None
-    agents = assignable_agents(session, team_id, available_only=True)
-    if not agents:
-        return None
-    if strategy == "least_loaded":
-        loads = dict(session.exec(
-            select(Ticket.assignee_id, func.count()).where(
-                col(Ticket.assignee_id).in_(agents), col(Ticket.status).in_(list(OPEN_STATUSES)))
-            .group_by(col(Ticket.assignee_id))).all())
-        return min(agents, key=lambda agent: (loads.get(agent, 0), agent))
-    # Round robin: the next agent after the last one given a ticket. The team's rotation row
-    # is locked (PostgreSQL) or written in this transaction (SQLite: one writer at a time), so
-    # two processes assigning at once never both give the same turn.
-    rotation = session.exec(select(TeamRotation).where(TeamRotation.team_id == team_id)
-                            .with_for_update()).first()
-    last = rotation.last_user_id if rotation is not None else None
-    following = [a for a in agents if last is not None and a > last]
-    agent = following[0] if following else agents[0]
-    if advance:
-        if rotation is None:
-            rotation = TeamRotation(team_id=team_id)
-        rotation.last_user_id = agent
-        session.add(rotation)
-        session.flush()
-    return agent
 
 
 def facts_of(session: Session, ticket: Ticket, message_id: int | None) -> Facts:

@@ -89,13 +89,17 @@ def _execute(db: Database, job_id: int, functions: Mapping[str, JobFunction]) ->
 def due_jobs(db: Database, limit: int = 100) -> list[int]:
     """Queued jobs whose time has come, and running ones abandoned by a dead process."""
     with db.session() as session:
-        session.execute(
-            update(Job)
-            .where(col(Job.status) == JobStatus.running,
-                   col(Job.run_at) < now() - STALE_AFTER)
-            .values(status=JobStatus.queued)
-        )
-        session.commit()
+        abandoned = session.exec(select(Job.id).where(
+            col(Job.status) == JobStatus.running, col(Job.run_at) < now() - STALE_AFTER)
+            .limit(1)).first()
+        if abandoned is not None:  # a write (and on SQLite the lock) only when there is one
+            session.execute(
+                update(Job)
+                .where(col(Job.status) == JobStatus.running,
+                       col(Job.run_at) < now() - STALE_AFTER)
+                .values(status=JobStatus.queued)
+            )
+            session.commit()
         query = (
             select(Job.id)
             .where(Job.status == JobStatus.queued, col(Job.run_at) <= now())

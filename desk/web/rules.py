@@ -25,6 +25,8 @@ from desk.actions.rules.definition import (
     TAG_OPS,
     TEXT_FIELDS,
     TEXT_OPS,
+    TIME_FIELDS,
+    TIME_OPS,
     RuleError,
     parse_rule,
 )
@@ -44,14 +46,22 @@ FIELD_LABELS = {
     "sender_domain": _("Sender domain"), "organization": _("Organisation"), "channel": _("Channel"),
     "mailbox": _("Mailbox"), "tier": _("Customer tier"), "status": _("Status"), "priority": _("Priority"),
     "team": _("Team"), "assignee": _("Assignee"), "language": _("Language"), "tags": _("Tags"),
+    "pending_for": _("Pending for"), "unassigned_for": _("Unassigned for"),
+    "no_agent_reply_for": _("No agent reply for"),
 }
 OP_LABELS = {
     "contains": _("contains"), "not_contains": _("does not contain"),
     "any_words": _("contains any of the words"), "regex": _("matches the regular expression"),
     "is": _("is"), "is_not": _("is not"), "has": _("has the tag"), "has_not": _("does not have the tag"),
+    "at_least": _("at least (30m, 4h, 3d)"),
 }
 EVENT_LABELS = {"ticket_created": _("When a ticket is created"),
-                "customer_replied": _("When a customer replies")}
+                "customer_replied": _("When a customer replies"),
+                "ticket_updated": _("When a ticket is changed (also by another rule)"),
+                "agent_replied": _("When an agent replies"),
+                "chat_started": _("When a chat starts"),
+                "survey_answered": _("When a customer answers a survey"),
+                "scheduled": _("On the scheduled pass, every minute (with conditions on time)")}
 
 
 def _values_of(doc: dict[str, Any]) -> dict[str, Any]:
@@ -65,6 +75,10 @@ def _values_of(doc: dict[str, Any]) -> dict[str, Any]:
             values[f"value{index}"] = item["value"]
     for action in doc.get("actions", []):
         kind, value = action["type"], action.get("value")
+        if isinstance(value, dict):  # reply, notify: a field per part
+            values.update({f"{kind}_{part}": "1" if part_value is True else str(part_value)
+                           for part, part_value in value.items() if part_value is not False})
+            continue
         shown = ", ".join(value) if isinstance(value, list) else str(value)
         values[kind] = "1" if kind == "stop" else shown
     return values
@@ -96,11 +110,29 @@ def _document_of(form: FormData) -> tuple[dict[str, Any], dict[str, Any], dict[i
         elif kind == "add_tags":
             value = [t for t in (part.strip() for part in raw.split(",")) if t]
         actions.append({"type": kind, "value": value})
+    actions += _messages_of(form, values)
     if values["stop"]:
         actions.append({"type": "stop"})
     doc = {"name": values["name"], "enabled": values["enabled"], "events": values["events"],
            "conditions": {"match": values["match"] or "all", "items": items}, "actions": actions}
     return doc, values, rows
+
+
+def _messages_of(form: FormData, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The reply and notify actions the form asks for (and their fields to show again)."""
+    for key in ("reply_en", "reply_zh", "notify_to", "notify_by", "notify_note"):
+        values[key] = str(form.get(key, "")).strip()
+    values["reply_articles"] = "1" if form.get("reply_articles") == "on" else ""
+    actions: list[dict[str, Any]] = []
+    if values["reply_en"] or values["reply_zh"]:
+        actions.append({"type": "reply", "value": {"en": values["reply_en"], "zh": values["reply_zh"],
+                                                   "articles": bool(values["reply_articles"])}})
+    if values["notify_to"]:
+        raw = values["notify_to"]
+        to: Any = raw if raw in ("assignee", "team") else int(raw) if raw.isdigit() and len(raw) < 10 else -1
+        actions.append({"type": "notify", "value": {"to": to, "by": values["notify_by"] or "in_app",
+                                                    "note": values["notify_note"]}})
+    return actions
 
 
 def _form_errors(error: RuleError, rows: dict[int, int], doc: dict[str, Any]) -> dict[str, str]:
@@ -126,8 +158,8 @@ def _form_page(request: Request, rule_id: int | None, values: dict[str, Any],
     return render(request, "admin/rule_form.html", status_code=status_code, rule_id=rule_id,
                   policies=policies,
                   values=values, errors=errors or {}, preview=preview, rows=range(CONDITION_ROWS),
-                  fields=[*TEXT_FIELDS, *CHOICE_FIELDS, "tags"], field_labels=FIELD_LABELS,
-                  ops=[*TEXT_OPS, *[o for o in (*CHOICE_OPS, *TAG_OPS) if o not in TEXT_OPS]],
+                  fields=[*TEXT_FIELDS, *CHOICE_FIELDS, "tags", *TIME_FIELDS], field_labels=FIELD_LABELS,
+                  ops=[*TEXT_OPS, *[o for o in (*CHOICE_OPS, *TAG_OPS, *TIME_OPS) if o not in TEXT_OPS]],
                   op_labels=OP_LABELS, events=EVENTS, event_labels=EVENT_LABELS, teams=teams,
                   agents=agents, priorities=list(Priority), statuses=list(Status))
 

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from desk.actions.rules.definition import ACTIONS, EVENTS, FIELDS, STRATEGIES, TAG_OPS, TEXT_OPS
+from desk.actions.rules.definition import ACTIONS, EVENTS, FIELDS, STRATEGIES, TAG_OPS, TEXT_OPS, TIME_OPS
 from desk.web.api.openapi_schema import ID, JSON, WRITE_ERRORS, answers, body, obj, ref
 
-OPS = list(dict.fromkeys([*TEXT_OPS, *TAG_OPS]))
+OPS = list(dict.fromkeys([*TEXT_OPS, *TAG_OPS, *TIME_OPS]))
 CONDITION = obj({
     "field": {"type": "string", "enum": list(FIELDS)},
     "op": {"type": "string", "enum": OPS,
            "description": "Text fields (subject, body, sender, sender_domain, organization): "
                           "contains, not_contains, any_words, regex, is, is_not; tags: has, "
-                          "has_not; the others: is, is_not. Text is compared ignoring case and "
-                          "full/half width."},
+                          "has_not; time (pending_for, unassigned_for, no_agent_reply_for, only "
+                          "in a rule whose events are [\"scheduled\"], at the top of an all "
+                          "group): at_least; the others: is, is_not. Text is compared ignoring "
+                          "case and full/half width."},
     "value": {"type": "string", "maxLength": 1000,
-              "description": "For team and assignee their id; a regular expression that takes "
-                             "too long on long text is refused."},
+              "description": "For team and assignee their id; for time a number and m, h or d "
+                             "(30m, 4h, 3d); a regular expression that takes too long on long "
+                             "text is refused."},
 }, required=("field", "op"))
+EVENTS_SCHEMA: JSON = {
+    "type": "array", "items": {"type": "string", "enum": list(EVENTS)},
+    "description": "When the rule runs: ticket_created, customer_replied, ticket_updated (also "
+                   "after another rule's change; a rule fires once per chain of changes, and a "
+                   "loop stops with the reason in the ticket's history), agent_replied, "
+                   "chat_started, survey_answered; or scheduled alone (the pass every minute, "
+                   "with time conditions; once per ticket until the ticket changes)."}
 SCHEMAS: JSON = {
     "RuleCondition": CONDITION,
     "RuleInnerGroup": obj({
@@ -32,16 +42,20 @@ SCHEMAS: JSON = {
         "type": {"type": "string", "enum": list(ACTIONS)},
         "value": {"description": "set_team: a team id; set_priority / set_status: the value; "
                                  "add_tags: a list of tags; assign: an agent id or one of "
-                                 + ", ".join(STRATEGIES) + "; stop: none.",
+                                 + ", ".join(STRATEGIES) + "; reply: {en, zh, articles} (the "
+                                 "template in each language, placeholders as in macros; articles: "
+                                 "add the knowledge-base articles that match the subject); notify: "
+                                 "{to: assignee, team or an agent id, by: in_app or email, note}; "
+                                 "stop: none.",
                   "oneOf": [ID, {"type": "string"}, {"type": "array", "items": {"type": "string"}},
-                            {"type": "null"}]},
+                            {"type": "object"}, {"type": "null"}]},
     }, required=("type",)),
     "Rule": obj({
         "id": ID,
         "name": {"type": "string"},
         "enabled": {"type": "boolean"},
         "position": {"type": "integer", "description": "Rules run in this order, lowest first."},
-        "events": {"type": "array", "items": {"type": "string", "enum": list(EVENTS)}},
+        "events": EVENTS_SCHEMA,
         "conditions": ref("RuleGroup"),
         "actions": {"type": "array", "items": ref("RuleAction")},
     }),
@@ -49,7 +63,7 @@ SCHEMAS: JSON = {
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
         "enabled": {"type": "boolean", "default": True},
         "position": {"type": "integer", "minimum": 1, "maximum": 10000},
-        "events": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(EVENTS)}},
+        "events": {**EVENTS_SCHEMA, "minItems": 1},
         "conditions": ref("RuleGroup"),
         "actions": {"type": "array", "minItems": 1, "maxItems": 10, "items": ref("RuleAction")},
     }, required=("name", "actions")),
@@ -57,7 +71,7 @@ SCHEMAS: JSON = {
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
         "enabled": {"type": "boolean"},
         "position": {"type": "integer", "minimum": 1, "maximum": 10000},
-        "events": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(EVENTS)}},
+        "events": {**EVENTS_SCHEMA, "minItems": 1},
         "conditions": ref("RuleGroup"),
         "actions": {"type": "array", "minItems": 1, "maxItems": 10, "items": ref("RuleAction")},
     }, required=()),

@@ -84,3 +84,28 @@ def test_agents_may_not_see_or_change_rules(client: TestClient, make_user: Calla
     assert client.get("/admin/rules/new").status_code == 403
     token = csrf_of(client, "/agent/")
     assert client.post("/admin/rules", data={"csrf_token": token, "name": "x"}).status_code == 403
+
+
+def test_a_supervisor_writes_a_scheduled_rule_that_notifies_and_replies_and_sees_its_refusals(
+    client: TestClient, db: Database, session: Session, make_user: Callable[..., User],
+) -> None:
+    sign_in(client, make_user("supervisor"))
+    token = csrf_of(client, "/admin/rules/new")
+    form = {"csrf_token": token, "name": "Stale pending", "enabled": "on", "events": "scheduled",
+            "match": "all", "field0": "pending_for", "op0": "at_least", "value0": "three days",
+            "notify_to": "assignee", "notify_by": "email",
+            "reply_en": "Hello {{customer.name}}, any news?", "reply_zh": "{{customer.nickname}}，您好"}
+    refused = client.post("/admin/rules", data=form)
+    assert refused.status_code == 422
+    assert "30m, 4h or 3d" in refused.text and "Unknown placeholder: customer.nickname" in refused.text
+    assert "three days" in refused.text  # the input kept
+    saved = client.post("/admin/rules", data={**form, "value0": "3d", "reply_zh": "{{customer.name}}，您好"},
+                        follow_redirects=False)
+    assert saved.status_code == 303
+    listing = client.get("/admin/rules")
+    assert "On the scheduled pass" in listing.text and "notify" in listing.text
+    with db.session() as s:
+        rule = s.exec(select(Rule)).one()
+        assert rule.events == "scheduled"
+        edit = client.get(f"/admin/rules/{rule.id}")
+        assert "Hello {{customer.name}}, any news?" in edit.text.replace("&#123;", "{").replace("&#125;", "}")

@@ -21,6 +21,7 @@ from desk.actions.mail.stored import store_raw
 from desk.app import create_app
 from desk.backup.archive import write_backup
 from desk.backup.restore import RestoreError, restore_backup
+from desk.cli.main import main
 from desk.db import Database, commit
 from desk.settings import Settings, load_settings
 from tests.conftest import BACKEND, PG_ADMIN_URL, sign_in
@@ -185,3 +186,28 @@ def test_a_used_desk_is_not_overwritten_without_force(
     write_backup(settings, path, PASSPHRASE)
     with pytest.raises(RestoreError, match="not empty"):
         restore_backup(settings, path, PASSPHRASE)
+
+
+def test_the_commands_take_the_passphrase_from_a_file_and_refuse_an_empty_one(
+    db: Database, settings: Settings, fresh: Settings, tmp_path: Path, cli_env: None,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    _ingest(db, settings, [_mail(n) for n in range(2)])
+    path, secret = tmp_path / "desk.backup", tmp_path / "passphrase.txt"
+    secret.write_text("\n")
+    assert main(["backup", str(path), "--passphrase-file", str(secret)]) == 2
+    assert "passphrase is empty" in capsys.readouterr().err and not path.exists()
+
+    secret.write_text(PASSPHRASE + "\n")
+    assert main(["backup", str(path), "--passphrase-file", str(secret)]) == 0
+    assert "2 tickets, 2 messages, 2 attachments" in capsys.readouterr().out
+    assert PASSPHRASE.encode() not in path.read_bytes() and b"test-secret" not in path.read_bytes()
+
+    monkeypatch.setenv("DESK_DATA_DIR", str(fresh.data_dir))
+    monkeypatch.setenv("DESK_DATABASE_URL", fresh.database_url)
+    monkeypatch.setenv("DESK_BACKUP_PASSPHRASE", PASSPHRASE)
+    assert main(["restore", str(path)]) == 0
+    assert "2 tickets, 2 messages, 2 attachments" in capsys.readouterr().out
+    assert main(["restore", str(path)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert main(["restore", str(path), "--force"]) == 0

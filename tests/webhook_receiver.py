@@ -36,6 +36,8 @@ class Receiver:
                 code = receiver.answers.pop(0) if receiver.answers else 200
                 reply = b"ok" if code < 300 else b"receiver is down for maintenance"
                 self.send_response(code)
+                if 300 <= code < 400:
+                    self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)

@@ -43,7 +43,8 @@ class WebhookForm:
     events: list[str] = field(default_factory=list)
     active: bool = True
     allow_private: bool = False
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # field: a message to show
+    codes: dict[str, str] = field(default_factory=dict)  # field: a reason code (the API's)
 
 
 def form_of(webhook: Webhook) -> WebhookForm:
@@ -52,12 +53,17 @@ def form_of(webhook: Webhook) -> WebhookForm:
 
 
 def check_url(url: str, allow_private: bool, resolver: Resolver = system_resolver) -> str | None:
-    """Why Desk will not send to `url` (a message to show), or None."""
+    """Why Desk will not send to `url` (a code of REFUSALS), or None."""
     try:
         resolve(url, allow_private, resolver)
     except RefusedAddress as exc:
-        return REFUSALS[exc.code]
+        return exc.code
     return None
+
+
+def _refuse(form: WebhookForm, name: str, code: str, message: str) -> None:
+    form.errors[name] = message
+    form.codes[name] = code
 
 
 def check_webhook(form: WebhookForm, resolver: Resolver = system_resolver) -> dict[str, Any]:
@@ -65,16 +71,18 @@ def check_webhook(form: WebhookForm, resolver: Resolver = system_resolver) -> di
     name = form.name.strip()
     url = form.url.strip()
     if len(name) > 200:
-        form.errors["name"] = _("At most 200 characters.")
+        _refuse(form, "name", "too_long", _("At most 200 characters."))
     if not url or len(url) > 2000:
-        form.errors["url"] = _("Give the address to send to (at most 2,000 characters).")
+        _refuse(form, "url", "required" if not url else "too_long",
+                _("Give the address to send to (at most 2,000 characters)."))
     else:
         refusal = check_url(url, form.allow_private, resolver)
         if refusal:
-            form.errors["url"] = refusal
+            _refuse(form, "url", f"refused_{refusal}", REFUSALS[refusal])
     events = [e for e in WEBHOOK_EVENTS if e in form.events]
     if not events or len(events) != len(set(form.events)):
-        form.errors["events"] = _("Choose at least one event.")
+        _refuse(form, "events", "invalid_choice" if form.events else "required",
+                _("Choose at least one event."))
     return dict(name=name, url=url, events=events, active=form.active,
                 allow_private=form.allow_private)
 

@@ -20,6 +20,7 @@ from desk.web.api import (
     openapi_reports,
     openapi_rules,
     openapi_ticket_links,
+    openapi_webhooks,
 )
 from desk.web.api.inputs import LIMITS, MAX_PAGE, MAX_PER_PAGE, MAX_TAGS
 from desk.web.api.openapi_schema import (
@@ -243,7 +244,7 @@ PATHS["/tickets"]["post"]["responses"]["201"]["headers"] = {
                  "description": "The new ticket's address."}}
 
 for part in (openapi_quarantine, openapi_kb, openapi_customers, openapi_reports, openapi_rules,
-             openapi_ticket_links, openapi_macros):
+             openapi_ticket_links, openapi_macros, openapi_webhooks):
     SCHEMAS.update(part.SCHEMAS)
     RESPONSES.update(part.RESPONSES)
     PATHS.update(part.PATHS)

@@ -207,3 +207,27 @@ def test_a_name_that_now_resolves_to_a_private_address_is_refused_when_deliverin
     [delivery] = _deliveries(db)
     assert delivery.status == DeliveryStatus.failed
     assert "private network" in delivery.response_excerpt and "10.0.0.7" in delivery.response_excerpt
+
+
+def test_a_redirect_is_not_followed(
+    db: Database, settings: Settings, receiver: Receiver, make_webhook: MakeWebhook,
+) -> None:
+    make_webhook()
+    receiver.answers = [302]
+    _open_ticket(db, settings)
+    run_due_jobs(db)
+    [delivery] = _deliveries(db)
+    assert len(receiver.received) == 1
+    assert (delivery.status, delivery.response_code) == ("pending", 302)
+    assert delivery.response_excerpt == "redirect to http://169.254.169.254/latest/meta-data/ not followed"
+
+
+def test_a_receiver_that_is_not_there_is_tried_again(
+    db: Database, settings: Settings, make_webhook: MakeWebhook,
+) -> None:
+    make_webhook(url="http://127.0.0.1:9/nobody-listens")
+    _open_ticket(db, settings)
+    run_due_jobs(db)
+    [delivery] = _deliveries(db)
+    assert (delivery.status, delivery.response_code, delivery.attempts) == ("pending", None, 1)
+    assert "refused" in delivery.response_excerpt.lower()

@@ -59,7 +59,7 @@ def run_retention(session: Session, attachments_dir: Path, actor: Actor,
         outcome.customer_ids = _customers(session, cutoff(customer_days), attachments_dir, actor,
                                          dry_run)
         outcome.customers = len(outcome.customer_ids)
-    if not dry_run:
+    if not dry_run and (raw_days or customer_days):  # with every rule off, nothing ran
         record(session, actor, "retention", 0, "ran", {
             "raw_mails_emptied": [raw_days, outcome.raw_mails],
             "customers_anonymised": [customer_days, outcome.customers]})

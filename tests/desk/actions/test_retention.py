@@ -114,6 +114,7 @@ def test_no_rule_no_change(session: Session, settings: Settings, world: dict[str
     done = run_retention(session, settings.attachments_dir, COMMAND_ACTOR)
     assert (done.raw_mails, done.customers) == (0, 0)
     assert raw_bytes(session, world["ada_raw"]) != b""
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "ran")).all() == []
 
 
 def test_saving_a_rule_books_the_daily_job_which_records_its_run_and_books_the_next(

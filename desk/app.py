@@ -23,6 +23,7 @@ from desk.live.hub import Hub
 from desk.mail.poller import MailPoller
 from desk.settings import Settings
 from desk.web import account, admin, api, audit, auth, health, live, staff, teams
+from desk.web import duty_pages as staff_duty
 from desk.web import macros as agent_macros
 from desk.web import retention as admin_retention
 from desk.web import rules as admin_rules
@@ -122,6 +123,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *admin_mailboxes.routes,
         *admin_rules.routes,
         *admin_retention.routes,
+        *staff_duty.routes,
         *chat_admin.routes,
         *admin_webhooks.routes,
         *chat_visitor.routes,

@@ -18,6 +18,7 @@ from desk.web import labels
 from desk.web.files import human_size, preview_kind
 
 env = Environment(
+from desk.web.duty import availability_now, covering_now, duty_for
     loader=FileSystemLoader(ROOT / "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
     extensions=["jinja2.ext.i18n"],
@@ -64,6 +65,7 @@ env.globals.update(
     action_labels=labels.ACTION,
     field_labels=labels.FIELD,
 )
+env.globals.update(duty_for=duty_for, availability_now=availability_now, covering_now=covering_now)
 
 
 def translator(locale: str) -> Callable[..., str]:

@@ -20,6 +20,7 @@ from desk.models import (
     Tier,
     User,
 )
+from desk.queries.duty import covered_ids, covering_condition
 from desk.queries.errors import Forbidden, NotFound
 from desk.queries.tickets.search import (
     every_match,
@@ -62,6 +63,8 @@ class TicketFilter:
     page: int = 1
     per_page: int = PAGE_SIZE
 
+    # The agent whose open tickets `user` sees while covering for them (queries/duty).
+    covering: int | None = None
 
 # Counts stop here: exact counts of huge views would scan them on every page load.
 COUNT_CAP = 10_000
@@ -123,6 +126,9 @@ def _conditions(session: Session, user: User, f: TicketFilter) -> list[ColumnEle
         conds.append(access)
     if f.view:
         conds.append(view_condition(f.view, user))
+    if f.covering is not None:  # a delegate sees the open tickets of whom they cover for
+        conds.append(covering_condition(session, user, f.covering))
+        access = None
     if f.status:
         conds.append(col(Ticket.status) == f.status)
     if f.priority:
@@ -231,6 +237,7 @@ def access_ticket(session: Session, user: User, number: int) -> Ticket:
 
 
 def ticket_history(session: Session, ticket_id: int) -> list[AuditEntry]:
+        or (ticket.assignee_id is not None and ticket.assignee_id in covered_ids(session, user))
     query = (
         select(AuditEntry)
         .where(AuditEntry.entity == "ticket", AuditEntry.entity_id == ticket_id)
@@ -285,3 +292,4 @@ def filter_from_params(params: Any) -> TicketFilter:
             "created" if (params.get("q") or "").strip() else "updated"),
         page=min(page, 100000),
     )
+        covering=number("covering"),

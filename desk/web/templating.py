@@ -15,10 +15,10 @@ from desk.i18n import LOCALE_NAMES, translations
 from desk.queries.tickets.follow_ups import unread_count
 from desk.queries.tickets.queue import COUNT_CAP
 from desk.web import labels
+from desk.web.duty import availability_now, covering_now, duty_for
 from desk.web.files import human_size, preview_kind
 
 env = Environment(
-from desk.web.duty import availability_now, covering_now, duty_for
     loader=FileSystemLoader(ROOT / "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
     extensions=["jinja2.ext.i18n"],
@@ -53,6 +53,7 @@ def unread_notifications(request: Request) -> int:
 
 
 env.globals["unread_notifications"] = unread_notifications
+env.globals.update(duty_for=duty_for, availability_now=availability_now, covering_now=covering_now)
 env.globals.update(
     status_labels=labels.STATUS,
     priority_labels=labels.PRIORITY,
@@ -65,7 +66,6 @@ env.globals.update(
     action_labels=labels.ACTION,
     field_labels=labels.FIELD,
 )
-env.globals.update(duty_for=duty_for, availability_now=availability_now, covering_now=covering_now)
 
 
 def translator(locale: str) -> Callable[..., str]:

@@ -59,12 +59,12 @@ class TicketFilter:
     tier: str | None = None
     # Words to search for in the subject, every message and the customer (queries/tickets/search).
     q: str | None = None
+    # The agent whose open tickets `user` sees while covering for them (queries/duty).
+    covering: int | None = None
     sort: str = "updated"
     page: int = 1
     per_page: int = PAGE_SIZE
 
-    # The agent whose open tickets `user` sees while covering for them (queries/duty).
-    covering: int | None = None
 
 # Counts stop here: exact counts of huge views would scan them on every page load.
 COUNT_CAP = 10_000
@@ -122,13 +122,13 @@ def view_condition(view: str, user: User) -> ColumnElement[bool]:
 def _conditions(session: Session, user: User, f: TicketFilter) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     access = visible_to(session, user)
+    if f.covering is not None:  # a delegate sees the open tickets of whom they cover for
+        conds.append(covering_condition(session, user, f.covering))
+        access = None
     if access is not None:
         conds.append(access)
     if f.view:
         conds.append(view_condition(f.view, user))
-    if f.covering is not None:  # a delegate sees the open tickets of whom they cover for
-        conds.append(covering_condition(session, user, f.covering))
-        access = None
     if f.status:
         conds.append(col(Ticket.status) == f.status)
     if f.priority:
@@ -224,6 +224,7 @@ def can_see(session: Session, user: User, ticket: Ticket) -> bool:
         ticket.team_id is None
         or ticket.assignee_id == user.id
         or ticket.team_id in team_ids(session, user)
+        or (ticket.assignee_id is not None and ticket.assignee_id in covered_ids(session, user))
     )
 
 
@@ -237,7 +238,6 @@ def access_ticket(session: Session, user: User, number: int) -> Ticket:
 
 
 def ticket_history(session: Session, ticket_id: int) -> list[AuditEntry]:
-        or (ticket.assignee_id is not None and ticket.assignee_id in covered_ids(session, user))
     query = (
         select(AuditEntry)
         .where(AuditEntry.entity == "ticket", AuditEntry.entity_id == ticket_id)
@@ -286,10 +286,10 @@ def filter_from_params(params: Any) -> TicketFilter:
         customer_id=number("customer") if (params.get("customer") or "").isdigit() else None,
         tier=params.get("tier") if params.get("tier") in TIERS else None,
         q=(params.get("q") or "").strip() or None,
+        covering=number("covering"),
         # A search lists the newest tickets first unless asked otherwise: the index gives
         # them in that order, where sorting by update would sort every match.
         sort=params.get("sort") if params.get("sort") in SORTS else (
             "created" if (params.get("q") or "").strip() else "updated"),
         page=min(page, 100000),
     )
-        covering=number("covering"),

@@ -23,11 +23,15 @@ from desk.live.hub import Hub
 from desk.mail.poller import MailPoller
 from desk.settings import Settings
 from desk.web import account, admin, api, audit, auth, health, live, staff, teams
+from desk.web import account_security as account_security_pages
 from desk.web import duty_pages as staff_duty
 from desk.web import macros as agent_macros
+from desk.web import password_reset as password_reset_pages
 from desk.web import retention as admin_retention
 from desk.web import rules as admin_rules
+from desk.web import sign_in_steps as sign_in_step_pages
 from desk.web import sla as admin_sla
+from desk.web import two_factor_admin as admin_two_factor
 from desk.web import webhooks as admin_webhooks
 from desk.web.chat import admin as chat_admin
 from desk.web.chat import demo_page as chat_demo
@@ -119,6 +123,10 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *teams.routes,
         *audit.routes,
         *account.routes,
+        *account_security_pages.routes,
+        *sign_in_step_pages.routes,
+        *password_reset_pages.routes,
+        *admin_two_factor.routes,
         *staff_duty.routes,
         *admin_quarantine.routes,
         *admin_mailboxes.routes,

@@ -4,7 +4,12 @@ Wrong passwords are counted per account and per address over a window, in the da
 every `desk serve` process counts the same. Past a few free tries each further try must
 wait, twice as long each time; while a wait runs the password is not even checked, so a
 guesser neither learns anything nor costs the server an argon2 hash. Every failure is in
-the audit log."""
+the audit log.
+
+An account with a second factor (or whose role requires one) is not signed in by its
+password: the caller asks for the code next (`desk.actions.two_factor`), and the failures
+counted so far stay until that step passes, so knowing the password does not reset the
+throttle for guessing codes."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from desk.actions.users import authenticate
 from desk.db import commit
 from desk.models import SignInFailure, User
 from desk.models.base import now
+from desk.queries.account_security import two_factor_required
 
 WINDOW = timedelta(minutes=15)  # failures older than this are forgotten
 ACCOUNT_FREE_TRIES = 5
@@ -31,6 +37,9 @@ LONGEST_WAIT = timedelta(minutes=15)
 class SignIn:
     user: User | None  # None: refused
     wait: timedelta = timedelta(0)  # refused without looking at the password, for this long
+    # "code": the password was right, the second factor comes next; "enrol": likewise, but
+    # the account must set up its second factor first (its role requires one).
+    second_step: str = ""
 
 
 def sign_in(session: Session, email: str, password: str, address: str) -> SignIn:
@@ -47,11 +56,23 @@ def sign_in(session: Session, email: str, password: str, address: str) -> SignIn
                {"email": [None, email], "address": [None, address]})
         commit(session)
         return SignIn(None)
+    step = _second_step(session, user)
+    if step:
+        record(session, Actor.of_user(user), "user", user.id or 0, "password_accepted",
+               {"address": [None, address]})
+        commit(session)
+        return SignIn(user, second_step=step)
     session.execute(delete(SignInFailure).where(col(SignInFailure.email) == email))
     record(session, Actor.of_user(user), "user", user.id or 0, "signed_in",
            {"address": [None, address]})
     commit(session)
     return SignIn(user)
+
+
+def _second_step(session: Session, user: User) -> str:
+    if user.totp_enabled_at is not None:
+        return "code"
+    return "enrol" if two_factor_required(session, user.role) else ""
 
 
 def waiting_time(session: Session, email: str, address: str) -> timedelta:

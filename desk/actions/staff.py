@@ -52,7 +52,7 @@ def add_staff_member(session: Session, actor: Actor, email: str, name: str, role
     _check_role(role)
     _check_locale(locale)
     teams = _teams(session, team_ids)
-    password = _checked_password(password, "password") if password else generated_password()
+    password = checked_password(password, "password") if password else generated_password()
     with committed(session):
         user = create_user(session, actor, email, name, role, password, locale=locale)
         for team in teams:
@@ -115,7 +115,7 @@ def reactivate_staff_member(session: Session, actor: Actor, user: User) -> None:
 def reset_password(session: Session, actor: Actor, user: User, password: str = "") -> str:
     """A new password set by an admin (generated when ``password`` is empty); every session
     of the account ends. Returns the password, to show once. Commits."""
-    password = _checked_password(password, "password") if password else generated_password()
+    password = checked_password(password, "password") if password else generated_password()
     with committed(session):
         user.password_hash = hash_password(password)
         session.add(user)
@@ -129,7 +129,7 @@ def change_own_password(session: Session, user: User, old: str, new: str, keep: 
     ends (the one of token ``keep``, this browser, stays). Commits."""
     if not password_matches(user, old[:MAX_PASSWORD]):
         raise StaffError("old_password", _("That is not your current password."))
-    new = _checked_password(new, "new_password")
+    new = checked_password(new, "new_password")
     if new == old:
         raise StaffError("new_password", _("The new password is the same as the old one."))
     actor = Actor.of_user(user)
@@ -194,7 +194,7 @@ def _check_locale(locale: str) -> None:
         raise StaffError("locale", _("Choose one of the options."))
 
 
-def _checked_password(password: str, field: str) -> str:
+def checked_password(password: str, field: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise StaffError(field, _("The password needs at least %(count)s characters."),
                          count=str(MIN_PASSWORD))

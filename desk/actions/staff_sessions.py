@@ -73,3 +73,16 @@ def end_all_sessions(session: Session, actor: Actor, user: User, keep: str = "")
     if ended:
         record(session, actor, "user", user.id or 0, "sessions_ended", {"sessions": [ended, 0]})
     return ended
+
+
+def end_one_session(session: Session, user: User, session_id: int) -> bool:
+    """One of ``user``'s own sessions (another browser of theirs) ends; audited, committed.
+    False when it is not theirs or had ended."""
+    ended: int = session.execute(update(StaffSession).where(
+        col(StaffSession.id) == session_id, col(StaffSession.user_id) == user.id,
+        col(StaffSession.ended_at).is_(None)).values(ended_at=now())).rowcount  # type: ignore[attr-defined]
+    if ended:
+        record(session, Actor.of_user(user), "user", user.id or 0, "session_ended",
+               {"session": [session_id, None]})
+    commit(session)
+    return bool(ended)

@@ -121,6 +121,18 @@ def run_time_rules(ctx: JobContext) -> None:
         commit(session)
 
 
+def send_password_reset(ctx: JobContext, *, reset_id: int) -> None:
+    """Mail a password reset link (derived again here: it is never stored)."""
+    from desk.actions.password_resets import reset_mail
+    from desk.mail.account_mail import send_account_mail
+
+    settings = ctx.db.settings
+    with ctx.db.session() as session:
+        mail = reset_mail(session, str(settings.secret_key), settings.base_url, reset_id)
+    if mail is not None:
+        send_account_mail(ctx.db, *mail)
+
+
 def _handler_job(name: str) -> JobFunction:
     def run(ctx: JobContext, **args: Any) -> None:
         REGISTRY.run(name, ctx, args)
@@ -135,6 +147,7 @@ JOBS: Mapping[str, JobFunction] = {
     "send_due_surveys": send_due_surveys,
     "run_bulk_action": run_bulk_action,
     "remind_follow_ups": remind_follow_ups,
+    "send_password_reset": send_password_reset,
     "run_time_rules": run_time_rules,
     "apply_retention": apply_retention,
     "remind_reviews": remind_reviews,

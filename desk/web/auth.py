@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import math
 import secrets
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -117,6 +118,35 @@ async def login(request: Request) -> Response:
         csrf_token(request)
         return render(request, "auth/login.html", status_code=400, next=target, email=email,
                       error=_("Wrong email or password."))
+    if outcome.second_step:
+        # Not signed in yet: the browser holds (in its signed cookie) only who typed the right
+        # password and when; the code page or the enrolment page comes next.
+        request.session.clear()
+        request.session["pending"] = {"user": user.id, "at": int(time.time()), "next": target,
+                                      "step": outcome.second_step}
+        csrf_token(request)
+        return RedirectResponse(f"/agent/login/{outcome.second_step}", status_code=303)
+    return signed_in(request, user, target)
+
+
+PENDING_FOR = 300  # seconds between the password and the second step
+
+
+def pending_user(request: Request, step: str) -> tuple[int, str] | None:
+    """The account whose password was right moments ago and which must now pass ``step``,
+    with the page to go to afterwards; None when there is none (or it waited too long)."""
+    pending = request.session.get("pending")
+    if not isinstance(pending, dict) or pending.get("step") != step:
+        return None
+    if not isinstance(pending.get("at"), int) or time.time() - pending["at"] > PENDING_FOR:
+        return None
+    user_id = pending.get("user")
+    return (user_id, _safe_next(pending.get("next"))) if isinstance(user_id, int) else None
+
+
+def signed_in(request: Request, user: User, target: str) -> Response:
+    """Start the session of ``user`` in this browser and go to ``target``."""
+    address = request.client.host if request.client else "unknown"
     with db_of(request).session() as session:
         sid = start_session(session, user, address, request.headers.get("user-agent", ""))
     request.session.clear()

@@ -64,6 +64,8 @@ def _filters(session: Session, user: User, params: Mapping[str, str], allowed: C
     filters, period, errors = read_filters(
         {k: v for k, v in params.items() if k != "unit"}, {t.id for t in teams if t.id}, scope)
     errors.update(extra or {})
+    # The page's form sends empty dates with a period; an API caller means a date.
+    errors.update({name: "invalid_date" for name in ("from", "to") if params.get(name) == ""})
     errors.update({name: "unknown_parameter" for name in params if name not in allowed})
     if errors:
         raise invalid(errors, "invalid query parameters")

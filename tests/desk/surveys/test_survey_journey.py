@@ -71,7 +71,7 @@ def test_a_solved_ticket_gets_a_survey_whose_link_records_nothing_until_submitte
     with db.session() as session:  # one job per survey, at its due time
         assert len(session.exec(select(Job).where(Job.name == "send_due_surveys")).all()) == 1
 
-    supervisor = make_user("supervisor", name="Sam Supervisor")
+    supervisor = make_user("admin", name="Sam Supervisor")
     sign_in(client, supervisor)
     dashboard = client.get("/reports/?days=7")
     assert dashboard.status_code == 200

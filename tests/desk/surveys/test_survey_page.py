@@ -105,7 +105,7 @@ def test_html_and_script_in_a_comment_are_stored_as_text_and_shown_escaped(
     assert survey.comment == comment and survey.rating == 1
     page = client.get(path)
     assert "<script>alert" not in page.text and "&lt;script&gt;alert" in page.text
-    sign_in(client, make_user("supervisor"))
+    sign_in(client, make_user("admin"))
     dashboard = client.get("/reports/")
     assert dashboard.status_code == 200
     assert "<script>alert" not in dashboard.text and "&lt;script&gt;alert" in dashboard.text

@@ -23,6 +23,7 @@ from desk.backup.archive import write_backup
 from desk.backup.restore import RestoreError, restore_backup
 from desk.cli.main import main
 from desk.db import Database, commit
+from desk.migrate import alembic_config, upgrade
 from desk.settings import Settings, load_settings
 from tests.conftest import BACKEND, PG_ADMIN_URL, sign_in
 
@@ -211,3 +212,27 @@ def test_the_commands_take_the_passphrase_from_a_file_and_refuse_an_empty_one(
     assert main(["restore", str(path)]) == 2
     assert "not empty" in capsys.readouterr().err
     assert main(["restore", str(path), "--force"]) == 0
+
+
+def test_a_backup_of_an_older_schema_is_brought_up_to_date_on_restore(
+    db: Database, settings: Settings, fresh: Settings, tmp_path: Path,
+) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(settings.database_url)
+    older = ScriptDirectory.from_config(config).get_revision("0025").down_revision
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, str(older))
+    try:
+        _ingest(db, settings, [_mail(1)])
+        write_backup(settings, tmp_path / "desk.backup", PASSPHRASE)
+    finally:
+        upgrade(db.engine)
+
+    report = restore_backup(fresh, tmp_path / "desk.backup", PASSPHRASE)
+
+    assert report.manifest["alembic_revision"] == older
+    assert "retentionrule" in _tables(fresh)
+    assert report.counts["tickets"] == 1

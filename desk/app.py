@@ -22,7 +22,7 @@ from desk.live import relay as live_relay
 from desk.live.hub import Hub
 from desk.mail.poller import MailPoller
 from desk.settings import Settings
-from desk.web import account, admin, api, audit, auth, health, live, staff, teams
+from desk.web import account, admin, api, audit, auth, health, live, portal, staff, teams
 from desk.web import account_security as account_security_pages
 from desk.web import duty_pages as staff_duty
 from desk.web import macros as agent_macros
@@ -105,6 +105,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
     routes = [
         *health.routes,
         *public.routes,
+        *portal.routes,
         *deflection.routes,
         *kb_report.routes,
         *auth.routes,

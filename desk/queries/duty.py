@@ -215,3 +215,10 @@ def covering_condition(session: Session, delegate: User, covered: int) -> Column
     if covered not in covered_ids(session, delegate):
         return false()
     return and_(col(Ticket.assignee_id) == covered, col(Ticket.status).in_(list(OPEN_STATUSES)))
+
+
+def known_skills(session: Session) -> set[str]:
+    """Every skill an active staff member has (the rule form warns of others)."""
+    rows = session.exec(select(StaffDuty).join(User, col(User.id) == col(StaffDuty.user_id)).where(
+        col(User.is_active).is_(True), StaffDuty.skills != ""))
+    return {s for duty in rows for s in skills_of(duty)}

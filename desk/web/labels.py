@@ -53,6 +53,9 @@ OUTBOUND_KIND = {"acknowledgement": _("Acknowledgement"), "notification": _("Not
                  "survey": _("Satisfaction survey"), "transcript": _("Chat transcript")}
 ACTION = {
     "created": _("created the ticket"),
+    # Automatic assignment's entries (desk.actions.assignment).
+    "assignment_skipped": _("left the ticket unassigned in the team"),
+    "cover_assigned": _("gave the ticket to the colleague covering"),
     "updated": _("changed"),
     "replied": _("replied"),
     "note_added": _("added an internal note"),
@@ -67,6 +70,9 @@ ACTION = {
 }
 FIELD = {
     "subject": _("Subject"),
+    "reason": _("Reason"),
+    "covering_for": _("Covering for"),
+    "cover": _("Cover no."),
     "status": _("Status"),
     "priority": _("Priority"),
     "team_id": _("Team"),

@@ -33,6 +33,7 @@ from desk.actions.rules.definition import (
 from desk.actions.rules.manage import create_rule, delete_rule, document, known, move_rule, update_rule
 from desk.i18n import _
 from desk.models import Priority, Role, Status
+from desk.queries.duty import known_skills
 from desk.queries.rules import get_rule, list_rules, recent_tickets
 from desk.queries.sla import list_policies
 from desk.queries.users import active_agents, list_teams
@@ -75,6 +76,9 @@ def _values_of(doc: dict[str, Any]) -> dict[str, Any]:
             values[f"value{index}"] = item["value"]
     for action in doc.get("actions", []):
         kind, value = action["type"], action.get("value")
+        if kind == "assign" and isinstance(value, dict):  # by skill, the skills named
+            values["assign"], values["assign_skills"] = "by_skill", ", ".join(value.get("by_skill", []))
+            continue
         if isinstance(value, dict):  # reply, notify: a field per part
             values.update({f"{kind}_{part}": "1" if part_value is True else str(part_value)
                            for part, part_value in value.items() if part_value is not False})
@@ -109,6 +113,8 @@ def _document_of(form: FormData) -> tuple[dict[str, Any], dict[str, Any], dict[i
             value = int(raw) if raw.isdigit() and len(raw) < 10 else -1
         elif kind == "add_tags":
             value = [t for t in (part.strip() for part in raw.split(",")) if t]
+        if kind == "assign" and raw == "by_skill" and _skills_typed(form, values):
+            value = {"by_skill": _skills_typed(form, values)}
         actions.append({"type": kind, "value": value})
     actions += _messages_of(form, values)
     if values["stop"]:
@@ -150,13 +156,28 @@ def _form_errors(error: RuleError, rows: dict[int, int], doc: dict[str, Any]) ->
     return shown
 
 
+def _skills_typed(form: FormData, values: dict[str, Any]) -> list[str]:
+    """The skills an assign-by-skill names on the form (kept in `values` to show again)."""
+    values["assign_skills"] = str(form.get("assign_skills", ""))[:1000]
+    return [t for t in (p.strip() for p in values["assign_skills"].replace("，", ",").split(",")) if t]
+
+
+def _unheld(values: dict[str, Any], skills: set[str]) -> list[str]:
+    """The skills an assign-by-skill names that no active agent has."""
+    if values.get("assign") != "by_skill":
+        return []
+    named = [t.strip().lower() for t in str(values.get("assign_skills", "")).split(",") if t.strip()]
+    return [t for t in named if t not in skills]
+
+
 def _form_page(request: Request, rule_id: int | None, values: dict[str, Any],
                errors: dict[str, str] | None = None, status_code: int = 200,
                preview: list[Any] | None = None) -> Response:
     with db_of(request).session() as session:
         teams, agents, policies = list_teams(session), active_agents(session), list_policies(session)
+        skills = known_skills(session)
     return render(request, "admin/rule_form.html", status_code=status_code, rule_id=rule_id,
-                  policies=policies,
+                  policies=policies, unheld_skills=_unheld(values, skills),
                   values=values, errors=errors or {}, preview=preview, rows=range(CONDITION_ROWS),
                   fields=[*TEXT_FIELDS, *CHOICE_FIELDS, "tags", *TIME_FIELDS], field_labels=FIELD_LABELS,
                   ops=[*TEXT_OPS, *[o for o in (*CHOICE_OPS, *TAG_OPS, *TIME_OPS) if o not in TEXT_OPS]],
@@ -208,12 +229,14 @@ async def save(request: Request) -> Response:
                 shown = [(t.id, t.subject, c) for t, c in preview]
                 return _form_page(request, rule_id, values, preview=shown)
             if rule is None:
-                create_rule(session, Actor.of_user(user), doc)
+                rule = create_rule(session, Actor.of_user(user), doc)
             else:
                 update_rule(session, Actor.of_user(user), rule, doc)
+            unheld = _unheld(values, known_skills(session))
         except RuleError as exc:
             return _form_page(request, rule_id, values, _form_errors(exc, rows, doc), status_code=422)
-    return RedirectResponse("/admin/rules", status_code=303)
+    # Saved; a skill nobody has yet is allowed, and the rule's page says so.
+    return RedirectResponse(f"/admin/rules/{rule.id}" if unheld else "/admin/rules", status_code=303)
 
 
 async def change(request: Request) -> Response:

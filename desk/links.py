@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 _SALT = "desk.request-link"
 
@@ -40,3 +40,50 @@ def request_link(base_url: str, token: str) -> str:
 
 def request_url(base_url: str, secret: str, ticket_id: int, customer_id: int) -> str:
     return request_link(base_url, request_token(secret, ticket_id, customer_id))
+
+
+# The customer portal: a sign-in link mailed to an address of the customer's (valid for
+# PORTAL_LINK_SECONDS), and the session it opens (a cookie, valid for PORTAL_SESSION_SECONDS).
+# Both name the customer and the address, so they end when the address leaves the record.
+PORTAL_LINK_SECONDS = 30 * 60
+PORTAL_SESSION_SECONDS = 7 * 86400
+
+
+@cache
+def _timed(secret: str, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=salt)
+
+
+def _read_pair(secret: str, salt: str, value: str, max_age: int) -> tuple[int, str] | None:
+    try:
+        found = _timed(secret, salt).loads(value, max_age=max_age)
+    except SignatureExpired:
+        raise
+    except BadSignature:
+        return None
+    if (isinstance(found, list) and len(found) == 2 and isinstance(found[0], int)
+            and not isinstance(found[0], bool) and isinstance(found[1], str)):
+        return found[0], found[1]
+    return None
+
+
+def portal_link_token(secret: str, customer_id: int, address: str) -> str:
+    return _timed(secret, "desk.portal-link").dumps([customer_id, address])
+
+
+def read_portal_link(secret: str, token: str) -> tuple[int, str] | None:
+    """(customer_id, address) for a genuine link; None for anything else. Raises
+    SignatureExpired for a genuine one past PORTAL_LINK_SECONDS."""
+    return _read_pair(secret, "desk.portal-link", token, PORTAL_LINK_SECONDS)
+
+
+def portal_session(secret: str, customer_id: int, address: str) -> str:
+    return _timed(secret, "desk.portal-session").dumps([customer_id, address])
+
+
+def read_portal_session(secret: str, value: str) -> tuple[int, str] | None:
+    """(customer_id, address) of a portal cookie still valid; None otherwise."""
+    try:
+        return _read_pair(secret, "desk.portal-session", value, PORTAL_SESSION_SECONDS)
+    except SignatureExpired:
+        return None

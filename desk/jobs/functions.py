@@ -84,6 +84,19 @@ def remind_reviews(ctx: JobContext) -> None:
         commit(session)
 
 
+def send_portal_link(ctx: JobContext, *, customer_id: int, address: str) -> None:
+    """Mail a customer portal sign-in link (made here: it is never stored)."""
+    from desk.actions.portal import portal_link_mail
+    from desk.mail.account_mail import send_account_mail
+
+    settings = ctx.db.settings
+    with ctx.db.session() as session:
+        mail = portal_link_mail(session, str(settings.secret_key), settings.base_url, customer_id,
+                                address)
+    if mail is not None:
+        send_account_mail(ctx.db, *mail)
+
+
 def deliver_webhook(ctx: JobContext, *, delivery_id: int) -> None:
     """One attempt at a webhook delivery (queued with the event, and again after a failure)."""
     from desk.jobs.webhooks import deliver
@@ -151,6 +164,7 @@ JOBS: Mapping[str, JobFunction] = {
     "run_time_rules": run_time_rules,
     "apply_retention": apply_retention,
     "remind_reviews": remind_reviews,
+    "send_portal_link": send_portal_link,
     "roll_up_reports": roll_up_reports,
     "deliver_webhook": deliver_webhook,
     **{name: _handler_job(name) for name in REGISTRY.by_name},

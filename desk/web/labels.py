@@ -66,6 +66,7 @@ ACTION = {
     "split": _("split a message off into a new ticket"),
     "split_off": _("opened this ticket from a message split off"),
     "linked": _("linked a related ticket"),
+    "portal_link_sent": _("mailed the customer a sign-in link to their requests"),
     "unlinked": _("removed a link"),
 }
 FIELD = {

@@ -1,0 +1,143 @@
+"""The customer portal: a customer asks for a sign-in link by email and, signed in, sees
+all their requests with their state, each opening its private page (reply, attach files,
+read the answers), beside the request form and the help centre.
+
+- GET /portal: the requests when signed in, else the address form.
+- POST /portal/link: mails a sign-in link to a customer's address (the same answer for an
+  address Desk does not know; limited per address and per client).
+- GET /portal/enter/{token}: a button that signs in (a mail scanner following the link
+  signs nobody in); POST signs in: a cookie for a week, bound to the address.
+- POST /portal/sign-out."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from channels.webform import EMAIL_RE
+from desk.actions.portal import ask_for_portal_link
+from desk.links import (
+    PORTAL_SESSION_SECONDS,
+    SignatureExpired,
+    portal_session,
+    read_portal_link,
+    read_portal_session,
+    request_token,
+)
+from desk.models import Customer
+from desk.queries.portal import portal_customer, portal_requests
+from desk.settings import Settings
+from desk.web.ratelimit import SlidingWindow
+from desk.web.templating import render
+
+COOKIE = "desk_portal"
+LINKS_PER_ADDRESS = 3  # an hour
+LINKS_PER_CLIENT = 10  # an hour
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _limiters(request: Request) -> tuple[SlidingWindow, SlidingWindow]:
+    """Links asked for in the last hour: by client, by address."""
+    state = request.app.state
+    found: tuple[SlidingWindow, SlidingWindow] | None = getattr(state, "portal_limiters", None)
+    if found is None:
+        found = state.portal_limiters = (SlidingWindow(LINKS_PER_CLIENT, 3600.0),
+                                         SlidingWindow(LINKS_PER_ADDRESS, 3600.0))
+    return found
+
+
+def signed_in_customer(request: Request) -> Customer | None:
+    raw = request.cookies.get(COOKIE, "")
+    found = read_portal_session(str(_settings(request).secret_key), raw) if raw else None
+    if found is None:
+        return None
+    with request.app.state.db.session() as session:
+        return portal_customer(session, *found)
+
+
+async def home(request: Request) -> Response:
+    customer = signed_in_customer(request)
+    if customer is None or customer.id is None:
+        response = render(request, "portal/sign_in.html", values={}, errors={})
+        if request.cookies.get(COOKIE):
+            response.delete_cookie(COOKIE, path="/")
+        return response
+    secret = str(_settings(request).secret_key)
+    with request.app.state.db.session() as session:
+        tickets = portal_requests(session, customer.id)
+    links = {t.id: "/requests/" + request_token(secret, t.id, customer.id)
+             for t in tickets if t.id is not None}
+    return render(request, "portal/requests.html", customer=customer, tickets=tickets, links=links)
+
+
+async def ask_link(request: Request) -> Response:
+    form = await request.form(max_files=0, max_fields=5)
+    address = str(form.get("email", "")).strip()[:320]
+    if not EMAIL_RE.fullmatch(address):
+        return render(request, "portal/sign_in.html", status_code=400, values={"email": address},
+                      errors={"email": "invalid_email"})
+    client = request.client.host if request.client else "unknown"
+    by_client, by_address = _limiters(request)
+    if not (by_client.allow(client) and by_address.allow(address.lower())):
+        return render(request, "public/rate_limited.html", status_code=429)
+
+    def ask() -> bool:
+        with request.app.state.db.session() as session:
+            return ask_for_portal_link(session, address)
+
+    await run_in_threadpool(ask)
+    return render(request, "portal/link_sent.html", address=address)
+
+
+def _link(request: Request) -> tuple[int, str] | str:
+    """The link's (customer id, address), or why it cannot sign in ("expired", "invalid")."""
+    try:
+        found = read_portal_link(str(_settings(request).secret_key), request.path_params["token"])
+    except SignatureExpired:
+        return "expired"
+    if found is None:
+        return "invalid"
+    with request.app.state.db.session() as session:
+        return found if portal_customer(session, *found) is not None else "invalid"
+
+
+async def enter_page(request: Request) -> Response:
+    found = _link(request)
+    if isinstance(found, str):
+        return render(request, "portal/link_refused.html", reason=found,
+                      status_code=410 if found == "expired" else 404)
+    return render(request, "portal/enter.html", token=request.path_params["token"])
+
+
+async def enter(request: Request) -> Response:
+    found = _link(request)
+    if isinstance(found, str):
+        return render(request, "portal/link_refused.html", reason=found,
+                      status_code=410 if found == "expired" else 404)
+    settings = _settings(request)
+    response = RedirectResponse("/portal", status_code=303)
+    response.set_cookie(COOKIE, portal_session(str(settings.secret_key), *found),
+                        max_age=PORTAL_SESSION_SECONDS, path="/", httponly=True, samesite="lax",
+                        secure=settings.base_url.startswith("https://"))
+    return response
+
+
+async def sign_out(request: Request) -> Response:
+    response = RedirectResponse("/portal", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+routes = [
+    Route("/portal", home, methods=["GET"]),
+    Route("/portal/link", ask_link, methods=["POST"]),
+    Route("/portal/enter/{token}", enter_page, methods=["GET"]),
+    Route("/portal/enter/{token}", enter, methods=["POST"]),
+    Route("/portal/sign-out", sign_out, methods=["POST"]),
+]

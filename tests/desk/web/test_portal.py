@@ -1,0 +1,124 @@
+"""The customer portal: a customer asks for a sign-in link by email, gets it by real mail,
+opens it and sees every request of theirs (and nobody else's) with its private page; the
+answer is the same for an address Desk does not know; links expire; asking is limited."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from channels.message import Identity, InboundMessage
+from desk import links
+from desk.actions.audit import SYSTEM
+from desk.actions.customers.records import update_customer
+from desk.actions.ingest.one import ingest_message
+from desk.actions.mail.mailboxes import create_mailbox
+from desk.db import Database, commit
+from desk.jobs.runner import due_jobs, execute_job
+from desk.models import Customer, Job, Ticket
+from desk.settings import Settings
+from tests.smtp_server import SmtpServer
+
+
+def _request(db: Database, settings: Settings, email: str, subject: str) -> int:
+    with db.session() as s:
+        ticket, _ = ingest_message(s, settings, InboundMessage(
+            "web", Identity("email", email, "Kim Lee"), subject, "Please help."))
+        commit(s)
+        assert ticket.id is not None
+        return ticket.id
+
+
+def _ask(client: TestClient, email: str) -> tuple[int, str]:
+    answer = client.post("/portal/link", data={"email": email})
+    return answer.status_code, answer.text.replace(email, "EMAIL")
+
+
+def _mailed_link(db: Database, settings: Settings, smtp_server: SmtpServer) -> str:
+    with db.session() as s:
+        create_mailbox(s, settings, SYSTEM, "support", "help@desk.test", None, smtp_server.url)
+        commit(s)
+    for job_id in due_jobs(db):
+        execute_job(db, job_id)
+    (received,) = [m for m in smtp_server.messages if "/portal/enter/" in str(m.message)]
+    text = received.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    return re.search(r"http://testserver(/portal/enter/\S+)", text).group(1)  # type: ignore[union-attr]
+
+
+def test_a_customer_signs_in_by_mailed_link_and_sees_all_and_only_their_requests(
+    client: TestClient, db: Database, settings: Settings, smtp_server: SmtpServer,
+) -> None:
+    printer = _request(db, settings, "kim@example.com", "Printer offline")
+    invoice = _request(db, settings, "kim@example.com", "Invoice 4521 is wrong")
+    other = _request(db, settings, "lee@example.org", "Someone else's request")
+    assert "/portal/link" in client.get("/portal").text
+    status, page = _ask(client, "Kim@Example.com")
+    assert status == 200 and "sign-in link is on its way" in page
+    link = _mailed_link(db, settings, smtp_server)
+
+    entry = client.get(link)  # a mail scanner following the link signs nobody in
+    assert entry.status_code == 200 and "desk_portal" not in entry.headers.get("set-cookie", "")
+    signed = client.post(link, follow_redirects=False)
+    assert signed.status_code == 303 and "HttpOnly" in signed.headers["set-cookie"]
+    mine = client.get("/portal").text
+    assert "Printer offline" in mine and "Invoice 4521 is wrong" in mine
+    assert "Someone else" not in mine and f'data-ticket="{other}"' not in mine
+    private = re.search(rf'<a href="(/requests/[^"]+)">#{printer}</a>', mine)
+    assert private, "each request opens its private page"
+    opened = client.get(private.group(1))
+    assert opened.status_code == 200 and "Printer offline" in opened.text
+    assert f'data-ticket="{invoice}"' in mine
+
+    client.post("/portal/sign-out")
+    assert "Printer offline" not in client.get("/portal").text
+
+
+def test_the_answer_is_the_same_for_an_unknown_address_and_nothing_is_sent(
+    client: TestClient, db: Database, settings: Settings,
+) -> None:
+    _request(db, settings, "kim@example.com", "Printer offline")
+    known, unknown = _ask(client, "kim@example.com"), _ask(client, "nobody@example.com")
+    assert known == unknown
+    with db.session() as s:
+        jobs = [j.args for j in s.exec(select(Job).where(Job.name == "send_portal_link"))]
+    assert [a["address"] for a in jobs] == ["kim@example.com"]
+
+
+def test_a_bad_address_is_shown_back_and_asking_too_often_is_refused(
+    client: TestClient, db: Database, settings: Settings,
+) -> None:
+    bad = client.post("/portal/link", data={"email": "javascript:alert(1)//x"})
+    assert bad.status_code == 400 and 'value="javascript:alert(1)//x"' in bad.text
+    assert "Enter a valid email address" in bad.text
+    answers = [_ask(client, "kim@example.com")[0] for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+
+
+def test_a_forged_or_expired_link_and_a_removed_address_sign_nobody_in(
+    client: TestClient, db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    number = _request(db, settings, "kim@example.com", "Printer offline")
+    with db.session() as s:
+        ticket = s.get(Ticket, number)
+        assert ticket is not None
+        customer_id = ticket.customer_id
+    secret = str(settings.secret_key)
+    token = links.portal_link_token(secret, customer_id, "kim@example.com")
+    forged = links.portal_link_token("not-the-secret", customer_id, "kim@example.com")
+    assert client.post(f"/portal/enter/{forged}").status_code == 404
+    monkeypatch.setattr(links, "PORTAL_LINK_SECONDS", -1)
+    expired = client.post(f"/portal/enter/{token}")
+    assert expired.status_code == 410 and "expired" in expired.text
+    monkeypatch.undo()
+    assert client.post(f"/portal/enter/{token}", follow_redirects=False).status_code == 303
+    assert "Printer offline" in client.get("/portal").text
+    with db.session() as s:  # the address leaves the record: its link and session end
+        customer = s.get(Customer, customer_id)
+        assert customer is not None
+        update_customer(s, SYSTEM, customer, {"emails": ["kim.lee@example.com"]})
+        commit(s)
+    assert "Printer offline" not in client.get("/portal").text
+    assert client.post(f"/portal/enter/{token}").status_code == 404

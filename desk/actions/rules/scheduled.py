@@ -86,16 +86,22 @@ def _batch(session: Session, services: Services | None, rule_id: int, spec: Rule
     facts = facts_of_many(session, tickets, moment, needs_body=_reads_body(spec))
     earlier = reads.firings(session, rule_id, ids)
     fired = 0
-    for ticket, each in zip(tickets, facts, strict=True):
-        if not test(each):
-            continue
-        changes, tags, _stop = plan(session, spec, ticket, each)
-        fire(session, services, rule, spec, ticket, each, (changes, tags), [rule_id])
-        assert ticket.id is not None
-        row = earlier.get(ticket.id) or RuleTimeFiring(rule_id=rule_id, ticket_id=ticket.id)
-        row.version, row.fired_at = ticket.version, moment
-        session.add(row)
-        fired += 1
+    # Each ticket's writes wait for the batch's commit (one flush of the batch, not one before
+    # every read of the next ticket): the tickets of a batch are distinct, none reads another's.
+    with session.no_autoflush:
+        for ticket, each in zip(tickets, facts, strict=True):
+            if not test(each):
+                continue
+            changes, tags, _stop = plan(session, spec, ticket, each)
+            before = ticket.version
+            fire(session, services, rule, spec, ticket, each, (changes, tags), [rule_id])
+            assert ticket.id is not None
+            row = earlier.get(ticket.id) or RuleTimeFiring(rule_id=rule_id, ticket_id=ticket.id)
+            # A change raises the version by an SQL expression, known as a number after the flush.
+            row.version = ticket.version if isinstance(ticket.version, int) else before + 1
+            row.fired_at = moment
+            session.add(row)
+            fired += 1
     return fired
 
 

@@ -44,6 +44,7 @@ NOTIFICATION = {
     "work_transferred": _("Customers and tickets were transferred to you"),
     "low_rating": _("A customer rated the help low"),
     "follow_up": _("A follow-up is due"),
+    "rule": _("A rule asks you to look at a ticket"),
     "review_due": _("%(name)s is due for review"),
 }
 

@@ -162,7 +162,8 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         debug=settings.debug,
         routes=routes,
         middleware=[
-            Middleware(RequestContext, max_body_bytes=max_body, secret_key=str(settings.secret_key)),
+            Middleware(RequestContext, max_body_bytes=max_body, secret_key=str(settings.secret_key),
+                       hsts=settings.base_url.startswith("https://")),
             Middleware(StaffSessions, secret_key=str(settings.secret_key),
                        session_cookie="desk_session", max_age=settings.session_max_age,
                        same_site="lax", https_only=settings.base_url.startswith("https")),

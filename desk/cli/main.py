@@ -170,6 +170,7 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_smtpd(settings: Settings, args: argparse.Namespace) -> int:
     """Listen for pushed mail until SIGINT/SIGTERM, then finish the queued ingests."""
     import asyncio
+    import os
     import signal
 
     from desk.mail.smtpd import Listener
@@ -177,7 +178,15 @@ def cmd_smtpd(settings: Settings, args: argparse.Namespace) -> int:
     db = _database(settings)
 
     async def run() -> None:
-        listener = Listener(db, settings, lmtp=args.lmtp, catch_all=args.mailbox)
+        password = os.environ.get("DESK_SMTPD_PASSWORD", "")
+        if args.auth_user and not password:
+            raise SystemExit("desk smtpd: --auth-user needs DESK_SMTPD_PASSWORD")
+        if args.require_tls and not args.tls_cert:
+            raise SystemExit("desk smtpd: --require-tls needs --tls-cert")
+        listener = Listener(db, settings, lmtp=args.lmtp, catch_all=args.mailbox,
+                            tls_cert=args.tls_cert, tls_key=args.tls_key,
+                            require_tls=args.require_tls,
+                            auth=(args.auth_user, password) if args.auth_user else None)
         host, port = await listener.start(args.host, args.port)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -261,6 +270,12 @@ def parser() -> argparse.ArgumentParser:
     smtpd.add_argument("--host", default="127.0.0.1")
     smtpd.add_argument("--port", type=int, default=2525)
     smtpd.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
+    smtpd.add_argument("--tls-cert", metavar="PEM", help="offer STARTTLS with this certificate")
+    smtpd.add_argument("--tls-key", metavar="PEM", help="its private key (if not in --tls-cert)")
+    smtpd.add_argument("--require-tls", action="store_true",
+                       help="refuse mail until the client has started TLS")
+    smtpd.add_argument("--auth-user", metavar="NAME",
+                       help="require SMTP AUTH as NAME, password from DESK_SMTPD_PASSWORD")
     smtpd.add_argument("--mailbox", metavar="NAME",
                        help="accept every recipient, filing what no mailbox claims under NAME")
     smtpd.set_defaults(func=cmd_smtpd)

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import socket
+import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
-from aiosmtpd.smtp import SMTP, Envelope
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword
 from aiosmtpd.smtp import Session as SmtpSession
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -265,6 +267,32 @@ class Listener:
     # (desk.mail.parse_pool), short enough that a ticket appears at once.
     gather: float = 0.1
     retry: float = 30.0
+    # Encryption in transit: STARTTLS with this certificate and key (PEM files); with
+    # ``require_tls`` nothing but EHLO, STARTTLS and QUIT before it. ``auth`` (user,
+    # password): SMTP AUTH (PLAIN, LOGIN) required before MAIL, only over TLS when offered.
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    require_tls: bool = False
+    auth: tuple[str, str] | None = None
+
+    def _tls(self) -> ssl.SSLContext | None:
+        if not self.tls_cert:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(self.tls_cert, self.tls_key or None)
+        return context
+
+    def _authenticate(self, server: SMTP, session: SmtpSession, envelope: Envelope,
+                      mechanism: str, data: object) -> AuthResult:
+        assert self.auth is not None
+        user, password = self.auth
+        ok = (isinstance(data, LoginPassword)
+              and hmac.compare_digest(data.login, user.encode())
+              and hmac.compare_digest(data.password, password.encode()))
+        if not ok:
+            log.warning("smtp authentication failed (%s)", mechanism)
+        return AuthResult(success=ok, handled=False)
 
     async def start(self, host: str = "127.0.0.1", port: int = 2525) -> tuple[str, int]:
         """Ingest what an earlier run left `stored`, then listen; returns the bound address."""
@@ -279,9 +307,14 @@ class Listener:
         protocol = LMTP if self.lmtp else SMTP
         name = socket.gethostname()  # aiosmtpd would resolve the FQDN per connection
         loop = asyncio.get_running_loop()
+        tls = self._tls()
+        security: dict[str, Any] = {"tls_context": tls, "require_starttls": bool(tls and self.require_tls)}
+        if self.auth is not None:
+            security.update(authenticator=self._authenticate, auth_required=True,
+                            auth_require_tls=tls is not None)
         self._server = await loop.create_server(
             lambda: protocol(handler, hostname=name, data_size_limit=self.max_bytes,
-                             enable_SMTPUTF8=True, loop=loop), host, port)
+                             enable_SMTPUTF8=True, loop=loop, **security), host, port)
         bound: Any = self._server.sockets[0].getsockname()
         return bound[0], bound[1]
 

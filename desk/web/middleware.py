@@ -35,7 +35,7 @@ CONTENT_SECURITY_POLICY = (
     b"frame-ancestors 'self'"
 )
 # Pages with staff or a customer's private data are never kept by a browser or proxy cache.
-PRIVATE_PATHS = ("/agent", "/admin", "/api/", "/requests/", "/surveys/", "/reports")
+PRIVATE_PATHS = ("/agent", "/admin", "/api/", "/requests/", "/surveys/", "/reports", "/portal")
 PUBLIC_UNDER_PRIVATE = ("/requests/new",)
 
 
@@ -93,10 +93,13 @@ def loggable_path(path: str, secret_key: str) -> str:
 class RequestContext:
     """Request id, the visitor's locale, a size cap and one log line per request."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, secret_key: str) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, secret_key: str,
+                 hsts: bool = False) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.secret_key = secret_key
+        # Served over https (DESK_BASE_URL): browsers are told to come back only that way.
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -124,6 +127,8 @@ class RequestContext:
                 status = message["status"]
                 headers = response_headers(scope["path"], list(message.get("headers", [])))
                 headers.append((b"x-request-id", request_id.encode()))
+                if self.hsts:
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
                 # Server time until the response starts: what benchmarks read.
                 server_ms = (time.perf_counter() - started) * 1000
                 headers.append((b"server-timing", f"app;dur={server_ms:.2f}".encode()))

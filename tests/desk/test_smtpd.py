@@ -319,3 +319,46 @@ def test_desk_smtpd_command_ingests_what_it_accepted_before_stopping_on_sigterm(
             proc.stdout.close()
     assert [r.status for r in raw_rows(db)] == [RawStatus.ingested]
     assert ticket_count(db) == 1
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[str, str]:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)
+    return str(cert), str(key)
+
+
+def test_with_tls_and_auth_required_mail_is_taken_only_encrypted_from_who_signs_in(
+    db: Database, settings: Settings, mailboxes: list[Mailbox], certificate: tuple[str, str],
+) -> None:
+    import ssl
+
+    running = Running(db, settings, retry=0.2, tls_cert=certificate[0], tls_key=certificate[1],
+                      require_tls=True, auth=("relay", "s3cret-relay"))
+    trust = ssl.create_default_context(cafile=certificate[0])
+    trust.check_hostname = False
+    try:
+        with smtplib.SMTP(running.host, running.port, timeout=10) as plain:
+            plain.ehlo()
+            assert plain.has_extn("starttls") and not plain.has_extn("auth")
+            code, reply = plain.mail("carla@example.com")
+            assert code == 530, reply  # not before STARTTLS
+        with smtplib.SMTP(running.host, running.port, timeout=10) as client:
+            client.starttls(context=trust)
+            client.ehlo()
+            assert client.has_extn("auth")
+            code, reply = client.mail("carla@example.com")
+            assert code == 530, reply  # not before AUTH
+            with pytest.raises(smtplib.SMTPAuthenticationError):
+                client.login("relay", "wrong")
+        with smtplib.SMTP(running.host, running.port, timeout=10) as client:
+            client.starttls(context=trust)
+            client.login("relay", "s3cret-relay")
+            refused = client.sendmail("carla@example.com", ["support@desk.test"], mail())
+            assert refused == {}
+        (row,) = wait_ingested(db)
+        assert row.status != RawStatus.stored and ticket_count(db) == 1
+    finally:
+        running.stop()

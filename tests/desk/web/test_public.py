@@ -222,3 +222,16 @@ def test_a_private_link_adds_at_most_a_days_worth_of_files(app_factory, db: Data
     assert "More logs" in second.text  # the text is kept for the next try
     with db.session() as s:
         assert s.exec(select(func.count()).select_from(Attachment)).one() == 2
+
+
+def test_served_over_https_browsers_are_told_so_and_cookies_are_secure(
+    client: TestClient, app_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    assert "strict-transport-security" not in client.get("/requests/new").headers
+    assert client.get("/portal").headers["cache-control"] == "no-store"
+    with TestClient(app_factory(base_url="https://desk.example.com"),
+                    base_url="https://testserver") as https:
+        page = https.get("/requests/new")
+        assert page.headers["strict-transport-security"] == "max-age=31536000"
+        login = https.get("/agent/login")
+        assert "secure" in login.headers.get("set-cookie", "").lower()

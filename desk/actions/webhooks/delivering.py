@@ -27,19 +27,15 @@ CLAIM = timedelta(seconds=60)  # longer than a POST's connect and read timeouts 
 
 def claim_delivery(session: Session, delivery_id: int) -> WebhookDelivery | None:
     """The delivery, claimed for one attempt; None when it is not pending and due. Commits."""
-    result = session.execute(
+    claimed = session.execute(
         update(WebhookDelivery)
         .where(col(WebhookDelivery.id) == delivery_id,
                col(WebhookDelivery.status) == DeliveryStatus.pending,
                col(WebhookDelivery.next_attempt_at) <= now())
-        .values(attempts=col(WebhookDelivery.attempts) + 1, next_attempt_at=now() + CLAIM))
+        .values(attempts=col(WebhookDelivery.attempts) + 1, next_attempt_at=now() + CLAIM)
+        .returning(WebhookDelivery)).scalar_one_or_none()
     commit(session)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    delivery = session.get(WebhookDelivery, delivery_id)
-    if delivery is not None:
-        session.refresh(delivery)
-    return delivery
+    return claimed
 
 
 def record_attempt(session: Session, delivery: WebhookDelivery, code: int | None, excerpt: str,

@@ -68,6 +68,9 @@ ACTION = {
     "linked": _("linked a related ticket"),
     "portal_link_sent": _("mailed the customer a sign-in link to their requests"),
     "unlinked": _("removed a link"),
+    # Routing rules' entries (actor: the rule).
+    "rules_stopped": _("stopped the rules"),
+    "notified": _("notified staff"),
 }
 FIELD = {
     "subject": _("Subject"),
@@ -89,4 +92,5 @@ FIELD = {
     "linked": _("Linked ticket"),
     "links": _("Linked tickets taken over"),
     "follows_id": _("Continues"),
+    "notified": _("Told"),
 }

@@ -162,7 +162,9 @@ class CoverShown:
     delegate: str
     running: bool
     ended: bool
-    given: list[int]  # tickets given to the delegate while it ran (they keep them)
+    given: list[int]
+    starts: str = ""  # "YYYY-MM-DD HH:MM" in the agent's time zone
+    ends: str = ""  # tickets given to the delegate while it ran (they keep them)
 
 
 @dataclass(frozen=True)
@@ -185,8 +187,14 @@ def duty_view(session: Session, user: User) -> DutyView:
     days = (duty.working_hours.split(",") if duty is not None and duty.working_hours else [""] * DAYS)
     hours = [tuple(d.split("-", 1)) if d else ("", "") for d in days]
     names = {u.id: u.name for u in session.exec(select(User))}
+    local = zone(duty.time_zone if duty is not None else "")
+
+    def when(moment: datetime) -> str:
+        return aware(moment).astimezone(local).strftime("%Y-%m-%d %H:%M")
+
     shown = [CoverShown(c, names.get(c.delegate_id, ""), aware(c.starts_at) <= at < aware(c.ends_at),
-                        aware(c.ends_at) <= at, given_while_covering(session, c))
+                        aware(c.ends_at) <= at, given_while_covering(session, c), when(c.starts_at),
+                        when(c.ends_at))
              for c in covers_of(session, user.id, at - timedelta(days=30))]
     colleagues = list(session.exec(select(User).where(col(User.is_active).is_(True), User.id != user.id)
                                    .order_by(col(User.name))))

@@ -92,6 +92,23 @@ def cmd_user_password(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_two_factor_off(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from desk.actions.audit import SYSTEM
+    from desk.actions.two_factor import turn_off
+    from desk.models import User
+
+    with _database(settings) as db, db.session() as session:
+        user = session.exec(select(User).where(User.email == args.email.strip().lower())).first()
+        if user is None:
+            return _fail(f"no user with the email {args.email}")
+        turn_off(session, SYSTEM, user)
+    print(f"two-step sign-in reset for {user.email}: their password alone signs them in, "
+          "or they set it up again when their role requires it")
+    return 0
+
+
 def register(sub: Any) -> None:
     """Add `desk user ...` to the `desk` command's subparsers."""
     user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd",
@@ -112,3 +129,7 @@ def register(sub: Any) -> None:
     password.add_argument("email")
     password.add_argument("--password", help="the new password (asked for when left out)")
     password.set_defaults(func=cmd_user_password)
+    off = user.add_parser("two-factor-off", help="reset someone's two-step sign-in (a lost phone "
+                                                 "and no recovery codes)")
+    off.add_argument("email")
+    off.set_defaults(func=cmd_user_two_factor_off)

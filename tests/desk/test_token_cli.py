@@ -1,14 +1,20 @@
-"""`desk token create|list|revoke`: tokens with scopes and an expiry from the shell."""
+"""`desk token create|list|revoke`: tokens with scopes and an expiry from the shell; `desk
+user two-factor-off`: the way back in after a lost phone."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
 from starlette.testclient import TestClient
 
+from desk.actions.two_factor import begin_enrolment, confirm_enrolment
 from desk.cli.main import main
+from desk.db import Database
 from desk.models import User
+from desk.totp import code_at, step_at
+from tests.conftest import PASSWORD, csrf_of
 
 pytestmark = pytest.mark.usefixtures("cli_env")
 
@@ -43,3 +49,27 @@ def test_an_unknown_scope_is_refused_with_the_list_of_scopes(
     assert main(["token", "create", user.email, "--scope", "tickets:delete"]) == 1
     err = capsys.readouterr().err
     assert "tickets:delete" in err and "reports:read" in err
+
+
+def test_an_admin_locked_out_by_a_lost_phone_gets_back_in_from_the_shell(
+    client: TestClient, db: Database, make_user: Callable[..., User],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    user = make_user("admin")
+    with db.session() as s:
+        fresh = s.get(User, user.id)
+        assert fresh is not None
+        secret = begin_enrolment(s, "test-secret", fresh)
+        confirm_enrolment(s, "test-secret", fresh, code_at(secret, step_at(time.time())))
+    assert _password_step(client, user) == "/agent/login/code"
+    assert main(["user", "two-factor-off", user.email]) == 0
+    assert "two-step sign-in reset" in capsys.readouterr().out
+    assert _password_step(client, user) == "/agent/"
+
+
+def _password_step(client: TestClient, user: User) -> str:
+    token = csrf_of(client, "/agent/login")
+    answer = client.post("/agent/login", data={"email": user.email, "password": PASSWORD,
+                                                "csrf_token": token, "next": "/agent/"},
+                         follow_redirects=False)
+    return str(answer.headers["location"])

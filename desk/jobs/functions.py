@@ -104,6 +104,14 @@ def deliver_webhook(ctx: JobContext, *, delivery_id: int) -> None:
     deliver(ctx.db, delivery_id)
 
 
+def send_survey_mails(ctx: JobContext, *, outbound_ids: list[int]) -> None:
+    """A batch of survey mails: claimed, sent and recorded together (rows that need more go
+    back to `send_mail` jobs)."""
+    from desk.mail.batch_sender import send_batch
+
+    send_batch(ctx.db, outbound_ids)
+
+
 def roll_up_reports(ctx: JobContext) -> None:
     """Make the service report's daily figures again (the last week, and any day not made)."""
     from desk.actions.reports.rollup import roll_up_reports as roll_up
@@ -166,6 +174,7 @@ JOBS: Mapping[str, JobFunction] = {
     "remind_reviews": remind_reviews,
     "send_portal_link": send_portal_link,
     "roll_up_reports": roll_up_reports,
+    "send_survey_mails": send_survey_mails,
     "deliver_webhook": deliver_webhook,
     **{name: _handler_job(name) for name in REGISTRY.by_name},
 }

@@ -1,5 +1,6 @@
-"""Due surveys go out: each one checked again, then written to the outbox (the `send_mail`
-handler sends it) in the customer's language, with a signed link per answer."""
+"""Due surveys go out: each one checked again, then written to the outbox in the customer's
+language, with a signed link per answer; the mails are sent in batches of SEND_BATCH by
+`send_survey_mails` jobs (one commit per batch, not four per mail)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from sqlmodel import Session, col, select
 
 from desk import notices
 from desk.actions.inserts import insert_row
+from desk.actions.jobs import enqueue
 from desk.actions.surveys.eligibility import Candidate, skip_reason
-from desk.actions.tickets.outbox import outbox_row, queue_sends, thread_headers
+from desk.actions.tickets.outbox import outbox_row, thread_headers
 from desk.models import Customer, OutboundKind, Survey, SurveyStatus, Ticket
 from desk.models.base import now
 from desk.models.tables import OUTBOX, SURVEYS
@@ -18,6 +20,8 @@ from desk.survey_links import survey_link, survey_token
 from desk.threading_ids import new_message_id
 
 BATCH = 500
+SEND_BATCH = 100
+SEND_JOB = "send_survey_mails"
 
 
 def _claim(session: Session, survey_id: int, status: str, **values: object) -> bool:
@@ -74,5 +78,6 @@ def send_due_surveys(session: Session, settings: Settings, limit: int = BATCH) -
     queued = [outbound_id for survey, ticket, customer in rows
               if (outbound_id := _send_one(session, settings, survey, ticket, customer, ratings))
               is not None]
-    queue_sends(session, queued)
+    for start in range(0, len(queued), SEND_BATCH):
+        enqueue(session, SEND_JOB, outbound_ids=queued[start:start + SEND_BATCH])
     return len(rows), len(queued)

@@ -1,0 +1,75 @@
+"""Sending many outbox rows in one job (the `send_survey_mails` job: due surveys are mailed in
+batches): claimed in one commit, sent one after another over the kept SMTP connection,
+recorded in one commit (`desk.actions.mail.batches`). A row that needs more than a plain
+send (a chat reply that may be held, no mailbox, a temporary failure) is handed back to the
+single sender as a `send_mail` job."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from channels.email.send import Failure
+from desk.actions.mail.batches import Outcome, claim_batch, record_batch
+from desk.actions.tickets.outbox import SEND_ATTEMPTS
+from desk.db import Database
+from desk.jobs.backoff import backoff
+from desk.mail.sender import _SENDING, CLAIM, Unsendable, _prepare
+from desk.models import Mailbox, OutboundMessage
+from desk.models.base import now
+from desk.queries.chat import chat_reply_hold
+from desk.queries.mail.outbound import sending_mailbox
+from desk.secrets import SecretError
+
+log = logging.getLogger("desk.mail")
+# Rows not tried by then go back to the single sender, well before their claim runs out.
+SEND_FOR_SECONDS = CLAIM.total_seconds() / 2
+
+
+def _outcome(row: OutboundMessage, failure: Failure | None) -> Outcome:
+    assert row.id is not None
+    if failure is None:
+        return Outcome(row.id, sent=True)
+    if failure.temporary and row.attempts < SEND_ATTEMPTS:
+        return Outcome(row.id, reason=failure.reason, retry_at=now() + backoff(row.attempts))
+    return Outcome(row.id, reason=failure.reason)
+
+
+def send_batch(db: Database, outbound_ids: list[int]) -> int:
+    """Send the rows this job can claim; returns how many the server took."""
+    started = time.monotonic()
+    outcomes: list[Outcome] = []
+    handed_back: list[int] = []
+    with db.session() as session:
+        claimed = claim_batch(session, outbound_ids, CLAIM)
+        mailboxes: dict[int, Mailbox | None] = {}
+        for outbound_id in claimed:
+            row = session.get(OutboundMessage, outbound_id)
+            if row is None:
+                continue
+            if time.monotonic() - started > SEND_FOR_SECONDS or chat_reply_hold(session, row) != "mail":
+                handed_back.append(outbound_id)
+                continue
+            if row.mailbox_id is None:  # the ticket's mailbox, else the default one
+                mailbox = sending_mailbox(session, row)
+            else:
+                if row.mailbox_id not in mailboxes:
+                    mailboxes[row.mailbox_id] = sending_mailbox(session, row)
+                mailbox = mailboxes[row.mailbox_id]
+            if mailbox is None:
+                handed_back.append(outbound_id)
+                continue
+            try:
+                outgoing, delivery = _prepare(session, db.settings, row, mailbox)
+            except Unsendable as exc:
+                outcomes.append(_outcome(row, Failure(str(exc), temporary=False)))
+                continue
+            except SecretError as exc:
+                outcomes.append(_outcome(row, Failure(str(exc), temporary=True)))
+                continue
+            outcomes.append(_outcome(row, _SENDING.send(outgoing, delivery)))
+        record_batch(session, outcomes, handed_back)
+    sent = sum(1 for o in outcomes if o.sent)
+    log.info("batch of %s: %s sent, %s not, %s handed back", len(outbound_ids), sent,
+             len(outcomes) - sent, len(handed_back))
+    return sent

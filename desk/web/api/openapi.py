@@ -153,7 +153,7 @@ SCHEMAS: JSON = {
 RESPONSES: JSON = {
     "BadRequest": error("The body is not a JSON object."),
     "Unauthorized": {
-        **error("No token, or a token that is unknown, revoked or of an inactive user."),
+        **error("No token, or a token that is unknown, revoked, expired or of an inactive user."),
         "headers": {"WWW-Authenticate": {"schema": {"type": "string"},
                                          "description": 'Bearer realm="desk"'}}},
     "Forbidden": error("The token's user may not see this ticket."),
@@ -257,7 +257,13 @@ DOCUMENT: JSON = {
         "title": "Desk API",
         "version": "1",
         "description": "Every request but this document's needs `Authorization: Bearer "
-                       "<token>` (`desk token create EMAIL`). Errors are JSON: "
+                       "<token>` (`desk token create EMAIL`, or My account). A token has scopes: "
+                       "`tickets:read`/`tickets:write` (tickets, macros), `customers:read`/"
+                       "`customers:write` (customers, organisations), `kb:read`/`kb:write`, "
+                       "`reports:read`, and `admin` (everything, and alone rules, quarantine, "
+                       "the audit log); GET reads, other methods write. A request outside the "
+                       "token's scopes is answered 403 `{\"error\": \"this token's scopes do "
+                       "not include <scope>\"}`; an expired token 401. Errors are JSON: "
                        '`{"error": "<reason>"}`, with `fields` for 422.',
     },
     "servers": [{"url": "/api/v1"}],

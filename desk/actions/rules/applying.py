@@ -2,9 +2,10 @@
 through the same ticket action an agent's edit goes through (so every firing lands in the
 ticket's history as "Rule 'name'" with what it changed), "stop" ending the run.
 
-Rules run after the intake committed (a handler of TicketCreated / CustomerReplied): a rule
-that fails never blocks intake. Their own changes publish TicketUpdated, on which no rule
-runs, so rules cannot set each other off in a loop."""
+Rules run after the change that recorded their event committed (desk.handlers.rules): a rule
+that fails never blocks intake. Their own changes publish TicketUpdated carrying the chain of
+rules that made them; a rule fires once per chain, and one that would change the ticket again
+stops the run with the reason in the history, so rules cannot set each other off in a loop."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from desk.actions.audit import Actor, record
 from desk.actions.rules.definition import Known, RuleError, RuleSpec, parse_rule
 from desk.actions.rules.effects import Services, notify, send_reply
 from desk.actions.rules.matching import Facts, matcher
+from desk.actions.rules.messages import reply_text
 from desk.actions.sla.clocks import start_clocks
 from desk.actions.tickets.changes import update_ticket
 from desk.db import commit
@@ -141,10 +143,15 @@ def dry_run(session: Session, spec: RuleSpec,
     for ticket in tickets:
         facts = facts_of(session, ticket, None)
         if test(facts):
-            changes, tags, _ = plan(session, spec, ticket, facts, advance=False)
+            changes, tags, _stop = plan(session, spec, ticket, facts, advance=False)
             shown = {k: v for k, v in changes.items() if getattr(ticket, k) != v}
             if tags is not None:
                 shown["tags"] = sorted(tags)
+            for action in spec.actions:  # what it would say, and to whom
+                if action.type == "reply":
+                    shown["reply"] = reply_text(action.value, facts.language)[:100]
+                elif action.type == "notify":
+                    shown["notify"] = action.value.get("to")
             out.append((ticket, shown))
     return out
 

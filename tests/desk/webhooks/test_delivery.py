@@ -231,3 +231,33 @@ def test_a_receiver_that_is_not_there_is_tried_again(
     [delivery] = _deliveries(db)
     assert (delivery.status, delivery.response_code, delivery.attempts) == ("pending", None, 1)
     assert "refused" in delivery.response_excerpt.lower()
+
+
+def test_a_customer_reply_and_a_survey_answer_are_delivered_with_their_facts(
+    db: Database, settings: Settings, receiver: Receiver, make_webhook: MakeWebhook,
+) -> None:
+    from desk.actions.ingest.one import add_customer_reply
+    from desk.actions.surveys.answers import Answer, submit_answer
+    from desk.models import Customer, Survey, SurveyStatus, Ticket
+
+    make_webhook(events=("customer.replied", "survey.answered"))
+    number = _open_ticket(db, settings)
+    with db.session() as s:
+        ticket = s.get(Ticket, number)
+        assert ticket is not None
+        customer = s.get(Customer, ticket.customer_id)
+        assert customer is not None
+        message, _events = add_customer_reply(s, settings, ticket, customer, "It is still wrong.")
+        survey = Survey(ticket_id=number, customer_id=ticket.customer_id, status=SurveyStatus.sent)
+        s.add(survey)
+        commit(s)
+        assert survey.id is not None
+        submit_answer(s, survey.id, Answer(2, "Slow answers."))
+    run_due_jobs(db)
+    replied, answered = (json.loads(r.body) for r in receiver.received)
+    assert replied["type"] == "customer.replied" and replied["ticket"]["number"] == number
+    assert replied["message_id"] == message.id and replied["channel"] == "web"
+    assert answered["type"] == "survey.answered"
+    assert answered["survey"] == {"id": survey.id, "rating": 2, "comment": "Slow answers.",
+                                  "answered_at": answered["survey"]["answered_at"]}
+    assert answered["previous_rating"] is None and answered["ticket"]["number"] == number

@@ -1,0 +1,186 @@
+"""Fault tests: `desk serve` and `desk smtpd` killed with SIGKILL in the middle of taking in
+requests and mail, then started again on the same data. What a customer was told was
+received (the web form's 303 to the request's page, the SMTP 250) is there afterwards,
+once; nothing is taken in twice."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import smtplib
+import subprocess
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from desk.actions.audit import SYSTEM
+from desk.actions.mail.mailboxes import create_mailbox
+from desk.db import Database, commit
+from desk.models import Message, RawMessage, RawStatus, Ticket
+from desk.settings import Settings
+from tests.browser.conftest import _desk_command, _free_port, _stop, _wait_until_healthy
+
+RUN_SECONDS = 1.5  # taking in before the kill
+CLIENTS = 4
+
+
+def _env(settings: Settings, url: str = "") -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DESK_")}
+    env.update({"DESK_DATA_DIR": str(settings.data_dir), "DESK_DATABASE_URL": settings.database_url,
+                "DESK_SECRET_KEY": str(settings.secret_key), "DESK_FORM_RATE_LIMIT": "100000",
+                "DESK_BASE_URL": url or "http://127.0.0.1"})
+    return env
+
+
+def _serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
+    url = f"http://127.0.0.1:{port}"
+    with log.open("ab") as out:
+        process = subprocess.Popen([*_desk_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                                   env=_env(settings, url), cwd=log.parent, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    _wait_until_healthy(process, url, log)
+    return process
+
+
+def _killed(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "desk.log"
+    path.touch()
+    yield path
+
+
+def _post_forms(port: int, client: int, acknowledged: list[str], stop: threading.Event) -> None:
+    """Send the form again and again; note each subject the desk answered 303 to."""
+    n = 0
+    while not stop.is_set():
+        subject = f"Fault {client}-{n}"
+        body = urllib.parse.urlencode({"name": "Kim", "email": f"kim{client}@example.com",
+                                       "subject": subject, "message": "It is off.", "website": ""})
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("POST", "/requests", body,
+                         {"Content-Type": "application/x-www-form-urlencoded"})
+            if conn.getresponse().status == 303:
+                acknowledged.append(subject)
+            conn.close()
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.01)  # the server is gone: try again until told to stop
+        n += 1
+
+
+def test_a_killed_desk_serve_loses_no_request_it_acknowledged_and_takes_none_twice(
+    db: Database, settings: Settings, log: Path,
+) -> None:
+    port = _free_port()
+    process = _serve(settings, port, log)
+    acknowledged: list[str] = []
+    stop = threading.Event()
+    clients = [threading.Thread(target=_post_forms, args=(port, i, acknowledged, stop))
+               for i in range(CLIENTS)]
+    try:
+        for thread in clients:
+            thread.start()
+        time.sleep(RUN_SECONDS)
+        _killed(process)
+        stop.set()
+        for thread in clients:
+            thread.join(10)
+        assert len(acknowledged) > 10, "the desk answered too few forms to test anything"
+        process = _serve(settings, port, log)  # started again on the same data
+        with db.session() as s:
+            subjects = Counter(t.subject for t in s.exec(select(Ticket)))
+        assert not [a for a in acknowledged if subjects[a] != 1], "lost or doubled"
+        assert all(n == 1 for n in subjects.values())
+        # And it takes requests again.
+        stop.clear()
+        again: list[str] = []
+        after = threading.Thread(target=_post_forms, args=(port, 99, again, stop))
+        after.start()
+        time.sleep(0.3)
+        stop.set()
+        after.join(10)
+        assert again
+    finally:
+        stop.set()
+        _stop(process)
+
+
+def _deliver(port: int, accepted: list[str], stop: threading.Event) -> None:
+    n = 0
+    while not stop.is_set():
+        message_id = f"<fault-{n}@example.com>"
+        raw = (f"From: Carla <carla@example.com>\r\nTo: support@desk.test\r\nSubject: Fault {n}\r\n"
+               f"Message-ID: {message_id}\r\n\r\nThe printer is off.\r\n").encode()
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=5) as client:
+                if not client.sendmail("carla@example.com", ["support@desk.test"], raw):
+                    accepted.append(message_id)
+        except (OSError, smtplib.SMTPException):
+            time.sleep(0.01)
+        n += 1
+
+
+def _smtpd(settings: Settings, port: int, log: Path) -> subprocess.Popen[str]:
+    with log.open("a") as out:
+        process = subprocess.Popen([*_desk_command(), "--log-level", "WARNING", "smtpd", "--port",
+                                    str(port)], env=_env(settings), stdout=subprocess.PIPE,
+                                   stderr=out, text=True)
+    assert process.stdout is not None
+    assert process.stdout.readline().startswith("desk smtpd:"), log.read_text()
+    return process
+
+
+def test_a_killed_desk_smtpd_ingests_every_mail_it_answered_250_once_after_a_restart(
+    db: Database, settings: Settings, log: Path,
+) -> None:
+    with db.session() as s:
+        create_mailbox(s, settings, SYSTEM, "support", "support@desk.test", None, None)
+        commit(s)
+    port = _free_port()
+    process = _smtpd(settings, port, log)
+    accepted: list[str] = []
+    stop = threading.Event()
+    sender = threading.Thread(target=_deliver, args=(port, accepted, stop))
+    try:
+        sender.start()
+        time.sleep(RUN_SECONDS)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
+        stop.set()
+        sender.join(10)
+        assert len(accepted) > 5, "too few mails were accepted to test anything"
+        process = _smtpd(settings, port, log)  # ingests what the killed one left stored
+        deadline = time.monotonic() + 60
+        while True:
+            with db.session() as s:
+                statuses = [r.status for r in s.exec(select(RawMessage))]
+            if statuses and RawStatus.stored not in statuses:
+                break
+            assert time.monotonic() < deadline, Counter(statuses)
+            time.sleep(0.1)
+        with db.session() as s:
+            ids = Counter(m.message_id for m in s.exec(select(Message).where(
+                col(Message.message_id).like("<fault-%"))))
+        assert not [a for a in accepted if ids[a] != 1], "lost or doubled"
+        assert all(n == 1 for n in ids.values())
+    finally:
+        stop.set()
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)
+        if process.stdout is not None:
+            process.stdout.close()

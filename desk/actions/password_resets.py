@@ -1,6 +1,6 @@
-"""Password reset by mail. Whoever asks gets the same answer whether the address belongs to
-an account or not; an account's link is mailed by the `send_password_reset` job, so the
-answer also takes the same time.
+"""Password reset by mail. Whoever asks gets the same answer, after the same work, whether
+the address belongs to an account or not: the answer only records the request; the
+`prepare_password_reset` job then makes an account's link and `send_password_reset` mails it.
 
 A link works once, for LIFETIME, and only while the account's password is the one it was
 made for. Its token is derived from DESK_SECRET_KEY and the reset row (the job that mails it
@@ -47,30 +47,43 @@ def reset_token(secret_key: str, reset: PasswordReset) -> str:
     return f"{reset.id}.{base64.urlsafe_b64encode(digest).decode().rstrip('=')}"
 
 
-def request_reset(session: Session, secret_key: str, email: str, address: str) -> bool:
-    """Someone asks for a reset link for ``email``: an active account with that address is
-    sent one. Returns False when the asking is throttled (nothing sent). Commits."""
+def request_reset(session: Session, email: str, address: str) -> bool:
+    """Someone asks for a reset link for ``email``. Whether it belongs to an account is
+    looked at later, by the `prepare_password_reset` job, so this answer does the same work
+    for every address. Returns False when the asking is throttled. Commits."""
     email = email.strip().lower()[:320]
     address = address[:64]
     if throttled(session, email, address):
         return False
     with committed(session):
-        session.add(ResetRequest(email=email, address=address))
-        user = session.exec(select(User).where(User.email == email)).first()
-        if user is None or not user.is_active:
-            return True
-        assert user.id is not None
+        asked = ResetRequest(email=email, address=address)
+        session.add(asked)
+        session.flush()
+        enqueue(session, "prepare_password_reset", request_id=asked.id)
+    return True
+
+
+def prepare_reset(session: Session, secret_key: str, request_id: int) -> None:
+    """For a request naming an active account: its reset link (the row, audited) and the
+    job that mails it. Nothing for any other address. Commits."""
+    asked = session.get(ResetRequest, request_id)
+    if asked is None:
+        return
+    user = session.exec(select(User).where(User.email == asked.email)).first()
+    if user is None or not user.is_active:
+        return
+    assert user.id is not None
+    with committed(session):
         reset = PasswordReset(user_id=user.id, token_hash=secrets.token_hex(32),
-                              password_mark=password_mark(user), expires_at=now() + LIFETIME,
-                              address=address)
+                              password_mark=password_mark(user),
+                              expires_at=aware(asked.at) + LIFETIME, address=asked.address)
         session.add(reset)
         session.flush()
         reset.token_hash = token_hash(reset_token(secret_key, reset))
         session.add(reset)
-        record(session, Actor("visitor", None, address), "user", user.id, "password_reset_asked",
-               {"address": [None, address]})
+        record(session, Actor("visitor", None, asked.address), "user", user.id,
+               "password_reset_asked", {"address": [None, asked.address]})
         enqueue(session, "send_password_reset", reset_id=reset.id)
-    return True
 
 
 def throttled(session: Session, email: str, address: str) -> bool:

@@ -142,6 +142,14 @@ def run_time_rules(ctx: JobContext) -> None:
         commit(session)
 
 
+def prepare_password_reset(ctx: JobContext, *, request_id: int) -> None:
+    """A reset link for the account a "forgot your password" request names, if any."""
+    from desk.actions.password_resets import prepare_reset
+
+    with ctx.db.session() as session:
+        prepare_reset(session, str(ctx.db.settings.secret_key), request_id)
+
+
 def send_password_reset(ctx: JobContext, *, reset_id: int) -> None:
     """Mail a password reset link (derived again here: it is never stored)."""
     from desk.actions.password_resets import reset_mail
@@ -168,6 +176,7 @@ JOBS: Mapping[str, JobFunction] = {
     "send_due_surveys": send_due_surveys,
     "run_bulk_action": run_bulk_action,
     "remind_follow_ups": remind_follow_ups,
+    "prepare_password_reset": prepare_password_reset,
     "send_password_reset": send_password_reset,
     "run_time_rules": run_time_rules,
     "apply_retention": apply_retention,

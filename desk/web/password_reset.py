@@ -13,7 +13,6 @@ from desk.actions.staff import MAX_PASSWORD, MIN_PASSWORD, StaffError
 from desk.db import Database
 from desk.i18n import _
 from desk.web.auth import check_csrf, csrf_token, db_of
-from desk.web.sign_in_steps import secret_key_of
 from desk.web.templating import render
 
 MINUTES = int(LIFETIME.total_seconds() // 60)
@@ -30,7 +29,7 @@ async def forgot(request: Request) -> Response:
     email = str(form.get("email", "")).strip()[:320]
     address = request.client.host if request.client else "unknown"
     with db_of(request).session() as session:
-        allowed = request_reset(session, secret_key_of(request), email, address)
+        allowed = request_reset(session, email, address)
     if not allowed:
         page = render(request, "auth/forgot.html", status_code=429, sent=False, email=email,
                       error=_("Too many requests for a reset link. Try again in an hour."))

@@ -130,7 +130,8 @@ def apply_retention(ctx: JobContext) -> None:
 
 
 def run_time_rules(ctx: JobContext) -> None:
-    """One pass of the rules on time; books the next while a scheduled rule is enabled."""
+    """One pass of the rules on time; books the next while a scheduled rule is enabled (at once
+    when this pass left tickets over)."""
     from desk.actions.rules.scheduled import PASS_SECONDS, book_pass
     from desk.actions.rules.scheduled import run_time_rules as run_pass
     from desk.handlers.rules import services
@@ -138,7 +139,7 @@ def run_time_rules(ctx: JobContext) -> None:
     with ctx.db.session() as session:
         outcome = run_pass(session, services(ctx))
         if outcome.rules:
-            book_pass(session, PASS_SECONDS)
+            book_pass(session, 0 if outcome.more else PASS_SECONDS)
         commit(session)
 
 

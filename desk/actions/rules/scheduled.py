@@ -30,6 +30,10 @@ from desk.queries.rules import assignable_agents, policy_ids, team_ids
 JOB = "run_time_rules"
 PASS_SECONDS = 60
 BATCH = 500
+# Firings one pass makes at most (about 20 s of writes): a pass ends well inside the job
+# runner's ten minutes (a job running longer counts as abandoned and would run twice), and
+# the tickets left over fire on the next pass, booked at once.
+MOST_FIRINGS = 5000
 # Conditions the candidates' SQL narrows by as well (exact values, stored lower-case).
 _PUSHED = {"status": "status", "priority": "priority", "channel": "channel", "tier": "tier"}
 
@@ -39,6 +43,7 @@ class PassOutcome:
     rules: int
     candidates: int
     fired: int
+    more: bool = False  # tickets were left for the next pass (MOST_FIRINGS)
 
 
 def book_pass(session: Session, delay: float = 0.0) -> None:
@@ -47,9 +52,10 @@ def book_pass(session: Session, delay: float = 0.0) -> None:
         enqueue(session, JOB, run_at=now() + timedelta(seconds=delay))
 
 
-def run_time_rules(session: Session, services: Services | None,
-                   moment: datetime | None = None) -> PassOutcome:
-    """One pass of every enabled scheduled rule; commits after each batch of tickets."""
+def run_time_rules(session: Session, services: Services | None, moment: datetime | None = None,
+                   most: int = MOST_FIRINGS) -> PassOutcome:
+    """One pass of every enabled scheduled rule; commits after each batch of tickets. Stops
+    starting batches after `most` firings (`more` says tickets were left)."""
     moment = moment or now()
     rules = reads.scheduled_rules(session)
     known = Known(team_ids(session), assignable_agents(session), policy_ids(session))
@@ -64,8 +70,11 @@ def run_time_rules(session: Session, services: Services | None,
         ids = reads.candidate_ids(session, rule.id, times, equal, moment)
         candidates += len(ids)
         for start in range(0, len(ids), BATCH):
-            fired += _batch(session, services, rule.id, spec, ids[start:start + BATCH], moment)
+            fired += _batch(session, services, rule.id, spec, ids[start:start + BATCH], moment,
+                            most - fired)
             commit(session)
+            if fired >= most:
+                return PassOutcome(len(rules), candidates, fired, more=True)
     return PassOutcome(len(rules), candidates, fired)
 
 
@@ -78,7 +87,8 @@ def _narrowing(spec: RuleSpec) -> tuple[list[tuple[str, int]], dict[str, str]]:
 
 
 def _batch(session: Session, services: Services | None, rule_id: int, spec: RuleSpec,
-           ids: Sequence[int], moment: datetime) -> int:
+           ids: Sequence[int], moment: datetime, budget: int) -> int:
+    """Fire the rule on those of `ids` its conditions hold for, at most `budget` of them."""
     rule = session.get(Rule, rule_id)
     assert rule is not None
     test = matcher(spec.conditions)
@@ -90,6 +100,8 @@ def _batch(session: Session, services: Services | None, rule_id: int, spec: Rule
     # every read of the next ticket): the tickets of a batch are distinct, none reads another's.
     with session.no_autoflush:
         for ticket, each in zip(tickets, facts, strict=True):
+            if fired >= budget:
+                break
             if not test(each):
                 continue
             changes, tags, _stop = plan(session, spec, ticket, each)

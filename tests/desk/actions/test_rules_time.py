@@ -160,3 +160,17 @@ def test_notifications_of_the_pass_reach_the_assignee(
     told = session.exec(select(Notification).where(Notification.user_id == agent.id,
                                                    Notification.kind == "rule")).all()
     assert len(told) == 1
+
+
+def test_a_pass_fires_at_most_its_share_and_the_next_pass_takes_the_rest(
+    db: Database, session: Session, settings: Settings,
+) -> None:
+    _scheduled(session, "Unassigned", [{"field": "unassigned_for", "op": "at_least", "value": "30m"}],
+               [{"type": "add_tags", "value": ["waiting"]}])
+    tickets = [_ticket(session, settings, f"c{n}@example.com", f"Question {n}") for n in range(3)]
+    later = now() + timedelta(hours=1)
+    first = run_time_rules(session, None, later, most=2)
+    assert (first.fired, first.more) == (2, True)
+    second = run_time_rules(session, None, later, most=2)
+    assert (second.fired, second.more) == (1, False)
+    assert _fired(session, "Unassigned") == sorted(t.id for t in tickets)  # type: ignore[misc]

@@ -222,3 +222,22 @@ def test_the_chat_widget_is_offline_when_the_only_agent_is_outside_working_hours
     assert agents_online(session, team_id)
     save_duty(session, SYSTEM, ana, "", "", "", _today_off())
     assert not agents_online(session, team_id)
+
+
+def test_a_customer_writing_on_a_covered_agents_ticket_reaches_the_delegate(
+    db: Database, session: Session, settings: Settings, team: tuple[int, list[User]],
+) -> None:
+    from desk.actions.notifications import notify_agents
+    from desk.models import Notification
+
+    team_id, (ana, bo, _cy) = team
+    _rule(session, team_id, ana.id)
+    [ticket_id] = _tickets(session, settings, 1)
+    start_cover(session, SYSTEM, ana, bo, (now() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M"),
+                (now() + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M"))
+    notify_agents(session, ticket_id, "customer_replied")
+    with db.session() as s:
+        told = s.exec(select(Notification.user_id).where(Notification.ticket_id == ticket_id,
+                                                         Notification.kind == "customer_replied")).all()
+        assert sorted(told) == sorted([ana.id, bo.id])
+        assert s.get(Ticket, ticket_id).assignee_id == ana.id  # type: ignore[union-attr]

@@ -53,7 +53,8 @@ TIME_EDGES = (0, 60, 120, 300, 600, 900, 1800, 2700, 3600, 5400, 7200, 10800, 14
               28800, 43200, 57600, 86400, 129600, 172800, 259200, 432000, 604800, 1209600)
 TIME_COLUMNS = tuple(f"b{i:02d}" for i in range(len(TIME_EDGES)))
 
-# One row per day, cell and metric ("first_response" or "resolution"): solves per band.
+# One row per day, agent, team and metric ("first_response" or "resolution"): solves per band
+# (channel is kept empty: no report splits times by channel, and it triples the rows).
 REPORT_TIMES = Table(
     "reporttimes", SQLModel.metadata,
     Column("id", Integer, primary_key=True),

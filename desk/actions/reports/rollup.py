@@ -149,7 +149,8 @@ def _solves(session: Session, day: date, into: _Day) -> None:
             into.sla_met[cell] += int(bool(met))
         for metric, seconds in (("first_response", first), ("resolution", resolution)):
             if seconds is not None:
-                counts = into.times.setdefault((cell, metric), [0] * len(TIME_EDGES))
+                # Times by agent and team only (channel ""): a third of the rows to add up.
+                counts = into.times.setdefault(((agent, team, ""), metric), [0] * len(TIME_EDGES))
                 counts[band(int(seconds))] += 1
 
 

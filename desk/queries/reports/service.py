@@ -125,23 +125,35 @@ def _agent_names(session: Session, ids: list[int]) -> dict[int | None, str]:
     return dict(session.exec(select(User.id, User.name).where(col(User.id).in_(ids))).all())
 
 
+_SUMS = ("created", "solved", "reopened", "repeat_contacts", "sla_counted", "sla_met", "answers",
+         "satisfied")
+
+
+def _sums(session: Session, filters: Filters, first: str, last: str, key: Any) -> dict[Any, Counts]:
+    """The roll-up's counters added up in SQL per `key` (a column of reportday)."""
+    t = ReportDay.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(
+        sa_select(key, *(func.sum(t[name]) for name in _SUMS))
+        .where(t.day >= first, t.day <= last, *scope_conditions(filters, t.agent_id, t.team_id))
+        .group_by(key)).all()
+    return {row[0]: Counts(*(int(n or 0) for n in row[1:])) for row in rows}
+
+
 def service_report(session: Session, filters: Filters, unit: str = "day") -> ServiceReport:
-    first, last = day_range(filters)
-    rows = session.exec(select(ReportDay).where(
-        col(ReportDay.day) >= first.isoformat(), col(ReportDay.day) <= last.isoformat(),
-        *scope_conditions(filters, col(ReportDay.agent_id), col(ReportDay.team_id)))).all()
-    overall = Counts()
-    by_channel: dict[str, Counts] = {}
-    by_agent: dict[int | None, Counts] = {}
+    first_day, last_day = day_range(filters)
+    first, last = first_day.isoformat(), last_day.isoformat()
+    t = ReportDay.__table__.c  # type: ignore[attr-defined]
+    by_channel = _sums(session, filters, first, last, t.channel)
+    by_agent = _sums(session, filters, first, last, t.agent_id)
     volume: dict[date, list[int]] = {}
-    for row in rows:
-        overall.add(row)
-        by_channel.setdefault(row.channel, Counts()).add(row)
-        by_agent.setdefault(row.agent_id, Counts()).add(row)
-        point = volume.setdefault(bucket_of(date.fromisoformat(row.day), unit), [0, 0])
-        point[0] += row.created
-        point[1] += row.solved
-    times = _times(session, filters, first.isoformat(), last.isoformat())
+    for day, of_day in _sums(session, filters, first, last, t.day).items():
+        point = volume.setdefault(bucket_of(date.fromisoformat(day), unit), [0, 0])
+        point[0] += of_day.created
+        point[1] += of_day.solved
+    overall = Counts()
+    for of_channel in by_channel.values():
+        overall.add(of_channel)
+    times = _times(session, filters, first, last)
     totals = {metric: [0] * len(TIME_EDGES) for metric in ("first_response", "resolution")}
     for (_agent, metric), counts in times.items():
         if metric in totals:
@@ -161,4 +173,4 @@ def service_report(session: Session, filters: Filters, unit: str = "day") -> Ser
         first_response=time_figures(totals["first_response"]),
         resolution=time_figures(totals["resolution"]), agents=agents,
         volume=[VolumePoint(b, *volume.get(b, [0, 0])) for b in buckets(filters.since, filters.until, unit)],
-        backlog=_backlog(session, filters), rolled_up_at=newest, days=(first, last))
+        backlog=_backlog(session, filters), rolled_up_at=newest, days=(first_day, last_day))

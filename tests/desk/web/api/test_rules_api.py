@@ -71,3 +71,30 @@ def test_agents_get_403(client: TestClient, make_user: Callable[..., User],
     assert client.get(URL, headers=headers).status_code == 403
     assert client.post(URL, json={"name": "x", "actions": [{"type": "stop"}]},
                        headers=headers).status_code == 403
+
+
+def test_rules_on_more_events_and_on_time_with_replies_and_notices_as_json(
+    client: TestClient, make_user: Callable[..., User], auth: Callable[[User], dict[str, str]],
+) -> None:
+    headers = auth(make_user("supervisor"))
+    updated = {"name": "Urgent changes told", "events": ["ticket_updated", "agent_replied"],
+               "conditions": {"match": "all", "items": [
+                   {"field": "priority", "op": "is", "value": "urgent"}]},
+               "actions": [{"type": "notify", "value": {"to": "team", "by": "email", "note": "Look"}}]}
+    created = client.post(URL, json=updated, headers=headers)
+    assert created.status_code == 201, created.text
+    conforms("/rules", "post", created)
+    assert created.json()["events"] == ["ticket_updated", "agent_replied"]
+    timed = {"name": "VIP waiting", "events": ["scheduled"],
+             "conditions": {"match": "all", "items": [
+                 {"field": "no_agent_reply_for", "op": "at_least", "value": "1h"},
+                 {"field": "tier", "op": "is", "value": "vip"}]},
+             "actions": [{"type": "reply", "value": {"en": "We are on it, {{customer.name}}.",
+                                                     "zh": "{{customer.name}}，我们正在处理。",
+                                                     "articles": True}}]}
+    made = client.post(URL, json=timed, headers=headers)
+    assert made.status_code == 201, made.text
+    assert made.json()["actions"] == timed["actions"]
+    mixed = client.post(URL, json={**timed, "events": ["scheduled", "ticket_created"]}, headers=headers)
+    assert mixed.status_code == 422
+    assert "events" in mixed.text

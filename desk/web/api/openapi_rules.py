@@ -42,7 +42,9 @@ SCHEMAS: JSON = {
         "type": {"type": "string", "enum": list(ACTIONS)},
         "value": {"description": "set_team: a team id; set_priority / set_status: the value; "
                                  "add_tags: a list of tags; assign: an agent id or one of "
-                                 + ", ".join(STRATEGIES) + "; reply: {en, zh, articles} (the "
+                                 + ", ".join(STRATEGIES) + ", or {by_skill: [skills]} (in turn "
+                                 "among the team's agents with all of them); reply: {en, zh, "
+                                 "articles} (the "
                                  "template in each language, placeholders as in macros; articles: "
                                  "add the knowledge-base articles that match the subject); notify: "
                                  "{to: assignee, team or an agent id, by: in_app or email, note}; "

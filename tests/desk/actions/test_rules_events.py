@@ -173,3 +173,30 @@ def test_a_reply_or_notification_that_could_not_be_sent_is_refused_when_saved(
     with pytest.raises(RuleError) as refused:
         parse_rule({"name": "r", "actions": [action]}, Known(agents={1}))
     assert reason in refused.value.errors["actions.0.value"]
+
+
+def test_a_reply_adds_the_articles_the_search_finds_for_the_subject(
+    session: Session, settings: Settings,
+) -> None:
+    from desk.actions.rules.applying import run_rules
+    from desk.actions.rules.effects import Services
+
+    asked: list[tuple[str, str]] = []
+
+    def find_articles(text: str, locale: str) -> list[tuple[str, str]]:
+        asked.append((text, locale))
+        return [("How refunds work", "http://testserver/help/articles/3-refunds")]
+
+    _rule(session, "Refund help", ["ticket_created"],
+          [{"field": "subject", "op": "contains", "value": "refund"}],
+          [{"type": "reply", "value": {"en": "Hello {{customer.name}}, these may help:", "articles": True}}])
+    ticket, _ = ingest_message(session, settings, _mail("ann@example.com", "Refund please", "Order 5",
+                                                        name="Ann"))
+    commit(session)
+    assert ticket.id is not None
+    run_rules(session, ticket.id, "ticket_created", services=Services(settings, find_articles))
+    reply = session.exec(select(Message).where(Message.ticket_id == ticket.id,
+                                               Message.direction == "outbound")).one()
+    assert reply.text == ("Hello Ann, these may help:\n\n"
+                          "- How refunds work: http://testserver/help/articles/3-refunds")
+    assert asked and asked[0][0].startswith("Refund please")

@@ -61,8 +61,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+WORKER_RESTART_SECONDS = 2.0
+
+
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    import signal
+    import time
+
     from arq.worker import Worker
+    from redis.exceptions import RedisError
 
     from desk.jobs.arq_backend import worker_settings
 
@@ -71,9 +78,22 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     _database(settings).dispose()
-    worker = Worker(**worker_settings(settings, burst=args.burst))
-    worker.run()
-    return 0
+    while True:
+        worker = Worker(**worker_settings(settings, burst=args.burst))
+        try:
+            worker.run()
+            return 0  # stopped by SIGINT/SIGTERM, or a burst run found nothing left
+        except (RedisError, OSError) as exc:
+            if args.burst:
+                raise
+            # Redis went away: the job rows are safe in the database; start again once it is
+            # back (the new worker's sweep finds what was queued meanwhile). A signal while
+            # waiting stops the process as usual.
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                worker.loop.remove_signal_handler(sig)
+            print(f"desk worker: Redis unreachable ({type(exc).__name__}: {exc}); "
+                  f"starting again in {WORKER_RESTART_SECONDS:.0f} s", file=sys.stderr, flush=True)
+            time.sleep(WORKER_RESTART_SECONDS)
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:

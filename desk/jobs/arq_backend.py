@@ -14,6 +14,7 @@ from typing import Any
 
 from arq import create_pool, cron
 from arq.connections import ArqRedis, RedisSettings
+from redis.exceptions import RedisError
 
 from desk.db import Database
 from desk.jobs.runner import due_jobs, execute_job
@@ -74,7 +75,7 @@ class ArqEnqueuer:
         try:
             await enqueue_run(self.pool, job_id, defer_until)
             self.last_error = ""
-        except OSError as exc:  # Redis unreachable: the sweep re-enqueues later
+        except (OSError, RedisError) as exc:  # Redis unreachable: the sweep re-enqueues later
             self.last_error = str(exc)
             log.warning("job=%s could not be enqueued: %s", job_id, exc)
 

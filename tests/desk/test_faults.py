@@ -26,6 +26,7 @@ from desk.db import Database, commit
 from desk.models import Message, RawMessage, RawStatus, Ticket
 from desk.settings import Settings
 from tests.browser.conftest import _desk_command, _free_port, _stop, _wait_until_healthy
+from tests.smtp_server import SmtpServer
 
 RUN_SECONDS = 1.5  # taking in before the kill
 CLIENTS = 4
@@ -184,3 +185,76 @@ def test_a_killed_desk_smtpd_ingests_every_mail_it_answered_250_once_after_a_res
             process.wait(30)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def _redis(port: int, tmp: Path) -> subprocess.Popen[bytes]:
+    """A Redis of this test's own (it keeps nothing on disk), to stop and start again."""
+    process = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly",
+                                "no", "--dir", str(tmp)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True,
+                         text=True).stdout.strip() != "PONG":
+        assert time.monotonic() < deadline, "redis-server did not start"
+        time.sleep(0.05)
+    return process
+
+
+def _form(port: int, subject: str) -> int:
+    body = urllib.parse.urlencode({"name": "Kim", "email": "kim@example.com", "subject": subject,
+                                   "message": "It is off.", "website": ""})
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("POST", "/requests", body, {"Content-Type": "application/x-www-form-urlencoded"})
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+def test_with_redis_stopped_for_a_while_requests_are_taken_and_every_job_runs_once_after(
+    db: Database, settings: Settings, log: Path, tmp_path: Path, smtp_server: SmtpServer,
+) -> None:
+    """desk serve and desk worker on arq with a Redis that goes away and comes back: forms
+    are still answered, and each acknowledgement mail goes out exactly once afterwards."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("the PostgreSQL + Redis run has the multi-process set-up")
+    with db.session() as s:
+        create_mailbox(s, settings, SYSTEM, "support", "support@desk.test", None, smtp_server.url)
+        commit(s)
+    redis_port, port = _free_port(), _free_port()
+    redis_server = _redis(redis_port, tmp_path)
+    env = {**_env(settings, f"http://127.0.0.1:{port}"), "DESK_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def acknowledged() -> Counter[str]:
+        return Counter(str(m.message["Subject"]) for m in list(smtp_server.messages))
+
+    def wait_for(subjects: list[str], seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not all(any(s in got for got in acknowledged()) for s in subjects):
+            assert time.monotonic() < deadline, (subjects, acknowledged(), log.read_text()[-3000:])
+            time.sleep(0.2)
+
+    try:
+        with log.open("ab") as out:
+            for args in (["serve", "--host", "127.0.0.1", "--port", str(port)], ["worker"]):
+                processes.append(subprocess.Popen([*_desk_command(), *args], env=env, cwd=tmp_path,
+                                                  stdout=out, stderr=subprocess.STDOUT))
+        _wait_until_healthy(processes[0], f"http://127.0.0.1:{port}", log)
+        assert _form(port, "Before the outage") == 303
+        wait_for(["Before the outage"], 30)
+
+        redis_server.terminate()
+        redis_server.wait(10)
+        during = [f"During the outage {n}" for n in range(3)]
+        assert [_form(port, s) for s in during] == [303, 303, 303]  # taken, stored
+        time.sleep(2)
+        redis_server = _redis(redis_port, tmp_path)  # back, empty: the jobs are found again
+        wait_for(during, 120)
+        assert all(p.poll() is None for p in processes), log.read_text()[-3000:]
+        counts = acknowledged()
+        assert all(n == 1 for n in counts.values()), counts
+    finally:
+        for process in processes:
+            _stop(process)
+        redis_server.terminate()
+        redis_server.wait(10)

@@ -9,9 +9,10 @@ scheduled rules as a supervisor would:
 - "VIP waiting": no agent reply for 1 hour and tier VIP -> priority high,
 
 then times the passes: the first ones fire on every ticket the rules hold for (ticket
-changes, history, events, notifications; at most MOST_FIRINGS a pass, the rest on the next
-pass, booked at once), until none is left; then one more pass (nothing changed: every
-ticket is left alone, found by index and the record of the earlier passes).
+changes, history, events, notifications; a pass starts no batch after PASS_BUDGET_SECONDS
+or MOST_FIRINGS, the rest fire on the next pass, booked at once), until none is left; then
+one more pass (nothing changed: every ticket is left alone, found by index and the record
+of the earlier passes).
 
     .venv/bin/python -m bench.rules_time_pass [--tickets 1000000] [--backend sqlite|postgres]
 
@@ -33,7 +34,7 @@ from desk import handlers
 from desk.actions.audit import SYSTEM
 from desk.actions.rules.effects import Services
 from desk.actions.rules.manage import create_rule
-from desk.actions.rules.scheduled import MOST_FIRINGS, PassOutcome, run_time_rules
+from desk.actions.rules.scheduled import MOST_FIRINGS, PASS_BUDGET_SECONDS, PassOutcome, run_time_rules
 from desk.db import Database, make_engine
 from desk.settings import load_settings
 
@@ -95,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             "bench": "rules_time_pass", "backend": args.backend, "tickets": args.tickets,
             "open_tickets": seeded.open_tickets, "rules": len(RULES),
             "first_pass_s": round(first_s, 1), "first_pass_fired": first.fired,
-            "most_firings_per_pass": MOST_FIRINGS, "passes_until_all_fired": len(times),
+            "most_firings_per_pass": MOST_FIRINGS, "pass_budget_s": PASS_BUDGET_SECONDS,
+            "passes_until_all_fired": len(times),
             "firings": fired, "all_passes_s": round(sum(times), 1), "slowest_pass_s": round(max(times), 1),
             "steady_pass_s": round(steady_s, 2), "steady_pass_candidates": steady.candidates,
             "steady_pass_fired": steady.fired, "target_s": TARGET_S}), flush=True)

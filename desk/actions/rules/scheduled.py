@@ -10,6 +10,7 @@ restarts as any queued job does."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,10 +30,12 @@ from desk.queries.rules import assignable_agents, policy_ids, team_ids
 
 JOB = "run_time_rules"
 PASS_SECONDS = 60
-BATCH = 500
-# Firings one pass makes at most (about 20 s of writes): a pass ends well inside the job
-# runner's ten minutes (a job running longer counts as abandoned and would run twice), and
-# the tickets left over fire on the next pass, booked at once.
+BATCH = 200
+# A pass starts no batch after this many seconds or firings: it ends within about a minute
+# however many tickets a new rule holds for (and well inside the job runner's ten minutes,
+# after which a running job counts as abandoned and would run twice); the tickets left over
+# fire on the next pass, booked at once.
+PASS_BUDGET_SECONDS = 40.0
 MOST_FIRINGS = 5000
 # Conditions the candidates' SQL narrows by as well (exact values, stored lower-case).
 _PUSHED = {"status": "status", "priority": "priority", "channel": "channel", "tier": "tier"}
@@ -53,9 +56,10 @@ def book_pass(session: Session, delay: float = 0.0) -> None:
 
 
 def run_time_rules(session: Session, services: Services | None, moment: datetime | None = None,
-                   most: int = MOST_FIRINGS) -> PassOutcome:
-    """One pass of every enabled scheduled rule; commits after each batch of tickets. Stops
-    starting batches after `most` firings (`more` says tickets were left)."""
+                   most: int = MOST_FIRINGS, budget: float = PASS_BUDGET_SECONDS) -> PassOutcome:
+    """One pass of every enabled scheduled rule; commits after each batch of tickets. Starts
+    no batch after `most` firings or `budget` seconds (`more` says tickets were left)."""
+    started = time.monotonic()
     moment = moment or now()
     rules = reads.scheduled_rules(session)
     known = Known(team_ids(session), assignable_agents(session), policy_ids(session))
@@ -73,7 +77,7 @@ def run_time_rules(session: Session, services: Services | None, moment: datetime
             fired += _batch(session, services, rule.id, spec, ids[start:start + BATCH], moment,
                             most - fired)
             commit(session)
-            if fired >= most:
+            if fired >= most or time.monotonic() - started > budget:
                 return PassOutcome(len(rules), candidates, fired, more=True)
     return PassOutcome(len(rules), candidates, fired)
 

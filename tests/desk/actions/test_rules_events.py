@@ -200,3 +200,19 @@ def test_a_reply_adds_the_articles_the_search_finds_for_the_subject(
     assert reply.text == ("Hello Ann, these may help:\n\n"
                           "- How refunds work: http://testserver/help/articles/3-refunds")
     assert asked and asked[0][0].startswith("Refund please")
+
+
+def test_a_rule_on_chat_started_runs_for_a_new_chat_and_not_for_mail(
+    db: Database, session: Session, settings: Settings,
+) -> None:
+    _rule(session, "Chats tagged", ["chat_started"], [], [{"type": "add_tags", "value": ["chat"]}])
+    chat, _ = ingest_message(session, settings, InboundMessage(
+        "chat", Identity("email", "kim@example.com", "Kim"), "Hello", "Are you there?",
+        thread=ThreadKeys(message_id=f"<{time.perf_counter_ns()}@chat>")))
+    mail, _ = ingest_message(session, settings, _mail("ann@example.com", "Hello", "By mail"))
+    commit(session)
+    _run_jobs(db)
+    with db.session() as fresh:
+        tagged = [h.entity_id for h in fresh.exec(select(AuditEntry).where(
+            AuditEntry.actor_name == "Chats tagged"))]
+        assert tagged == [chat.id] and mail.id not in tagged

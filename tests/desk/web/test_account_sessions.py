@@ -8,9 +8,12 @@ import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from sqlmodel import select
 from starlette.testclient import TestClient
 
-from desk.models import User
+from desk.db import Database
+from desk.models import ApiToken, User
+from desk.models.base import now
 from desk.web.devices import device_of
 from tests.conftest import csrf_of, sign_in
 
@@ -80,3 +83,16 @@ def test_a_token_needs_a_scope_and_a_future_expiry(agent_client: TestClient) -> 
     past = agent_client.post("/agent/account/tokens", data={
         "name": "x", "scopes": ["tickets:read"], "expires": "2001-01-01", "csrf_token": token})
     assert past.status_code == 400 and "Choose a date in the future" in past.text
+
+
+def test_an_expired_token_is_marked_on_my_account(agent_client: TestClient, db: Database) -> None:
+    token = csrf_of(agent_client, "/agent/account")
+    agent_client.post("/agent/account/tokens", data={
+        "name": "Old script", "scopes": ["tickets:read"], "expires": NEXT_YEAR, "csrf_token": token})
+    assert "(expired)" not in agent_client.get("/agent/account").text
+    with db.session() as s:
+        row = s.exec(select(ApiToken).where(ApiToken.name == "Old script")).one()
+        row.expires_at = now() - timedelta(minutes=1)
+        s.add(row)
+        s.commit()
+    assert "(expired)" in agent_client.get("/agent/account").text

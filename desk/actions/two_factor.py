@@ -18,10 +18,12 @@ from sqlmodel import Session, col
 from desk.actions.audit import Actor, record
 from desk.actions.input_errors import InputError
 from desk.actions.sign_in import SignIn, waiting_time
+from desk.actions.staff_sessions import end_all_sessions
 from desk.db import commit, committed
 from desk.i18n import _
 from desk.models import RecoveryCode, SignInFailure, TwoFactorRule, User
 from desk.models.base import now
+from desk.queries.account_security import members_without_second_factor
 from desk.secrets import decrypt, encrypt
 from desk.totp import matching_step, new_secret
 
@@ -151,8 +153,12 @@ def _take_code(session: Session, secret_key: str, user: User, code: str) -> str 
     return "recovery code" if used else None
 
 
-def require_for_roles(session: Session, actor: Actor, required: dict[str, bool]) -> None:
-    """Whether each role must sign in with a second factor; changes audited. Commits."""
+def require_for_roles(session: Session, actor: Actor, required: dict[str, bool],
+                      keep: str = "") -> None:
+    """Whether each role must sign in with a second factor; changes audited. Members of a
+    role newly required who have not set one up are signed out (but the session of token
+    ``keep``, the admin's own browser), so each is asked to set it up at the next sign-in
+    rather than whenever they happen to sign in again. Commits."""
     with committed(session):
         for role, value in required.items():
             rule = session.get(TwoFactorRule, role)
@@ -164,3 +170,6 @@ def require_for_roles(session: Session, actor: Actor, required: dict[str, bool])
                 rule.required = value
             record(session, actor, "setting", 0, "updated",
                    {f"two_factor_required.{role}": [before, value]})
+            if value:
+                for member in members_without_second_factor(session, role):
+                    end_all_sessions(session, actor, member, keep=keep)

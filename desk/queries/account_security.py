@@ -94,3 +94,9 @@ def account_security(session: Session, user: User) -> AccountSecurity:
         recovery_codes_left=recovery_codes_left(session, user.id),
         tokens=tokens_of(session, user.id),
         sessions=live_sessions(session, user))
+
+
+def members_without_second_factor(session: Session, role: str) -> list[User]:
+    """Active staff of ``role`` who have not set up two-step sign-in."""
+    return list(session.exec(select(User).where(
+        User.role == role, col(User.is_active).is_(True), col(User.totp_enabled_at).is_(None))))

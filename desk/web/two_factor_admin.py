@@ -32,7 +32,8 @@ async def save_security(request: Request) -> Response:
     check_csrf(request, form)
     required = {str(v) for v in form.getlist("required")}
     with db_of(request).session() as session:
-        require_for_roles(session, Actor.of_user(admin), {r.value: r.value in required for r in Role})
+        require_for_roles(session, Actor.of_user(admin), {r.value: r.value in required for r in Role},
+                          keep=str(request.session.get("sid", "")))
     return RedirectResponse("/admin/security?done=saved", status_code=303)
 
 

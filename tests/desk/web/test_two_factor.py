@@ -167,3 +167,20 @@ def test_agents_cannot_reset_or_require_two_step_sign_in(agent_client: TestClien
                              data={"csrf_token": token}).status_code == 403
     assert agent_client.post("/admin/security", data={"required": ["admin"],
                                                       "csrf_token": token}).status_code == 403
+
+
+def test_requiring_it_signs_out_members_who_have_not_set_it_up(
+    client: TestClient, app_factory: Callable[..., object], make_user: Callable[..., User],
+) -> None:
+    without = sign_in(_fresh(app_factory), make_user("supervisor"))
+    with_it = make_user("supervisor")
+    with_browser = sign_in(_fresh(app_factory), with_it)
+    _enrol(with_browser)
+    agent = sign_in(_fresh(app_factory), make_user("agent"))
+    admin = sign_in(client, make_user("admin"))
+    admin.post("/admin/security", data={"required": ["supervisor", "admin"],
+                                        "csrf_token": csrf_of(admin, "/admin/security")})
+    assert without.get("/agent/", follow_redirects=False).status_code == 303  # signed out
+    assert with_browser.get("/agent/", follow_redirects=False).status_code == 200
+    assert agent.get("/agent/", follow_redirects=False).status_code == 200  # role not required
+    assert admin.get("/admin/security", follow_redirects=False).status_code == 200  # kept

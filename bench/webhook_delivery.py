@@ -10,9 +10,18 @@ Events come through the real intake: `POST /api/v1/tickets`, one ticket each.
 1. Paced: --events tickets at --rate per second; each event's latency is from the moment
    its request is sent to the moment its delivery reaches the receiver.
 2. Burst: --burst tickets as fast as --clients clients can create them; deliveries per
-   second is the burst's deliveries over the time from its first request to its last arrival.
+   second is the burst's deliveries over the time from its first request to its last arrival
+   (the intake, routing rules and SLA clocks of each ticket share the machine with them).
+3. Drain: --drain deliveries written at once by the outbox (`record_deliveries`, one
+   ticket.created per ticket made so far, in one transaction) and handed to the job runner;
+   deliveries per second over the time from that commit to the last arrival: the delivery
+   work alone.
+
+With --worker, jobs run in a `desk worker` beside `desk serve` (arq on Redis database 11,
+emptied first; up to 20 jobs at once), as a multi-process deployment runs them.
 
     .venv/bin/python -m bench.webhook_delivery --events 500 --rate 20 --burst 1000
+    .venv/bin/python -m bench.webhook_delivery --backend postgres --worker
 
 Prints one JSON line on stdout; progress goes to stderr. Never a pass/fail test.
 Target (issue 15): p95 event-to-delivery <= 1 s.
@@ -31,9 +40,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.servers import DeskProcess, cpu_seconds, desk_env, free_port, say, scratch
+from bench.servers import (
+    REDIS_SERVER,
+    DeskProcess,
+    cpu_seconds,
+    desk_env,
+    flush_redis,
+    free_port,
+    say,
+    scratch,
+)
 
 TARGET_P95 = 1.0
+REDIS_URL = f"{REDIS_SERVER}/11"
 
 
 def receive(port: int, out: Path) -> None:
@@ -175,13 +194,62 @@ def burst(port: int, token: str, count: int, clients: int, arrivals: Arrivals) -
             "p95_s": round(percentile(latencies, 95), 3)}
 
 
+def drain(env: dict[str, str], count: int, redis_url: str | None,
+          arrivals: Arrivals) -> dict[str, object]:
+    """Queue `count` deliveries in one transaction and time them to the receiver."""
+    from sqlmodel import col, select
+
+    import desk.handlers  # noqa: F401
+    from desk.actions.webhooks.outbox import record_deliveries
+    from desk.db import Database
+    from desk.events import TicketCreated
+    from desk.models import Ticket
+    from desk.settings import load_settings
+
+    db = Database(load_settings(env))
+    with db.session() as session:
+        tickets = list(session.exec(select(Ticket).order_by(col(Ticket.id))))
+        events = [TicketCreated(t.id or 0, "api", t.customer_id) for t in tickets]
+        events = (events * (count // len(events) + 1))[:count]
+        record_deliveries(session, events)
+        job_ids: list[int] = session.info.pop("new_jobs", [])
+        before = len(arrivals.path.read_text().splitlines())
+        session.commit()
+    started = time.time()
+    if redis_url:
+        asyncio.run(_enqueue(redis_url, job_ids))
+    db.dispose()
+    deadline = time.monotonic() + 600
+    while len(lines := arrivals.path.read_text().splitlines()) < before + count:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    last = max(float(line.split(" ", 1)[0]) for line in lines[before:])
+    return {"deliveries": len(lines) - before,
+            "deliveries_per_second": round((len(lines) - before) / (last - started), 1)}
+
+
+async def _enqueue(redis_url: str, job_ids: list[int]) -> None:
+    """What desk serve's commit does with Redis: each job handed to arq."""
+    from arq import create_pool
+
+    from desk.jobs.arq_backend import enqueue_run, redis_settings
+
+    pool = await create_pool(redis_settings(redis_url))
+    for job_id in job_ids:
+        await enqueue_run(pool, job_id)
+    await pool.aclose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--burst", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--drain", type=int, default=1000)
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--worker", action="store_true", help="run jobs in a desk worker (Redis)")
     parser.add_argument("--receiver", nargs=2, metavar=("PORT", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.receiver:
@@ -189,28 +257,40 @@ def main() -> None:
         return
 
     with scratch(args.backend, "desk-bench-webhooks-") as s:
-        env = desk_env(s.folder, s.pg.url if s.pg else None, DESK_FORM_RATE_LIMIT="100000")
+        redis_url = REDIS_URL if args.worker else None
+        if redis_url:
+            flush_redis(redis_url)
+        env = desk_env(s.folder, s.pg.url if s.pg else None, redis_url, DESK_FORM_RATE_LIMIT="100000")
         receiver_port, desk_port = free_port(), free_port()
         arrivals = Arrivals(s.folder / "arrivals.txt")
         receiver = subprocess.Popen([sys.executable, "-m", "bench.webhook_delivery", "--receiver",
                                      str(receiver_port), str(arrivals.path)])
         server = DeskProcess.serve(env, s.folder, desk_port)
+        worker: DeskProcess | None = None
         try:
-            server.wait_healthy()
+            server.wait_healthy()  # migrated: the worker may start
+            worker = DeskProcess.worker(env, s.folder) if args.worker else None
             server.wait_idle()
             token = setup(env, f"http://127.0.0.1:{receiver_port}/desk-events")
             say(f"paced: {args.events} events at {args.rate}/s")
-            serve_cpu, receiver_cpu = server.cpu_seconds(), cpu_seconds(receiver.pid)
+            started_cpu = [p.cpu_seconds() for p in (server, worker) if p], cpu_seconds(receiver.pid)
             steady = paced(desk_port, token, args.events, args.rate, arrivals)
             say(f"burst: {args.burst} events, {args.clients} clients")
             fast = burst(desk_port, token, args.burst, args.clients, arrivals)
+            say(f"drain: {args.drain} deliveries queued at once")
+            queued = drain(env, args.drain, redis_url, arrivals)
             print(json.dumps({
-                "bench": "webhook_delivery", "backend": args.backend, "paced": steady, "burst": fast,
-                "cpu_s": {"desk_serve": round(server.cpu_seconds() - serve_cpu, 1),
-                          "receiver": round(cpu_seconds(receiver.pid) - receiver_cpu, 1)},
+                "bench": "webhook_delivery", "backend": args.backend,
+                "jobs": "desk worker" if worker else "in-process", "paced": steady, "burst": fast,
+                "drain": queued,
+                "cpu_s": {"desk": round(sum(p.cpu_seconds() for p in (server, worker) if p)
+                                        - sum(started_cpu[0]), 1),
+                          "receiver": round(cpu_seconds(receiver.pid) - started_cpu[1], 1)},
                 "target_p95_s": TARGET_P95, "met": float(str(steady["p95_s"])) <= TARGET_P95,
             }))
         finally:
+            if worker is not None:
+                worker.stop()
             server.stop()
             receiver.terminate()
             receiver.wait(10)

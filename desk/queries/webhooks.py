@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from desk.models import Customer, Survey, Team, Ticket, User, Webhook, WebhookDelivery
+from desk.models import Customer, DeliveryStatus, Survey, Team, Ticket, User, Webhook, WebhookDelivery
+from desk.models.base import now
 
 LOG_PAGE = 50
 
@@ -25,6 +26,13 @@ def get_webhook(session: Session, webhook_id: int) -> Webhook | None:
 def get_delivery(session: Session, webhook_id: int, delivery_id: int) -> WebhookDelivery | None:
     delivery = session.get(WebhookDelivery, delivery_id) if 0 < delivery_id < 2**31 else None
     return delivery if delivery is not None and delivery.webhook_id == webhook_id else None
+
+
+def due_delivery(session: Session, delivery_id: int) -> WebhookDelivery | None:
+    """The delivery if it waits for an attempt that is due now."""
+    return session.exec(select(WebhookDelivery).where(
+        WebhookDelivery.id == delivery_id, WebhookDelivery.status == DeliveryStatus.pending,
+        col(WebhookDelivery.next_attempt_at) <= now())).first()
 
 
 def list_deliveries(session: Session, webhook_id: int, before: int | None = None,

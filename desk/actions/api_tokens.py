@@ -4,7 +4,6 @@ log at most once an hour per token, so a busy integration does not fill either."
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -13,7 +12,7 @@ from sqlmodel import Session, col
 
 from desk.actions.audit import Actor, record
 from desk.actions.input_errors import InputError
-from desk.actions.users import token_hash
+from desk.actions.users import issue_token, revoke_token
 from desk.db import committed
 from desk.i18n import _
 from desk.models import ApiToken, User
@@ -53,16 +52,7 @@ def add_token(session: Session, actor: Actor, user: User, name: str, scopes: Ite
     stored = checked_scopes(scopes)
     if expires_at is not None and not now() < expires_at < now() + LONGEST:
         raise TokenError("expires", _("Choose a date in the future."))
-    token = "desk_" + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_hash=token_hash(token), name=name, scopes=stored,
-                   expires_at=expires_at)
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    record(session, actor, "api_token", row.id, "created",
-           {"user": [None, user.email], "name": [None, name], "scopes": [None, stored],
-            "expires_at": [None, expires_at.isoformat() if expires_at else None]})
-    return row, token
+    return issue_token(session, actor, user, name, stored, expires_at)
 
 
 def make_token(session: Session, actor: Actor, user: User, name: str, scopes: Iterable[str],
@@ -72,22 +62,12 @@ def make_token(session: Session, actor: Actor, user: User, name: str, scopes: It
         return add_token(session, actor, user, name, scopes, expires_at)
 
 
-def withdraw_token(session: Session, actor: Actor, token: ApiToken) -> None:
-    """The token stops working at once; audited, in the caller's transaction."""
-    assert token.id is not None
-    if token.revoked_at is not None:
-        return
-    token.revoked_at = now()
-    session.add(token)
-    record(session, actor, "api_token", token.id, "revoked")
-
-
 def revoke_own_token(session: Session, user: User, token: ApiToken) -> None:
     """A staff member revokes one of their tokens (another's is left alone). Commits."""
     if token.user_id != user.id:
         return
     with committed(session):
-        withdraw_token(session, Actor.of_user(user), token)
+        revoke_token(session, Actor.of_user(user), token)
 
 
 def note_use(session: Session, token: ApiToken, user: User, address: str) -> None:

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import hashlib
 import secrets
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,6 +17,7 @@ from desk.actions.staff_sessions import end_all_sessions
 from desk.db import commit
 from desk.models import ApiToken, Role, Team, TeamMembership, User
 from desk.models.base import now
+from desk.models.users import ALL_SCOPES
 
 _hasher = PasswordHasher()
 
@@ -155,15 +157,26 @@ def token_hash(token: str) -> str:
 
 
 def create_token(session: Session, actor: Actor, user: User, name: str = "") -> str:
-    """A new API token for ``user``; the clear token is returned once and never stored."""
+    """A new API token for ``user`` with every scope and no expiry; the clear token is
+    returned once and never stored."""
+    return issue_token(session, actor, user, name)[1]
+
+
+def issue_token(session: Session, actor: Actor, user: User, name: str, scopes: str = ALL_SCOPES,
+                expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+    """A new API token row (``scopes`` space-separated, checked by the caller) and the clear
+    token, which is never stored; audited, in the caller's transaction."""
     assert user.id is not None
     token = "desk_" + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_hash=token_hash(token), name=name)
+    row = ApiToken(user_id=user.id, token_hash=token_hash(token), name=name, scopes=scopes,
+                   expires_at=expires_at)
     session.add(row)
     session.flush()
     assert row.id is not None
-    record(session, actor, "api_token", row.id, "created", {"user": [None, user.email]})
-    return token
+    record(session, actor, "api_token", row.id, "created",
+           {"user": [None, user.email], "name": [None, name], "scopes": [None, scopes],
+            "expires_at": [None, expires_at.isoformat() if expires_at else None]})
+    return row, token
 
 
 def revoke_token(session: Session, actor: Actor, token: ApiToken) -> None:

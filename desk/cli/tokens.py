@@ -59,8 +59,8 @@ def cmd_token_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token_revoke(settings: Settings, args: argparse.Namespace) -> int:
-    from desk.actions.api_tokens import withdraw_token
     from desk.actions.audit import SYSTEM
+    from desk.actions.users import revoke_token
     from desk.db import committed
     from desk.queries.account_security import get_token
 
@@ -69,7 +69,7 @@ def cmd_token_revoke(settings: Settings, args: argparse.Namespace) -> int:
         if token is None:
             return _fail(f"no API token with the id {args.id}")
         with committed(session):
-            withdraw_token(session, SYSTEM, token)
+            revoke_token(session, SYSTEM, token)
     print(f"token {args.id} revoked")
     return 0
 

@@ -1,10 +1,11 @@
-"""Staff as the pages list them: users, teams, and who an API token belongs to."""
+"""Staff as the pages list them: users, teams, signed-in browsers (API tokens:
+`desk.queries.account_security`)."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from desk.models import ApiToken, StaffSession, Team, TeamMembership, User
+from desk.models import StaffSession, Team, TeamMembership, User
 
 
 def active_agents(session: Session) -> list[User]:
@@ -36,16 +37,6 @@ def teams_by_user(session: Session) -> dict[int, list[str]]:
     for m in session.exec(select(TeamMembership)):
         found.setdefault(m.user_id, []).append(names.get(m.team_id, ""))
     return found
-
-
-def token_owner(session: Session, hashed: str) -> User | None:
-    """The user whose unrevoked API token has the SHA-256 ``hashed`` (active or not)."""
-    query = (
-        select(User)
-        .join(ApiToken, col(ApiToken.user_id) == User.id)
-        .where(ApiToken.token_hash == hashed, col(ApiToken.revoked_at).is_(None))
-    )
-    return session.exec(query).first()
 
 
 def live_sessions(session: Session, user: User) -> list[StaffSession]:

@@ -24,10 +24,10 @@ from desk.i18n import _
 from desk.models import User
 from desk.queries.account_security import get_token, two_factor_required
 from desk.queries.users import get_user
-from desk.totp import grouped, matching_step, provisioning_uri
+from desk.totp import matching_step
 from desk.web.account import account_page
 from desk.web.auth import check_csrf, db_of, staff
-from desk.web.sign_in_steps import ISSUER, secret_key_of
+from desk.web.sign_in_steps import enrolment_page, secret_key_of
 from desk.web.templating import render
 
 
@@ -38,13 +38,6 @@ def _fresh(request: Request, user: User) -> User:
     return fresh
 
 
-def _enrol_page(request: Request, user: User, secret: str,
-                error: TwoFactorError | None = None) -> Response:
-    return render(request, "auth/account_enrol.html", status_code=400 if error else 200,
-                  secret=grouped(secret), uri=provisioning_uri(secret, user.email, ISSUER),
-                  error=error)
-
-
 async def enrol_page(request: Request) -> Response:
     user = staff(request)
     with db_of(request).session() as session:
@@ -53,7 +46,7 @@ async def enrol_page(request: Request) -> Response:
         if fresh.totp_enabled_at is not None:
             return RedirectResponse("/agent/account#two-factor", status_code=303)
         secret = begin_enrolment(session, secret_key_of(request), fresh)
-    return _enrol_page(request, fresh, secret)
+    return enrolment_page(request, "auth/account_enrol.html", fresh, secret)
 
 
 async def enrol(request: Request) -> Response:
@@ -69,7 +62,8 @@ async def enrol(request: Request) -> Response:
         except TwoFactorError as exc:
             if fresh.totp_enabled_at is not None or not fresh.totp_secret:
                 return RedirectResponse("/agent/account/two-factor", status_code=303)
-            return _enrol_page(request, fresh, begin_enrolment(session, key, fresh), exc)
+            return enrolment_page(request, "auth/account_enrol.html", fresh,
+                                  begin_enrolment(session, key, fresh), exc)
     return render(request, "auth/recovery_codes.html", codes=codes, enabled=True,
                   next="/agent/account#two-factor")
 

@@ -77,11 +77,11 @@ async def code(request: Request) -> Response:
     return signed_in(request, outcome.user, target)
 
 
-def _enrol_page(request: Request, user: User, secret: str, error: TwoFactorError | None = None,
-                ) -> Response:
-    return render(request, "auth/login_enrol.html", status_code=400 if error else 200,
-                  secret=grouped(secret), uri=provisioning_uri(secret, user.email, ISSUER),
-                  error=error)
+def enrolment_page(request: Request, template: str, user: User, secret: str,
+                   error: TwoFactorError | None = None) -> Response:
+    """A page setting up the second factor: the key as text and as an otpauth:// address."""
+    return render(request, template, status_code=400 if error else 200, secret=grouped(secret),
+                  uri=provisioning_uri(secret, user.email, ISSUER), error=error)
 
 
 async def enrol_page(request: Request) -> Response:
@@ -95,7 +95,7 @@ async def enrol_page(request: Request) -> Response:
         if fresh.totp_enabled_at is not None:
             return _start_again()
         secret = begin_enrolment(session, secret_key_of(request), fresh)
-    return _enrol_page(request, fresh, secret)
+    return enrolment_page(request, "auth/login_enrol.html", fresh, secret)
 
 
 async def enrol(request: Request) -> Response:
@@ -114,7 +114,8 @@ async def enrol(request: Request) -> Response:
         except TwoFactorError as exc:
             if not fresh.totp_secret:
                 return _start_again()
-            return _enrol_page(request, fresh, begin_enrolment(session, key, fresh), exc)
+            return enrolment_page(request, "auth/login_enrol.html", fresh,
+                                  begin_enrolment(session, key, fresh), exc)
     response = signed_in(request, fresh, target)
     # Shown once, on the page that follows: the codes are never stored in clear.
     return render(request, "auth/recovery_codes.html", codes=codes, enabled=True,

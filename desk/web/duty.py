@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from desk.models import Cover, User
-from desk.queries.duty import DAYS, Duty, DutyView, covering, duty_view, state_of
+from desk.queries.duty import DAYS, Duty, DutyView, covering, duty_view, state_of, states
 from desk.web.ids import MAX_ID
 
 # Where a refused form keeps its reason and the cover as typed, for the page shown again.
@@ -75,3 +75,9 @@ def covering_now(request: Request) -> list[tuple[Cover, User]]:
         return []
     with request.app.state.db.session() as session:
         return covering(session, user.id)
+
+
+def states_now(request: Request, users: list[User]) -> dict[int, Duty]:
+    """Each listed staff member's effective state, for the staff list."""
+    with request.app.state.db.session() as session:
+        return states(session, users)

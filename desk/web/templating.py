@@ -15,7 +15,7 @@ from desk.i18n import LOCALE_NAMES, translations
 from desk.queries.tickets.follow_ups import unread_count
 from desk.queries.tickets.queue import COUNT_CAP
 from desk.web import labels
-from desk.web.duty import availability_now, covering_now, duty_for
+from desk.web.duty import availability_now, covering_now, duty_for, states_now
 from desk.web.files import human_size, preview_kind
 
 env = Environment(
@@ -53,7 +53,8 @@ def unread_notifications(request: Request) -> int:
 
 
 env.globals["unread_notifications"] = unread_notifications
-env.globals.update(duty_for=duty_for, availability_now=availability_now, covering_now=covering_now)
+env.globals.update(duty_for=duty_for, availability_now=availability_now, covering_now=covering_now,
+                   states_now=states_now)
 env.globals.update(
     status_labels=labels.STATUS,
     priority_labels=labels.PRIORITY,

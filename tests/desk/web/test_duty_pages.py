@@ -91,3 +91,18 @@ def test_an_admin_sets_a_cover_and_the_delegate_sees_the_tickets_under_covering_
     other = TestClient(client.app)
     sign_in(other, ana)
     assert "Away: covered" in other.get("/agent/").text
+
+
+def test_the_staff_list_shows_who_is_off_outside_working_hours(
+    client: TestClient, db: Database, make_user: Callable[..., User],
+) -> None:
+    from desk.actions.duty import save_duty
+    from tests.desk.actions.test_assignment import _today_off
+
+    admin, ana = make_user("admin", name="Root"), make_user("agent", name="Ana")
+    with db.session() as s:
+        save_duty(s, SYSTEM, ana, "", "", "UTC", _today_off())
+    sign_in(client, admin)
+    page = client.get("/admin/staff")
+    row = page.text.split(f'data-user="{ana.id}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-now="off"' in row and "outside working hours" in row

@@ -5,6 +5,7 @@ every session and is audited; asking is throttled."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -14,12 +15,14 @@ from starlette.testclient import TestClient
 from desk.actions import password_resets as resets
 from desk.actions.audit import SYSTEM
 from desk.actions.mail.mailboxes import create_mailbox
+from desk.actions.two_factor import begin_enrolment, confirm_enrolment
 from desk.actions.users import set_active, set_password
 from desk.db import Database, commit
 from desk.jobs.runner import due_jobs, execute_job
 from desk.models import AuditEntry, PasswordReset, User
 from desk.models.base import aware, now
 from desk.settings import Settings
+from desk.totp import code_at, step_at
 from tests.conftest import csrf_of, sign_in
 from tests.smtp_server import SmtpServer
 
@@ -161,3 +164,21 @@ def test_no_mail_for_an_unknown_or_deactivated_address(client: TestClient, db: D
     _run_jobs(db)
     with db.session() as s:
         assert s.exec(select(PasswordReset)).all() == []
+
+
+def test_a_reset_password_still_asks_for_the_second_factor(
+    client: TestClient, db: Database, settings: Settings, smtp_server: SmtpServer,
+    make_user: Callable[..., User],
+) -> None:
+    user = make_user("agent")
+    with db.session() as s:
+        fresh = s.get(User, user.id)
+        assert fresh is not None
+        secret = begin_enrolment(s, "test-secret", fresh)
+        confirm_enrolment(s, "test-secret", fresh, code_at(secret, step_at(time.time())))
+    _ask(client, user.email)
+    assert _set(client, _mailed_link(db, settings, smtp_server)) == 303
+    token = csrf_of(client, "/agent/login")
+    answer = client.post("/agent/login", data={"email": user.email, "password": NEW, "csrf_token": token},
+                         follow_redirects=False)
+    assert answer.headers["location"] == "/agent/login/code"

@@ -4,6 +4,7 @@ delivery log with the receiver's answers and a "Resend" button. Admins only."""
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -86,7 +87,9 @@ async def create(request: Request) -> Response:
     check_csrf(request, form)
     checked = _form_of(form)
     with db_of(request).session() as session:
-        made = create_webhook(session, Actor.of_user(admin), _key(request), checked)
+        # In a thread: checking the address may wait on DNS.
+        made = await run_in_threadpool(create_webhook, session, Actor.of_user(admin), _key(request),
+                                       checked)
     if made is None:
         return _page(request, checked, None)
     webhook, secret = made
@@ -100,7 +103,7 @@ async def change(request: Request) -> Response:
     webhook = _webhook(request)
     checked = _form_of(form)
     with db_of(request).session() as session:
-        saved = update_webhook(session, Actor.of_user(admin), webhook, checked)
+        saved = await run_in_threadpool(update_webhook, session, Actor.of_user(admin), webhook, checked)
     if saved is None:
         return _page(request, checked, webhook)
     return _back(webhook)

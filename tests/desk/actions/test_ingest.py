@@ -136,10 +136,10 @@ def test_handlers_run_after_the_commit_and_never_after_a_rollback(
     with db.session() as s:
         ticket, _ = ingest_message(s, settings, _inbound())
         update_ticket(s, SYSTEM, ticket, {"assignee_id": agent.id})
-        # The new ticket's rules and SLA clocks, and the assignee's notice (issue 13 added the
-        # first two subscribers of TicketCreated).
+        # The new ticket's rules and SLA clocks, the assignee's notice and the rules on the
+        # change (issue 13 added the first two subscribers of TicketCreated, then the last).
         assert sorted(j.name for j in s.exec(select(Job))) == [
-            "notify_ticket_routed", "run_rules_on_created", "sla_start"]
+            "notify_ticket_routed", "run_rules_on_created", "run_rules_on_update", "sla_start"]
         s.rollback()
     assert due_jobs(db) == []
     with db.session() as s:
@@ -172,7 +172,7 @@ def test_a_failing_handler_is_retried_and_never_undoes_the_change(
         job_id = s.exec(select(Job.id).where(Job.name == "notify_ticket_routed")).one()
     job = execute_job(db, job_id, functions)
     assert job is not None and job.status == "queued" and "notice service down" in job.last_error
-    assert calls == [{"ticket_id": ticket.id, "changes": {"assignee_id": [None, agent.id]}}]
+    assert calls == [{"ticket_id": ticket.id, "changes": {"assignee_id": [None, agent.id]}, "chain": []}]
     with db.session() as s:
         kept = s.get(Ticket, ticket.id)
         assert kept is not None and kept.assignee_id == agent.id

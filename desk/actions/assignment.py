@@ -34,8 +34,7 @@ from desk.actions.audit import Actor, record
 from desk.i18n import _
 from desk.models import OPEN_STATUSES, Cover, StaffDuty, TeamRotation, Ticket, User
 from desk.models.base import now
-from desk.queries.duty import Duty, duties, effective, running_covers, skills_of
-from desk.queries.rules import assignable_agents
+from desk.queries.duty import Duty, effective, running_covers, skills_of, staff_with_duty
 
 if TYPE_CHECKING:
     from desk.actions.rules.definition import RuleSpec
@@ -135,18 +134,22 @@ def _rotation(session: Session, team_id: int, lock: bool) -> TeamRotation | None
 
 
 def _team(session: Session, team_id: int) -> _Team:
-    members = assignable_agents(session, team_id)
+    """The team's agents and the delegates covering for them: who they are, their duty, their
+    state now and their open tickets (three queries; a fourth for delegates of other teams)."""
     at = now()
-    covers = running_covers(session, members, at)
-    everyone = set(members) | {c.delegate_id for c in covers.values()}
-    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(everyone)))
-             if u.id is not None}
-    duty = duties(session, everyone)
-    delegate_covers = running_covers(session, everyone, at)
-    states = {i: effective(u, duty.get(i), delegate_covers.get(i), at) for i, u in users.items()}
+    rows = staff_with_duty(session, team_id=team_id)
+    members = [u.id for u, _d in rows if u.id is not None]
+    running = running_covers(session, None, at)
+    covers = {m: running[m] for m in members if m in running}
+    outside = {c.delegate_id for c in covers.values()} - set(members)
+    if outside:
+        rows += staff_with_duty(session, user_ids=outside)
+    users = {u.id: u for u, _d in rows if u.id is not None}
+    duty = {u.id: d for u, d in rows if u.id is not None and d is not None}
+    states = {i: effective(u, duty.get(i), running.get(i), at) for i, u in users.items()}
     loads = dict(session.exec(
         select(Ticket.assignee_id, func.count()).where(
-            col(Ticket.assignee_id).in_(everyone), col(Ticket.status).in_(list(OPEN_STATUSES)))
+            col(Ticket.assignee_id).in_(list(users)), col(Ticket.status).in_(list(OPEN_STATUSES)))
         .group_by(col(Ticket.assignee_id))).all())
     return _Team(members, users, duty, covers, states, {k: v for k, v in loads.items() if k is not None})
 

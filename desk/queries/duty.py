@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import ColumnElement, and_, false
 from sqlmodel import Session, col, select
 
-from desk.models import OPEN_STATUSES, AuditEntry, Cover, StaffDuty, Ticket, User
+from desk.models import OPEN_STATUSES, AuditEntry, Cover, Role, StaffDuty, TeamMembership, Ticket, User
 from desk.models.base import aware, now
 
 DAYS = 7  # Monday first, as datetime.weekday()
@@ -230,3 +230,17 @@ def known_skills(session: Session) -> set[str]:
     rows = session.exec(select(StaffDuty).join(User, col(User.id) == col(StaffDuty.user_id)).where(
         col(User.is_active).is_(True), StaffDuty.skills != ""))
     return {s for duty in rows for s in skills_of(duty)}
+
+
+def staff_with_duty(session: Session, team_id: int | None = None,
+                    user_ids: Iterable[int] = ()) -> list[tuple[User, StaffDuty | None]]:
+    """Active staff who take tickets (agents, supervisors, admins) with their duty row, by id:
+    a team's members, or else these staff members."""
+    query = select(User, StaffDuty).outerjoin(StaffDuty, col(StaffDuty.user_id) == col(User.id)).where(
+        col(User.is_active).is_(True), col(User.role).in_([Role.agent, Role.supervisor, Role.admin]))
+    if team_id is not None:
+        query = query.join(TeamMembership, col(TeamMembership.user_id) == col(User.id)).where(
+            TeamMembership.team_id == team_id)
+    else:
+        query = query.where(col(User.id).in_(list(user_ids)))
+    return [(u, d) for u, d in session.exec(query.order_by(col(User.id)))]

@@ -23,7 +23,7 @@ from desk.db import Database, commit
 from desk.models import AuditEntry, Team, TeamMembership, Ticket, User
 from desk.models.base import now
 from desk.queries.chat import agents_online
-from desk.queries.duty import state_of
+from desk.queries.duty import duty_view, state_of
 from desk.queries.tickets.queue import TicketFilter, can_see, list_tickets
 from desk.settings import Settings
 
@@ -179,6 +179,9 @@ def test_a_cover_sends_new_work_to_the_delegate_shows_open_tickets_and_ends(
         history = s.exec(select(AuditEntry.action).where(AuditEntry.entity == "user",
                                                          AuditEntry.entity_id == ana.id)).all()
         assert "cover_set" in history and "cover_ended" in history
+        # What was given to Dee meanwhile stays hers, listed under the cover on Ana's page.
+        [shown] = duty_view(s, ana).covers
+        assert shown.ended and shown.delegate == "Dee" and shown.given == [ids[2], named]
 
 
 def test_a_cover_is_refused_for_oneself_in_the_past_or_overlapping(

@@ -146,6 +146,9 @@ def test_an_admin_resets_a_lost_second_factor(client: TestClient, app_factory: C
     agent = make_user("agent")
     _enrol(sign_in(client, agent))
     admin_browser = sign_in(_fresh(app_factory), make_user("admin"))
+    listed = admin_browser.get("/admin/staff").text
+    row = next(r for r in listed.split("<tr") if f'data-user="{agent.id}"' in r)
+    assert "<td>On</td>" in row
     reset = admin_browser.post(f"/admin/staff/{agent.id}/two-factor/reset",
                                data={"csrf_token": csrf_of(admin_browser, f"/admin/staff/{agent.id}")},
                                follow_redirects=False)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from channels.email.compose import cap_references
 from desk import notices
 from desk.actions.inserts import insert_row
 from desk.actions.jobs import enqueue
-from desk.actions.surveys.eligibility import Candidate, skip_reason
-from desk.actions.tickets.outbox import outbox_row, thread_headers
+from desk.actions.surveys.eligibility import Candidate, Facts, facts_for, skip_reason
+from desk.actions.tickets.outbox import outbox_row, threads_of
 from desk.models import Customer, OutboundKind, Survey, SurveyStatus, Ticket
 from desk.models.base import now
 from desk.models.tables import OUTBOX, SURVEYS
@@ -43,31 +44,33 @@ def survey_notice(settings: Settings, survey_id: int, ticket: Ticket, customer: 
                           scale=len(ratings))
 
 
-def _send_one(session: Session, settings: Settings, survey: Survey, ticket: Ticket,
-              customer: Customer, ratings: tuple[int, ...]) -> int | None:
-    """The outbox row of one survey (None when it was skipped or taken)."""
+def _send_one(session: Session, settings: Settings, survey: Survey, candidate: Candidate,
+              facts: Facts, thread: tuple[str, list[str]], ratings: tuple[int, ...]) -> int | None:
+    """The outbox row of one survey (None when it was skipped or taken): two statements."""
+    ticket, customer = candidate.ticket, candidate.customer
     assert survey.id is not None and ticket.id is not None
-    reason = skip_reason(session, Candidate(ticket, customer))
+    reason = skip_reason(candidate, facts)
     if reason:
         _claim(session, survey.id, SurveyStatus.skipped, skip_reason=reason)
         return None
-    if not _claim(session, survey.id, SurveyStatus.sent, sent_at=now()):
-        return None
     rfc_id = new_message_id(settings)
-    in_reply_to, references = thread_headers(session, ticket.id, rfc_id)
     notice = survey_notice(settings, survey.id, ticket, customer, ratings)
     outbound_id = insert_row(session, OUTBOX, outbox_row(
         ticket.id, None, OutboundKind.survey, customer.email, notice, rfc_id,
-        in_reply_to=in_reply_to, references=references, mailbox_id=ticket.mailbox_id))
-    session.connection().execute(SURVEYS.update().where(SURVEYS.c.id == survey.id)
-                                 .values(outbound_id=outbound_id))
+        in_reply_to=thread[0], references=" ".join(cap_references(thread[1])),
+        mailbox_id=ticket.mailbox_id))
+    if not _claim(session, survey.id, SurveyStatus.sent, sent_at=now(), outbound_id=outbound_id):
+        # Another runner sent it meanwhile: this row never leaves.
+        session.connection().execute(OUTBOX.delete().where(OUTBOX.c.id == outbound_id))
+        return None
     return outbound_id
 
 
 def send_due_surveys(session: Session, settings: Settings, limit: int = BATCH) -> tuple[int, int]:
     """Up to `limit` due surveys, oldest first, sent or skipped in the caller's transaction:
     (how many were looked at, how many mails were queued). Commit, then call again while
-    the first number is `limit`."""
+    the first number is `limit`. What the checks and the mails' thread headers need is read
+    once for the batch."""
     rows = session.exec(
         select(Survey, Ticket, Customer)
         .join(Ticket, col(Ticket.id) == Survey.ticket_id)
@@ -75,8 +78,12 @@ def send_due_surveys(session: Session, settings: Settings, limit: int = BATCH) -
         .where(Survey.status == SurveyStatus.scheduled, col(Survey.due_at) <= now())
         .order_by(col(Survey.due_at), col(Survey.id)).limit(limit)).all()
     ratings = survey_settings(session, settings).ratings
-    queued = [outbound_id for survey, ticket, customer in rows
-              if (outbound_id := _send_one(session, settings, survey, ticket, customer, ratings))
+    candidates = [Candidate(ticket, customer) for _survey, ticket, customer in rows]
+    facts = facts_for(session, candidates)
+    threads = threads_of(session, sorted({s.ticket_id for s, _t, _c in rows}))
+    queued = [outbound_id for (survey, _t, _c), candidate in zip(rows, candidates, strict=True)
+              if (outbound_id := _send_one(session, settings, survey, candidate, facts,
+                                           threads.get(survey.ticket_id, ("", [])), ratings))
               is not None]
     for start in range(0, len(queued), SEND_BATCH):
         enqueue(session, SEND_JOB, outbound_ids=queued[start:start + SEND_BATCH])

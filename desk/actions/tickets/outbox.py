@@ -43,23 +43,33 @@ def thread_headers(session: Session, ticket_id: int, own: str = "") -> tuple[str
     out, acknowledgements; `own`, the new mail's Message-ID, left out), capped. Clients
     thread our mail under theirs by these, and their answers name ours, which is how
     intake finds the ticket again."""
-    dated: list[tuple[datetime, int, str]] = []
-    in_reply_to = ""
-    for stamp, mid, direction in session.exec(
-            select(Message.created_at, Message.message_id, Message.direction)
-            .where(Message.ticket_id == ticket_id, Message.direction != Direction.internal)
+    in_reply_to, chain = threads_of(session, [ticket_id]).get(ticket_id, ("", []))
+    return in_reply_to, " ".join(cap_references([mid for mid in chain if mid != own]))
+
+
+def threads_of(session: Session, ticket_ids: Sequence[int]) -> dict[int, tuple[str, list[str]]]:
+    """`thread_headers`' reading for many tickets in two statements: per ticket, the
+    customer's latest Message-ID and every Message-ID of the conversation, oldest first."""
+    dated: dict[int, list[tuple[datetime, int, int, str]]] = {}
+    in_reply_to: dict[int, str] = {}
+    for ticket_id, row_id, stamp, mid, direction in session.execute(
+            core_select(col(Message.ticket_id), col(Message.id), col(Message.created_at),
+                        col(Message.message_id), col(Message.direction))
+            .where(col(Message.ticket_id).in_(ticket_ids), col(Message.direction) != Direction.internal)
             .order_by(col(Message.id))):
-        dated.append((stamp, 0, mid))
+        dated.setdefault(ticket_id, []).append((stamp, 0, row_id or 0, mid))
         if direction == Direction.inbound:
-            in_reply_to = mid
-    for stamp, mid in session.exec(
-            select(OutboundMessage.created_at, OutboundMessage.rfc_message_id)
-            .where(OutboundMessage.ticket_id == ticket_id,
+            in_reply_to[ticket_id] = mid
+    for ticket_id, row_id, stamp, mid in session.exec(
+            select(OutboundMessage.ticket_id, OutboundMessage.id, OutboundMessage.created_at,
+                   OutboundMessage.rfc_message_id)
+            .where(col(OutboundMessage.ticket_id).in_(ticket_ids),
                    OutboundMessage.kind != OutboundKind.reply)  # replies are messages too
             .order_by(col(OutboundMessage.id))):
-        dated.append((stamp, 1, mid))
-    chain = [mid for _, _, mid in sorted(dated, key=lambda d: (d[0], d[1])) if mid != own]
-    return in_reply_to, " ".join(cap_references(chain))
+        dated.setdefault(ticket_id, []).append((stamp, 1, row_id or 0, mid))
+    return {ticket_id: (in_reply_to.get(ticket_id, ""),
+                        [mid for _s, _k, _i, mid in sorted(rows, key=lambda d: (d[0], d[1], d[2]))])
+            for ticket_id, rows in dated.items()}
 
 
 # Built once: the intake asks it for every batch of new tickets.

@@ -106,3 +106,16 @@ def test_the_staff_list_shows_who_is_off_outside_working_hours(
     page = client.get("/admin/staff")
     row = page.text.split(f'data-user="{ana.id}"', 1)[1].split("</tr>", 1)[0]
     assert 'data-now="off"' in row and "outside working hours" in row
+
+
+def test_only_admins_set_someone_elses_duty_or_cover(
+    client: TestClient, db: Database, make_user: Callable[..., User],
+) -> None:
+    ana, bo = make_user("agent", name="Ana"), make_user("supervisor", name="Bo")
+    sign_in(client, bo)
+    token = csrf_of(client)
+    for path in (f"/admin/staff/{ana.id}/duty", f"/admin/staff/{ana.id}/cover",
+                 f"/admin/staff/{ana.id}/cover/1/end"):
+        assert client.post(path, data={"csrf_token": token, "capacity": "1"}).status_code == 403
+    with db.session() as s:
+        assert s.get(StaffDuty, ana.id) is None

@@ -24,7 +24,7 @@ from desk.i18n import _
 from desk.models import RecoveryCode, SignInFailure, TwoFactorRule, User
 from desk.models.base import now
 from desk.queries.account_security import members_without_second_factor
-from desk.secrets import decrypt, encrypt
+from desk.secrets import SecretError, decrypt, encrypt
 from desk.totp import matching_step, new_secret
 
 RECOVERY_CODES = 10
@@ -139,7 +139,13 @@ def check_second_factor(session: Session, secret_key: str, user: User, code: str
 
 def _take_code(session: Session, secret_key: str, user: User, code: str) -> str | None:
     """"app" or "recovery code" when ``code`` is good and now used up, else None."""
-    step = matching_step(secret_of(secret_key, user), code, user.totp_last_step)
+    if user.totp_enabled_at is None:
+        return None  # reset since the password step: start again
+    try:
+        secret = secret_of(secret_key, user)
+    except SecretError:
+        secret = ""  # DESK_SECRET_KEY changed: only recovery codes still work
+    step = matching_step(secret, code, user.totp_last_step) if secret else None
     if step is not None:
         taken = session.execute(update(User).where(
             col(User.id) == user.id, col(User.totp_last_step) < step)

@@ -59,7 +59,10 @@ def begin_enrolment(session: Session, secret_key: str, user: User) -> str:
     if user.totp_enabled_at is not None:
         raise TwoFactorError("code", _("Two-step sign-in is on already."))
     if user.totp_secret:
-        return secret_of(secret_key, user)
+        try:
+            return secret_of(secret_key, user)
+        except SecretError:
+            pass  # DESK_SECRET_KEY changed since: a new key for the app
     secret = new_secret()
     user.totp_secret = encrypt(secret_key, secret)
     session.add(user)

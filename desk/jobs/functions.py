@@ -114,10 +114,14 @@ def send_survey_mails(ctx: JobContext, *, outbound_ids: list[int]) -> None:
 
 def roll_up_reports(ctx: JobContext) -> None:
     """Make the service report's daily figures again (the last week, and any day not made)."""
+    from desk.actions.reports.rollup import JOB
     from desk.actions.reports.rollup import roll_up_reports as roll_up
 
     with ctx.db.session() as session:
-        roll_up(session)
+        _made, more = roll_up(session)
+        if more:  # a first run on a long history: the rest in the next job
+            enqueue(session, JOB)
+            commit(session)
 
 
 def apply_retention(ctx: JobContext) -> None:

@@ -3,14 +3,16 @@ agent, team and channel, made again from the tickets, solves (a survey row is ke
 every solve, with its snapshot) and messages.
 
 A day's solves can still change for a week (a reopen, the customer writing again), so
-each run makes the last REDO_DAYS days again; older days are made once. The job
-`roll_up_reports` runs it; a report page asks for it when its figures are older than
-STALE_AFTER."""
+each run makes the last REDO_DAYS days again; older days are made once (the last day made is
+kept in `desksetting`). A run makes at most MAX_DAYS_PER_RUN days, each committed, and says
+whether days remain (the job then queues itself again), so no run outlasts the job runner's
+patience. The job `roll_up_reports` runs it; a report page asks for it when its figures are
+older than STALE_AFTER."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -34,10 +36,12 @@ from desk.models import (
     TicketSla,
 )
 from desk.models.base import aware, now
-from desk.models.reports import REPORT_TIMES, TIME_COLUMNS, TIME_EDGES
+from desk.models.reports import REPORT_TIMES, TIME_COLUMNS, TIME_EDGES, DeskSetting
 
 JOB = "roll_up_reports"
 REDO_DAYS = 8
+MAX_DAYS_PER_RUN = 45
+PROGRESS_KEY = "reports.rolled_up_through"
 STALE_AFTER = timedelta(minutes=10)
 REPEAT_WITHIN = timedelta(days=7)
 _CHUNK = 500
@@ -190,31 +194,29 @@ def roll_up_day(session: Session, day: date) -> int:
 def _first_day(session: Session, today: date) -> date:
     """Where a run starts: REDO_DAYS back from the last day made; from the first ticket when
     none was made yet."""
-    last = session.exec(select(func.max(ReportDay.day))).one()
-    if last:
-        return min(date.fromisoformat(last), today) - timedelta(days=REDO_DAYS)
+    progress = session.get(DeskSetting, PROGRESS_KEY)
+    if progress is not None and progress.value:
+        return min(date.fromisoformat(progress.value), today) - timedelta(days=REDO_DAYS)
     first = session.exec(select(func.min(Ticket.created_at))).one()
     return aware(first).date() if first is not None else today
 
 
-def roll_up_reports(session: Session, today: date | None = None) -> list[date]:
-    """Every day to make (see the module), each committed on its own; the days made."""
+def roll_up_reports(session: Session, today: date | None = None) -> tuple[list[date], bool]:
+    """The days to make (see the module), each committed with the progress; returns the days
+    made and whether more remain for another run."""
     today = today or now().date()
     day = _first_day(session, today)
+    last = min(today, day + timedelta(days=MAX_DAYS_PER_RUN - 1))
     made = []
-    while day <= today:
+    while day <= last:
         with committed(session):
             roll_up_day(session, day)
+            progress = session.get(DeskSetting, PROGRESS_KEY) or DeskSetting(key=PROGRESS_KEY)
+            progress.value, progress.updated_at = day.isoformat(), now()
+            session.add(progress)
         made.append(day)
         day += timedelta(days=1)
-    return made
-
-
-def days_between(first: date, last: date) -> Iterable[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
+    return made, last < today
 
 
 def request_roll_up(session: Session, rolled_up_at: datetime | None) -> bool:

@@ -1,11 +1,16 @@
 """One POST of a webhook body to a judged address (`addresses.Target`): no redirect is
-followed, the answer's first bytes are kept, and nothing is resolved again."""
+followed, the answer's first bytes are kept, and nothing is resolved again. Each step waits
+at most `timeout`, and the whole exchange at most twice that: a receiver that answers a byte
+at a time is cut off (it would otherwise hold the job runner)."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
+import threading
+import time
 from dataclasses import dataclass
 
 from channels.webhooks.addresses import Target
@@ -44,6 +49,10 @@ def post(target: Target, body: bytes, headers: dict[str, str],
         connection = _PinnedHTTPS(target.address, target.port, target.host, timeout)
     else:
         connection = http.client.HTTPConnection(target.address, target.port, timeout=timeout)
+    started = time.monotonic()
+    watchdog = threading.Timer(timeout * 2, _cut, (connection,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.request("POST", target.path, body=body, headers={
             "Host": target.host_header, "Content-Type": "application/json",
@@ -54,6 +63,16 @@ def post(target: Target, body: bytes, headers: dict[str, str],
             excerpt = f"redirect to {response.getheader('Location', '')[:200]} not followed"
         return Answer(response.status, excerpt)
     except (OSError, http.client.HTTPException) as exc:
+        if time.monotonic() - started >= timeout * 2:
+            return Answer(None, f"no complete answer within {timeout * 2:g} s")
         return Answer(None, (str(exc) or type(exc).__name__)[:EXCERPT])
     finally:
+        watchdog.cancel()
         connection.close()
+
+
+def _cut(connection: http.client.HTTPConnection) -> None:
+    """End the exchange from another thread: a blocked read returns at once."""
+    if connection.sock is not None:
+        with contextlib.suppress(OSError):
+            connection.sock.shutdown(socket.SHUT_RDWR)

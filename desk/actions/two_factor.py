@@ -140,6 +140,27 @@ def check_second_factor(session: Session, secret_key: str, user: User, code: str
     return SignIn(user)
 
 
+def code_confirms(session: Session, secret_key: str, user: User, code: str, address: str) -> bool:
+    """Whether ``code`` is the app's current code, asked before the second factor is changed
+    (new recovery codes, turning it off), so a browser left signed in is not enough. The code
+    just used to sign in still counts. Wrong codes count with the sign-in throttle, and while
+    it waits nothing is checked. Commits."""
+    address = address[:64]
+    if user.totp_enabled_at is None or waiting_time(session, user.email, address).total_seconds() > 0:
+        return False
+    try:
+        step = matching_step(secret_of(secret_key, user), code, user.totp_last_step - 1)
+    except SecretError:
+        step = None
+    taken = step is not None
+    if not taken:
+        session.add(SignInFailure(email=user.email, address=address))
+        record(session, Actor.of_user(user), "user", user.id or 0, "second_factor_refused",
+               {"address": [None, address]})
+    commit(session)
+    return taken
+
+
 def _take_code(session: Session, secret_key: str, user: User, code: str) -> str | None:
     """"app" or "recovery code" when ``code`` is good and now used up, else None."""
     if user.totp_enabled_at is None:

@@ -15,16 +15,15 @@ from desk.actions.staff_sessions import end_one_session
 from desk.actions.two_factor import (
     TwoFactorError,
     begin_enrolment,
+    code_confirms,
     confirm_enrolment,
     renew_recovery_codes,
-    secret_of,
     turn_off,
 )
 from desk.i18n import _
 from desk.models import User
 from desk.queries.account_security import get_token, two_factor_required
 from desk.queries.users import get_user
-from desk.totp import matching_step
 from desk.web.account import account_page
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.sign_in_steps import enrolment_page, secret_key_of
@@ -69,16 +68,16 @@ async def enrol(request: Request) -> Response:
 
 
 def _code_is_current(request: Request, user: User, code: str) -> bool:
-    """Whether ``code`` is the app's code now: asked before changing the second factor, so a
-    browser left signed in is not enough. (Not taken: the sign-in step takes codes.)"""
-    return matching_step(secret_of(secret_key_of(request), user), code, 0) is not None
+    address = request.client.host if request.client else "unknown"
+    with db_of(request).session() as session:
+        return code_confirms(session, secret_key_of(request), user, code[:40], address)
 
 
 async def recovery_codes(request: Request) -> Response:
     user = _fresh(request, staff(request))
     form = await request.form()
     check_csrf(request, form)
-    if user.totp_enabled_at is None or not _code_is_current(request, user, str(form.get("code", ""))[:40]):
+    if not _code_is_current(request, user, str(form.get("code", ""))):
         return account_page(request, user, TwoFactorError("code", _("That code is not right.")))
     with db_of(request).session() as session:
         codes = renew_recovery_codes(session, user)
@@ -95,7 +94,7 @@ async def disable(request: Request) -> Response:
     if required:
         return account_page(request, user, TwoFactorError(
             "code", _("Your role requires two-step sign-in: it cannot be turned off.")))
-    if user.totp_enabled_at is None or not _code_is_current(request, user, str(form.get("code", ""))[:40]):
+    if not _code_is_current(request, user, str(form.get("code", ""))):
         return account_page(request, user, TwoFactorError("code", _("That code is not right.")))
     with db_of(request).session() as session:
         turn_off(session, Actor.of_user(user), user)

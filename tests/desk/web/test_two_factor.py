@@ -187,3 +187,43 @@ def test_requiring_it_signs_out_members_who_have_not_set_it_up(
     assert with_browser.get("/agent/", follow_redirects=False).status_code == 200
     assert agent.get("/agent/", follow_redirects=False).status_code == 200  # role not required
     assert admin.get("/admin/security", follow_redirects=False).status_code == 200  # kept
+
+
+def test_changing_the_second_factor_needs_a_current_code_and_guessing_it_is_throttled(
+    client: TestClient, make_user: Callable[..., User],
+) -> None:
+    user = make_user("agent")
+    browser = sign_in(client, user)
+    secret, old_codes = _enrol(browser)
+    token = csrf_of(browser, "/agent/account")
+    renewed = browser.post("/agent/account/two-factor/recovery-codes", data={
+        "code": code_at(secret, step_at(time.time())), "csrf_token": token})
+    new_codes = re.findall(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code></li>", renewed.text)
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    wrong = [f"{n:06d}" for n in range(100) if all(
+        f"{n:06d}" != code_at(secret, step_at(time.time()) + d) for d in (-1, 0, 1))]
+    for guess in wrong[:throttle.ACCOUNT_FREE_TRIES]:
+        answer = browser.post("/agent/account/two-factor/off", data={"code": guess, "csrf_token": token})
+        assert answer.status_code == 400
+    # The throttle now holds even the right code; two-step sign-in stays on.
+    held = browser.post("/agent/account/two-factor/off", data={
+        "code": code_at(secret, step_at(time.time())), "csrf_token": token})
+    assert held.status_code == 400
+    assert "Recovery codes left: 10." in browser.get("/agent/account").text
+
+
+def test_turning_it_off_with_a_current_code(client: TestClient, app_factory: Callable[..., object],
+                                            make_user: Callable[..., User], db: Database) -> None:
+    user = make_user("agent")
+    browser = sign_in(client, user)
+    secret, _codes = _enrol(browser)
+    off = browser.post("/agent/account/two-factor/off", data={
+        "code": code_at(secret, step_at(time.time())), "csrf_token": csrf_of(browser, "/agent/account")},
+        follow_redirects=False)
+    assert off.status_code == 303
+    assert "Two-step sign-in is off." in browser.get(off.headers["location"]).text
+    other = _fresh(app_factory)
+    assert _password(other, user) == 303
+    assert other.get("/agent/", follow_redirects=False).status_code == 200  # the password alone
+    with db.session() as s:
+        assert s.exec(select(AuditEntry).where(AuditEntry.action == "two_factor_disabled")).first()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, and_, false
+from sqlalchemy import ColumnElement, and_, false, func
 from sqlmodel import Session, col, select
 
 from desk.models import OPEN_STATUSES, AuditEntry, Cover, Role, StaffDuty, TeamMembership, Ticket, User
@@ -244,3 +244,14 @@ def staff_with_duty(session: Session, team_id: int | None = None,
     else:
         query = query.where(col(User.id).in_(list(user_ids)))
     return [(u, d) for u, d in session.exec(query.order_by(col(User.id)))]
+
+
+def open_counts(session: Session, user_ids: Iterable[int]) -> dict[int, int]:
+    """How many open tickets each of these agents has (the "Covering for" side bar)."""
+    ids = list(set(user_ids))
+    if not ids:
+        return {}
+    rows = session.exec(select(Ticket.assignee_id, func.count()).where(
+        col(Ticket.assignee_id).in_(ids), col(Ticket.status).in_(list(OPEN_STATUSES)))
+        .group_by(col(Ticket.assignee_id)))
+    return {i: n for i, n in rows if i is not None}

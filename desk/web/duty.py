@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from desk.models import Cover, User
-from desk.queries.duty import DAYS, Duty, DutyView, covering, duty_view, state_of, states
+from desk.queries.duty import DAYS, Duty, DutyView, covering, duty_view, open_counts, state_of, states
 from desk.web.ids import MAX_ID
 
 # Where a refused form keeps its reason and the cover as typed, for the page shown again.
@@ -68,13 +68,16 @@ def availability_now(request: Request) -> Duty | None:
         return state_of(session, user)
 
 
-def covering_now(request: Request) -> list[tuple[Cover, User]]:
-    """The covers the signed-in agent runs now, for the queue's side bar."""
+def covering_now(request: Request) -> list[tuple[Cover, User, int]]:
+    """The covers the signed-in agent runs now, with how many open tickets each covered
+    colleague has, for the queue's side bar."""
     user = request.scope.get("desk.user")
     if user is None or user.id is None:
         return []
     with request.app.state.db.session() as session:
-        return covering(session, user.id)
+        covers = covering(session, user.id)
+        counts = open_counts(session, [c.user_id for c, _who in covers])
+    return [(c, who, counts.get(c.user_id, 0)) for c, who in covers]
 
 
 def states_now(request: Request, users: list[User]) -> dict[int, Duty]:

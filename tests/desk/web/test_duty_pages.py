@@ -83,6 +83,8 @@ def test_an_admin_sets_a_cover_and_the_delegate_sees_the_tickets_under_covering_
     sign_in(delegate, bo)
     queue = delegate.get("/agent/")
     assert f'data-covering="{ana.id}"' in queue.text and "Covering for Ana" in queue.text
+    side = queue.text.split(f'data-covering="{ana.id}"', 1)[1].split("</a>", 1)[0]
+    assert '<span class="count">1</span>' in side  # Ana's one open ticket
     covering = delegate.get(f"/agent/?covering={ana.id}")
     assert f"/agent/tickets/{ticket.id}" in covering.text
     assert delegate.get(f"/agent/tickets/{ticket.id}").status_code == 200

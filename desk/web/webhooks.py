@@ -25,7 +25,7 @@ from desk.actions.webhooks.manage import (
 from desk.i18n import _
 from desk.models import Role, Webhook
 from desk.models.webhooks import WEBHOOK_EVENTS
-from desk.queries.webhooks import get_delivery, get_webhook, list_deliveries, list_webhooks
+from desk.queries.webhooks import LOG_PAGE, get_delivery, get_webhook, list_deliveries, list_webhooks
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
 
@@ -46,11 +46,15 @@ def _form_of(form: FormData) -> WebhookForm:
 
 def _page(request: Request, form: WebhookForm, webhook: Webhook | None, secret: str = "",
           status: int = 200) -> Response:
+    raw = request.query_params.get("before", "")
+    before = int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 10 else None
     with db_of(request).session() as session:
         hooks = list_webhooks(session)
-        log = list_deliveries(session, webhook.id) if webhook and webhook.id else []
+        log = (list_deliveries(session, webhook.id, before=before, limit=LOG_PAGE + 1)
+               if webhook and webhook.id else [])
     return render(request, "admin/webhooks.html", status_code=400 if form.errors else status,
-                  form=form, webhook=webhook, webhooks=hooks, deliveries=log, secret=secret,
+                  form=form, webhook=webhook, webhooks=hooks, deliveries=log[:LOG_PAGE],
+                  older=log[LOG_PAGE - 1].id if len(log) > LOG_PAGE else None, secret=secret,
                   events=WEBHOOK_EVENTS, event_labels=EVENT_LABELS)
 
 

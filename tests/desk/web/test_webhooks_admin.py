@@ -110,3 +110,26 @@ def test_an_event_must_be_chosen_and_an_address_given(
     refused = client.post("/admin/webhooks", data={"csrf_token": token, "url": "ftp://93.184.216.34/"})
     assert refused.status_code == 400
     assert "Choose at least one event." in refused.text and "http:// or https://" in refused.text
+
+
+def test_the_delivery_log_pages_back_to_older_deliveries(
+    client: TestClient, db: Database, make_user: Callable[..., User],
+) -> None:
+    from desk.actions.audit import SYSTEM
+    from desk.actions.webhooks.manage import WebhookForm, create_webhook, send_test
+
+    with db.session() as s:
+        made = create_webhook(s, SYSTEM, "test-secret", WebhookForm(
+            url="https://93.184.216.34/hook", events=["ticket.created"]))
+        assert made is not None
+        webhook = made[0]
+        first = send_test(s, SYSTEM, webhook)
+        for _ in range(50):
+            send_test(s, SYSTEM, webhook)
+    sign_in(client, make_user("admin"))
+    page = client.get(f"/admin/webhooks/{webhook.id}").text
+    assert page.count("data-delivery=") == 50 and f'data-delivery="{first}"' not in page
+    older = re.search(r'href="(/admin/webhooks/\d+\?before=\d+)#deliveries"', page)
+    assert older is not None
+    back = client.get(older.group(1)).text
+    assert back.count("data-delivery=") == 1 and f'data-delivery="{first}"' in back

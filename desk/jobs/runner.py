@@ -7,6 +7,8 @@ Both backends (in-process and arq) call ``execute_job``; retries and the final
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import traceback
 from collections.abc import Mapping
 from datetime import timedelta
@@ -19,10 +21,29 @@ from desk.jobs.backoff import backoff
 from desk.jobs.functions import JOBS, JobContext, JobFunction
 from desk.logs import current_context
 from desk.models import Job, JobStatus
-from desk.models.base import now
+from desk.models.base import aware, now
 
 log = logging.getLogger("desk.jobs")
 STALE_AFTER = timedelta(minutes=10)
+
+
+def process_name() -> str:
+    """This process as a job's ``claimed_by`` names it: host and pid."""
+    return f"{socket.gethostname()[:100]}:{os.getpid()}"
+
+
+def _gone(claimed_by: str) -> bool:
+    """Whether the process named ran on this host and is no longer alive."""
+    host, _, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname()[:100] or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
 
 
 def claim(db: Database, job_id: int) -> Job | None:
@@ -35,7 +56,8 @@ def claim(db: Database, job_id: int) -> Job | None:
             update(Job)
             .where(col(Job.id) == job_id, col(Job.status) == JobStatus.queued,
                    col(Job.run_at) <= now())
-            .values(status=JobStatus.running, attempts=col(Job.attempts) + 1, run_at=now())
+            .values(status=JobStatus.running, attempts=col(Job.attempts) + 1, run_at=now(),
+                    claimed_by=process_name())
         )
         session.commit()
         if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -87,16 +109,18 @@ def _execute(db: Database, job_id: int, functions: Mapping[str, JobFunction]) ->
 
 
 def due_jobs(db: Database, limit: int = 100) -> list[int]:
-    """Queued jobs whose time has come, and running ones abandoned by a dead process."""
+    """Queued jobs whose time has come, and running ones abandoned by a dead process (at once
+    when it ran on this host, else after STALE_AFTER)."""
     with db.session() as session:
-        abandoned = session.exec(select(Job.id).where(
-            col(Job.status) == JobStatus.running, col(Job.run_at) < now() - STALE_AFTER)
-            .limit(1)).first()
-        if abandoned is not None:  # a write (and on SQLite the lock) only when there is one
+        running = session.exec(select(Job.id, Job.run_at, Job.claimed_by).where(
+            col(Job.status) == JobStatus.running).limit(1000)).all()
+        stale = now() - STALE_AFTER
+        abandoned = [i for i, started, by in running
+                     if _gone(by) or aware(started) < stale]
+        if abandoned:  # a write (and on SQLite the lock) only when there is one
             session.execute(
                 update(Job)
-                .where(col(Job.status) == JobStatus.running,
-                       col(Job.run_at) < now() - STALE_AFTER)
+                .where(col(Job.id).in_(abandoned), col(Job.status) == JobStatus.running)
                 .values(status=JobStatus.queued)
             )
             session.commit()

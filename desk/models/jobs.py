@@ -32,6 +32,9 @@ class Job(SQLModel, table=True):
     last_error: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(default_factory=now)
     finished_at: datetime | None = None
+    # "host:pid" of the process running it: a sweep on that host takes up at once a job
+    # whose process is gone (elsewhere, after STALE_AFTER).
+    claimed_by: str = Field(default="", max_length=120)
 
 
 class Notification(SQLModel, table=True):

@@ -99,6 +99,31 @@ def test_job_abandoned_by_a_killed_process_is_picked_up_again(db: Database) -> N
     assert job_id in due_jobs(db)
 
 
+def test_a_job_whose_process_on_this_host_was_killed_is_taken_up_at_once(db: Database) -> None:
+    import subprocess
+    import sys
+
+    from desk.jobs.runner import process_name
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    host = process_name().rpartition(":")[0]
+    with db.session() as s:
+        ids = [enqueue(s, "notify_agents", ticket_id=999, reason="created") for _ in range(3)]
+        commit(s)
+    with db.session() as s:
+        for job_id, by in zip(ids, (f"{host}:{gone}", process_name(), f"elsewhere:{gone}"),
+                              strict=True):
+            job = s.get(Job, job_id)
+            assert job is not None
+            job.status, job.run_at, job.claimed_by = "running", now(), by
+            s.add(job)
+        s.commit()
+    due = due_jobs(db)
+    # Its process is gone: now. Still running here, or on another machine: left alone.
+    assert ids[0] in due and ids[1] not in due and ids[2] not in due
+
+
 def test_in_process_runner_runs_jobs_after_commit(db: Database, settings: Settings) -> None:
     async def scenario() -> str:
         runner = InProcessRunner(db, poll_seconds=30)

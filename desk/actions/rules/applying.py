@@ -9,6 +9,7 @@ stops the run with the reason in the history, so rules cannot set each other off
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -162,8 +163,17 @@ def _policy(session: Session, spec: RuleSpec) -> SlaPolicy | None:
 
 
 def spec_of(rule: Rule, known: Known) -> RuleSpec:
-    doc = {"name": rule.name, "enabled": rule.enabled, "events": rule.events.split(","),
-           "conditions": json.loads(rule.conditions or "{}"), "actions": json.loads(rule.actions or "[]")}
+    """The rule as it runs (RuleError when it could not: a team or agent it names is gone).
+    Parsed once per rule version and desk (its regular expressions are tried on hostile text
+    when parsed): every ticket event runs every rule."""
+    fixed = Known(frozenset(known.teams), frozenset(known.agents), frozenset(known.policies))
+    return _parsed(rule.name, rule.enabled, rule.events, rule.conditions, rule.actions, fixed)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(name: str, enabled: bool, events: str, conditions: str, actions: str, known: Known) -> RuleSpec:
+    doc = {"name": name, "enabled": enabled, "events": events.split(","),
+           "conditions": json.loads(conditions or "{}"), "actions": json.loads(actions or "[]")}
     return parse_rule(doc, known)
 
 

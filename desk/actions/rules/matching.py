@@ -96,9 +96,11 @@ def matches(group: Group, facts: Facts) -> bool:
     return matcher(group)(facts)
 
 
+@functools.lru_cache(maxsize=2048)
 def matcher(group: Group) -> Test:
-    """The group as one function of the facts (rules are read and compiled once, run on
-    every ticket). The function's source names only generated constants, never rule text."""
+    """The group as one function of the facts, compiled once per group (a rule's conditions
+    run on every ticket event). The function's source names only generated constants, never
+    rule text."""
     constants: dict[str, Any] = {"_search": _search, "_OPEN": _OPEN}
     body = _expression(group, constants)
     source = f"def test(f):\n    T = f.texts\n    W = f.words\n    return bool({body})\n"

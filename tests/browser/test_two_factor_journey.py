@@ -44,6 +44,8 @@ def test_an_agent_sets_up_two_step_sign_in_and_signs_in_with_a_code(
     page.click("a.button.primary")
     page.wait_for_url("**/agent/account*")
     expect(page.locator("#two-factor")).to_contain_text("10")
+    _no_sideways_scroll(page)
+    page.screenshot(path=artifacts / "two-factor-account-390.png", full_page=True)
 
     again = new_context(**NARROW).new_page()
     again.goto("/agent/login")

@@ -32,8 +32,9 @@ class Answer:
 class _PinnedHTTPS(http.client.HTTPSConnection):
     """HTTPS to an address, with the certificate checked against the URL's host name."""
 
-    def __init__(self, address: str, port: int, server_name: str, timeout: float) -> None:
-        super().__init__(address, port, timeout=timeout, context=ssl.create_default_context())
+    def __init__(self, address: str, port: int, server_name: str, timeout: float,
+                 context: ssl.SSLContext) -> None:
+        super().__init__(address, port, timeout=timeout, context=context)
         self._server_name = server_name
 
     def connect(self) -> None:
@@ -41,12 +42,14 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self._server_name)  # type: ignore[attr-defined]
 
 
-def post(target: Target, body: bytes, headers: dict[str, str],
-         timeout: float = TIMEOUT) -> Answer:
-    """POST `body` (JSON) to `target` and read the beginning of the answer."""
+def post(target: Target, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT,
+         tls: ssl.SSLContext | None = None) -> Answer:
+    """POST `body` (JSON) to `target` and read the beginning of the answer. `tls`: the
+    certificates to trust (default: the system's)."""
     connection: http.client.HTTPConnection
     if target.scheme == "https":
-        connection = _PinnedHTTPS(target.address, target.port, target.host, timeout)
+        connection = _PinnedHTTPS(target.address, target.port, target.host, timeout,
+                                  tls or ssl.create_default_context())
     else:
         connection = http.client.HTTPConnection(target.address, target.port, timeout=timeout)
     started = time.monotonic()

@@ -182,3 +182,20 @@ def test_a_reset_password_still_asks_for_the_second_factor(
     answer = client.post("/agent/login", data={"email": user.email, "password": NEW, "csrf_token": token},
                          follow_redirects=False)
     assert answer.headers["location"] == "/agent/login/code"
+
+
+def test_without_a_mailbox_the_mail_job_fails_where_admins_see_it(
+    client: TestClient, db: Database, make_user: Callable[..., User],
+) -> None:
+    user = make_user("agent")
+    _ask(client, user.email)
+    ended = []
+    while jobs := [j for j in due_jobs(db) if j not in ended]:
+        for job_id in jobs:
+            ended.append(job_id)
+            job = execute_job(db, job_id)
+            assert job is not None
+            if job.name == "send_password_reset":
+                assert "no mailbox to send from" in job.last_error
+                return
+    raise AssertionError("no send_password_reset job ran")

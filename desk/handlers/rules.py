@@ -33,11 +33,11 @@ def services(ctx: JobContext) -> Services:
 
 
 def _run(ctx: JobContext, ticket_id: int, event: str, message_id: int | None = None,
-         chain: list[int] | None = None) -> None:
+         chain: list[int] | None = None, rating: int = 0) -> None:
     from desk.actions.rules.applying import run_rules
 
     with ctx.db.session() as session:
-        run_rules(session, ticket_id, event, message_id, chain or [], services(ctx))
+        run_rules(session, ticket_id, event, message_id, chain or [], services(ctx), rating)
 
 
 @handles(TicketCreated)
@@ -67,4 +67,4 @@ def run_rules_on_update(ctx: JobContext, event: TicketUpdated) -> None:
 
 @handles(SurveyAnswered)
 def run_rules_on_survey(ctx: JobContext, event: SurveyAnswered) -> None:
-    _run(ctx, event.ticket_id, "survey_answered")
+    _run(ctx, event.ticket_id, "survey_answered", rating=event.rating)

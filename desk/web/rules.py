@@ -21,6 +21,7 @@ from desk.actions.rules.definition import (
     CHOICE_FIELDS,
     CHOICE_OPS,
     EVENTS,
+    RATING_OPS,
     STRATEGIES,
     TAG_OPS,
     TEXT_FIELDS,
@@ -48,13 +49,13 @@ FIELD_LABELS = {
     "mailbox": _("Mailbox"), "tier": _("Customer tier"), "status": _("Status"), "priority": _("Priority"),
     "team": _("Team"), "assignee": _("Assignee"), "language": _("Language"), "tags": _("Tags"),
     "pending_for": _("Pending for"), "unassigned_for": _("Unassigned for"),
-    "no_agent_reply_for": _("No agent reply for"),
+    "no_agent_reply_for": _("No agent reply for"), "rating": _("Survey rating (1 to 5)"),
 }
 OP_LABELS = {
     "contains": _("contains"), "not_contains": _("does not contain"),
     "any_words": _("contains any of the words"), "regex": _("matches the regular expression"),
     "is": _("is"), "is_not": _("is not"), "has": _("has the tag"), "has_not": _("does not have the tag"),
-    "at_least": _("at least (30m, 4h, 3d)"),
+    "at_least": _("at least (30m, 4h, 3d; a rating)"), "at_most": _("at most (a rating)"),
 }
 EVENT_LABELS = {"ticket_created": _("When a ticket is created"),
                 "customer_replied": _("When a customer replies"),
@@ -179,8 +180,9 @@ def _form_page(request: Request, rule_id: int | None, values: dict[str, Any],
     return render(request, "admin/rule_form.html", status_code=status_code, rule_id=rule_id,
                   policies=policies, unheld_skills=_unheld(values, skills),
                   values=values, errors=errors or {}, preview=preview, rows=range(CONDITION_ROWS),
-                  fields=[*TEXT_FIELDS, *CHOICE_FIELDS, "tags", *TIME_FIELDS], field_labels=FIELD_LABELS,
-                  ops=[*TEXT_OPS, *[o for o in (*CHOICE_OPS, *TAG_OPS, *TIME_OPS) if o not in TEXT_OPS]],
+                  fields=[*TEXT_FIELDS, *CHOICE_FIELDS, "tags", *TIME_FIELDS, "rating"],
+                  field_labels=FIELD_LABELS,
+                  ops=list(dict.fromkeys([*TEXT_OPS, *CHOICE_OPS, *TAG_OPS, *TIME_OPS, *RATING_OPS])),
                   op_labels=OP_LABELS, events=EVENTS, event_labels=EVENT_LABELS, teams=teams,
                   agents=agents, priorities=list(Priority), statuses=list(Status))
 

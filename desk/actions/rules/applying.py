@@ -54,7 +54,8 @@ class Firing:
 
 
 def run_rules(session: Session, ticket_id: int, event: str, message_id: int | None = None,
-              chain: Sequence[int] = (), services: Services | None = None) -> list[Firing]:
+              chain: Sequence[int] = (), services: Services | None = None,
+              rating: int = 0) -> list[Firing]:
     """Apply the enabled rules for `event` to the ticket and commit; what fired. `chain`: the
     rules whose firings led to this event (a TicketUpdated's); each fires once in a chain, so
     rules that keep changing each other's fields stop, with the reason in the history."""
@@ -68,6 +69,8 @@ def run_rules(session: Session, ticket_id: int, event: str, message_id: int | No
         commit(session)
         return []
     facts = facts_of(session, ticket, message_id)
+    if rating:  # a survey answer's
+        facts = replace(facts, rating=rating, texts={}, words={})
     known = Known(team_ids(session), assignable_agents(session), policy_ids(session))
     fired: list[Firing] = []
     fired_ids = list(chain)

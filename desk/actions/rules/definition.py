@@ -30,6 +30,8 @@ EVENTS = ("ticket_created", "customer_replied", "ticket_updated", "agent_replied
 # pass selects the tickets each holds for with indexed SQL. Value: a number and m, h or d.
 TIME_FIELDS = ("pending_for", "unassigned_for", "no_agent_reply_for")
 TIME_OPS = ("at_least",)
+# The survey's rating (1 to 5), known only in rules on "survey_answered".
+RATING_OPS = ("is", "at_most", "at_least")
 _TIME_VALUE = regex.compile(r"([1-9][0-9]{0,4})([mhd])")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
 # field -> the operators it takes
@@ -38,7 +40,7 @@ TEXT_OPS = ("contains", "not_contains", "any_words", "regex", "is", "is_not")
 CHOICE_FIELDS = ("channel", "mailbox", "tier", "status", "priority", "team", "assignee", "language")
 CHOICE_OPS = ("is", "is_not")
 TAG_OPS = ("has", "has_not")
-FIELDS = (*TEXT_FIELDS, *CHOICE_FIELDS, "tags", *TIME_FIELDS)
+FIELDS = (*TEXT_FIELDS, *CHOICE_FIELDS, "tags", *TIME_FIELDS, "rating")
 ACTIONS = ("set_team", "set_priority", "set_status", "add_tags", "assign", "set_sla", "reply", "notify",
            "stop")
 STRATEGIES = ("round_robin", "least_loaded", "by_skill")
@@ -119,6 +121,9 @@ def parse_rule(doc: Mapping[str, Any], known: Known) -> RuleSpec:
     conditions = _group(doc.get("conditions", {"match": "all", "items": []}), "conditions", errors, 0)
     if isinstance(events, list) and "events" not in errors:
         _time_placement(conditions, "scheduled" in events, errors)
+        if set(events) != {"survey_answered"} and _names(conditions) & {"rating"}:
+            errors["conditions"] = _("The rating is known only when a customer answers a survey: "
+                                     "run this rule on that alone.")
     actions = _actions(doc.get("actions"), known, errors)
     if errors:
         raise RuleError(errors)
@@ -165,6 +170,14 @@ def _time_placement(conditions: Group, scheduled: bool, errors: dict[str, str]) 
                                  "conditions that must all hold.")
 
 
+def _names(group: Group) -> set[str]:
+    """The fields a group's conditions look at, nested ones included."""
+    out: set[str] = set()
+    for item in group.items:
+        out |= _names(item) if isinstance(item, Group) else {item.field}
+    return out
+
+
 def seconds_of(value: str) -> int:
     """A time condition's value ("30m", "1h", "3d") in seconds."""
     found = _TIME_VALUE.fullmatch(value.strip())
@@ -182,7 +195,7 @@ def _condition(doc: Any, where: str, errors: dict[str, str]) -> Condition | None
         errors[f"{where}.field"] = _("Choose what the condition looks at.")
         return None
     ops = (TEXT_OPS if name in TEXT_FIELDS else TAG_OPS if name == "tags" else TIME_OPS
-           if name in TIME_FIELDS else CHOICE_OPS)
+           if name in TIME_FIELDS else RATING_OPS if name == "rating" else CHOICE_OPS)
     if op not in ops:
         errors[f"{where}.op"] = _("This test does not apply to this field.")
         return None
@@ -199,6 +212,9 @@ def _condition(doc: Any, where: str, errors: dict[str, str]) -> Condition | None
             return None
     if name in TIME_FIELDS and not _TIME_VALUE.fullmatch(value.strip()):
         errors[f"{where}.value"] = _("A number of minutes, hours or days, such as 30m, 4h or 3d.")
+        return None
+    if name == "rating" and value.strip() not in ("1", "2", "3", "4", "5"):
+        errors[f"{where}.value"] = _("A rating from 1 to 5.")
         return None
     if name == "priority" and value not in tuple(Priority):
         errors[f"{where}.value"] = _("Not a priority.")

@@ -70,6 +70,7 @@ class Facts:
     language: str = ""
     idle: float = 0.0  # seconds since the ticket last changed
     unanswered: float = -1.0  # seconds since it came in with no public reply yet (-1: replied)
+    rating: int = 0  # the survey answer's rating, on "survey_answered" (0: none)
     # Folded text and words of the fields, made once per ticket when a condition first reads
     # them and shared by every rule (see __post_init__).
     texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -87,8 +88,8 @@ class Facts:
 
 Test = Callable[[Facts], bool]
 # How soon each kind of test is decided: cheaper ones are tried first in a group.
-_COST = {"tags": 0, "is": 1, "is_not": 1, "at_least": 1, "group": 3, "contains": 4, "not_contains": 4,
-         "any_words": 5, "regex": 9}
+_COST = {"tags": 0, "is": 1, "is_not": 1, "at_least": 1, "at_most": 1, "group": 3, "contains": 4,
+         "not_contains": 4, "any_words": 5, "regex": 9}
 
 
 def matches(group: Group, facts: Facts) -> bool:
@@ -132,6 +133,9 @@ def _condition(condition: Condition, constants: dict[str, Any]) -> str:
     name, op, value = condition.field, condition.op, condition.value
     if name in TIME_FIELDS:
         return _time(name, seconds_of(value), constants)
+    if name == "rating":
+        compare = {"is": "==", "at_most": "<=", "at_least": ">="}[op]
+        return f"(0 < f.rating {compare} {_constant(constants, int(value.strip()))})"
     n = _constant(constants, name)
     if name == "tags":
         tag = _constant(constants, fold(value.strip()))

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from desk.actions.rules.definition import ACTIONS, EVENTS, FIELDS, STRATEGIES, TAG_OPS, TEXT_OPS, TIME_OPS
+from desk.actions.rules.definition import (
+    ACTIONS,
+    EVENTS,
+    FIELDS,
+    RATING_OPS,
+    STRATEGIES,
+    TAG_OPS,
+    TEXT_OPS,
+    TIME_OPS,
+)
 from desk.web.api.openapi_schema import ID, JSON, WRITE_ERRORS, answers, body, obj, ref
 
-OPS = list(dict.fromkeys([*TEXT_OPS, *TAG_OPS, *TIME_OPS]))
+OPS = list(dict.fromkeys([*TEXT_OPS, *TAG_OPS, *TIME_OPS, *RATING_OPS]))
 CONDITION = obj({
     "field": {"type": "string", "enum": list(FIELDS)},
     "op": {"type": "string", "enum": OPS,
@@ -13,7 +22,8 @@ CONDITION = obj({
                           "contains, not_contains, any_words, regex, is, is_not; tags: has, "
                           "has_not; time (pending_for, unassigned_for, no_agent_reply_for, only "
                           "in a rule whose events are [\"scheduled\"], at the top of an all "
-                          "group): at_least; the others: is, is_not. Text is compared ignoring "
+                          "group): at_least; rating (1 to 5, only in a rule on [\"survey_answered\"]): "
+                          "is, at_most, at_least; the others: is, is_not. Text is compared ignoring "
                           "case and full/half width."},
     "value": {"type": "string", "maxLength": 1000,
               "description": "For team and assignee their id; for time a number and m, h or d "

@@ -216,3 +216,24 @@ def test_a_rule_on_chat_started_runs_for_a_new_chat_and_not_for_mail(
         tagged = [h.entity_id for h in fresh.exec(select(AuditEntry).where(
             AuditEntry.actor_name == "Chats tagged"))]
         assert tagged == [chat.id] and mail.id not in tagged
+
+
+def test_a_low_survey_rating_runs_a_rule_on_survey_answered_and_other_events_cannot_ask_it(
+    session: Session, settings: Settings, make_user: Callable[..., User],
+) -> None:
+    from desk.actions.rules.applying import run_rules
+
+    _rule(session, "Unhappy customer", ["survey_answered"],
+          [{"field": "rating", "op": "at_most", "value": "2"}],
+          [{"type": "set_priority", "value": "high"}, {"type": "add_tags", "value": ["unhappy"]}])
+    ticket, _ = ingest_message(session, settings, _mail("ann@example.com", "Thanks", "Done"))
+    commit(session)
+    assert ticket.id is not None
+    assert run_rules(session, ticket.id, "survey_answered", rating=4) == []
+    fired = run_rules(session, ticket.id, "survey_answered", rating=1)
+    assert [f.rule for f in fired] == ["Unhappy customer"]
+    with pytest.raises(RuleError) as refused:
+        parse_rule({"name": "r", "events": ["ticket_created"],
+                    "conditions": {"match": "all", "items": [{"field": "rating", "op": "is", "value": "1"}]},
+                    "actions": [{"type": "stop"}]}, Known())
+    assert "only when a customer answers a survey" in refused.value.errors["conditions"]

@@ -163,6 +163,17 @@ def rename_team(session: Session, actor: Actor, team: Team, name: str) -> None:
         session.add(team)
 
 
+def set_team_readable(session: Session, actor: Actor, team: Team, readable: bool) -> None:
+    """Whether agents of other teams may read ``team``'s tickets (never change them). Commits."""
+    if team.readable_by_all == readable:
+        return
+    with committed(session):
+        record(session, actor, "team", team.id or 0, "updated",
+               {"readable_by_all": [team.readable_by_all, readable]})
+        team.readable_by_all = readable
+        session.add(team)
+
+
 def _keep_an_admin(session: Session, user: User, field: str) -> None:
     # Every active admin's row locked, in id order: two admins demoting each other at once
     # wait for one another, and the second sees the first's change (PostgreSQL re-reads a

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Index
+from sqlalchemy import BigInteger, Index, text
 from sqlmodel import Field, SQLModel
 
 from desk.models.base import now
@@ -47,6 +47,8 @@ ALL_SCOPES = " ".join(SCOPES)
 class Team(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=100)
+    # Agents of other teams may open this team's tickets to read them (not to change them).
+    readable_by_all: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
 
 
 class TeamMembership(SQLModel, table=True):

@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from desk.actions.audit import Actor
-from desk.actions.staff import StaffError, create_team, rename_team
+from desk.actions.staff import StaffError, create_team, rename_team, set_team_readable
 from desk.i18n import _
 from desk.models import Role
 from desk.queries.users import get_team, list_teams, list_users, teams_by_user
@@ -64,8 +64,21 @@ async def rename(request: Request) -> Response:
     return RedirectResponse("/admin/teams", status_code=303)
 
 
+async def visibility(request: Request) -> Response:
+    admin = staff(request, Role.admin)
+    form = await request.form()
+    check_csrf(request, form)
+    with db_of(request).session() as session:
+        team = get_team(session, request.path_params["team_id"])
+        if team is None:
+            raise HTTPException(404, _("There is no such team."))
+        set_team_readable(session, Actor.of_user(admin), team, form.get("readable_by_all") == "1")
+    return RedirectResponse("/admin/teams", status_code=303)
+
+
 routes = [
     Route("/admin/teams", index, methods=["GET"]),
     Route("/admin/teams", add, methods=["POST"]),
     Route("/admin/teams/{team_id:id}", rename, methods=["POST"]),
+    Route("/admin/teams/{team_id:id}/visibility", visibility, methods=["POST"]),
 ]

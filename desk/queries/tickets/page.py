@@ -21,9 +21,9 @@ from desk.models import (
 from desk.queries.tickets.messages import ConversationItem, conversation
 from desk.queries.tickets.outbox import automatic_mail, deliveries
 from desk.queries.tickets.queue import (
-    access_ticket,
     customer_tickets,
     follow_ups,
+    read_ticket,
     ticket_history,
     ticket_tags,
 )
@@ -49,11 +49,13 @@ class TicketView:
     # Its SLA clocks and their policy's name (None: no policy applies).
     sla: TicketSla | None = None
     sla_policy: str = ""
+    # False: another team's ticket ``user`` may only read (`Team.readable_by_all`).
+    may_change: bool = True
 
 
 def ticket_view(session: Session, user: User, number: int) -> TicketView:
-    """Ticket ``number`` as ``user`` sees it; raises NotFound or Forbidden (`access_ticket`)."""
-    ticket = access_ticket(session, user, number)
+    """Ticket ``number`` as ``user`` sees it; raises NotFound or Forbidden (`read_ticket`)."""
+    ticket, may_change = read_ticket(session, user, number)
     customer = session.get(Customer, ticket.customer_id)
     org = session.get(Organization, customer.organization_id) if customer and \
         customer.organization_id else None
@@ -67,5 +69,5 @@ def ticket_view(session: Session, user: User, number: int) -> TicketView:
         teams=list_teams(session), agents=active_agents(session),
         tags=ticket_tags(session, number), deliveries=deliveries(session, number),
         automatic=automatic_mail(session, number), followed_by=follow_ups(session, number),
-        sla=sla, sla_policy=policy.name if policy is not None else "",
+        sla=sla, sla_policy=policy.name if policy is not None else "", may_change=may_change,
     )

@@ -14,6 +14,7 @@ from desk.models import (
     Customer,
     Role,
     Status,
+    Team,
     TeamMembership,
     Ticket,
     TicketTag,
@@ -119,12 +120,18 @@ def view_condition(view: str, user: User) -> ColumnElement[bool]:
     return open_
 
 
-def _conditions(session: Session, user: User, f: TicketFilter) -> list[ColumnElement[bool]]:
+def _conditions(session: Session, user: User, f: TicketFilter,
+                searching: bool = False) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     access = visible_to(session, user)
     if f.covering is not None:  # a delegate sees the open tickets of whom they cover for
         conds.append(covering_condition(session, user, f.covering))
         access = None
+    if access is not None and (searching or bool(f.q)):
+        # A search also finds the tickets of teams whose tickets every agent may read.
+        readable = readable_team_ids(session)
+        if readable:
+            access = or_(access, col(Ticket.team_id).in_(readable))
     if access is not None:
         conds.append(access)
     if f.view:
@@ -168,7 +175,7 @@ def list_tickets(session: Session, user: User, f: TicketFilter) -> TicketPage:
     if f.q:
         # Driven by the index (queries/tickets/search): newest first, it stops at the page.
         search = search_join(session, f.q)
-        conds = [search.found, *_conditions(session, user, replace(f, q=None))]
+        conds = [search.found, *_conditions(session, user, replace(f, q=None), searching=True)]
         source: FromClause = search.source
         order = search.newest_first if f.sort == "created" else order
         counted = (select(col(Ticket.id)).select_from(source).where(*conds) if len(conds) > 1
@@ -226,6 +233,25 @@ def can_see(session: Session, user: User, ticket: Ticket) -> bool:
         or ticket.team_id in team_ids(session, user)
         or (ticket.assignee_id is not None and ticket.assignee_id in covered_ids(session, user))
     )
+
+
+def readable_team_ids(session: Session) -> set[int]:
+    """Teams whose tickets agents of other teams may read."""
+    return {i for i in session.exec(select(Team.id).where(col(Team.readable_by_all).is_(True)))
+            if i is not None}
+
+
+def read_ticket(session: Session, user: User, number: int) -> tuple[Ticket, bool]:
+    """A ticket ``user`` may open, and whether they may change it too (False: another
+    team's ticket they may only read, `Team.readable_by_all`)."""
+    ticket = session.get(Ticket, number)
+    if ticket is None:
+        raise NotFound(number)
+    if can_see(session, user, ticket):
+        return ticket, True
+    if ticket.team_id is not None and ticket.team_id in readable_team_ids(session):
+        return ticket, False
+    raise Forbidden(number)
 
 
 def access_ticket(session: Session, user: User, number: int) -> Ticket:

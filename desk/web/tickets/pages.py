@@ -22,7 +22,7 @@ from desk.queries.tickets.links import linked_tickets, merged_from
 from desk.queries.tickets.messages import attachment_of
 from desk.queries.tickets.outbox import ticket_outbound
 from desk.queries.tickets.page import ticket_view
-from desk.queries.tickets.queue import access_ticket
+from desk.queries.tickets.queue import access_ticket, read_ticket
 from desk.settings import Settings
 from desk.web import labels
 from desk.web.auth import check_csrf, db_of, staff
@@ -57,7 +57,7 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
         deliveries=view.deliveries, automatic=view.automatic, delivery_labels=labels.DELIVERY,
         kind_labels=labels.OUTBOUND_KIND, suggested=suggested,
         base_url=request.app.state.settings.base_url, sla=view.sla, sla_policy=view.sla_policy,
-        now=now(), macros=macros, links=links, merged_from=merged,
+        now=now(), macros=macros, links=links, merged_from=merged, read_only=not view.may_change,
         **{"conflict": None, "props": {}, "link_errors": {}, **(extra or {})},
     )
 
@@ -155,7 +155,7 @@ async def download(request: Request) -> Response:
         if found is None:
             raise HTTPException(404, _("Not found."))
         attachment, message = found
-        access_ticket(session, user, message.ticket_id)
+        read_ticket(session, user, message.ticket_id)
     return attachment_response(request.app.state.settings, attachment)
 
 

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from desk.actions.attachments import attachment_path
 from desk.i18n import _
 from desk.queries.tickets.messages import attachment_of
-from desk.queries.tickets.queue import access_ticket
+from desk.queries.tickets.queue import read_ticket
 from desk.web.auth import db_of, staff
 from desk.web.files import PDF, preview_kind
 
@@ -27,7 +27,7 @@ async def preview(request: Request) -> Response:
         if found is None:
             raise HTTPException(404, _("Not found."))
         attachment, message = found
-        access_ticket(session, user, message.ticket_id)
+        read_ticket(session, user, message.ticket_id)
     kind = preview_kind(attachment)
     if not kind:
         raise HTTPException(404, _("Not found."))

@@ -222,11 +222,11 @@ def test_a_backup_of_an_older_schema_is_brought_up_to_date_on_restore(
 
     config = alembic_config(settings.database_url)
     older = ScriptDirectory.from_config(config).get_revision("0025").down_revision
+    _ingest(db, settings, [_mail(1)])
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, str(older))
     try:
-        _ingest(db, settings, [_mail(1)])
         write_backup(settings, tmp_path / "desk.backup", PASSPHRASE)
     finally:
         upgrade(db.engine)

@@ -45,7 +45,8 @@ def test_what_is_sealed_opens_with_the_passphrase(size: int) -> None:
     data = os.urandom(size)
     sealed = _seal(data)
     assert _open(sealed) == data
-    assert data[:64] not in sealed[HEADER_SIZE:] or size == 0
+    if size >= 64:  # the clear text shows nowhere in the file
+        assert data[:64] not in sealed
 
 
 def test_a_wrong_passphrase_is_named_as_such() -> None:

@@ -66,3 +66,21 @@ REPORT_TIMES = Table(
     *(Column(name, Integer, nullable=False) for name in TIME_COLUMNS),
     Index("ix_reporttimes_day", "day", "metric", "agent_id", "team_id"),
 )
+
+# One row per day and cell (agent, team, channel, tier, organisation, as at the solve): the
+# answers given that day per rating (r1..r5), and the surveys sent that day with how many of
+# them have an answer. The satisfaction report reads whole days from here and only the rest
+# of its period (today, a part day) from the surveys.
+RATING_COLUMNS = ("r1", "r2", "r3", "r4", "r5")
+REPORT_ANSWERS = Table(
+    "reportanswers", SQLModel.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("day", AutoString(length=10), nullable=False),
+    Column("agent_id", Integer, nullable=True),
+    Column("team_id", Integer, nullable=True),
+    Column("channel", AutoString(length=20), nullable=False),
+    Column("tier", AutoString(length=20), nullable=False),
+    Column("organization_id", Integer, nullable=True),
+    *(Column(name, Integer, nullable=False) for name in (*RATING_COLUMNS, "sent", "responded")),
+    Index("ix_reportanswers_day", "day", "agent_id", "team_id"),
+)

@@ -2,8 +2,9 @@
 agent, team and channel, made again from the tickets, solves (a survey row is kept for
 every solve, with its snapshot) and messages.
 
-A day's solves can still change for a week (a reopen, the customer writing again), so
-each run makes the last REDO_DAYS days again; older days are made once (the last day made is
+A day's figures can still change for a month (a reopen, the customer writing again within a
+week, an answer given or changed within the link's 30 days), so each run makes the last
+REDO_DAYS days again; older days are made once (the last day made is
 kept in `desksetting`). A run makes at most MAX_DAYS_PER_RUN days, each committed, and says
 whether days remain (the job then queues itself again), so no run outlasts the job runner's
 patience. The job `roll_up_reports` runs it; a report page asks for it when its figures are
@@ -36,12 +37,19 @@ from desk.models import (
     TicketSla,
 )
 from desk.models.base import aware, now
-from desk.models.reports import REPORT_TIMES, TIME_COLUMNS, TIME_EDGES, DeskSetting
+from desk.models.reports import (
+    RATING_COLUMNS,
+    REPORT_ANSWERS,
+    REPORT_TIMES,
+    TIME_COLUMNS,
+    TIME_EDGES,
+    DeskSetting,
+)
+from desk.queries.reports.rolled import COMPLETE_KEY, PROGRESS_KEY
 
 JOB = "roll_up_reports"
-REDO_DAYS = 8
+REDO_DAYS = 31
 MAX_DAYS_PER_RUN = 45
-PROGRESS_KEY = "reports.rolled_up_through"
 STALE_AFTER = timedelta(minutes=10)
 REPEAT_WITHIN = timedelta(days=7)
 _CHUNK = 500
@@ -174,6 +182,33 @@ def _rows(day: date, figures: _Day, stamp: datetime) -> tuple[list[dict[str, Any
     return days, times
 
 
+def _satisfaction(session: Session, day: date) -> list[dict[str, Any]]:
+    """The day's answers per rating, and surveys sent and answered, per survey cell."""
+    start, end = _bounds(day)
+    cell = (col(Survey.agent_id), col(Survey.team_id), col(Survey.channel), col(Survey.tier),
+            col(Survey.organization_id))
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def row(key: tuple[Any, ...]) -> dict[str, Any]:
+        return rows.setdefault(key, dict(
+            day=day.isoformat(), agent_id=key[0], team_id=key[1], channel=key[2], tier=key[3],
+            organization_id=key[4], **{name: 0 for name in (*RATING_COLUMNS, "sent", "responded")}))
+
+    for *key, rating, n in session.execute(
+            sa_select(*cell, col(Survey.rating), func.count())
+            .where(col(Survey.answered_at) >= start, col(Survey.answered_at) < end,
+                   col(Survey.rating).is_not(None)).group_by(*cell, col(Survey.rating))):
+        if 1 <= int(rating) <= len(RATING_COLUMNS):
+            row(tuple(key))[RATING_COLUMNS[int(rating) - 1]] += int(n)
+    for *key, n, answered in session.execute(
+            sa_select(*cell, func.count(), func.count(col(Survey.rating)))
+            .where(col(Survey.sent_at) >= start, col(Survey.sent_at) < end).group_by(*cell)):
+        into = row(tuple(key))
+        into["sent"] += int(n)
+        into["responded"] += int(answered)
+    return list(rows.values())
+
+
 def roll_up_day(session: Session, day: date) -> int:
     """Make one day's rows again, in the caller's transaction; returns how many cells."""
     figures = _Day()
@@ -183,11 +218,15 @@ def roll_up_day(session: Session, day: date) -> int:
     text = day.isoformat()
     session.execute(delete(ReportDay).where(col(ReportDay.day) == text))
     session.execute(REPORT_TIMES.delete().where(REPORT_TIMES.c.day == text))
+    session.execute(REPORT_ANSWERS.delete().where(REPORT_ANSWERS.c.day == text))
     days, times = _rows(day, figures, now())
     if days:
         session.execute(insert(ReportDay), days)
     if times:
         session.execute(REPORT_TIMES.insert(), times)
+    answers = _satisfaction(session, day)
+    if answers:
+        session.execute(REPORT_ANSWERS.insert(), answers)
     return len(days)
 
 
@@ -204,7 +243,8 @@ def _first_day(session: Session, today: date) -> date:
 def roll_up_reports(session: Session, today: date | None = None) -> tuple[list[date], bool]:
     """The days to make (see the module), each committed with the progress; returns the days
     made and whether more remain for another run."""
-    today = today or now().date()
+    started = now()
+    today = today or started.date()
     day = _first_day(session, today)
     last = min(today, day + timedelta(days=MAX_DAYS_PER_RUN - 1))
     made = []
@@ -216,6 +256,11 @@ def roll_up_reports(session: Session, today: date | None = None) -> tuple[list[d
             session.add(progress)
         made.append(day)
         day += timedelta(days=1)
+    if last >= today:
+        with committed(session):
+            complete = session.get(DeskSetting, COMPLETE_KEY) or DeskSetting(key=COMPLETE_KEY)
+            complete.value, complete.updated_at = started.isoformat(), now()
+            session.add(complete)
     return made, last < today
 
 

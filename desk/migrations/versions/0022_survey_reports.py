@@ -62,6 +62,20 @@ def upgrade() -> None:
     )
     op.create_index('ix_reporttimes_day', 'reporttimes', ['day', 'metric', 'agent_id', 'team_id'],
                     unique=False)
+    op.create_table('reportanswers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('agent_id', sa.Integer(), nullable=True),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('tier', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=True),
+    *(sa.Column(name, sa.Integer(), nullable=False)
+      for name in ('r1', 'r2', 'r3', 'r4', 'r5', 'sent', 'responded')),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_reportanswers_day', 'reportanswers', ['day', 'agent_id', 'team_id'],
+                    unique=False)
     op.drop_index('ix_survey_answered_cover', table_name='survey')
     op.drop_index('ix_survey_sent_cover', table_name='survey')
     op.create_index('ix_survey_answered_cover', 'survey',
@@ -80,6 +94,8 @@ def downgrade() -> None:
     op.create_index('ix_survey_answered_cover', 'survey', ['answered_at', *_COVER, 'rating'],
                     unique=False)
     op.create_index('ix_survey_sent_cover', 'survey', ['sent_at', *_COVER, 'rating'], unique=False)
+    op.drop_index('ix_reportanswers_day', table_name='reportanswers')
+    op.drop_table('reportanswers')
     op.drop_index('ix_reporttimes_day', table_name='reporttimes')
     op.drop_table('reporttimes')
     op.drop_index('ix_reportday_day', table_name='reportday')

@@ -3,7 +3,9 @@ answers, overall and by agent, team, channel, tier and organisation, the distrib
 lowest answers, within the viewer's scope (desk.queries.reports.scope).
 
 Answers are counted by when they were given; the response rate is the share of the surveys
-sent in the period that have an answer. Both read the snapshot taken at the solve."""
+sent in the period that have an answer. Both read the snapshot taken at the solve: whole days
+from the daily roll-up (`reportanswers`) once it has them, the rest of the period from the
+surveys (desk.queries.reports.rolled)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from desk.models import RATINGS, SATISFIED, Organization, Survey, Team, Ticket, User
+from desk.models.reports import RATING_COLUMNS, REPORT_ANSWERS
+from desk.queries.reports.rolled import split_period
 from desk.queries.reports.scope import Filters, scope_conditions
 
 GROUPS = ("agent", "team", "channel", "tier", "organization")
@@ -70,14 +74,16 @@ class Report:
     lowest: list[LowAnswer]
 
 
-def _answered(filters: Filters) -> list[Any]:
-    return [col(Survey.answered_at) >= filters.since, col(Survey.answered_at) < filters.until,
+def _answered(filters: Filters, since: datetime | None = None, until: datetime | None = None
+              ) -> list[Any]:
+    return [col(Survey.answered_at) >= (since or filters.since),
+            col(Survey.answered_at) < (until or filters.until),
             col(Survey.rating).is_not(None),
             *scope_conditions(filters, col(Survey.agent_id), col(Survey.team_id))]
 
 
-def _sent(filters: Filters) -> list[Any]:
-    return [col(Survey.sent_at) >= filters.since, col(Survey.sent_at) < filters.until,
+def _sent(filters: Filters, since: datetime, until: datetime) -> list[Any]:
+    return [col(Survey.sent_at) >= since, col(Survey.sent_at) < until,
             *scope_conditions(filters, col(Survey.agent_id), col(Survey.team_id))]
 
 
@@ -92,20 +98,48 @@ class _Counts:
     sent: dict[Cell, tuple[int, int]]  # per cell, (surveys sent, of them answered)
 
 
-def _counts(session: Session, filters: Filters) -> _Counts:
+def _live_counts(session: Session, filters: Filters, since: datetime, until: datetime,
+                 into: _Counts) -> None:
     cell = (col(Survey.agent_id), col(Survey.team_id), col(Survey.channel), col(Survey.tier),
             col(Survey.organization_id))
-    answers: dict[Cell, dict[int, int]] = {}
     # SQLAlchemy's select: sqlmodel's is typed for at most four columns.
     for agent, team, channel, tier, org, rating, n in session.execute(
             sa_select(*cell, col(Survey.rating), func.count())
-            .where(*_answered(filters)).group_by(*cell, col(Survey.rating))).all():
-        answers.setdefault((agent, team, channel, tier, org), {})[int(rating or 0)] = int(n)
-    sent = {(agent, team, channel, tier, org): (int(n), int(r or 0))
-            for agent, team, channel, tier, org, n, r in session.execute(
-                sa_select(*cell, func.count(), func.count(col(Survey.rating)))
-                .where(*_sent(filters)).group_by(*cell)).all()}
-    return _Counts(answers, sent)
+            .where(*_answered(filters, since, until)).group_by(*cell, col(Survey.rating))).all():
+        per_rating = into.answers.setdefault((agent, team, channel, tier, org), {})
+        per_rating[int(rating or 0)] = per_rating.get(int(rating or 0), 0) + int(n)
+    for agent, team, channel, tier, org, n, r in session.execute(
+            sa_select(*cell, func.count(), func.count(col(Survey.rating)))
+            .where(*_sent(filters, since, until)).group_by(*cell)).all():
+        before = into.sent.get((agent, team, channel, tier, org), (0, 0))
+        into.sent[(agent, team, channel, tier, org)] = (before[0] + int(n), before[1] + int(r or 0))
+
+
+def _rolled_counts(session: Session, filters: Filters, first: str, last: str, into: _Counts) -> None:
+    t = REPORT_ANSWERS.c
+    cell = (t.agent_id, t.team_id, t.channel, t.tier, t.organization_id)
+    for row in session.execute(
+            sa_select(*cell, *(func.sum(t[name]) for name in (*RATING_COLUMNS, "sent", "responded")))
+            .where(t.day >= first, t.day <= last, *scope_conditions(filters, t.agent_id, t.team_id))
+            .group_by(*cell)).all():
+        key = tuple(row[:5])
+        sums = [int(n or 0) for n in row[5:]]
+        per_rating = into.answers.setdefault(key, {})  # type: ignore[arg-type]
+        for rating, n in zip(RATINGS, sums[:5], strict=True):
+            if n:
+                per_rating[rating] = per_rating.get(rating, 0) + n
+        before = into.sent.get(key, (0, 0))  # type: ignore[arg-type]
+        into.sent[key] = (before[0] + sums[5], before[1] + sums[6])  # type: ignore[index]
+
+
+def _counts(session: Session, filters: Filters) -> _Counts:
+    counts = _Counts({}, {})
+    split = split_period(session, filters.since, filters.until)
+    if split.days is not None:
+        _rolled_counts(session, filters, split.days[0].isoformat(), split.days[1].isoformat(), counts)
+    for since, until in split.live:
+        _live_counts(session, filters, since, until, counts)
+    return counts
 
 
 def _figures(ratings: dict[int, int], sent: tuple[int, int]) -> Figures:

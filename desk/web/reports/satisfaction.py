@@ -9,7 +9,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from desk.actions.reports.rollup import request_roll_up
 from desk.i18n import _
+from desk.queries.reports.rolled import last_complete_run
 from desk.queries.surveys.report import GROUPS, GroupRow, Report, satisfaction_report
 from desk.queries.surveys.trend import TrendPoint, satisfaction_trend
 from desk.web.auth import db_of
@@ -28,6 +30,8 @@ def _report(request: Request) -> tuple[Viewer, Report, list[TrendPoint]]:
     with db_of(request).session() as session:
         report = satisfaction_report(session, viewer.filters)
         trend = satisfaction_trend(session, viewer.filters, viewer.period.unit)
+        # Whole days come from the daily roll-up: keep it made (a job, at most every 10 min).
+        request_roll_up(session, last_complete_run(session))
     return viewer, report, trend
 
 

@@ -9,15 +9,19 @@ import io
 from collections.abc import Callable
 from datetime import timedelta
 
+from sqlmodel import select
 from starlette.testclient import TestClient
 
 from desk.actions.audit import SYSTEM
+from desk.actions.reports.rollup import roll_up_reports
 from desk.actions.users import create_token
 from desk.db import Database, commit
-from desk.models import User
+from desk.models import Survey, Ticket, User
 from desk.models.base import now
+from desk.settings import Settings
 from tests.conftest import sign_in
-from tests.desk.surveys.conftest import supervisor_of
+from tests.desk.surveys.conftest import answer, supervisor_of
+from tests.desk.surveys.helpers import sent_survey
 
 MakeUser = Callable[..., User]
 
@@ -114,3 +118,32 @@ def test_answers_by_organisation_and_a_chart_over_time(
     headers = _token(db, make_user("admin"))
     by_org = client.get("/api/v1/reports/csat?group_by=organisation", headers=headers).json()
     assert by_org["groups"][0]["key"] is None and by_org["groups"][0]["answers"] == 3
+
+
+def test_days_from_the_roll_up_give_the_same_figures_and_today_stays_live(
+    db: Database, settings: Settings, client: TestClient, make_user: MakeUser,
+    answered: dict[str, int],
+) -> None:
+    with db.session() as session:  # the tickets, four mails and three answers three days ago
+        for survey in session.exec(select(Survey)):
+            survey.answered_at = survey.answered_at and survey.answered_at - timedelta(days=3)
+            survey.sent_at = survey.sent_at and survey.sent_at - timedelta(days=3)
+            session.add(survey)
+        for ticket in session.exec(select(Ticket)):
+            ticket.created_at = ticket.created_at - timedelta(days=3)
+            session.add(ticket)
+        commit(session)
+    admin = make_user("admin")
+    headers = _token(db, admin)
+    before = client.get("/api/v1/reports/satisfaction?days=7", headers=headers).json()
+    with db.session() as session:
+        roll_up_reports(session)
+    after = client.get("/api/v1/reports/satisfaction?days=7", headers=headers).json()
+    for moment in (before, after):
+        del moment["from"], moment["to"]
+    assert after == before and after["answers"] == 3 and after["response_rate"] == 0.75
+    _survey, path = sent_survey(db, settings, _user(db, answered["bo"]))
+    answer(client, path, 5)  # today: read live beside the rolled-up days
+    today = client.get("/api/v1/reports/csat?days=7&group_by=day", headers=headers).json()
+    assert [g["answers"] for g in today["groups"]][-4:] == [3, 0, 0, 1]
+    assert client.get("/api/v1/reports/satisfaction?days=7", headers=headers).json()["answers"] == 4

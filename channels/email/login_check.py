@@ -91,7 +91,7 @@ def _logout(client: IMAPClient) -> None:
 async def check_smtp(account: SmtpAccount, timeout: float = TIMEOUT) -> CheckResult:
     """Connect (implicit TLS, or STARTTLS when offered) and log in; no mail is sent."""
     smtp = aiosmtplib.SMTP(hostname=account.host, port=account.port, use_tls=account.ssl,
-                           start_tls=False if account.ssl else None, timeout=timeout)
+                           start_tls=account.start_tls, timeout=timeout)
     try:
         await smtp.connect()
     except (OSError, aiosmtplib.SMTPException) as exc:

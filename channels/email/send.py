@@ -86,7 +86,7 @@ async def send(outbound: OutboundMessage, delivery: Delivery, *, date: datetime,
         await aiosmtplib.send(
             message, sender=outbound.from_address, recipients=[outbound.to_address],
             hostname=account.host, port=account.port, use_tls=account.ssl,
-            start_tls=False if account.ssl else None,  # None: STARTTLS when offered
+            start_tls=account.start_tls,  # None: STARTTLS when offered
             username=account.user or None, password=account.password or None,
             timeout=timeout,
         )
@@ -164,7 +164,7 @@ class Connections:
             await _close(client)
         client = aiosmtplib.SMTP(
             hostname=account.host, port=account.port, use_tls=account.ssl,
-            start_tls=False if account.ssl else None,  # None: STARTTLS when offered
+            start_tls=account.start_tls,  # None: STARTTLS when offered
             username=account.user or None, password=account.password or None, timeout=timeout)
         await client.connect()
         return client

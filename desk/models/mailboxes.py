@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Text
+from sqlalchemy import Text, text
 from sqlmodel import Field, SQLModel
 
 from desk.models.base import now
@@ -42,6 +42,8 @@ class Mailbox(SQLModel, table=True):
     smtp_host: str = Field(default="", max_length=255)
     smtp_port: int = 465
     smtp_ssl: bool = True  # smtps:// (implicit TLS); smtp:// uses STARTTLS when offered
+    # smtp+starttls://: nothing is sent unless the STARTTLS upgrade succeeds.
+    smtp_require_tls: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
     smtp_user: str = Field(default="", max_length=320)
     smtp_password: str = Field(default="", sa_type=Text)  # encrypted
 

@@ -390,3 +390,23 @@ def test_a_refused_acknowledgement_shows_under_automatic_mail_and_can_be_resent(
                        data={"csrf_token": token}, follow_redirects=False).status_code == 303
     run_due_jobs(db)
     assert outbound(db, ack.id or 0).status == OutboundStatus.sent and len(smtp_server.messages) == 1
+
+
+def test_a_mailbox_that_requires_tls_sends_nothing_to_a_server_without_starttls(
+    db: Database, settings: Settings, smtp_server: SmtpServer,
+) -> None:
+    from desk.actions.mail.mailboxes import create_mailbox, shown_smtp_url, smtp_account
+
+    url = smtp_server.url.replace("smtp://", "smtp+starttls://", 1)
+    with db.session() as session:
+        box = create_mailbox(session, settings, SYSTEM, "support", "support@desk.test", None, url)
+        commit(session)
+        assert shown_smtp_url(box).startswith("smtp+starttls://")
+        account = smtp_account(settings, box)
+        assert account is not None and account.require_starttls and account.start_tls is True
+        ingest(session, settings, customer_mail(CUSTOMER_ID))
+    run_due_jobs(db)
+    assert smtp_server.messages == []  # the server offers no STARTTLS: nothing in clear text
+    with db.session() as session:
+        (ack,) = session.exec(select(OutboundMessage))
+    assert ack.status != OutboundStatus.sent and ack.last_error

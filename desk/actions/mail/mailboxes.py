@@ -32,7 +32,8 @@ _ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 _IMAP_PLACE = ("imap_host", "imap_port", "imap_user", "imap_folder")
 _AUDITED = ("name", "address", "display_name", "team_id", "enabled", "imap_host", "imap_port",
             "imap_ssl", "imap_user", "imap_folder", "after_fetch", "processed_folder",
-            "smtp_host", "smtp_port", "smtp_ssl", "smtp_user", "acknowledge", "ack_per_hour",
+            "smtp_host", "smtp_port", "smtp_ssl", "smtp_require_tls", "smtp_user", "acknowledge",
+            "ack_per_hour",
             "ack_subject", "ack_body", "poll_seconds")
 
 
@@ -81,7 +82,8 @@ def smtp_account(settings: Settings, mailbox: Mailbox) -> SmtpAccount | None:
         return None
     return SmtpAccount(host=mailbox.smtp_host, port=mailbox.smtp_port, ssl=mailbox.smtp_ssl,
                        user=mailbox.smtp_user,
-                       password=decrypt(settings.secret_key, mailbox.smtp_password))
+                       password=decrypt(settings.secret_key, mailbox.smtp_password),
+                       require_starttls=mailbox.smtp_require_tls)
 
 
 def create_mailbox(
@@ -272,6 +274,7 @@ def _apply_smtp(settings: Settings, mailbox: Mailbox, opts: MailboxOptions) -> N
     if keep and (account.host, account.user) != (mailbox.smtp_host, mailbox.smtp_user):
         raise MailboxError("smtp_password", _("Enter the password again: the server or user changed."))
     mailbox.smtp_host, mailbox.smtp_port, mailbox.smtp_ssl = account.host, account.port, account.ssl
+    mailbox.smtp_require_tls = account.require_starttls
     mailbox.smtp_user = account.user
     if not account.user:
         mailbox.smtp_password = ""
@@ -337,5 +340,5 @@ def shown_smtp_url(mailbox: Mailbox) -> str:
     if not mailbox.smtp_host:
         return ""
     account = SmtpAccount(mailbox.smtp_host, mailbox.smtp_port, mailbox.smtp_ssl,
-                          mailbox.smtp_user, "")
+                          mailbox.smtp_user, "", mailbox.smtp_require_tls)
     return account.url.replace(":***@", "@", 1)

@@ -18,6 +18,15 @@ def test_smtp_is_port_587_without_implicit_tls() -> None:
     assert (account.port, account.ssl) == (587, False)
 
 
+def test_smtp_starttls_requires_the_upgrade_on_port_587() -> None:
+    account = SmtpAccount.from_url("smtp+starttls://desk:pw@mail.example.com")
+    assert (account.port, account.ssl, account.require_starttls, account.start_tls) == (
+        587, False, True, True)
+    assert account.url == "smtp+starttls://desk:***@mail.example.com:587"
+    assert SmtpAccount.from_url("smtp://mail.example.com").start_tls is None  # when offered
+    assert SmtpAccount.from_url("smtps://mail.example.com").start_tls is False
+
+
 def test_explicit_port_and_percent_encoded_login_are_read() -> None:
     account = SmtpAccount.from_url("smtp://help%40example.com:p%40ss%3Aw%2Frd@127.0.0.1:2525")
     assert (account.user, account.password, account.port) == ("help@example.com", "p@ss:w/rd", 2525)
@@ -36,7 +45,7 @@ def test_repr_and_url_never_show_the_password() -> None:
 
 
 @pytest.mark.parametrize("url, reason", [
-    ("imap://desk:pw@mail.example.com", "smtp:// or smtps://"),
+    ("imap://desk:pw@mail.example.com", r"starts with smtp://, smtps:// or smtp\+starttls://"),
     ("smtp://desk:pw@", "no host"),
     ("smtp://desk@mail.example.com", "no password"),
     ("smtp://desk:pw@mail.example.com:99999", "port"),

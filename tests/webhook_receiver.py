@@ -19,6 +19,10 @@ class Received:
 class Receiver:
     answers: list[int] = field(default_factory=list)  # codes for the next requests, in order
     received: list[Received] = field(default_factory=list)
+    # Close each connection after answering without saying so (as a server whose keep-alive
+    # timed out does): the client finds out when it sends the next request.
+    close_silently: bool = False
+    connections: int = 0  # TCP connections accepted (a kept-open one serves many requests)
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -30,6 +34,12 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps connections open, as most servers do
+
+            def setup(self) -> None:
+                receiver.connections += 1
+                super().setup()
+
             def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 receiver.received.append(Received(self.path, dict(self.headers.items()), body))
@@ -41,6 +51,7 @@ class Receiver:
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)
+                self.close_connection = receiver.close_silently
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass

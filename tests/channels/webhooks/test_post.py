@@ -112,3 +112,22 @@ def test_https_goes_to_the_checked_address_and_checks_the_certificate_of_the_url
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_connection_is_kept_for_the_next_delivery_and_replaced_when_the_receiver_closed_it(
+) -> None:
+    from channels.webhooks.post import Connections
+    from tests.webhook_receiver import Receiver
+
+    for close_silently, connections in ((False, 1), (True, 3)):
+        receiver = Receiver(close_silently=close_silently).start()
+        kept = Connections()
+        try:
+            assert receiver.server is not None
+            port = receiver.server.server_address[1]
+            target = Target("http", "127.0.0.1", port, "/hook", "127.0.0.1")
+            assert [post(target, b"{}", {}, kept=kept).status for _ in range(3)] == [200] * 3
+            assert (len(receiver.received), receiver.connections) == (3, connections)
+        finally:
+            kept.close()
+            receiver.stop()

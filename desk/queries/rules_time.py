@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, text
+from sqlalchemy import and_, exists, text, union_all
 from sqlmodel import Session, col, select
 
 from desk.models import (
@@ -24,6 +24,7 @@ from desk.models import (
     TicketTag,
 )
 from desk.models.rules import UNANSWERED_SQL
+from desk.models.tickets import OPEN_SQL
 
 _OPEN = ("new", "open", "on_hold")
 
@@ -53,8 +54,8 @@ def candidate_ids(session: Session, rule_id: int, times: Sequence[tuple[str, int
         elif name == "unassigned_for":  # ix_ticket_assignee_status_updated
             where += [col(Ticket.assignee_id).is_(None), col(Ticket.status).in_(_OPEN),
                       col(Ticket.updated_at) <= cutoff]
-        else:  # no_agent_reply_for: the partial ix_ticket_unanswered_created
-            where += [text(UNANSWERED_SQL), col(Ticket.created_at) <= cutoff]
+        else:  # no_agent_reply_for
+            where.append(col(Ticket.id).in_(_waiting_on_us(cutoff)))
     for name, value in equal.items():
         if name == "tier":
             where.append(col(Ticket.customer_id).in_(select(Customer.id).where(Customer.tier == value)))
@@ -65,6 +66,31 @@ def candidate_ids(session: Session, rule_id: int, times: Sequence[tuple[str, int
                                 col(RuleTimeFiring.version) == col(Ticket.version)))
     query = select(Ticket.id).where(*where, ~fired)
     return [i for i in session.exec(query) if i is not None]
+
+
+def _waiting_on_us(cutoff: datetime) -> Any:
+    """Tickets the customer has waited on since before `cutoff`: never answered and in since
+    then (the partial ix_ticket_unanswered_created), or answered once but the customer's
+    message is the last public one and nothing changed since then (ix_ticket_open_updated,
+    then each one's newest messages by ix_message_ticket_id)."""
+    never = select(Ticket.id).where(text(UNANSWERED_SQL), col(Ticket.created_at) <= cutoff)
+    last = (select(Message.direction).where(col(Message.ticket_id) == col(Ticket.id),
+                                            Message.direction != Direction.internal)
+            .order_by(col(Message.id).desc()).limit(1).scalar_subquery())
+    again = select(Ticket.id).where(text(OPEN_SQL), col(Ticket.updated_at) <= cutoff,
+                                    col(Ticket.first_response_at).is_not(None), last == Direction.inbound)
+    return union_all(never, again)
+
+
+def customer_spoke_last(session: Session, ticket_ids: Sequence[int]) -> set[int]:
+    """Those of the tickets whose newest public message is the customer's."""
+    last: dict[int, str] = {}
+    for ticket_id, direction in session.exec(
+            select(Message.ticket_id, Message.direction).where(
+                col(Message.ticket_id).in_(ticket_ids), Message.direction != Direction.internal)
+            .order_by(col(Message.ticket_id), col(Message.id))):
+        last[ticket_id] = direction
+    return {t for t, direction in last.items() if direction == Direction.inbound}
 
 
 def tickets_by_id(session: Session, ids: Iterable[int]) -> list[Ticket]:

@@ -40,6 +40,7 @@ from desk.models import (
 )
 from desk.models.base import aware, now
 from desk.queries.rules import assignable_agents, last_ticket_action, list_rules, policy_ids, team_ids
+from desk.queries.rules_time import customer_spoke_last
 from desk.queries.tickets.queue import ticket_tags
 
 # The most rule firings one change may lead to (each rule fires once in a chain anyway).
@@ -145,7 +146,7 @@ def dry_run(session: Session, spec: RuleSpec,
     out = []
     test = matcher(spec.conditions)
     for ticket in tickets:
-        facts = facts_of(session, ticket, None)
+        facts = facts_of(session, ticket, None, timed=True)
         if test(facts):
             changes, tags, _stop = plan(session, spec, ticket, facts, advance=False)
             shown = {k: v for k, v in changes.items() if getattr(ticket, k) != v}
@@ -205,7 +206,9 @@ def plan(session: Session, spec: RuleSpec, ticket: Ticket, facts: Facts,
     return changes, sorted(tags) if tags is not None and tags != set(facts.tags) else None, stop
 
 
-def facts_of(session: Session, ticket: Ticket, message_id: int | None) -> Facts:
+def facts_of(session: Session, ticket: Ticket, message_id: int | None, timed: bool = False) -> Facts:
+    """The ticket's facts; `timed`: with what the time conditions read exactly (a dry run of a
+    scheduled rule; event rules have none)."""
     assert ticket.id is not None
     customer = session.get(Customer, ticket.customer_id)
     message = session.get(Message, message_id) if message_id is not None else session.exec(
@@ -214,7 +217,9 @@ def facts_of(session: Session, ticket: Ticket, message_id: int | None) -> Facts:
     organization = (session.get(Organization, customer.organization_id)
                     if customer is not None and customer.organization_id is not None else None)
     mailbox = session.get(Mailbox, ticket.mailbox_id) if ticket.mailbox_id is not None else None
-    idle, unanswered = timing(ticket, now())
+    spoke_last = (timed and ticket.first_response_at is not None
+                  and bool(customer_spoke_last(session, [ticket.id])))
+    idle, unanswered = timing(ticket, now(), spoke_last)
     return Facts(
         channel=ticket.channel, mailbox=mailbox.name if mailbox is not None else "",
         subject=ticket.subject, body=message.text if message is not None else "",
@@ -226,12 +231,16 @@ def facts_of(session: Session, ticket: Ticket, message_id: int | None) -> Facts:
         language=(customer.locale if customer is not None else "")[:2], idle=idle, unanswered=unanswered)
 
 
-def timing(ticket: Ticket, moment: datetime) -> tuple[float, float]:
-    """The facts the time conditions read: seconds since the last change and, while no public
-    reply was given, since the ticket came in."""
+def timing(ticket: Ticket, moment: datetime, customer_spoke_last: bool) -> tuple[float, float]:
+    """The facts the time conditions read: seconds since the last change, and how long the
+    customer has waited on the desk (-1: not waiting): since the ticket came in while no public
+    reply was given; after one, since the last change when the customer's message is the last
+    public one."""
     idle = (moment - aware(ticket.updated_at)).total_seconds()
-    waiting = -1.0 if ticket.first_response_at is not None else (
-        moment - aware(ticket.created_at)).total_seconds()
+    if ticket.first_response_at is None:
+        waiting = (moment - aware(ticket.created_at)).total_seconds()
+    else:
+        waiting = idle if customer_spoke_last else -1.0
     return idle, waiting
 
 

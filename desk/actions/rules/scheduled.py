@@ -141,11 +141,13 @@ def facts_of_many(session: Session, tickets: Sequence[Ticket], moment: datetime,
     mailboxes = reads.mailbox_names(session)
     tags = reads.tags_of(session, ids)
     texts = reads.first_texts(session, ids) if needs_body else {}
+    answered = [t.id for t in tickets if t.id is not None and t.first_response_at is not None]
+    spoke_last = reads.customer_spoke_last(session, answered) if answered else set()
     out = []
     for ticket in tickets:
         assert ticket.id is not None
         customer = customers.get(ticket.customer_id)
-        idle, unanswered = timing(ticket, moment)
+        idle, unanswered = timing(ticket, moment, ticket.id in spoke_last)
         out.append(Facts(
             channel=ticket.channel, mailbox=mailboxes.get(ticket.mailbox_id or 0, ""),
             subject=ticket.subject, body=texts.get(ticket.id, ""),

@@ -174,3 +174,24 @@ def test_a_pass_fires_at_most_its_share_and_the_next_pass_takes_the_rest(
     second = run_time_rules(session, None, later, most=2)
     assert (second.fired, second.more) == (1, False)
     assert _fired(session, "Unassigned") == sorted(t.id for t in tickets)  # type: ignore[misc]
+
+
+def test_no_agent_reply_counts_from_the_customers_message_after_an_answer_too(
+    db: Database, session: Session, settings: Settings, make_user: Callable[..., User],
+) -> None:
+    from desk.actions.ingest.one import add_customer_reply
+
+    agent = make_user("agent")
+    _scheduled(session, "Waiting on us", [{"field": "no_agent_reply_for", "op": "at_least", "value": "2h"}],
+               [{"type": "add_tags", "value": ["waiting"]}])
+    ticket = _ticket(session, settings, "d@example.com", "Login fails")
+    add_agent_reply(session, settings, Actor.of_user(agent), agent, ticket, "Try again?", internal=False)
+    commit(session)
+    assert run_time_rules(session, None, now() + timedelta(hours=3)).fired == 0  # answered: we wait on them
+    customer = session.get(Customer, ticket.customer_id)
+    assert customer is not None
+    add_customer_reply(session, settings, ticket, customer, "Still failing.")
+    commit(session)
+    assert run_time_rules(session, None, now() + timedelta(hours=1)).fired == 0
+    assert run_time_rules(session, None, now() + timedelta(hours=3)).fired == 1
+    assert _fired(session, "Waiting on us") == [ticket.id]

@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import time
 
-from channels.email.send import Failure
-from desk.actions.mail.batches import Outcome, claim_batch, record_batch
+from channels.email.send import Delivery, Failure
+from channels.message import OutboundMessage as Outgoing
+from desk.actions.mail.batches import Outcome, claim_batch, record_batch, still_queued
 from desk.actions.tickets.outbox import SEND_ATTEMPTS
 from desk.db import Database
 from desk.jobs.backoff import backoff
@@ -26,13 +27,12 @@ log = logging.getLogger("desk.mail")
 SEND_FOR_SECONDS = CLAIM.total_seconds() / 2
 
 
-def _outcome(row: OutboundMessage, failure: Failure | None) -> Outcome:
-    assert row.id is not None
+def _outcome(outbound_id: int, attempts: int, failure: Failure | None) -> Outcome:
     if failure is None:
-        return Outcome(row.id, sent=True)
-    if failure.temporary and row.attempts < SEND_ATTEMPTS:
-        return Outcome(row.id, reason=failure.reason, retry_at=now() + backoff(row.attempts))
-    return Outcome(row.id, reason=failure.reason)
+        return Outcome(outbound_id, sent=True)
+    if failure.temporary and attempts < SEND_ATTEMPTS:
+        return Outcome(outbound_id, reason=failure.reason, retry_at=now() + backoff(attempts))
+    return Outcome(outbound_id, reason=failure.reason)
 
 
 def send_batch(db: Database, outbound_ids: list[int]) -> int:
@@ -40,14 +40,16 @@ def send_batch(db: Database, outbound_ids: list[int]) -> int:
     started = time.monotonic()
     outcomes: list[Outcome] = []
     handed_back: list[int] = []
+    ready: list[tuple[int, int, Outgoing, Delivery]] = []
     with db.session() as session:
         claimed = claim_batch(session, outbound_ids, CLAIM)
+        held = still_queued(session, sorted(set(outbound_ids) - set(claimed)))
         mailboxes: dict[int, Mailbox | None] = {}
         for outbound_id in claimed:
             row = session.get(OutboundMessage, outbound_id)
             if row is None:
                 continue
-            if time.monotonic() - started > SEND_FOR_SECONDS or chat_reply_hold(session, row) != "mail":
+            if chat_reply_hold(session, row) != "mail":
                 handed_back.append(outbound_id)
                 continue
             if row.mailbox_id is None:  # the ticket's mailbox, else the default one
@@ -62,13 +64,22 @@ def send_batch(db: Database, outbound_ids: list[int]) -> int:
             try:
                 outgoing, delivery = _prepare(session, db.settings, row, mailbox)
             except Unsendable as exc:
-                outcomes.append(_outcome(row, Failure(str(exc), temporary=False)))
+                outcomes.append(_outcome(outbound_id, row.attempts, Failure(str(exc), temporary=False)))
                 continue
             except SecretError as exc:
-                outcomes.append(_outcome(row, Failure(str(exc), temporary=True)))
+                outcomes.append(_outcome(outbound_id, row.attempts, Failure(str(exc), temporary=True)))
                 continue
-            outcomes.append(_outcome(row, _SENDING.send(outgoing, delivery)))
-        record_batch(session, outcomes, handed_back)
+            ready.append((outbound_id, row.attempts, outgoing, delivery))
+        # End the read: on SQLite a transaction that read before others wrote cannot write.
+        session.rollback()
+        if not ready and not outcomes and not handed_back and not held:
+            return 0
+        for outbound_id, attempts, outgoing, delivery in ready:
+            if time.monotonic() - started > SEND_FOR_SECONDS:
+                handed_back.append(outbound_id)
+                continue
+            outcomes.append(_outcome(outbound_id, attempts, _SENDING.send(outgoing, delivery)))
+        record_batch(session, outcomes, handed_back, held)
     sent = sum(1 for o in outcomes if o.sent)
     log.info("batch of %s: %s sent, %s not, %s handed back", len(outbound_ids), sent,
              len(outcomes) - sent, len(handed_back))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from desk.actions.jobs import enqueue
 from desk.db import commit
@@ -46,9 +46,12 @@ def claim_batch(session: Session, outbound_ids: Sequence[int], hold: timedelta) 
     return claimed
 
 
-def record_batch(session: Session, outcomes: Sequence[Outcome], released: Sequence[int] = ()) -> None:
+def record_batch(session: Session, outcomes: Sequence[Outcome], released: Sequence[int] = (),
+                 held: Sequence[int] = ()) -> None:
     """Every outcome in one commit: sent, failed, or due again with a `send_mail` job at its
-    retry time; `released` rows (claimed, not tried) are due at once with a job each."""
+    retry time; `released` rows (claimed, not tried) are due at once with a job each; `held`
+    rows (still queued, claimed by another attempt, e.g. this job's own that failed before it
+    recorded) get a `send_mail` job, which waits for the claim to run out (at least once)."""
     stamp = now()
     for outcome in outcomes:
         values: dict[str, object]
@@ -65,4 +68,15 @@ def record_batch(session: Session, outcomes: Sequence[Outcome], released: Sequen
         session.execute(update(OutboundMessage).where(col(OutboundMessage.id) == outbound_id)
                         .values(next_attempt_at=stamp, attempts=col(OutboundMessage.attempts) - 1))
         enqueue(session, "send_mail", outbound_id=outbound_id)
+    for outbound_id in held:
+        enqueue(session, "send_mail", outbound_id=outbound_id)
     commit(session)
+
+
+def still_queued(session: Session, outbound_ids: Sequence[int]) -> list[int]:
+    """Which of these rows are still queued (not sent, not failed)."""
+    if not outbound_ids:
+        return []
+    return [i for i in session.exec(select(OutboundMessage.id).where(
+        col(OutboundMessage.id).in_(outbound_ids),
+        col(OutboundMessage.status) == OutboundStatus.queued)) if i is not None]

@@ -72,6 +72,10 @@ def test_a_row_another_sender_holds_is_left_to_it(
     run_due_jobs(db)
     assert [m.rcpt_tos for m in smtp_server.messages] == [[rows[1].to_address]]
     assert _survey_rows(db)[0].status == OutboundStatus.queued
+    with db.session() as session:  # its own job waits for the claim to run out
+        waiting = session.exec(select(Job).where(Job.name == "send_mail",
+                                                 Job.status == JobStatus.queued)).all()
+    assert [j.args for j in waiting] == [{"outbound_id": rows[0].id}]
 
 
 def test_a_temporary_refusal_leaves_the_mail_queued_with_a_retry(

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from desk.actions.reports.rollup import request_roll_up
 from desk.i18n import _
+from desk.queries.reports.rolled import last_complete_run
 from desk.queries.reports.service import ServiceReport, service_report
 from desk.web.auth import db_of
 from desk.web.reports.charts import bars, columns
@@ -30,7 +31,7 @@ def _report(request: Request) -> tuple[Viewer, ServiceReport]:
     viewer = viewer_of(request)
     with db_of(request).session() as session:
         report = service_report(session, viewer.filters, viewer.period.unit)
-        request_roll_up(session, report.rolled_up_at)
+        request_roll_up(session, last_complete_run(session))
     return viewer, report
 
 

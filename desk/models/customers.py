@@ -50,6 +50,8 @@ class Organization(SQLModel, table=True):
     tier: str = Field(default=Tier.standard, max_length=20)
     # New customers whose email domain is ``domain`` join this organisation.
     auto_join: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    # Its contacts see each other's requests in the customer portal (read only).
+    portal_shared: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
     created_at: datetime = Field(default_factory=now)
 
 

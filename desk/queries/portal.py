@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from desk.models import Customer, CustomerIdentity, Ticket
+from desk.models import Customer, CustomerIdentity, Organization, Ticket
 
 REQUESTS_SHOWN = 200
 
@@ -29,10 +29,36 @@ def has_requests(session: Session, customer_id: int) -> bool:
                         .limit(1)).first() is not None
 
 
-def portal_requests(session: Session, customer_id: int,
-                    limit: int = REQUESTS_SHOWN) -> list[Ticket]:
-    """The customer's requests, the most recently active first; a request the desk merged
-    into another shows as that one."""
-    return list(session.exec(select(Ticket).where(
-        Ticket.customer_id == customer_id, col(Ticket.merged_into_id).is_(None))
-        .order_by(col(Ticket.updated_at).desc(), col(Ticket.id).desc()).limit(limit)))
+def shared_organization(session: Session, customer: Customer) -> Organization | None:
+    """The customer's organisation when its contacts see each other's requests."""
+    if customer.organization_id is None:
+        return None
+    org = session.get(Organization, customer.organization_id)
+    return org if org is not None and org.portal_shared else None
+
+
+def portal_requests(session: Session, customer: Customer,
+                    limit: int = REQUESTS_SHOWN) -> list[tuple[Ticket, str]]:
+    """The customer's requests, and their organisation's when it shares them, the most
+    recently active first, each with the name of who asked; a request the desk merged into
+    another shows as that one."""
+    org = shared_organization(session, customer)
+    whose = (col(Ticket.customer_id) == customer.id if org is None else
+             col(Ticket.customer_id).in_(select(Customer.id).where(
+                 Customer.organization_id == org.id)))
+    rows = session.exec(select(Ticket, Customer.name).join(
+        Customer, col(Customer.id) == col(Ticket.customer_id)).where(
+        whose, col(Ticket.merged_into_id).is_(None))
+        .order_by(col(Ticket.updated_at).desc(), col(Ticket.id).desc()).limit(limit))
+    return [(ticket, name) for ticket, name in rows]
+
+
+def portal_request(session: Session, customer: Customer, number: int) -> Ticket | None:
+    """A request of the customer's organisation the customer may read (not their own: those
+    open their private page)."""
+    org = shared_organization(session, customer)
+    ticket = session.get(Ticket, number)
+    if org is None or ticket is None or ticket.merged_into_id is not None:
+        return None
+    asker = session.get(Customer, ticket.customer_id)
+    return ticket if asker is not None and asker.organization_id == org.id else None

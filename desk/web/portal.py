@@ -7,17 +7,21 @@ read the answers), beside the request form and the help centre.
   address Desk does not know; limited per address and per client).
 - GET /portal/enter/{token}: a button that signs in (a mail scanner following the link
   signs nobody in); POST signs in: a cookie for a week, bound to the address.
+- GET /portal/requests/{n}: a request of a colleague of the customer's organisation, read
+  only, when the organisation shares its requests (`Organization.portal_shared`).
 - POST /portal/sign-out."""
 
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from channels.webform import EMAIL_RE
 from desk.actions.portal import ask_for_portal_link
+from desk.i18n import _
 from desk.links import (
     PORTAL_SESSION_SECONDS,
     SignatureExpired,
@@ -26,11 +30,13 @@ from desk.links import (
     read_portal_session,
     request_token,
 )
-from desk.models import Customer
-from desk.queries.portal import portal_customer, portal_requests
+from desk.models import Customer, Direction
+from desk.queries.portal import portal_customer, portal_request, portal_requests
+from desk.queries.tickets.messages import attachment_of, conversation
 from desk.settings import Settings
 from desk.web.ratelimit import SlidingWindow
 from desk.web.templating import render
+from desk.web.tickets.public import attachment_response
 
 COOKIE = "desk_portal"
 LINKS_PER_ADDRESS = 3  # an hour
@@ -70,10 +76,38 @@ async def home(request: Request) -> Response:
         return response
     secret = str(_settings(request).secret_key)
     with request.app.state.db.session() as session:
-        tickets = portal_requests(session, customer.id)
-    links = {t.id: "/requests/" + request_token(secret, t.id, customer.id)
-             for t in tickets if t.id is not None}
-    return render(request, "portal/requests.html", customer=customer, tickets=tickets, links=links)
+        rows = portal_requests(session, customer)
+    # Their own requests open their private page; a colleague's, its read-only view here.
+    links = {t.id: ("/requests/" + request_token(secret, t.id, customer.id)
+                    if t.customer_id == customer.id else f"/portal/requests/{t.id}")
+             for t, _name in rows if t.id is not None}
+    return render(request, "portal/requests.html", customer=customer, rows=rows, links=links,
+                  shared=any(t.customer_id != customer.id for t, _name in rows))
+
+
+async def colleague_request(request: Request) -> Response:
+    customer = signed_in_customer(request)
+    if customer is None:
+        return RedirectResponse("/portal", status_code=303)
+    with request.app.state.db.session() as session:
+        ticket = portal_request(session, customer, request.path_params["number"])
+        if ticket is None or ticket.id is None:
+            raise HTTPException(404, _("Not found."))
+        items = conversation(session, ticket.id, public_only=True)
+    return render(request, "portal/request.html", ticket=ticket, items=items)
+
+
+async def colleague_attachment(request: Request) -> Response:
+    customer = signed_in_customer(request)
+    with request.app.state.db.session() as session:
+        ticket = portal_request(session, customer, request.path_params["number"]) \
+            if customer is not None else None
+        found = attachment_of(session, request.path_params["attachment_id"]) if ticket else None
+    attachment, message = found or (None, None)
+    if (ticket is None or attachment is None or message is None
+            or message.ticket_id != ticket.id or message.direction == Direction.internal):
+        raise HTTPException(404, _("Not found."))
+    return attachment_response(_settings(request), attachment)
 
 
 async def ask_link(request: Request) -> Response:
@@ -139,5 +173,8 @@ routes = [
     Route("/portal/link", ask_link, methods=["POST"]),
     Route("/portal/enter/{token}", enter_page, methods=["GET"]),
     Route("/portal/enter/{token}", enter, methods=["POST"]),
+    Route("/portal/requests/{number:id}", colleague_request, methods=["GET"]),
+    Route("/portal/requests/{number:id}/attachments/{attachment_id:id}", colleague_attachment,
+          methods=["GET"]),
     Route("/portal/sign-out", sign_out, methods=["POST"]),
 ]

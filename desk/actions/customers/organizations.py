@@ -18,7 +18,7 @@ from desk.actions.input_errors import InputError
 from desk.i18n import _
 from desk.models import Customer, Organization, Tier
 
-EDITABLE = ("name", "domain", "tier", "auto_join")
+EDITABLE = ("name", "domain", "tier", "auto_join", "portal_shared")
 # Rewriting search keys holds every member's keys in memory: a big organisation goes in slices.
 REFRESH_CHUNK = 1_000
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
@@ -87,10 +87,11 @@ def _validated(session: Session, org_id: int | None, changes: Mapping[str, Any])
         if changes["tier"] not in {t.value for t in Tier}:
             raise OrganizationError("tier", _("Choose VIP, standard or prospect."))
         clean["tier"] = str(changes["tier"])
-    if "auto_join" in changes:
-        if not isinstance(changes["auto_join"], bool):
-            raise OrganizationError("auto_join", _("Give true or false."))
-        clean["auto_join"] = changes["auto_join"]
+    for flag in ("auto_join", "portal_shared"):
+        if flag in changes:
+            if not isinstance(changes[flag], bool):
+                raise OrganizationError(flag, _("Give true or false."))
+            clean[flag] = changes[flag]
     return clean
 
 

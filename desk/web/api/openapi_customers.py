@@ -94,6 +94,8 @@ SCHEMAS: JSON = {
         "id": ID, "name": {"type": "string"}, "domain": {"type": ["string", "null"]},
         "tier": TIER, "auto_join": {"type": "boolean", "description": "New customers with an "
                                                                       "address at `domain` join."},
+        "portal_shared": {"type": "boolean", "description": "Its contacts see each other's "
+                                                            "requests in the customer portal."},
         "member_count": {"type": "integer", "minimum": 0},
         "open_ticket_count": {"type": "integer", "minimum": 0}}),
     "OrganizationPage": obj({

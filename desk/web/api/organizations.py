@@ -23,7 +23,8 @@ MAX_PAGE = 1000
 def _organization_json(orgs: Sequence[Organization], members: Mapping[int, int],
                        open_tickets: Mapping[int, int]) -> list[dict[str, Any]]:
     return [{"id": o.id, "name": o.name, "domain": o.domain, "tier": o.tier,
-             "auto_join": o.auto_join, "member_count": members.get(o.id or 0, 0),
+             "auto_join": o.auto_join, "portal_shared": o.portal_shared,
+             "member_count": members.get(o.id or 0, 0),
              "open_ticket_count": open_tickets.get(o.id or 0, 0)} for o in orgs]
 
 

@@ -72,12 +72,13 @@ async def show(request: Request) -> Response:
 def _read_form(form: FormData) -> dict[str, str]:
     values = {k: str(form.get(k, "")).strip()[:300] for k in ("name", "domain", "tier")}
     values["auto_join"] = "on" if form.get("auto_join") else ""
+    values["portal_shared"] = "on" if form.get("portal_shared") else ""
     return values
 
 
 def _changes(values: dict[str, str]) -> dict[str, object]:
     return {"name": values["name"], "domain": values["domain"], "tier": values["tier"],
-            "auto_join": bool(values["auto_join"])}
+            "auto_join": bool(values["auto_join"]), "portal_shared": bool(values["portal_shared"])}
 
 
 def _form_page(request: Request, org: Organization | None, values: dict[str, str],
@@ -110,7 +111,8 @@ async def edit_form(request: Request) -> Response:
     with db_of(request).session() as session:
         org = access_organization(session, user, request.path_params["org_id"])
     values = {"name": org.name, "domain": org.domain or "", "tier": org.tier,
-              "auto_join": "on" if org.auto_join else ""}
+              "auto_join": "on" if org.auto_join else "",
+              "portal_shared": "on" if org.portal_shared else ""}
     return _form_page(request, org, values)
 
 

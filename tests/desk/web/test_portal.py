@@ -122,3 +122,43 @@ def test_a_forged_or_expired_link_and_a_removed_address_sign_nobody_in(
         commit(s)
     assert "Printer offline" not in client.get("/portal").text
     assert client.post(f"/portal/enter/{token}").status_code == 404
+
+
+def test_an_organisation_that_shares_lets_its_contacts_read_each_others_requests(
+    client: TestClient, db: Database, settings: Settings,
+) -> None:
+    from desk.actions.customers.organizations import create_organization
+
+    with db.session() as s:
+        org = create_organization(s, SYSTEM, {"name": "Acme", "domain": "acme.example"})
+        commit(s)
+        org_id = org.id
+    mine = _request(db, settings, "kim@acme.example", "Printer offline")
+    colleague = _request(db, settings, "lee@acme.example", "VPN keeps dropping")
+    outsider = _request(db, settings, "zed@other.example", "Someone else's request")
+    secret = str(settings.secret_key)
+    with db.session() as s:
+        ticket = s.get(Ticket, mine)
+        assert ticket is not None
+        kim = ticket.customer_id
+    token = links.portal_link_token(secret, kim, "kim@acme.example")
+    client.post(f"/portal/enter/{token}")
+    page = client.get("/portal").text
+    assert f'data-ticket="{mine}"' in page and f'data-ticket="{colleague}"' not in page
+    assert client.get(f"/portal/requests/{colleague}").status_code == 404  # not shared yet
+
+    with db.session() as s:
+        from desk.actions.customers.organizations import update_organization
+        from desk.models import Organization
+        acme = s.get(Organization, org_id)
+        assert acme is not None
+        update_organization(s, SYSTEM, acme, {"portal_shared": True})
+        commit(s)
+    page = client.get("/portal").text
+    assert f'data-ticket="{colleague}"' in page and "VPN keeps dropping" in page
+    assert f'data-ticket="{outsider}"' not in page
+    assert f'href="/portal/requests/{colleague}"' in page  # read-only view, not their private page
+    view = client.get(f"/portal/requests/{colleague}")
+    assert view.status_code == 200 and "Please help." in view.text and "<form" not in view.text.split(
+        'id="portal-request"', 1)[1]
+    assert client.get(f"/portal/requests/{outsider}").status_code == 404

@@ -39,10 +39,12 @@ def publish(session: Session, events: list[Event], by: int | None = None) -> Non
     to each event (desk.events.REGISTRY), run once the transaction commits; and the live
     notices that tell open pages (`desk.live`), sent with the commit. `by` is the staff
     member who made the change, so their own pages need not warn them of it."""
+    # Recorders first: their jobs (a webhook's POST) then come before the handlers' (rules,
+    # SLA) in the runner's order, so what waits outside Desk waits least.
+    for recorder in REGISTRY.recorders:
+        recorder(session, events)
     live = session.info.setdefault("live", [])
     for event in events:
         for name, args in REGISTRY.jobs_for(event):
             enqueue(session, name, **args)
         live.extend(notices_of(event, by))
-    for recorder in REGISTRY.recorders:
-        recorder(session, events)

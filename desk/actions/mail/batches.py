@@ -7,6 +7,7 @@ it (so a crash between the two sends it again once the claim runs out: at least 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,21 +30,22 @@ class Outcome:
 
 
 def claim_batch(session: Session, outbound_ids: Sequence[int], hold: timedelta) -> list[int]:
-    """Take each queued, due row for `hold` and count an attempt, one UPDATE per row and
-    one commit; the ids this job now holds (another job's or a sent row is left)."""
+    """Take every queued, due row of these for `hold` and count an attempt, in one UPDATE and
+    one commit; the ids this job now holds (another job's or a sent row is left). The rows
+    taken are told apart by the claim's own end time (`hold` plus a random part of a second),
+    which no other claim shares."""
     stamp = now()
-    claimed = []
-    for outbound_id in outbound_ids:
-        result = session.execute(
-            update(OutboundMessage)
-            .where(col(OutboundMessage.id) == outbound_id,
-                   col(OutboundMessage.status) == OutboundStatus.queued,
-                   col(OutboundMessage.next_attempt_at) <= stamp)
-            .values(attempts=col(OutboundMessage.attempts) + 1, next_attempt_at=stamp + hold))
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(outbound_id)
+    mark = stamp + hold + timedelta(microseconds=secrets.randbelow(1_000_000))
+    session.execute(
+        update(OutboundMessage)
+        .where(col(OutboundMessage.id).in_(outbound_ids),
+               col(OutboundMessage.status) == OutboundStatus.queued,
+               col(OutboundMessage.next_attempt_at) <= stamp)
+        .values(attempts=col(OutboundMessage.attempts) + 1, next_attempt_at=mark))
     commit(session)
-    return claimed
+    return sorted(i for i in session.exec(select(OutboundMessage.id).where(
+        col(OutboundMessage.id).in_(outbound_ids), col(OutboundMessage.next_attempt_at) == mark,
+        col(OutboundMessage.status) == OutboundStatus.queued)) if i is not None)
 
 
 def record_batch(session: Session, outcomes: Sequence[Outcome], released: Sequence[int] = (),
@@ -53,11 +55,15 @@ def record_batch(session: Session, outcomes: Sequence[Outcome], released: Sequen
     rows (still queued, claimed by another attempt, e.g. this job's own that failed before it
     recorded) get a `send_mail` job, which waits for the claim to run out (at least once)."""
     stamp = now()
+    sent = [o.outbound_id for o in outcomes if o.sent]
+    if sent:  # the usual outcome: one statement for them all
+        session.execute(update(OutboundMessage).where(col(OutboundMessage.id).in_(sent)).values(
+            status=OutboundStatus.sent, sent_at=stamp, last_error=""))
     for outcome in outcomes:
         values: dict[str, object]
         if outcome.sent:
-            values = {"status": OutboundStatus.sent, "sent_at": stamp, "last_error": ""}
-        elif outcome.retry_at is not None:
+            continue
+        if outcome.retry_at is not None:
             values = {"last_error": outcome.reason, "next_attempt_at": outcome.retry_at}
             enqueue(session, "send_mail", run_at=outcome.retry_at, outbound_id=outcome.outbound_id)
         else:

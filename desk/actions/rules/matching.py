@@ -167,6 +167,10 @@ def _time(name: str, seconds: int, constants: dict[str, Any]) -> str:
 
 def fold(text: str) -> str:
     """Case- and width-insensitive form of `text`."""
+    if text.isascii():  # NFKC leaves ASCII alone, and casefold is lower there
+        return text.lower()
+    if unicodedata.is_normalized("NFKC", text):  # a quick check: most text already is
+        return text.casefold()
     return unicodedata.normalize("NFKC", text).casefold()
 
 

@@ -64,6 +64,7 @@ def run_time_rules(session: Session, services: Services | None, moment: datetime
     rules = reads.scheduled_rules(session)
     known = Known(team_ids(session), assignable_agents(session), policy_ids(session))
     candidates = fired = 0
+    stopped: set[int] = set()  # tickets a rule with "stop" fired on: no later rule in this pass
     for rule in rules:
         try:
             spec = spec_of(rule, known)
@@ -75,7 +76,7 @@ def run_time_rules(session: Session, services: Services | None, moment: datetime
         candidates += len(ids)
         for start in range(0, len(ids), BATCH):
             fired += _batch(session, services, rule.id, spec, ids[start:start + BATCH], moment,
-                            most - fired)
+                            most - fired, stopped)
             commit(session)
             if fired >= most or time.monotonic() - started > budget:
                 return PassOutcome(len(rules), candidates, fired, more=True)
@@ -91,8 +92,9 @@ def _narrowing(spec: RuleSpec) -> tuple[list[tuple[str, int]], dict[str, str]]:
 
 
 def _batch(session: Session, services: Services | None, rule_id: int, spec: RuleSpec,
-           ids: Sequence[int], moment: datetime, budget: int) -> int:
-    """Fire the rule on those of `ids` its conditions hold for, at most `budget` of them."""
+           ids: Sequence[int], moment: datetime, budget: int, stopped: set[int]) -> int:
+    """Fire the rule on those of `ids` its conditions hold for (not on `stopped` ones), at most
+    `budget` of them; adds to `stopped` the tickets it fired on when it says "stop"."""
     rule = session.get(Rule, rule_id)
     assert rule is not None
     test = matcher(spec.conditions)
@@ -106,9 +108,9 @@ def _batch(session: Session, services: Services | None, rule_id: int, spec: Rule
         for ticket, each in zip(tickets, facts, strict=True):
             if fired >= budget:
                 break
-            if not test(each):
+            if ticket.id in stopped or not test(each):
                 continue
-            changes, tags, _stop = plan(session, spec, ticket, each)
+            changes, tags, stop = plan(session, spec, ticket, each)
             before = ticket.version
             fire(session, services, rule, spec, ticket, each, (changes, tags), [rule_id])
             assert ticket.id is not None
@@ -118,6 +120,8 @@ def _batch(session: Session, services: Services | None, rule_id: int, spec: Rule
             row.fired_at = moment
             session.add(row)
             fired += 1
+            if stop:
+                stopped.add(ticket.id)
     return fired
 
 

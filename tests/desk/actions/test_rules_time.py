@@ -195,3 +195,17 @@ def test_no_agent_reply_counts_from_the_customers_message_after_an_answer_too(
     assert run_time_rules(session, None, now() + timedelta(hours=1)).fired == 0
     assert run_time_rules(session, None, now() + timedelta(hours=3)).fired == 1
     assert _fired(session, "Waiting on us") == [ticket.id]
+
+
+def test_stop_in_a_scheduled_rule_keeps_the_later_ones_off_that_ticket_in_the_pass(
+    db: Database, session: Session, settings: Settings,
+) -> None:
+    _scheduled(session, "VIP first", [{"field": "unassigned_for", "op": "at_least", "value": "30m"},
+                                      {"field": "tier", "op": "is", "value": "vip"}],
+               [{"type": "add_tags", "value": ["vip-waiting"]}, {"type": "stop"}])
+    _scheduled(session, "Everyone", [{"field": "unassigned_for", "op": "at_least", "value": "30m"}],
+               [{"type": "add_tags", "value": ["waiting"]}])
+    vip = _ticket(session, settings, "v@example.com", "Help", tier="vip")
+    other = _ticket(session, settings, "o@example.com", "Help")
+    run_time_rules(session, None, now() + timedelta(hours=1))
+    assert _fired(session, "VIP first") == [vip.id] and _fired(session, "Everyone") == [other.id]

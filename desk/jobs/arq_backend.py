@@ -134,6 +134,9 @@ def worker_settings(settings: Settings, burst: bool = False) -> dict[str, Any]:
         # A burst run ends when the queue is empty: no mail poller for it.
         "ctx": {"settings": settings, "poll_mail": not burst},
         "max_jobs": 20,
+        # arq looks for new work this often when idle (its default 0.5 s was most of a
+        # webhook's or a mail's wait on PostgreSQL).
+        "poll_delay": 0.05,
         "burst": burst,
         "handle_signals": not burst,
     }

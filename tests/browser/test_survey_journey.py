@@ -93,3 +93,18 @@ def test_a_customer_answers_in_chinese_and_a_supervisor_exports_it(
     page.select_option("#team", str(other_id))
     page.click("form.filters button[type=submit]")
     expect(page.locator('[data-total="answers"] dd')).to_have_text("0")
+
+    # Beside it, the service figures, with the same filters; the first visit asks for the
+    # daily roll-up, which the server's job runner makes at once.
+    page.select_option("#team", str(team_id))
+    page.click("form.filters button[type=submit]")
+    page.click("nav.reports-tabs a[href^='/reports/service']")
+    expect(page.locator("[data-chart=volume] svg")).to_be_visible()
+    for _ in range(20):
+        if page.locator('[data-total="solved"] dd').inner_text() == "1":
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(page.locator('[data-total="solved"] dd')).to_have_text("1")
+    expect(page.locator('table[data-table="agents"]')).to_contain_text("王芳")
+    shot(page, artifacts, "survey-03-service.png")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 200
-MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP = 44, 24, 8
+MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP = 44, 24, 16
 COLOURS = ("#3a7ca5", "#8fbc5c", "#d9822b")
 
 
@@ -44,6 +44,11 @@ def columns(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | 
                      f'stroke="#ddd" stroke-width="1"/>'
                      f'<text x="{MARGIN_LEFT - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="10">'
                      f"{escape(_figure(tick))}{escape(unit)}</text>")
+    if len(series) > 1:  # a legend: which colour is which series
+        for s, (name, _vs) in enumerate(series):
+            x = WIDTH - 4 - 110 * (len(series) - s)
+            parts.append(f'<rect x="{x}" y="0" width="10" height="10" fill="{COLOURS[s % len(COLOURS)]}"/>'
+                         f'<text x="{x + 14}" y="9" font-size="10">{escape(name)}</text>')
     every = max(1, len(labels) // 12)  # at most about twelve labels under the axis
     for g, label in enumerate(labels):
         x0 = MARGIN_LEFT + g * group_w + group_w * 0.1
@@ -84,4 +89,4 @@ def bars(rows: Sequence[tuple[str, float]], unit: str = "", title: str = "") -> 
 
 
 def _figure(value: float) -> str:
-    return f"{value:.0f}" if value == int(value) or value >= 10 else f"{value:.1f}"
+    return f"{value:.0f}" if value == int(value) or value >= 10 else f"{value:.3g}"

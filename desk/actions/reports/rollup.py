@@ -231,11 +231,13 @@ def roll_up_day(session: Session, day: date) -> int:
 
 
 def _first_day(session: Session, today: date) -> date:
-    """Where a run starts: REDO_DAYS back from the last day made; from the first ticket when
-    none was made yet."""
+    """Where a run starts: REDO_DAYS back from today, or the day after the last one made when
+    that is earlier; from the first ticket when none was made yet."""
     progress = session.get(DeskSetting, PROGRESS_KEY)
     if progress is not None and progress.value:
-        return min(date.fromisoformat(progress.value), today) - timedelta(days=REDO_DAYS)
+        # Catching up on a long history: from the day after the last one made.
+        return min(date.fromisoformat(progress.value) + timedelta(days=1),
+                   today - timedelta(days=REDO_DAYS))
     first = session.exec(select(func.min(Ticket.created_at))).one()
     return aware(first).date() if first is not None else today
 

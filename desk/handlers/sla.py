@@ -1,10 +1,11 @@
-"""SLA clocks follow the ticket's events (desk.actions.sla.clocks)."""
+"""SLA clocks follow the ticket's events (desk.actions.sla.clocks); their warnings and
+escalations are the `warn_sla` and `escalate_sla` jobs (desk.jobs.functions)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from desk.events import AgentReplied, TicketCreated, TicketUpdated, handles
+from desk.events import AgentReplied, CustomerReplied, TicketCreated, TicketUpdated, handles
 
 if TYPE_CHECKING:
     from desk.jobs.context import JobContext
@@ -36,7 +37,17 @@ def _public(event: AgentReplied) -> bool:
 
 @handles(AgentReplied, when=_public)
 def sla_first_response(ctx: JobContext, event: AgentReplied) -> None:
+    """A public reply settles the first-response or the running next-response clock."""
     from desk.actions.sla.clocks import agent_replied
 
     with ctx.db.session() as session:
-        agent_replied(session, event.ticket_id)
+        agent_replied(session, event.ticket_id, event.message_id)
+
+
+@handles(CustomerReplied)
+def sla_customer_replied(ctx: JobContext, event: CustomerReplied) -> None:
+    """A customer's message starts the next-response clock (and resumes a reopened ticket's)."""
+    from desk.actions.sla.clocks import customer_replied
+
+    with ctx.db.session() as session:
+        customer_replied(session, event.ticket_id, event.message_id)

@@ -124,13 +124,20 @@ def roll_up_reports(ctx: JobContext) -> None:
             commit(session)
 
 
-def apply_retention(ctx: JobContext) -> None:
-    """The retention rules applied (the counts in the audit log); the next daily run booked."""
-    from desk.actions.retention.sweep import JOB_ACTOR, run_retention, schedule_next
+def warn_sla(ctx: JobContext, *, ticket_id: int, kind: str, due: str) -> None:
+    """Warn before an SLA clock's due time (nothing when the clock moved since it was queued)."""
+    from desk.actions.sla.escalation import warn
 
     with ctx.db.session() as session:
-        run_retention(session, ctx.db.settings.attachments_dir, JOB_ACTOR)
-        schedule_next(session)
+        warn(session, ticket_id, kind, due)
+
+
+def escalate_sla(ctx: JobContext, *, ticket_id: int, kind: str, due: str) -> None:
+    """Escalate an SLA breach at the clock's due time (nothing when it moved or was settled)."""
+    from desk.actions.sla.escalation import escalate
+
+    with ctx.db.session() as session:
+        escalate(session, ctx.db.settings, ticket_id, kind, due)
 
 
 def run_time_rules(ctx: JobContext) -> None:
@@ -167,6 +174,15 @@ def send_password_reset(ctx: JobContext, *, reset_id: int) -> None:
         send_account_mail(ctx.db, *mail)
 
 
+def apply_retention(ctx: JobContext) -> None:
+    """The retention rules applied (the counts in the audit log); the next daily run booked."""
+    from desk.actions.retention.sweep import JOB_ACTOR, run_retention, schedule_next
+
+    with ctx.db.session() as session:
+        run_retention(session, ctx.db.settings.attachments_dir, JOB_ACTOR)
+        schedule_next(session)
+
+
 def _handler_job(name: str) -> JobFunction:
     def run(ctx: JobContext, **args: Any) -> None:
         REGISTRY.run(name, ctx, args)
@@ -181,12 +197,14 @@ JOBS: Mapping[str, JobFunction] = {
     "send_due_surveys": send_due_surveys,
     "run_bulk_action": run_bulk_action,
     "remind_follow_ups": remind_follow_ups,
+    "remind_reviews": remind_reviews,
+    "send_portal_link": send_portal_link,
+    "apply_retention": apply_retention,
     "prepare_password_reset": prepare_password_reset,
     "send_password_reset": send_password_reset,
     "run_time_rules": run_time_rules,
-    "apply_retention": apply_retention,
-    "remind_reviews": remind_reviews,
-    "send_portal_link": send_portal_link,
+    "warn_sla": warn_sla,
+    "escalate_sla": escalate_sla,
     "roll_up_reports": roll_up_reports,
     "send_survey_mails": send_survey_mails,
     "deliver_webhook": deliver_webhook,

@@ -39,7 +39,7 @@ from desk.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
 from desk.models.reports import DeskSetting, ReportDay
 from desk.models.retention import RetentionKind, RetentionRule
 from desk.models.rules import Rule, RuleTimeFiring, TeamRotation
-from desk.models.sla import SlaPolicy, TicketSla
+from desk.models.sla import SlaPolicy, SlaResult, TicketSla
 from desk.models.surveys import RATINGS, SATISFIED, Survey, SurveyStatus
 from desk.models.tickets import (
     OPEN_SQL,
@@ -75,8 +75,8 @@ __all__ = [
     "TwoFactorRule",
     "BulkRun",
     "Channel",
-    "ChatConversation",
     "Cover",
+    "ChatConversation",
     "ChatWidget",
     "Customer",
     "CustomerField",
@@ -110,9 +110,10 @@ __all__ = [
     "RuleTimeFiring",
     "SavedView",
     "SlaPolicy",
+    "SlaResult",
+    "StaffDuty",
     "TeamRotation",
     "TicketSla",
-    "StaffDuty",
     "RawStatus",
     "RetentionKind",
     "RetentionRule",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, Text, text
+from sqlalchemy import Index, Text, false, text
 from sqlmodel import Field, SQLModel
 
 from desk.models.base import now
@@ -60,6 +60,19 @@ class Ticket(SQLModel, table=True):
         # "All open, by last update" walks this in order: no sort of every open ticket.
         Index("ix_ticket_open_updated", "updated_at", "id",
               sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
+        # "By next due time": only tickets with a running clock have one (and only those are in
+        # it: a planner never walks every solved ticket's empty due time).
+        Index("ix_ticket_next_due", "next_due_at", "id", sqlite_where=text("next_due_at IS NOT NULL"),
+              postgresql_where=text("next_due_at IS NOT NULL")),
+        # VIP customers' (open) tickets, walked first by every view (queries/tickets/ordering).
+        Index("ix_ticket_vip_open_updated", "updated_at", "id",
+              sqlite_where=text(f"vip AND {OPEN_SQL}"), postgresql_where=text(f"vip AND {OPEN_SQL}")),
+        Index("ix_ticket_vip_updated", "updated_at", "id", sqlite_where=text("vip"),
+              postgresql_where=text("vip")),
+        # Open tickets with no clock running (on hold, or no policy), last of "by next due time".
+        Index("ix_ticket_open_undue_updated", "updated_at", "id",
+              sqlite_where=text(f"next_due_at IS NULL AND {OPEN_SQL}"),
+              postgresql_where=text(f"next_due_at IS NULL AND {OPEN_SQL}")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -83,6 +96,12 @@ class Ticket(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=now)
     first_response_at: datetime | None = None
     solved_at: datetime | None = None
+    # The earliest due time of its running SLA clocks (None: none running, or paused), kept
+    # in step by desk.actions.sla.clocks: the queue shows and sorts by it.
+    next_due_at: datetime | None = None
+    # The customer is a VIP: their tickets come first in every queue. Kept by the database's
+    # triggers (migration 0019) whenever a customer's tier or a ticket's customer changes.
+    vip: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class TicketTag(SQLModel, table=True):

@@ -28,6 +28,7 @@ SORT = {
     "oldest": _("Oldest update first"),
     "created": _("Newest first"),
     "priority": _("Priority"),
+    "due": _("Next due time"),
 }
 TIER = {"vip": _("VIP"), "standard": _("Standard"), "prospect": _("Prospect")}
 ROLE = {"agent": _("Agent"), "supervisor": _("Supervisor"), "admin": _("Admin")}
@@ -68,6 +69,9 @@ ACTION = {
     "linked": _("linked a related ticket"),
     "portal_link_sent": _("mailed the customer a sign-in link to their requests"),
     "unlinked": _("removed a link"),
+    # The SLA escalation's entries (actor "SLA"); %(clock)s is the clock's name.
+    "sla_breached": _("%(clock)s breached"),
+    "sla_warned": _("%(clock)s due soon: warned"),
     # Routing rules' entries (actor: the rule).
     "rules_stopped": _("stopped the rules"),
     "notified": _("notified staff"),

@@ -1,6 +1,7 @@
 """Admin pages for SLA policies (supervisors and admins): the list, and a form per policy
-with its calendar (time zone, a country's public holidays, hours per weekday, closed dates)
-and its targets per priority in business hours. VIP customers get half of each target."""
+with its calendar (time zone, a country's public holidays, hours per weekday, closed dates),
+its targets per priority in business hours (first response, next response, resolution; VIP
+customers get half of each), the warning before a breach and the escalation at one."""
 
 from __future__ import annotations
 
@@ -14,24 +15,28 @@ from desk.actions.sla.policies import DAYS, PolicyError, form_values, read_polic
 from desk.i18n import _
 from desk.models import Priority, Role
 from desk.queries.sla import get_policy, list_policies
+from desk.queries.users import active_agents, list_teams
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
 
 DAY_LABELS = {"mon": _("Monday"), "tue": _("Tuesday"), "wed": _("Wednesday"), "thu": _("Thursday"),
               "fri": _("Friday"), "sat": _("Saturday"), "sun": _("Sunday")}
 FIRST = (("urgent", "1"), ("high", "4"), ("normal", "8"), ("low", "24"))
+NEXT = (("urgent", "2"), ("high", "4"), ("normal", "8"), ("low", "24"))
 RESOLUTION = (("urgent", "4"), ("high", "24"), ("normal", "40"), ("low", "80"))
 NEW = {"zone": "UTC", **{d: "09:00-18:00" for d in DAYS[:5]},
-       **{f"first_response_{p}": h for p, h in FIRST}, **{f"resolution_{p}": h for p, h in RESOLUTION}}
+       **{f"first_response_{p}": h for p, h in FIRST}, **{f"next_response_{p}": h for p, h in NEXT},
+       **{f"resolution_{p}": h for p, h in RESOLUTION}, "warn_minutes": "30", "escalate_notify": "on"}
 
 
 def _page(request: Request, policy_id: int | None, values: dict[str, str],
           errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     with db_of(request).session() as session:
         policies = list_policies(session)
+        agents, teams = active_agents(session), list_teams(session)
     return render(request, "admin/sla.html", status_code=status_code, policies=policies,
                   policy_id=policy_id, values=values, errors=errors or {}, days=DAYS,
-                  day_labels=DAY_LABELS, priorities=list(Priority))
+                  day_labels=DAY_LABELS, priorities=list(Priority), agents=agents, teams=teams)
 
 
 async def index(request: Request) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -12,9 +13,12 @@ from starlette.responses import HTMLResponse
 
 from desk import ROOT
 from desk.i18n import LOCALE_NAMES, translations
+from desk.models.base import now
+from desk.queries.sla import CLOCK_LABELS
 from desk.queries.tickets.follow_ups import unread_count
 from desk.queries.tickets.queue import COUNT_CAP
 from desk.web import labels
+from desk.web.due import TimeLeft, time_left
 from desk.web.duty import availability_now, covering_now, duty_for, states_now
 from desk.web.files import human_size, preview_kind
 
@@ -40,6 +44,14 @@ def _file_size(context: Context, size: int) -> str:
 
 
 env.filters["human_size"] = _file_size
+
+
+@pass_context
+def _time_left(context: Context, due: datetime) -> TimeLeft:
+    return time_left(due, now(), context.get("_") or translator("en"))
+
+
+env.filters["time_left"] = _time_left
 env.filters["preview_kind"] = preview_kind
 
 
@@ -65,6 +77,7 @@ env.globals.update(
     tier_labels=labels.TIER,
     field_error_labels=labels.FIELD_ERROR,
     action_labels=labels.ACTION,
+    clock_labels=CLOCK_LABELS,
     field_labels=labels.FIELD,
 )
 

@@ -1,11 +1,15 @@
-"""Each ticket's SLA clocks: started when it is created (the default policy, or the one a
-rule sets), moved when its priority changes, standing while it is pending or on hold, and
-settled by the first public reply and the solve. Everything counts business hours of the
-policy's calendar. Handlers of the ticket events call these after the change committed."""
+"""Each ticket's SLA clocks: first response and resolution started when it is created (the
+default policy, or the one a rule sets), next response started by a customer's message after
+the desk's public reply; moved when the priority changes, standing while the ticket is pending
+or on hold, settled by public replies and the solve. Everything counts business hours of the
+policy's calendar. Handlers of the ticket events call these after the change committed.
+
+Whenever a clock moves, the ticket's `next_due_at` (the queue's "Due") follows, and a warning
+and an escalation job are queued for the new due time (`desk.actions.sla.escalation`): a job
+whose due time is no longer the clock's when it runs does nothing."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 from datetime import date, datetime
 from typing import Any
@@ -18,12 +22,14 @@ from desk.actions.sla.calendar import (
     add_business_minutes,
     business_minutes_between,
 )
+from desk.actions.sla.escalation import schedule
+from desk.actions.sla.results import end_open_breaches, record_settled
 from desk.db import commit
-from desk.models import Customer, SlaPolicy, Status, Ticket, TicketSla
+from desk.models import Customer, Message, SlaPolicy, Ticket, TicketSla
 from desk.models.base import aware, now
+from desk.queries.sla import ENDED, PAUSED, running_clocks
 
-PAUSED = (Status.pending, Status.on_hold)
-KINDS = ("first_response", "resolution")
+FROM_CREATION = ("first_response", "resolution")  # counted from the ticket's creation
 VIP_SHARE = 0.5  # a VIP customer's targets are half as long, unless the policy names theirs
 
 
@@ -59,22 +65,54 @@ def start_clocks(session: Session, ticket: Ticket, policy: SlaPolicy) -> TicketS
     clocks = session.get(TicketSla, ticket.id) or TicketSla(ticket_id=ticket.id, policy_id=policy.id)
     clocks.policy_id = policy.id
     _set_due(session, clocks, ticket, policy)
-    session.add(clocks)
+    _follow(session, clocks, ticket, policy)
     return clocks
 
 
+def _due(calendar: Calendar, start: datetime, minutes: float | None, stood: float) -> datetime | None:
+    if minutes is None:
+        return None
+    try:
+        return add_business_minutes(calendar, start, minutes + stood)
+    except NeverOpen:
+        return None
+
+
 def _set_due(session: Session, clocks: TicketSla, ticket: Ticket, policy: SlaPolicy) -> None:
+    """Every unsettled clock's due time: its target for the ticket's priority and the
+    customer's tier, in business time from its start, plus the business time it stood."""
     customer = session.get(Customer, ticket.customer_id)
     tier = customer.tier if customer is not None else ""
     calendar = calendar_of(policy)
-    for kind in KINDS:
-        minutes = target_minutes(policy, kind, ticket.priority, tier)
-        try:
-            due = (add_business_minutes(calendar, aware(ticket.created_at), minutes)
-                   if minutes is not None else None)
-        except NeverOpen:
-            due = None
-        setattr(clocks, f"{kind}_due_at", due)
+    created = aware(ticket.created_at)
+    for kind in FROM_CREATION:
+        if getattr(clocks, f"{kind}_met") is None:
+            minutes = target_minutes(policy, kind, ticket.priority, tier)
+            setattr(clocks, f"{kind}_due_at", _due(calendar, created, minutes, clocks.stood_minutes))
+    if clocks.next_response_started_at is not None:
+        minutes = target_minutes(policy, "next_response", ticket.priority, tier)
+        clocks.next_response_due_at = _due(calendar, aware(clocks.next_response_started_at), minutes,
+                                           clocks.stood_minutes - clocks.next_response_stood_from)
+
+
+def _follow(session: Session, clocks: TicketSla, ticket: Ticket, policy: SlaPolicy) -> None:
+    """The ticket's next due time, and the warning and escalation of each running clock."""
+    assert ticket.id is not None
+    dues = running_clocks(clocks, ticket)
+    ticket.next_due_at = min(dues.values(), default=None)
+    session.add(clocks)
+    session.add(ticket)
+    for kind, due in dues.items():
+        schedule(session, policy, ticket.id, kind, due)
+
+
+def _loaded(session: Session, ticket_id: int) -> tuple[TicketSla, Ticket, SlaPolicy] | None:
+    clocks = session.get(TicketSla, ticket_id)
+    ticket = session.get(Ticket, ticket_id)
+    policy = session.get(SlaPolicy, clocks.policy_id) if clocks is not None else None
+    if clocks is None or ticket is None or policy is None:
+        return None
+    return clocks, ticket, policy
 
 
 def ticket_created(session: Session, ticket_id: int) -> None:
@@ -87,49 +125,101 @@ def ticket_created(session: Session, ticket_id: int) -> None:
     commit(session)
 
 
-def ticket_updated(session: Session, ticket_id: int, changes: dict[str, list[Any]]) -> None:
+def _follow_status(clocks: TicketSla, ticket: Ticket, policy: SlaPolicy, moment: datetime) -> bool:
+    """Pause or resume as the ticket's status says; True when the due times must be counted
+    again (resumed: the business time it stood is added)."""
+    if ticket.status in PAUSED and clocks.paused_at is None:
+        clocks.paused_at = moment
+    elif ticket.status not in PAUSED and clocks.paused_at is not None:
+        clocks.stood_minutes += business_minutes_between(
+            calendar_of(policy), aware(clocks.paused_at), moment)
+        clocks.paused_at = None
+        return True
+    return False
+
+
+def ticket_updated(session: Session, ticket_id: int, changes: dict[str, Any]) -> None:
     """Priority moved: new due times; status: pause, resume (the time paused added back), or
-    settle the resolution clock on a solve."""
-    clocks = session.get(TicketSla, ticket_id)
-    ticket = session.get(Ticket, ticket_id)
-    policy = session.get(SlaPolicy, clocks.policy_id) if clocks is not None else None
-    if clocks is None or ticket is None or policy is None:
+    on a solve settle the resolution clock and stop the response clocks."""
+    loaded = _loaded(session, ticket_id)
+    if loaded is None:
         return
+    clocks, ticket, policy = loaded
     moment = now()
-    if "priority" in changes:
-        paused_due = clocks.resolution_due_at if clocks.paused_at else None
+    resumed = _follow_status(clocks, ticket, policy, moment)
+    if resumed or "priority" in changes:
         _set_due(session, clocks, ticket, policy)
-        if paused_due is not None:
-            clocks.resolution_due_at = paused_due
-    if "status" in changes:
-        before, after = changes["status"]
-        if after in PAUSED and clocks.paused_at is None:
-            clocks.paused_at = moment
-        elif after not in PAUSED and clocks.paused_at is not None:
-            _resume(clocks, calendar_of(policy), moment)
-        if after in (Status.solved, Status.closed) and clocks.resolution_met is None \
-                and clocks.resolution_due_at is not None:
-            clocks.resolution_met = moment <= aware(clocks.resolution_due_at)
-    session.add(clocks)
+    if ticket.status in ENDED:
+        solved = aware(ticket.solved_at) if ticket.solved_at is not None else moment
+        _settle(session, clocks, ticket, "resolution", min(solved, moment))
+        _stop_responses(session, clocks, moment)
+    _follow(session, clocks, ticket, policy)
     commit(session)
 
 
-def _resume(clocks: TicketSla, calendar: Calendar, moment: datetime) -> None:
-    """The resolution due time moves by the business time the ticket stood paused."""
-    assert clocks.paused_at is not None
-    if clocks.resolution_due_at is not None and clocks.resolution_met is None:
-        stood = business_minutes_between(calendar, aware(clocks.paused_at), moment)
-        with contextlib.suppress(NeverOpen):
-            clocks.resolution_due_at = add_business_minutes(
-                calendar, aware(clocks.resolution_due_at), stood)
-    clocks.paused_at = None
-
-
-def agent_replied(session: Session, ticket_id: int) -> None:
-    """The first public reply settles the first-response clock."""
-    clocks = session.get(TicketSla, ticket_id)
-    if clocks is None or clocks.first_response_met is not None or clocks.first_response_due_at is None:
+def _settle(session: Session, clocks: TicketSla, ticket: Ticket, kind: str, moment: datetime) -> None:
+    """Settle a running clock at `moment` (a paused clock stood still since it paused): met
+    when it came in time; the result recorded for reports."""
+    if kind == "next_response":
+        if clocks.next_response_started_at is None:
+            return
+        clocks.next_response_started_at = None
+    elif getattr(clocks, f"{kind}_met") is not None:
         return
-    clocks.first_response_met = now() <= aware(clocks.first_response_due_at)
-    session.add(clocks)
+    due = getattr(clocks, f"{kind}_due_at")
+    if due is None:  # no target for this priority: nothing to meet
+        return
+    counted = min(moment, aware(clocks.paused_at)) if clocks.paused_at is not None else moment
+    met = counted <= aware(due)
+    setattr(clocks, f"{kind}_met", met)
+    record_settled(session, ticket, clocks.policy_id, kind, aware(due), moment, met)
+
+
+def _stop_responses(session: Session, clocks: TicketSla, moment: datetime) -> None:
+    """A solved ticket awaits no answer: a running next response stops without a result,
+    and breaches of response clocks still open end here."""
+    clocks.next_response_started_at = None
+    end_open_breaches(session, clocks.ticket_id, ("first_response", "next_response"), moment)
+
+
+def _message_time(session: Session, message_id: int | None) -> datetime:
+    message = session.get(Message, message_id) if message_id is not None else None
+    return aware(message.created_at) if message is not None else now()
+
+
+def agent_replied(session: Session, ticket_id: int, message_id: int | None = None) -> None:
+    """A public reply settles the first-response clock, or the running next-response clock
+    (one the customer started before this reply)."""
+    loaded = _loaded(session, ticket_id)
+    if loaded is None:
+        return
+    clocks, ticket, policy = loaded
+    moment = _message_time(session, message_id)
+    _settle(session, clocks, ticket, "first_response", moment)
+    started = clocks.next_response_started_at
+    if started is not None and aware(started) <= moment:
+        _settle(session, clocks, ticket, "next_response", moment)
+    _follow(session, clocks, ticket, policy)
+    commit(session)
+
+
+def customer_replied(session: Session, ticket_id: int, message_id: int | None = None) -> None:
+    """A customer's message: a ticket it reopened runs again, and after the desk's public reply
+    it starts the next-response clock (unless one is running: it counts from the first
+    message left unanswered)."""
+    loaded = _loaded(session, ticket_id)
+    if loaded is None:
+        return
+    clocks, ticket, policy = loaded
+    moment = now()
+    resumed = _follow_status(clocks, ticket, policy, moment)
+    answered = clocks.first_response_met is not None or ticket.first_response_at is not None
+    if answered and clocks.next_response_started_at is None and ticket.status not in ENDED:
+        clocks.next_response_started_at = _message_time(session, message_id)
+        clocks.next_response_stood_from = clocks.stood_minutes
+        clocks.next_response_met = None
+        resumed = True
+    if resumed:
+        _set_due(session, clocks, ticket, policy)
+    _follow(session, clocks, ticket, policy)
     commit(session)

@@ -129,9 +129,11 @@ EDITABLE = ("subject", "status", "priority", "team_id", "assignee_id")
 def update_ticket(
     session: Session, actor: Actor, ticket: Ticket, changes: dict[str, Any],
     tags: list[str] | None = None, chain: Sequence[int] = (),
+    action: str = "updated", context: dict[str, Any] | None = None,
 ) -> list[Event]:
     """Apply already-validated field changes and tags; record each one that differs. `chain`:
-    the rules whose firings made this change (see TicketUpdated)."""
+    the rules whose firings made this change (see TicketUpdated). `action` and `context`: the
+    history entry's action and what it says besides the fields (an SLA escalation: its clock)."""
     assert ticket.id is not None
     diff: dict[str, Any] = {}
     for name in EDITABLE:
@@ -158,7 +160,7 @@ def update_ticket(
     ticket.updated_at = now()
     bump_version(ticket)
     session.add(ticket)
-    record(session, actor, "ticket", ticket.id, "updated", diff)
+    record(session, actor, "ticket", ticket.id, action, {**(context or {}), **diff})
     events: list[Event] = [TicketUpdated(ticket.id, diff, list(chain))]
     if "status" in diff and ticket.status == Status.solved:
         events.append(TicketSolved(ticket.id))

@@ -10,7 +10,9 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from desk.models import Customer, Status, Ticket, TicketSla, User
-from desk.models.base import aware, now
+from desk.models.base import now
+from desk.queries.sla import ENDED, unsettled_clocks
+from desk.queries.tickets.ordering import Band, bands, paged
 from desk.queries.tickets.queue import SORTS, TicketFilter, capped_count, filter_conditions
 
 COLUMNS = tuple(s.value for s in Status)
@@ -25,7 +27,8 @@ class Card:
     ticket: Ticket
     customer: Customer | None
     assignee: str
-    # The next SLA answer due: "first_response" or "resolution" ("" when none is running).
+    # The next SLA answer due: "first_response", "next_response" or "resolution" ("" when
+    # none is running).
     due_kind: str = ""
     due_at: datetime | None = None
     paused: bool = False
@@ -56,22 +59,35 @@ def board_conditions(session: Session, user: User, f: TicketFilter) -> list[Colu
 
 def board_columns(session: Session, user: User, f: TicketFilter, pages: dict[str, int],
                   per_column: int = CARDS_PER_COLUMN) -> list[Column]:
-    """A column per status: its page of cards (``pages`` by status, 1 when absent) and its
-    size counted no further than the queue's cap."""
+    """A column per status: its page of cards (``pages`` by status, 1 when absent; VIP
+    customers' tickets first, as in the queue) and its size counted no further than the cap."""
     conds = board_conditions(session, user, f)
-    order = SORTS.get(f.sort, SORTS["updated"])
     found: list[tuple[str, list[Ticket], int, int, bool]] = []
     for status in COLUMNS:
         page = max(pages.get(status, 1), 1)
         where = [*conds, col(Ticket.status) == status]
-        rows = list(session.exec(select(Ticket).where(*where).order_by(*order)
-                                 .offset((page - 1) * per_column).limit(per_column + 1)))
+        rows = _column(session, where, status, f.sort, (page - 1) * per_column, per_column + 1)
         found.append((status, rows[:per_column], capped_count(session, where, COLUMN_COUNT_CAP), page,
                       len(rows) > per_column))
     tickets = [t for _, rows, *_rest in found for t in rows]
     cards = _cards(session, tickets)
     return [Column(status, [cards[t.id] for t in rows if t.id is not None], total, page, more)
             for status, rows, total, page, more in found]
+
+
+def _column(session: Session, where: list[ColumnElement[bool]], status: str, sort: str,
+            offset: int, limit: int) -> list[Ticket]:
+    """A column's tickets in the view's order, VIP customers' first."""
+    order = SORTS.get(sort, SORTS["updated"])
+
+    def fetch(band: Band, skip: int, count: int) -> list[Ticket]:
+        return list(session.exec(select(Ticket).where(*where, band.where)
+                                 .order_by(*(band.order or order)).offset(skip).limit(count)))
+
+    def size(band: Band, cap: int) -> int:
+        return capped_count(session, [*where, band.where], cap)
+
+    return paged(fetch, size, bands(sort, order, status in (Status.new, Status.open)), offset, limit)
 
 
 def _cards(session: Session, tickets: list[Ticket]) -> dict[int | None, Card]:
@@ -89,13 +105,10 @@ def _cards(session: Session, tickets: list[Ticket]) -> dict[int | None, Card]:
         card = Card(t, customers.get(t.customer_id), names.get(t.assignee_id, "")
                     if t.assignee_id is not None else "")
         sla = clocks.get(t.id) if t.id is not None else None
-        if sla is not None and t.status not in (Status.solved, Status.closed):
-            if sla.first_response_met is None and t.first_response_at is None \
-                    and sla.first_response_due_at is not None:
-                card.due_kind, card.due_at = "first_response", aware(sla.first_response_due_at)
-            elif sla.resolution_met is None and sla.resolution_due_at is not None:
-                card.due_kind, card.due_at = "resolution", aware(sla.resolution_due_at)
-                card.paused = sla.paused_at is not None
-            card.overdue = card.due_at is not None and not card.paused and card.due_at < moment
+        dues = unsettled_clocks(sla) if sla is not None and t.status not in ENDED else {}
+        if sla is not None and dues:
+            card.due_kind, card.due_at = min(dues.items(), key=lambda kind_due: kind_due[1])
+            card.paused = sla.paused_at is not None
+            card.overdue = not card.paused and card.due_at < moment
         cards[t.id] = card
     return cards

@@ -23,6 +23,7 @@ from desk.models import (
 )
 from desk.queries.duty import covered_ids, covering_condition
 from desk.queries.errors import Forbidden, NotFound
+from desk.queries.tickets.ordering import Band, bands, paged
 from desk.queries.tickets.search import (
     every_match,
     recent_floor,
@@ -41,6 +42,9 @@ SORTS = {
     "oldest": (col(Ticket.updated_at).asc(), col(Ticket.id).asc()),
     "created": (col(Ticket.id).desc(),),
     "priority": (PRIORITY_RANK.desc(), col(Ticket.updated_at).desc()),
+    # The SLA's next due time, soonest (or most overdue) first; tickets without one after
+    # (queries/tickets/ordering.bands).
+    "due": (col(Ticket.next_due_at).asc(), col(Ticket.id).asc()),
 }
 PAGE_SIZE = 50
 
@@ -171,6 +175,7 @@ def filter_conditions(session: Session, user: User, f: TicketFilter) -> list[Col
 
 
 def list_tickets(session: Session, user: User, f: TicketFilter) -> TicketPage:
+    """A page of the view, VIP customers' tickets first (queries/tickets/ordering)."""
     order: tuple[ColumnElement[Any], ...] = SORTS.get(f.sort, SORTS["updated"])
     if f.q:
         # Driven by the index (queries/tickets/search): newest first, it stops at the page.
@@ -185,20 +190,29 @@ def list_tickets(session: Session, user: User, f: TicketFilter) -> TicketPage:
         conds = _conditions(session, user, f)
         source = Ticket.__table__  # type: ignore[attr-defined]
         counted = select(col(Ticket.id)).where(*conds)
-    query = select(Ticket).select_from(source).where(*conds).order_by(*order)
     offset = (max(f.page, 1) - 1) * f.per_page
     floor = recent_floor(session) if f.q and f.sort == "created" else None
-    if floor is None:
-        rows = list(session.exec(query.offset(offset).limit(f.per_page + 1)))
-    else:
+
+    def fetch(band: Band, skip: int, limit: int) -> list[Ticket]:
+        if floor is None:
+            return list(session.exec(select(Ticket).select_from(source).where(*conds, band.where)
+                                     .order_by(*(band.order or order)).offset(skip).limit(limit)))
         rows = list(session.exec(
-            select(Ticket).select_from(source).where(search.walked, *conds[1:], col(Ticket.id) > floor)
-            .order_by(*order).offset(offset).limit(f.per_page + 1)))
-        if len(rows) <= f.per_page and f.q:  # the newest tickets did not fill the page
+            select(Ticket).select_from(source)
+            .where(search.walked, *conds[1:], band.where, col(Ticket.id) > floor)
+            .order_by(*order).offset(skip).limit(limit)))
+        if len(rows) < limit and f.q:  # the newest tickets did not fill the page
             found, newest = every_match(session, f.q)
-            rows = list(session.exec(
-                select(Ticket).where(found, *conds[1:]).order_by(newest)
-                .offset(offset).limit(f.per_page + 1)))
+            rows = list(session.exec(select(Ticket).where(found, *conds[1:], band.where)
+                                     .order_by(newest).offset(skip).limit(limit)))
+        return rows
+
+    def count(band: Band, cap: int) -> int:
+        matching = select(col(Ticket.id)).select_from(source).where(*conds, band.where).limit(cap)
+        return session.exec(select(func.count()).select_from(matching.subquery())).one()
+
+    clocks = f.view not in ("pending", "solved") and f.status in (None, Status.new, Status.open)
+    rows = paged(fetch, count, bands(f.sort, order, clocks), offset, f.per_page + 1)
     has_next = len(rows) > f.per_page
     rows = rows[: f.per_page]
     cap = SEARCH_COUNT_CAP if f.q else COUNT_CAP

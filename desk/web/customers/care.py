@@ -45,6 +45,8 @@ NOTIFICATION = {
     "low_rating": _("A customer rated the help low"),
     "follow_up": _("A follow-up is due"),
     "rule": _("A rule asks you to look at a ticket"),
+    "sla_warning": _("An SLA due time is near"),
+    "sla_breached": _("An SLA target was breached"),
     "review_due": _("%(name)s is due for review"),
 }
 

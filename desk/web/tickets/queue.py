@@ -14,6 +14,7 @@ from desk.i18n import LOCALES
 from desk.models import Channel, Priority, Status
 from desk.queries.chat import live_chats
 from desk.queries.macros import usable_macros
+from desk.queries.sla import paused_tickets
 from desk.queries.tickets.queue import TIERS, VIEWS, filter_from_params, list_tickets, view_counts
 from desk.queries.users import active_agents, list_teams
 from desk.web.auth import check_csrf, db_of, staff
@@ -39,6 +40,7 @@ async def queue(request: Request) -> Response:
         agents = active_agents(session)
         macros = usable_macros(session, user)
         live = live_chats(session, [t.id for t in page.tickets if t.channel == "chat" and t.id])
+        paused = paused_tickets(session, [t.id for t in page.tickets if t.id and t.next_due_at is None])
     names = {u.id: u.name for u in agents}
     team_names = {t.id: t.name for t in teams}
     kept = {k: v for k, v in params.items() if k != "page" and v}
@@ -53,7 +55,7 @@ async def queue(request: Request) -> Response:
         channels=[c.value for c in Channel], tiers=TIERS, params=params, macros=macros,
         prev_url=page_url(page.page - 1) if page.page > 1 else None,
         next_url=page_url(page.page + 1) if page.has_next else None, side=side,
-        live_chats=live,
+        live_chats=live, paused=paused,
     )
 
 

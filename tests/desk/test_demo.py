@@ -115,7 +115,9 @@ def test_the_queue_has_every_status_both_languages_and_weeks_of_conversation(
         assert counts["my_open"] > 0 and counts["unassigned"] > 0 and counts["pending"] > 0
         page = list_tickets(session, lina, TicketFilter(view="all_open"))
         assert any(CHINESE.search(t.subject) for t in page.tickets)
-        assert page.tickets == sorted(page.tickets, key=lambda t: t.updated_at, reverse=True)
+        # VIP customers' tickets first, then the last updated.
+        newest_first = sorted(page.tickets, key=lambda t: _aware(t.updated_at), reverse=True)
+        assert page.tickets == sorted(newest_first, key=lambda t: not t.vip)
 
 
 def test_staff_teams_and_customers_are_as_described_and_the_printed_passwords_work(

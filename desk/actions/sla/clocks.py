@@ -64,7 +64,11 @@ def start_clocks(session: Session, ticket: Ticket, policy: SlaPolicy) -> TicketS
     assert ticket.id is not None and policy.id is not None
     clocks = session.get(TicketSla, ticket.id) or TicketSla(ticket_id=ticket.id, policy_id=policy.id)
     clocks.policy_id = policy.id
+    if ticket.status in PAUSED and clocks.paused_at is None:  # started while it waits: standing
+        clocks.paused_at = now()
     _set_due(session, clocks, ticket, policy)
+    if ticket.first_response_at is not None:  # answered before this policy came: settled then
+        _settle(session, clocks, ticket, "first_response", aware(ticket.first_response_at))
     _follow(session, clocks, ticket, policy)
     return clocks
 

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from desk.actions.audit import SYSTEM, Actor
 from desk.actions.ingest.one import add_customer_reply
+from desk.actions.sla.clocks import start_clocks
 from desk.actions.tickets.changes import add_agent_reply, update_ticket
 from desk.db import Database, commit
 from desk.models import Customer, SlaResult, Ticket, TicketSla, User
@@ -145,3 +146,23 @@ def test_the_ticket_page_shows_the_next_response_and_its_time_left(
     assert "next response" in clock and "(in 1 h)" in clock and "due-ok" in page
     first = page.split('data-clock="first_response"', 1)[1].split("</span>", 1)[0]
     assert "(met)" in first
+
+
+def test_a_policy_given_to_a_waiting_or_answered_ticket_starts_standing_or_settled(
+    db: Database, session, settings: Settings, make_user: Callable[..., User],  # type: ignore[no-untyped-def]
+) -> None:
+    """A rule may set the policy later (on a reply, on the scheduled pass): a ticket on hold
+    gets standing clocks, an answered one a settled first response."""
+    agent = make_user("agent")
+    number = arrived(db, settings, "ray@example.com", "Export")  # no policy yet: no clocks
+    _reply(db, settings, agent, number)
+    _set(db, number, status="on_hold")
+    policy = make_policy(session, first=60, default=False)
+    with db.session() as s:
+        ticket = s.get(Ticket, number)
+        assert ticket is not None
+        start_clocks(s, ticket, policy)
+        commit(s)
+    clocks = clocks_of(db, number)
+    assert clocks.paused_at is not None and clocks.first_response_met is True
+    assert ticket_of(db, number).next_due_at is None

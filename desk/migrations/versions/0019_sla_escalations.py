@@ -21,6 +21,15 @@ OPEN_SQL = "status IN ('new', 'open', 'on_hold')"  # desk.models.tickets.OPEN_SQ
 # ticket.vip follows the customer's tier whatever writes it (the form, a batch edit, an import,
 # a merge moving tickets): VIP customers' tickets come first in every queue.
 _IS_VIP = "EXISTS (SELECT 1 FROM customer WHERE customer.id = NEW.customer_id AND customer.tier = 'vip')"
+NEXT_DUE_BACKFILL = """UPDATE ticket SET next_due_at = (
+    SELECT CASE
+      WHEN s.first_response_met IS NULL AND s.first_response_due_at IS NOT NULL
+           AND (s.resolution_met IS NOT NULL OR s.resolution_due_at IS NULL
+                OR s.first_response_due_at <= s.resolution_due_at) THEN s.first_response_due_at
+      WHEN s.resolution_met IS NULL THEN s.resolution_due_at
+    END
+    FROM ticketsla s WHERE s.ticket_id = ticket.id AND s.paused_at IS NULL)
+  WHERE status IN ('new', 'open')"""
 SQLITE_TRIGGERS = (
     f"""CREATE TRIGGER ticket_vip_inserted AFTER INSERT ON ticket
     WHEN NEW.vip IS NOT {_IS_VIP}
@@ -86,6 +95,8 @@ def upgrade() -> None:
     op.create_index('ix_slaresult_settled', 'slaresult', ['settled_at'], unique=False)
     op.create_index('ix_slaresult_breached', 'slaresult', ['breached_at'], unique=False)
     op.add_column('ticket', sa.Column('next_due_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    # The clocks running before this revision: their earliest due time, as the clocks keep it.
+    op.execute(NEXT_DUE_BACKFILL)
     op.create_index('ix_ticket_next_due', 'ticket', ['next_due_at', 'id'], unique=False,
                     sqlite_where=sa.text("next_due_at IS NOT NULL"),
                     postgresql_where=sa.text("next_due_at IS NOT NULL"))

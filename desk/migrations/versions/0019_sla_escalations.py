@@ -105,10 +105,7 @@ def upgrade() -> None:
                "(SELECT id FROM customer WHERE tier = 'vip')")
     for statement in (SQLITE_TRIGGERS if op.get_bind().dialect.name == 'sqlite' else POSTGRES_TRIGGERS):
         op.execute(statement)
-    op.create_index('ix_ticket_vip_open_updated', 'ticket', ['updated_at', 'id'], unique=False,
-                    sqlite_where=sa.text(f"vip AND {OPEN_SQL}"),
-                    postgresql_where=sa.text(f"vip AND {OPEN_SQL}"))
-    op.create_index('ix_ticket_vip_updated', 'ticket', ['updated_at', 'id'], unique=False,
+    op.create_index('ix_ticket_vip_status_updated', 'ticket', ['status', 'updated_at', 'id'], unique=False,
                     sqlite_where=sa.text("vip"), postgresql_where=sa.text("vip"))
     op.create_index('ix_ticket_open_undue_updated', 'ticket', ['updated_at', 'id'], unique=False,
                     sqlite_where=sa.text(f"next_due_at IS NULL AND {OPEN_SQL}"),
@@ -117,8 +114,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('ix_ticket_open_undue_updated', table_name='ticket')
-    op.drop_index('ix_ticket_vip_updated', table_name='ticket')
-    op.drop_index('ix_ticket_vip_open_updated', table_name='ticket')
+    op.drop_index('ix_ticket_vip_status_updated', table_name='ticket')
     if op.get_bind().dialect.name == 'sqlite':
         for name in ('ticket_vip_inserted', 'ticket_vip_customer_changed', 'customer_vip_tier_changed'):
             op.execute(f'DROP TRIGGER IF EXISTS {name}')

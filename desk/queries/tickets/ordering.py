@@ -5,9 +5,9 @@ with a running SLA clock before those without.
 Each part ("band") is read with the view's own conditions and order, one query each, so the
 indexes that walk a view in its order still do (an ORDER BY on the tier would sort every ticket
 of the view): a page is the first band's rows, then the next band's. `ticket.vip` is kept by
-the database's triggers from the customer's tier; the VIP band of open views walks the small
-partial index `ix_ticket_vip_open_updated`. Both are literal SQL, so the planners match
-the partial indexes."""
+the database's triggers from the customer's tier; the VIP band reads the small partial index
+`ix_ticket_vip_status_updated` (by status, so SQLite takes it even before ANALYZE knows it is
+small or while it is empty). The band is literal SQL, so the planners match the partial index."""
 
 from __future__ import annotations
 

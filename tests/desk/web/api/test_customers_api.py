@@ -223,7 +223,8 @@ def test_organizations_are_listed_with_their_member_counts(
     found = client.get("/api/v1/organizations", params={"q": "ACME.EX"}, headers=agent).json()
     assert found["organizations"] == [{"id": acme.id, "name": "Acme 公司",
                                        "domain": "acme.example", "tier": "vip", "auto_join": True,
-                                       "member_count": 2, "open_ticket_count": 0}]
+                                       "portal_shared": False, "member_count": 2,
+                                       "open_ticket_count": 0}]
     bad = client.get("/api/v1/organizations", params={"per_page": "1000"}, headers=agent)
     assert conforms("/organizations", "get", bad)["fields"] == {"per_page": "out_of_range"}
 

@@ -6,6 +6,7 @@ one), so the desk's sender can be tested against what real servers do."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -41,6 +42,7 @@ class SmtpServer:
     port: int = 0
     messages: list[Received] = field(default_factory=list)
     fail_with: tuple[int, str] | None = None
+    delay: float = 0.0  # seconds each DATA takes before its answer (a slow server)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: Controller | None = None
 
@@ -51,6 +53,8 @@ class SmtpServer:
         return f"smtp://{login}{self.host}:{self.port}"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.fail_with is not None:
             code, text = self.fail_with
             return f"{code} {text}"

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
+import time
 from datetime import datetime
 from typing import Any
 
@@ -80,10 +82,11 @@ class ArqEnqueuer:
             log.warning("job=%s could not be enqueued: %s", job_id, exc)
 
 
-async def enqueue_run(pool: ArqRedis, job_id: int, defer_until: datetime | None = None) -> None:
+async def enqueue_run(pool: ArqRedis, job_id: int, defer_until: datetime | None = None,
+                      bucket: str = "") -> None:
     # The attempt number is not known here; a time bucket keeps arq's de-duplication
     # from refusing a retry while still collapsing duplicate sweeps.
-    key = f"desk-job:{job_id}:{int(defer_until.timestamp() if defer_until else 0)}"
+    key = f"desk-job:{job_id}:{int(defer_until.timestamp() if defer_until else 0)}{bucket}"
     await pool.enqueue_job("run_job", job_id, _job_id=key, _defer_until=defer_until)
 
 
@@ -95,11 +98,15 @@ async def run_job(ctx: dict[str, Any], job_id: int) -> str:
     return job.status if job is not None else "skipped"
 
 
-async def sweep(ctx: dict[str, Any]) -> int:
+async def sweep(ctx: dict[str, Any], bucket: str = "") -> int:
     db: Database = ctx["db"]
     ids = await asyncio.to_thread(due_jobs, db, 1000)
+    # A key of this minute's (or this worker's start): a job whose worker was killed still
+    # has arq's in-progress (or result) key under its first id, which would refuse it; running
+    # it twice is harmless, the second run finds it claimed.
+    bucket = bucket or f":s{int(time.time()) // 60}"
     for job_id in ids:
-        await enqueue_run(ctx["redis"], job_id)
+        await enqueue_run(ctx["redis"], job_id, bucket=bucket)
     return len(ids)
 
 
@@ -108,7 +115,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["db"] = Database(settings)
     # The worker is the index's writer: rebuild a missing, damaged or stale one, in the background.
     ctx["kb_start_up"] = ensure_index_in_background(ctx["db"], settings)
-    await sweep(ctx)
+    await sweep(ctx, bucket=f":w{os.getpid()}-{int(time.time())}")
     if ctx.get("poll_mail"):
         ctx["mail_poller"] = MailPoller(ctx["db"], settings).start()
 

@@ -258,3 +258,64 @@ def test_with_redis_stopped_for_a_while_requests_are_taken_and_every_job_runs_on
             _stop(process)
         redis_server.terminate()
         redis_server.wait(10)
+
+
+def test_a_killed_desk_worker_sends_every_queued_mail_after_a_restart(
+    db: Database, settings: Settings, log: Path, tmp_path: Path, smtp_server: SmtpServer,
+) -> None:
+    """`desk worker` killed with SIGKILL while it sends acknowledgements to a slow server: a
+    new worker sends every one (the one in flight may go twice: SMTP cannot tell), at once."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("the PostgreSQL + Redis run has desk worker")
+    import secrets
+
+    from channels.message import Identity, InboundMessage
+    from desk.actions.ingest.one import ingest_message
+    from desk.mail.sender import CLAIM
+    from tests.conftest import REDIS_URL
+
+    smtp_server.delay = 0.3
+    with db.session() as s:
+        create_mailbox(s, settings, SYSTEM, "support", "support@desk.test", None, smtp_server.url)
+        commit(s)
+        subjects = [f"Printer {n} is off" for n in range(12)]
+        for n, subject in enumerate(subjects):
+            ingest_message(s, settings, InboundMessage(
+                "web", Identity("email", f"kim{n}@example.com", "Kim"), subject, "It is off."))
+        commit(s)
+    redis_url = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + secrets.randbelow(14)}"
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    env = {**_env(settings), "DESK_REDIS_URL": redis_url}
+
+    def worker() -> subprocess.Popen[bytes]:
+        with log.open("ab") as out:
+            return subprocess.Popen([*_desk_command(), "worker"], env=env, cwd=tmp_path, stdout=out,
+                                    stderr=subprocess.STDOUT)
+
+    def sent() -> Counter[str]:
+        return Counter(str(m.message["Subject"]).split("] ", 1)[-1] for m in list(smtp_server.messages))
+
+    process = worker()
+    try:
+        deadline = time.monotonic() + 60
+        while sum(sent().values()) < 3:
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        process = worker()
+        # The dead worker's jobs are taken up at once (not after STALE_AFTER); a mail it was
+        # sending waits for its outbox lease (desk.mail.sender.CLAIM, 2 minutes) to end.
+        deadline = time.monotonic() + CLAIM.total_seconds() + 200
+        while not all(sent()[s] for s in subjects):
+            assert time.monotonic() < deadline, (sent(), log.read_text()[-3000:])
+            time.sleep(0.2)
+        # At least once; twice only for a mail in flight at the kill (SMTP cannot tell).
+        assert max(sent().values()) <= 2, sent()
+    finally:
+        _stop(process)
+        client.flushdb()
+        client.close()

@@ -319,3 +319,93 @@ def test_a_killed_desk_worker_sends_every_queued_mail_after_a_restart(
         _stop(process)
         client.flushdb()
         client.close()
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of this test's own (Debian's binaries, run as the postgres
+    user), to restart while Desk uses it."""
+
+    def __init__(self) -> None:
+        import glob
+        import shutil
+        import tempfile
+
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        if not found or shutil.which("runuser") is None:
+            pytest.skip("no PostgreSQL server binaries to run a cluster of our own")
+        self.bin = Path(found[-1]).parent
+        self.dir = Path(tempfile.mkdtemp(prefix="desk-pg-"))
+        shutil.chown(self.dir, "postgres")
+        self.port = _free_port()
+        self._as_postgres([str(self.bin / "initdb"), "-D", str(self.dir / "data"), "-A", "trust",
+                           "-U", "postgres", "--no-sync"])
+        self.start()
+
+    def _as_postgres(self, args: list[str]) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        self._as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-w", "-l",
+                           str(self.dir / "log"), "-o", f"-p {self.port} -k {self.dir} "
+                           "-c listen_addresses=127.0.0.1 -c fsync=off", "start"])
+
+    def restart(self) -> None:
+        self._as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-w", "-m",
+                           "fast", "-l", str(self.dir / "log"), "-o", f"-p {self.port} -k {self.dir} "
+                           "-c listen_addresses=127.0.0.1 -c fsync=off", "restart"])
+
+    def stop(self) -> None:
+        import shutil
+
+        subprocess.run(["runuser", "-u", "postgres", "--", str(self.bin / "pg_ctl"), "-D",
+                        str(self.dir / "data"), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def test_after_postgresql_restarts_desk_serve_takes_requests_again_and_lost_none_it_acknowledged(
+    settings: Settings, log: Path, tmp_path: Path,
+) -> None:
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("the PostgreSQL run restarts a PostgreSQL of its own")
+    from sqlalchemy import create_engine, text
+
+    pg = PrivatePostgres()
+    try:
+        env = {**_env(settings), "DESK_DATABASE_URL": pg.url}
+        subprocess.run([*_desk_command(), "migrate"], env=env, check=True, capture_output=True)
+        port = _free_port()
+        with log.open("ab") as out:
+            process = subprocess.Popen([*_desk_command(), "serve", "--host", "127.0.0.1", "--port",
+                                        str(port)], env={**env, "DESK_BASE_URL": f"http://127.0.0.1:{port}"},
+                                       cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
+        _wait_until_healthy(process, f"http://127.0.0.1:{port}", log)
+        acknowledged: list[str] = []
+        stop = threading.Event()
+        clients = [threading.Thread(target=_post_forms, args=(port, i, acknowledged, stop))
+                   for i in range(2)]
+        try:
+            for thread in clients:
+                thread.start()
+            time.sleep(1.0)
+            pg.restart()  # every connection Desk holds is cut
+            before = len(acknowledged)
+            time.sleep(2.0)
+            stop.set()
+            for thread in clients:
+                thread.join(10)
+            assert len(acknowledged) > before, "no request was taken after the restart"
+            _wait_until_healthy(process, f"http://127.0.0.1:{port}", log)
+        finally:
+            stop.set()
+            _stop(process)
+        engine = create_engine(pg.url)
+        with engine.connect() as conn:
+            subjects = Counter(row[0] for row in conn.execute(text("SELECT subject FROM ticket")))
+        engine.dispose()
+        assert not [a for a in acknowledged if subjects[a] != 1], "lost or doubled"
+    finally:
+        pg.stop()

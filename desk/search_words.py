@@ -72,16 +72,22 @@ def _bigrams(chars: str) -> list[str]:
 
 def index_words(text: str) -> str:
     """The words of ``text`` for the index, joined by spaces (at most MAX_WORDS)."""
+    folded = fold(text)
+    if folded.isascii():  # most mail: a word per run, nothing to cut apart or strip
+        return " ".join(run[:MAX_WORD] for run in _RUN.findall(folded)[:MAX_WORDS])
     words: list[str] = []
-    for run in _RUN.findall(fold(text)):
-        for cjk, piece in _pieces(run):
-            if not cjk:
-                words.append(_plain(piece))
-            elif len(piece) == 1:
-                words.append(piece)
-            else:
-                words += _bigrams(piece)
-                words += piece
+    for run in _RUN.findall(folded):
+        if run.isascii():
+            words.append(run[:MAX_WORD])
+        else:
+            for cjk, piece in _pieces(run):
+                if not cjk:
+                    words.append(_plain(piece))
+                elif len(piece) == 1:
+                    words.append(piece)
+                else:
+                    words += _bigrams(piece)
+                    words += piece
         if len(words) >= MAX_WORDS:
             break
     return " ".join(words[:MAX_WORDS])

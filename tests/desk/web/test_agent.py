@@ -169,10 +169,12 @@ def test_agent_cannot_open_another_teams_ticket(client: TestClient, db: Database
 
 def test_expired_session_signs_out(app_factory, make_user) -> None:  # type: ignore[no-untyped-def]
     user = make_user("agent")
-    with TestClient(app_factory(session_max_age=1)) as c:
+    # Cookie timestamps count whole seconds: with a 1-second life, a form fetched late in
+    # one second and sent early in the next had expired (a flaky sign-in); 3 leaves room.
+    with TestClient(app_factory(session_max_age=3)) as c:
         sign_in(c, user)
         assert c.get("/agent/", follow_redirects=False).status_code == 200
-        time.sleep(2.1)
+        time.sleep(4.1)
         assert c.get("/agent/", follow_redirects=False).status_code == 303
 
 

@@ -21,6 +21,7 @@ from desk.actions.rules.definition import (
     CHOICE_FIELDS,
     CHOICE_OPS,
     EVENTS,
+    HOURS_OPS,
     RATING_OPS,
     STRATEGIES,
     TAG_OPS,
@@ -50,6 +51,7 @@ FIELD_LABELS = {
     "team": _("Team"), "assignee": _("Assignee"), "language": _("Language"), "tags": _("Tags"),
     "pending_for": _("Pending for"), "unassigned_for": _("Unassigned for"),
     "no_agent_reply_for": _("No agent reply for"), "rating": _("Survey rating (1 to 5)"),
+    "business_hours": _("Within business hours (yes or no)"),
 }
 OP_LABELS = {
     "contains": _("contains"), "not_contains": _("does not contain"),
@@ -64,6 +66,8 @@ EVENT_LABELS = {"ticket_created": _("When a ticket is created"),
                 "chat_started": _("When a chat starts"),
                 "survey_answered": _("When a customer answers a survey"),
                 "scheduled": _("On the scheduled pass, every minute (with conditions on time)")}
+
+_YES_NO = {"是": "yes", "否": "no", "y": "yes", "n": "no"}
 
 
 def _values_of(doc: dict[str, Any]) -> dict[str, Any]:
@@ -101,6 +105,8 @@ def _document_of(form: FormData) -> tuple[dict[str, Any], dict[str, Any], dict[i
     for index in range(CONDITION_ROWS):
         name, op, text = (str(form.get(f"{key}{index}", "")).strip() for key in ("field", "op", "value"))
         values[f"field{index}"], values[f"op{index}"], values[f"value{index}"] = name, op, text
+        if name == "business_hours":  # yes or no, as typed in either language
+            text = _YES_NO.get(text.lower(), text)
         if name or text:
             rows[len(items)] = index
             items.append({"field": name, "op": op, "value": text})
@@ -180,9 +186,10 @@ def _form_page(request: Request, rule_id: int | None, values: dict[str, Any],
     return render(request, "admin/rule_form.html", status_code=status_code, rule_id=rule_id,
                   policies=policies, unheld_skills=_unheld(values, skills),
                   values=values, errors=errors or {}, preview=preview, rows=range(CONDITION_ROWS),
-                  fields=[*TEXT_FIELDS, *CHOICE_FIELDS, "tags", *TIME_FIELDS, "rating"],
+                  fields=[*TEXT_FIELDS, *CHOICE_FIELDS, "tags", *TIME_FIELDS, "rating", "business_hours"],
                   field_labels=FIELD_LABELS,
-                  ops=list(dict.fromkeys([*TEXT_OPS, *CHOICE_OPS, *TAG_OPS, *TIME_OPS, *RATING_OPS])),
+                  ops=list(dict.fromkeys([*TEXT_OPS, *CHOICE_OPS, *TAG_OPS, *TIME_OPS, *RATING_OPS,
+                                          *HOURS_OPS])),
                   op_labels=OP_LABELS, events=EVENTS, event_labels=EVENT_LABELS, teams=teams,
                   agents=agents, priorities=list(Priority), statuses=list(Status))
 

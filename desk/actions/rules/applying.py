@@ -24,7 +24,7 @@ from desk.actions.rules.definition import Known, RuleError, RuleSpec, parse_rule
 from desk.actions.rules.effects import Services, notify, send_reply
 from desk.actions.rules.matching import Facts, matcher
 from desk.actions.rules.messages import reply_text
-from desk.actions.sla.clocks import start_clocks
+from desk.actions.sla.clocks import start_clocks, ticket_calendar
 from desk.actions.tickets.changes import update_ticket
 from desk.db import commit
 from desk.i18n import _
@@ -145,8 +145,10 @@ def dry_run(session: Session, spec: RuleSpec,
     round-robin shows the next agent in turn without advancing the turn)."""
     out = []
     test = matcher(spec.conditions)
+    # "Within business hours": when the ticket came in, or now for a rule on the scheduled pass.
+    at = now() if "scheduled" in spec.events else None
     for ticket in tickets:
-        facts = facts_of(session, ticket, None, timed=True)
+        facts = facts_of(session, ticket, None, timed=True, at=at or aware(ticket.created_at))
         if test(facts):
             changes, tags, _stop = plan(session, spec, ticket, facts, advance=False)
             shown = {k: v for k, v in changes.items() if getattr(ticket, k) != v}
@@ -206,9 +208,11 @@ def plan(session: Session, spec: RuleSpec, ticket: Ticket, facts: Facts,
     return changes, sorted(tags) if tags is not None and tags != set(facts.tags) else None, stop
 
 
-def facts_of(session: Session, ticket: Ticket, message_id: int | None, timed: bool = False) -> Facts:
+def facts_of(session: Session, ticket: Ticket, message_id: int | None, timed: bool = False,
+             at: datetime | None = None) -> Facts:
     """The ticket's facts; `timed`: with what the time conditions read exactly (a dry run of a
-    scheduled rule; event rules have none)."""
+    scheduled rule; event rules have none). `at`: when the event happened (now when not
+    given; a dry run passes the ticket's creation), for "within business hours"."""
     assert ticket.id is not None
     customer = session.get(Customer, ticket.customer_id)
     message = session.get(Message, message_id) if message_id is not None else session.exec(
@@ -228,7 +232,8 @@ def facts_of(session: Session, ticket: Ticket, message_id: int | None, timed: bo
         organization=organization.name if organization is not None else "",
         tags=frozenset(ticket_tags(session, ticket.id)), status=ticket.status,
         priority=ticket.priority, team=_id(ticket.team_id), assignee=_id(ticket.assignee_id),
-        language=(customer.locale if customer is not None else "")[:2], idle=idle, unanswered=unanswered)
+        language=(customer.locale if customer is not None else "")[:2], idle=idle, unanswered=unanswered,
+        at=at or now(), calendar=functools.partial(ticket_calendar, session, ticket))
 
 
 def timing(ticket: Ticket, moment: datetime, customer_spoke_last: bool) -> tuple[float, float]:

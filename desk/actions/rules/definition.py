@@ -40,7 +40,11 @@ TEXT_OPS = ("contains", "not_contains", "any_words", "regex", "is", "is_not")
 CHOICE_FIELDS = ("channel", "mailbox", "tier", "status", "priority", "team", "assignee", "language")
 CHOICE_OPS = ("is", "is_not")
 TAG_OPS = ("has", "has_not")
-FIELDS = (*TEXT_FIELDS, *CHOICE_FIELDS, "tags", *TIME_FIELDS, "rating")
+# Whether the event happened within the business hours of the ticket's SLA calendar (the
+# default policy's when the ticket has none; Monday to Friday 9-18 UTC without any policy).
+HOURS_OPS = ("is",)
+HOURS_VALUES = ("yes", "no")
+FIELDS = (*TEXT_FIELDS, *CHOICE_FIELDS, "tags", *TIME_FIELDS, "rating", "business_hours")
 ACTIONS = ("set_team", "set_priority", "set_status", "add_tags", "assign", "set_sla", "reply", "notify",
            "stop")
 STRATEGIES = ("round_robin", "least_loaded", "by_skill")
@@ -195,7 +199,8 @@ def _condition(doc: Any, where: str, errors: dict[str, str]) -> Condition | None
         errors[f"{where}.field"] = _("Choose what the condition looks at.")
         return None
     ops = (TEXT_OPS if name in TEXT_FIELDS else TAG_OPS if name == "tags" else TIME_OPS
-           if name in TIME_FIELDS else RATING_OPS if name == "rating" else CHOICE_OPS)
+           if name in TIME_FIELDS else RATING_OPS if name == "rating" else HOURS_OPS
+           if name == "business_hours" else CHOICE_OPS)
     if op not in ops:
         errors[f"{where}.op"] = _("This test does not apply to this field.")
         return None
@@ -215,6 +220,9 @@ def _condition(doc: Any, where: str, errors: dict[str, str]) -> Condition | None
         return None
     if name == "rating" and value.strip() not in ("1", "2", "3", "4", "5"):
         errors[f"{where}.value"] = _("A rating from 1 to 5.")
+        return None
+    if name == "business_hours" and value not in HOURS_VALUES:
+        errors[f"{where}.value"] = _("Yes or no.")
         return None
     if name == "priority" and value not in tuple(Priority):
         errors[f"{where}.value"] = _("Not a priority.")

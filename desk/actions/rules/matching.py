@@ -15,11 +15,13 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import regex
 
 from desk.actions.rules.definition import REGEX_SECONDS, TIME_FIELDS, Condition, Group, seconds_of
+from desk.actions.sla.calendar import Calendar, is_open
 
 MAX_TEXT = 100_000  # what of a long message the text conditions read
 _WORD_SPLIT = re.compile(r"[\s,，、;；]+")
@@ -71,6 +73,10 @@ class Facts:
     idle: float = 0.0  # seconds since the ticket last changed
     unanswered: float = -1.0  # seconds since it came in with no public reply yet (-1: replied)
     rating: int = 0  # the survey answer's rating, on "survey_answered" (0: none)
+    # When the event happened, and how to find the ticket's business-hours calendar (its SLA
+    # policy's, else the default policy's): looked up only when a rule asks, once per event.
+    at: datetime | None = None
+    calendar: Callable[[], Calendar] | None = field(default=None, compare=False, repr=False)
     # Folded text and words of the fields, made once per ticket when a condition first reads
     # them and shared by every rule (see __post_init__).
     texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -84,6 +90,14 @@ class Facts:
     @property
     def sender_domain(self) -> str:
         return self.sender.rsplit("@", 1)[-1] if "@" in self.sender else ""
+
+    @functools.cached_property
+    def in_business_hours(self) -> bool:
+        """Whether the event happened within the calendar's working hours (False without a
+        time or a calendar)."""
+        if self.at is None or self.calendar is None:
+            return False
+        return is_open(self.calendar(), self.at)
 
 
 Test = Callable[[Facts], bool]
@@ -120,7 +134,11 @@ def _expression(group: Group, constants: dict[str, Any]) -> str:
 
 
 def _cost(item: Condition | Group) -> int:
-    return _COST["group"] if isinstance(item, Group) else _COST.get(item.op, 5)
+    if isinstance(item, Group):
+        return _COST["group"]
+    if item.field == "business_hours":  # may look up the calendar: after the plain tests
+        return _COST["group"]
+    return _COST.get(item.op, 5)
 
 
 def _constant(constants: dict[str, Any], value: Any) -> str:
@@ -133,6 +151,8 @@ def _condition(condition: Condition, constants: dict[str, Any]) -> str:
     name, op, value = condition.field, condition.op, condition.value
     if name in TIME_FIELDS:
         return _time(name, seconds_of(value), constants)
+    if name == "business_hours":
+        return "f.in_business_hours" if value == "yes" else "(not f.in_business_hours)"
     if name == "rating":
         compare = {"is": "==", "at_most": "<=", "at_least": ">="}[op]
         return f"(0 < f.rating {compare} {_constant(constants, int(value.strip()))})"

@@ -10,6 +10,7 @@ restarts as any queued job does."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from desk.actions.rules.applying import fire, plan, spec_of, timing
 from desk.actions.rules.definition import TIME_FIELDS, Condition, Known, RuleError, RuleSpec, seconds_of
 from desk.actions.rules.effects import Services
 from desk.actions.rules.matching import Facts, fold, matcher
+from desk.actions.sla.clocks import ticket_calendar
 from desk.db import commit
 from desk.models import Rule, RuleTimeFiring, Ticket
 from desk.models.base import now
@@ -159,5 +161,6 @@ def facts_of_many(session: Session, tickets: Sequence[Ticket], moment: datetime,
             organization=organizations.get(customer.organization_id or 0, "") if customer else "",
             tags=frozenset(tags.get(ticket.id, ())), status=ticket.status, priority=ticket.priority,
             team=str(ticket.team_id or ""), assignee=str(ticket.assignee_id or ""),
-            language=(customer.locale if customer else "")[:2], idle=idle, unanswered=unanswered))
+            language=(customer.locale if customer else "")[:2], idle=idle, unanswered=unanswered,
+            at=moment, calendar=functools.partial(ticket_calendar, session, ticket)))
     return out

@@ -59,6 +59,16 @@ def add_business_minutes(calendar: Calendar, start: datetime, minutes: float) ->
     raise NeverOpen("no working time")  # windows raises first; keeps mypy sure
 
 
+def is_open(calendar: Calendar, moment: datetime) -> bool:
+    """Whether `moment` falls within the calendar's working hours (False for a calendar that
+    never opens). The first working window from a moment starts at it exactly when open."""
+    try:
+        opens, _closes = next(calendar.windows(moment))
+    except NeverOpen:
+        return False
+    return opens == moment
+
+
 def business_minutes_between(calendar: Calendar, start: datetime, end: datetime) -> float:
     """Working minutes from `start` to `end` (0 when `end` is not later)."""
     if end <= start:

@@ -59,6 +59,15 @@ def default_policy(session: Session) -> SlaPolicy | None:
                         .order_by(col(SlaPolicy.id))).first()
 
 
+def ticket_calendar(session: Session, ticket: Ticket) -> Calendar:
+    """The business hours the ticket is served in: its SLA policy's calendar, else the default
+    policy's, else Monday to Friday 9-18 UTC."""
+    clocks = session.get(TicketSla, ticket.id) if ticket.id is not None else None
+    policy = session.get(SlaPolicy, clocks.policy_id) if clocks is not None else None
+    policy = policy or default_policy(session)
+    return calendar_of(policy) if policy is not None else Calendar()
+
+
 def start_clocks(session: Session, ticket: Ticket, policy: SlaPolicy) -> TicketSla:
     """Set (or reset) the ticket's due times under `policy`, counted from its creation."""
     assert ticket.id is not None and policy.id is not None

@@ -23,12 +23,15 @@ CONDITION = obj({
                           "has_not; time (pending_for, unassigned_for, no_agent_reply_for, only "
                           "in a rule whose events are [\"scheduled\"], at the top of an all "
                           "group): at_least; rating (1 to 5, only in a rule on [\"survey_answered\"]): "
-                          "is, at_most, at_least; the others: is, is_not. Text is compared ignoring "
+                          "is, at_most, at_least; business_hours: is, with the value yes or no "
+                          "(whether the event happens within the business hours of the ticket's "
+                          "SLA policy, or the default policy's; a dry run takes the time each "
+                          "ticket was created); the others: is, is_not. Text is compared ignoring "
                           "case and full/half width."},
     "value": {"type": "string", "maxLength": 1000,
-              "description": "For team and assignee their id; for time a number and m, h or d "
-                             "(30m, 4h, 3d); a regular expression that takes too long on long "
-                             "text is refused."},
+              "description": "For team and assignee their id; for business_hours yes or no; for "
+                             "time a number and m, h or d (30m, 4h, 3d); a regular expression "
+                             "that takes too long on long text is refused."},
 }, required=("field", "op"))
 EVENTS_SCHEMA: JSON = {
     "type": "array", "items": {"type": "string", "enum": list(EVENTS)},

@@ -89,6 +89,10 @@ class InboundMessage:
     locale: str = "en"
     thread: ThreadKeys = ThreadKeys()
     email: EmailPart | None = None
+    # The words a search index takes of the subject and the text, when the channel's reader
+    # made them where it read the message (desk.mail.parse_pool does, in its worker
+    # processes, so the intake's process does not); None: the intake makes them.
+    search_words: tuple[str, str] | None = None
 
     @property
     def automatic(self) -> bool:

@@ -27,8 +27,31 @@ MAX_WORD = 32  # longer words are cut: tokens of base64 or URLs are not worth mo
 MAX_WORDS = 8000  # per text (a message, a subject): bounds the index row of a long mail
 MAX_QUERY = 1000  # characters of a query read; a 10 KB query is read up to here
 MAX_PHRASES = 12
+SUBJECT_CHARS = 300  # what of a subject a ticket keeps (and the index reads)
 _RUN = re.compile(r"[^\W_]+")
 _MARK = "mark"
+
+
+# The letters and digits _is_cjk holds for (U+2E80 and up, East Asian width W or F), as
+# ranges: the index's split runs in one regular expression rather than character by
+# character. tests/desk/test_search_words.py checks the table against unicodedata.
+CJK_WORD_RANGES: tuple[tuple[int, int], ...] = (
+    (0x3005, 0x3007), (0x3021, 0x3029), (0x3031, 0x3035), (0x3038, 0x303C), (0x3041, 0x3096),
+    (0x309D, 0x309F), (0x30A1, 0x30FA), (0x30FC, 0x30FF), (0x3105, 0x312F), (0x3131, 0x318E),
+    (0x3192, 0x3195), (0x31A0, 0x31BF), (0x31F0, 0x31FF), (0x3220, 0x3229), (0x3251, 0x325F),
+    (0x3280, 0x3289), (0x32B1, 0x32BF), (0x3400, 0x4DBF), (0x4E00, 0xA48C), (0xA960, 0xA97C),
+    (0xAC00, 0xD7A3), (0xF900, 0xFA6D), (0xFA70, 0xFAD9), (0xFF10, 0xFF19), (0xFF21, 0xFF3A),
+    (0xFF41, 0xFF5A), (0x16FE0, 0x16FE1), (0x16FE3, 0x16FE3), (0x17000, 0x187F7),
+    (0x18800, 0x18CD5), (0x18D00, 0x18D08), (0x1AFF0, 0x1AFF3), (0x1AFF5, 0x1AFFB),
+    (0x1AFFD, 0x1AFFE), (0x1B000, 0x1B122), (0x1B150, 0x1B152), (0x1B164, 0x1B167),
+    (0x1B170, 0x1B2FB), (0x20000, 0x2A6DF), (0x2A700, 0x2B738), (0x2B740, 0x2B81D),
+    (0x2B820, 0x2CEA1), (0x2CEB0, 0x2EBE0), (0x2F800, 0x2FA1D), (0x30000, 0x3134A),
+)
+_CJK_CLASS = "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in CJK_WORD_RANGES)
+# A run of CJK letters (group 1), or of other letters and digits (group 2).
+_SPLIT = re.compile(f"([{_CJK_CLASS}]+)|([^\\W_{_CJK_CLASS}]+)")
+# An ASCII word cut to MAX_WORD characters.
+_ASCII_WORD = re.compile(f"([^\\W_]{{1,{MAX_WORD}}})[^\\W_]*")
 
 
 def _is_cjk(char: str) -> bool:
@@ -70,24 +93,25 @@ def _bigrams(chars: str) -> list[str]:
     return [chars[i:i + 2] for i in range(len(chars) - 1)]
 
 
+def message_words(subject: str, text: str) -> tuple[str, str]:
+    """The index words of a message's subject (as a ticket keeps it: SUBJECT_CHARS) and text."""
+    return index_words(subject[:SUBJECT_CHARS]), index_words(text)
+
+
 def index_words(text: str) -> str:
     """The words of ``text`` for the index, joined by spaces (at most MAX_WORDS)."""
     folded = fold(text)
     if folded.isascii():  # most mail: a word per run, nothing to cut apart or strip
-        return " ".join(run[:MAX_WORD] for run in _RUN.findall(folded)[:MAX_WORDS])
+        return " ".join(_ASCII_WORD.findall(folded)[:MAX_WORDS])
     words: list[str] = []
-    for run in _RUN.findall(folded):
-        if run.isascii():
-            words.append(run[:MAX_WORD])
+    for cjk, other in _SPLIT.findall(folded):
+        if other:
+            words.append(other[:MAX_WORD] if other.isascii() else _plain(other))
+        elif len(cjk) == 1:
+            words.append(cjk)
         else:
-            for cjk, piece in _pieces(run):
-                if not cjk:
-                    words.append(_plain(piece))
-                elif len(piece) == 1:
-                    words.append(piece)
-                else:
-                    words += _bigrams(piece)
-                    words += piece
+            words += _bigrams(cjk)
+            words += cjk
         if len(words) >= MAX_WORDS:
             break
     return " ".join(words[:MAX_WORDS])

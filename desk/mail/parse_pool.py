@@ -13,11 +13,13 @@ import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
 
 from channels.email.classify import Drop, run_filters
 from channels.email.filters import FILTERS
 from channels.email.parse import ParseError, parse
 from channels.message import InboundMessage
+from desk.search_words import message_words
 
 # Below this many mails a batch is parsed in-process.
 POOL_THRESHOLD = 48
@@ -42,7 +44,9 @@ def read_mail(raw: bytes) -> Parsed:
         return Unreadable(f"{type(exc).__name__}: {exc}")
     if isinstance(result, Drop):
         return Unreadable(f"dropped: {result.reason}")
-    return result
+    # The search index's words, made here: in a worker process for a large batch, so the
+    # intake's process (which writes the database) does not spend its time on them.
+    return replace(result, search_words=message_words(result.subject, result.text))
 
 
 def read_mails(raws: Sequence[bytes]) -> list[Parsed]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from sqlmodel import col, select
 
 from desk.cli.main import main
 from desk.db import Database
-from desk.models import OutboundMessage, RawMessage, Ticket
+from desk.models import OutboundMessage, RawMessage, Ticket, User
 from desk.queries.mail.raw import raw_bytes
 from desk.settings import Settings
 
@@ -110,3 +111,33 @@ def test_large_mail_is_ingested_in_batches_capped_by_bytes(
     assert [len(b) for b in batches] == [2, 2]
     assert main(["ingest", "--mailbox", "support", *map(str, files)]) == 0
     assert "stored 4, tickets opened 3, replies threaded 1" in capsys.readouterr().out
+
+
+def test_a_large_batch_is_found_by_words_made_where_it_was_read(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], make_user: Callable[..., User],
+) -> None:
+    """60 mails (read in the parse pool's worker processes, which make their search words):
+    each ticket is found by a word of its own body, in English and Chinese."""
+    from desk.mail.parse_pool import POOL_THRESHOLD, read_mails
+    from desk.queries.tickets.queue import PAGE_SIZE, TicketFilter, list_tickets
+    from desk.search_words import message_words
+
+    _env(settings, monkeypatch)
+    raws = [_mail(n, body=f"Invoice zq{n}x 发票第{n}号 打印机") for n in range(60)]
+    assert len(raws) > POOL_THRESHOLD
+    read = read_mails(raws)
+    assert all(not isinstance(m, str) and m.search_words == message_words(m.subject, m.text)
+               for m in read)
+    files = []
+    for n, raw in enumerate(raws):
+        files.append(tmp_path / f"{n}.eml")
+        files[-1].write_bytes(raw)
+    assert main(["ingest", "--mailbox", "support", *map(str, files)]) == 0
+    assert capsys.readouterr().out.startswith("stored 60, tickets opened 60,")
+    with db.session() as session:
+        admin = make_user("admin")
+        for q, wanted in (("zq7x", "Request 7"), ("发票第42号", "Request 42")):
+            found = list_tickets(session, admin, TicketFilter(q=q)).tickets
+            assert [t.subject for t in found] == [wanted]
+        assert len(list_tickets(session, admin, TicketFilter(q="打印机")).tickets) == min(60, PAGE_SIZE)

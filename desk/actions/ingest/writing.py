@@ -18,7 +18,7 @@ from desk.actions.audit import Actor, audit_row
 from desk.actions.customers.identities import Sender
 from desk.actions.ingest.acknowledgements import Opening, Placement, acknowledge
 from desk.actions.inserts import insert_many, insert_rows
-from desk.actions.tickets.search_index import add_message_words, index_new_tickets
+from desk.actions.tickets.search_index import add_messages, index_new_tickets
 from desk.links import request_token
 from desk.models import Direction, Priority, Status
 from desk.models.base import now
@@ -70,7 +70,7 @@ def open_tickets(session: Session, settings: Settings, new: Sequence[NewTicket])
     insert_many(session, AUDIT, [
         audit_row(Actor("customer", n.sender.id, n.sender.name), "ticket", t, "created", _created(n))
         for n, t in zip(new, ticket_ids, strict=True)])
-    index_new_tickets(session, [(t, n.message.subject[:300], n.message.text, n.sender.id)
+    index_new_tickets(session, [(t, n.message, n.sender.id)
                                 for t, n in zip(ticket_ids, new, strict=True)])
     tokens = [request_token(settings.secret_key, t, n.sender.id)
               for n, t in zip(new, ticket_ids, strict=True)]
@@ -99,7 +99,7 @@ def add_to_tickets(session: Session, settings: Settings, items: Sequence[Continu
     message_ids = _insert_messages(session, [
         (c.ticket_id, c.message, c.sender, c.message.thread.message_id or new_message_id(settings))
         for c in items], settings, stamp)
-    add_message_words(session, [(c.ticket_id, c.message.text) for c in items])
+    add_messages(session, [(c.ticket_id, c.message) for c in items])
     audits: list[dict[str, Any]] = []
     for c, message_id in zip(items, message_ids, strict=True):
         changes: dict[str, Any] = {"message": [None, message_id]}

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, bindparam, text
 from sqlmodel import Session
 
+from channels.message import InboundMessage
 from desk.models.search import POSTGRES_INDEX
-from desk.search_words import index_words
+from desk.search_words import index_words, message_words
 
 CHUNK = 2000
 # PostgreSQL refuses a tsvector past 1 MB: a ticket whose words reach this many distinct
@@ -91,25 +92,42 @@ def _people(connection: Connection, customer_ids: Collection[int]) -> dict[int, 
     return {i: people_words(name, emails.get(i, []), org) for i, (name, org) in names.items()}
 
 
-def index_new_tickets(session: Session, tickets: Sequence[tuple[int, str, str, int]]) -> None:
-    """The rows of new tickets: (ticket id, subject, first message's text, customer id)."""
+def words_of(message: InboundMessage) -> tuple[str, str]:
+    """The index words of a message's subject and text: those its reader made
+    (desk.mail.parse_pool, off this process), else made now."""
+    return message.search_words or message_words(message.subject, message.text)
+
+
+def index_new_tickets(session: Session, tickets: Sequence[tuple[int, InboundMessage, int]]) -> None:
+    """The rows of new tickets: (ticket id, first message, customer id)."""
     if not tickets:
         return
     connection = session.connection()
-    people = _people(connection, {customer for _, _, _, customer in tickets})
-    connection.execute(_statement(connection, "insert"), [
-        {"id": ticket_id, "subject": index_words(subject), "body": index_words(body),
-         "people": people.get(customer, "")}
-        for ticket_id, subject, body, customer in tickets])
+    people = _people(connection, {customer for _, _, customer in tickets})
+    rows = []
+    for ticket_id, message, customer in tickets:
+        subject, body = words_of(message)
+        rows.append({"id": ticket_id, "subject": subject, "body": body,
+                     "people": people.get(customer, "")})
+    connection.execute(_statement(connection, "insert"), rows)
+
+
+def add_messages(session: Session, messages: Sequence[tuple[int, InboundMessage]]) -> None:
+    """Each message's words added to its ticket's row: (ticket id, message)."""
+    _append(session, [(ticket_id, words_of(message)[1]) for ticket_id, message in messages])
 
 
 def add_message_words(session: Session, messages: Sequence[tuple[int, str]]) -> None:
-    """Each message's words added to its ticket's row: (ticket id, text)."""
-    if not messages:
+    """Each text's words added to its ticket's row: (ticket id, text)."""
+    _append(session, [(ticket_id, index_words(body)) for ticket_id, body in messages])
+
+
+def _append(session: Session, words: Sequence[tuple[int, str]]) -> None:
+    if not words:
         return
     connection = session.connection()
     connection.execute(_statement(connection, "append"), [
-        {"id": ticket_id, "words": index_words(body)} for ticket_id, body in messages])
+        {"id": ticket_id, "words": text} for ticket_id, text in words])
 
 
 def set_subject(session: Session, ticket_id: int, subject: str) -> None:

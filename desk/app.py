@@ -31,6 +31,7 @@ from desk.web import retention as admin_retention
 from desk.web import rules as admin_rules
 from desk.web import sign_in_steps as sign_in_step_pages
 from desk.web import sla as admin_sla
+from desk.web import ticket_fields as admin_ticket_fields
 from desk.web import two_factor_admin as admin_two_factor
 from desk.web import webhooks as admin_webhooks
 from desk.web.chat import admin as chat_admin
@@ -142,6 +143,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *admin_customer_import.routes,
         *customers.routes,
         *admin_customer_fields.routes,
+        *admin_ticket_fields.routes,
         *customer_page.routes,
         *customer_merge_pages.routes,
         *customer_care.routes,

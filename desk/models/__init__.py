@@ -51,6 +51,7 @@ from desk.models.tickets import (
     Priority,
     Status,
     Ticket,
+    TicketField,
     TicketLink,
     TicketTag,
 )
@@ -125,6 +126,7 @@ __all__ = [
     "Team",
     "TeamMembership",
     "Ticket",
+    "TicketField",
     "TicketLink",
     "TicketTag",
     "Tier",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Index, Text, false, text
+from sqlalchemy import JSON, Index, Text, false, text
 from sqlmodel import Field, SQLModel
 
 from desk.models.base import now
@@ -101,6 +102,21 @@ class Ticket(SQLModel, table=True):
     # The customer is a VIP: their tickets come first in every queue. Kept by the database's
     # triggers (migration 0019) whenever a customer's tier or a ticket's customer changes.
     vip: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Values of the admin-defined ticket fields, by TicketField.key (desk.actions.tickets.fields).
+    fields: dict[str, Any] = Field(default_factory=dict, sa_type=JSON,
+                                   sa_column_kwargs={"server_default": text("'{}'")})
+
+
+class TicketField(SQLModel, table=True):
+    """A field admins add to every ticket: text, number or a choice among `choices`; optional."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=50)
+    label: str = Field(max_length=100)
+    kind: str = Field(max_length=10)  # text, number, choice
+    choices: list[str] = Field(default_factory=list, sa_type=JSON)
+    position: int = 0
+    created_at: datetime = Field(default_factory=now)
 
 
 class TicketTag(SQLModel, table=True):

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from desk.models import AuditEntry, Role, Rule, SlaPolicy, Team, TeamMembership, Ticket, User
+from desk.models import (
+    AuditEntry,
+    CustomerField,
+    Role,
+    Rule,
+    SlaPolicy,
+    Team,
+    TeamMembership,
+    Ticket,
+    TicketField,
+    User,
+)
 
 
 def list_rules(session: Session, enabled_only: bool = False) -> list[Rule]:
@@ -51,3 +62,13 @@ def last_ticket_action(session: Session, ticket_id: int) -> str | None:
     return session.exec(select(AuditEntry.action).where(
         AuditEntry.entity == "ticket", AuditEntry.entity_id == ticket_id)
         .order_by(col(AuditEntry.id).desc()).limit(1)).first()
+
+
+def ticket_field_specs(session: Session) -> list[tuple[str, str, tuple[str, ...]]]:
+    """The ticket custom fields rules may test and set: (key, kind, options)."""
+    return [(f.key, f.kind, tuple(f.choices)) for f in session.exec(select(TicketField))]
+
+
+def customer_field_keys(session: Session) -> set[str]:
+    """The keys of the customer custom fields rules may test."""
+    return set(session.exec(select(CustomerField.key)))

@@ -45,6 +45,8 @@ FIELD_ERROR = {
     "invalid_tags": _("Tags are single words separated by commas."),
     "unknown_field": _("Unknown field."),
     "merge_alone": _("A merge is made on its own: leave the other changes as they are."),
+    "not_a_number": _("Enter a number."),
+    "invalid_value": _("This value is not valid."),
 }
 # The delivery state of a mail the desk sends (OutboundMessage.status).
 DELIVERY = {"queued": _("Waiting to be sent"), "sent": _("Sent"), "failed": _("Not delivered"),

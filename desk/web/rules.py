@@ -20,6 +20,7 @@ from desk.actions.rules.applying import dry_run
 from desk.actions.rules.definition import (
     CHOICE_FIELDS,
     CHOICE_OPS,
+    CUSTOM_OPS,
     EVENTS,
     HOURS_OPS,
     RATING_OPS,
@@ -35,9 +36,11 @@ from desk.actions.rules.definition import (
 from desk.actions.rules.manage import create_rule, delete_rule, document, known, move_rule, update_rule
 from desk.i18n import _
 from desk.models import Priority, Role, Status
+from desk.queries.customers.fields import field_definitions
 from desk.queries.duty import known_skills
 from desk.queries.rules import get_rule, list_rules, recent_tickets
 from desk.queries.sla import list_policies
+from desk.queries.tickets.fields import ticket_field_definitions
 from desk.queries.users import active_agents, list_teams
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
@@ -95,7 +98,8 @@ def _values_of(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _document_of(form: FormData) -> tuple[dict[str, Any], dict[str, Any], dict[int, int]]:
     """(rule document, the form's values to show again, form row -> condition index)."""
-    keys = ("name", "match", "set_team", "set_priority", "set_status", "add_tags", "assign", "set_sla")
+    keys = ("name", "match", "set_team", "set_priority", "set_status", "add_tags", "assign", "set_sla",
+            "set_field_key", "set_field_value")
     values: dict[str, Any] = {k: str(form.get(k, "")) for k in keys}
     values["enabled"] = form.get("enabled") == "on"
     values["stop"] = "1" if form.get("stop") == "on" else ""
@@ -123,6 +127,9 @@ def _document_of(form: FormData) -> tuple[dict[str, Any], dict[str, Any], dict[i
         if kind == "assign" and raw == "by_skill" and _skills_typed(form, values):
             value = {"by_skill": _skills_typed(form, values)}
         actions.append({"type": kind, "value": value})
+    if values["set_field_key"].strip():
+        actions.append({"type": "set_field", "value": {"key": values["set_field_key"].strip(),
+                                                       "value": values["set_field_value"].strip()}})
     actions += _messages_of(form, values)
     if values["stop"]:
         actions.append({"type": "stop"})
@@ -183,13 +190,16 @@ def _form_page(request: Request, rule_id: int | None, values: dict[str, Any],
     with db_of(request).session() as session:
         teams, agents, policies = list_teams(session), active_agents(session), list_policies(session)
         skills = known_skills(session)
+        ticket_fields, customer_fields = ticket_field_definitions(session), field_definitions(session)
     return render(request, "admin/rule_form.html", status_code=status_code, rule_id=rule_id,
                   policies=policies, unheld_skills=_unheld(values, skills),
                   values=values, errors=errors or {}, preview=preview, rows=range(CONDITION_ROWS),
                   fields=[*TEXT_FIELDS, *CHOICE_FIELDS, "tags", *TIME_FIELDS, "rating", "business_hours"],
-                  field_labels=FIELD_LABELS,
+                  field_labels=FIELD_LABELS, ticket_fields=ticket_fields,
+                  custom_fields=[(f"ticket_field:{f.key}", _("Ticket field"), f.label) for f in ticket_fields]
+                  + [(f"customer_field:{f.key}", _("Customer field"), f.label) for f in customer_fields],
                   ops=list(dict.fromkeys([*TEXT_OPS, *CHOICE_OPS, *TAG_OPS, *TIME_OPS, *RATING_OPS,
-                                          *HOURS_OPS])),
+                                          *HOURS_OPS, *CUSTOM_OPS])),
                   op_labels=OP_LABELS, events=EVENTS, event_labels=EVENT_LABELS, teams=teams,
                   agents=agents, priorities=list(Priority), statuses=list(Status))
 

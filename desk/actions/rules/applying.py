@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from desk.actions.assignment import assign
 from desk.actions.audit import Actor, record
-from desk.actions.rules.definition import Known, RuleError, RuleSpec, parse_rule
+from desk.actions.rules.definition import FieldSpec, Known, RuleError, RuleSpec, parse_rule
 from desk.actions.rules.effects import Services, notify, send_reply
 from desk.actions.rules.matching import Facts, matcher
 from desk.actions.rules.messages import reply_text
@@ -39,7 +39,15 @@ from desk.models import (
     Ticket,
 )
 from desk.models.base import aware, now
-from desk.queries.rules import assignable_agents, last_ticket_action, list_rules, policy_ids, team_ids
+from desk.queries.rules import (
+    assignable_agents,
+    customer_field_keys,
+    last_ticket_action,
+    list_rules,
+    policy_ids,
+    team_ids,
+    ticket_field_specs,
+)
 from desk.queries.rules_time import customer_spoke_last
 from desk.queries.tickets.queue import ticket_tags
 
@@ -72,7 +80,7 @@ def run_rules(session: Session, ticket_id: int, event: str, message_id: int | No
     facts = facts_of(session, ticket, message_id)
     if rating:  # a survey answer's
         facts = replace(facts, rating=rating, texts={}, words={})
-    known = Known(team_ids(session), assignable_agents(session), policy_ids(session))
+    known = known_names(session)
     fired: list[Firing] = []
     fired_ids = list(chain)
     for rule in rules:
@@ -151,7 +159,9 @@ def dry_run(session: Session, spec: RuleSpec,
         facts = facts_of(session, ticket, None, timed=True, at=at or aware(ticket.created_at))
         if test(facts):
             changes, tags, _stop = plan(session, spec, ticket, facts, advance=False)
-            shown = {k: v for k, v in changes.items() if getattr(ticket, k) != v}
+            shown = {k: v for k, v in changes.items() if k != "fields" and getattr(ticket, k) != v}
+            shown.update({f"fields.{k}": v for k, v in changes.get("fields", {}).items()
+                          if (ticket.fields or {}).get(k) != v})
             if tags is not None:
                 shown["tags"] = sorted(tags)
             for action in spec.actions:  # what it would say, and to whom
@@ -168,11 +178,19 @@ def _policy(session: Session, spec: RuleSpec) -> SlaPolicy | None:
     return session.get(SlaPolicy, chosen[-1]) if chosen else None
 
 
+def known_names(session: Session) -> Known:
+    """What rules on this desk may name (teams, agents, policies, custom fields)."""
+    return Known(team_ids(session), assignable_agents(session), policy_ids(session),
+                 tuple(FieldSpec(*spec) for spec in ticket_field_specs(session)),
+                 customer_field_keys(session))
+
+
 def spec_of(rule: Rule, known: Known) -> RuleSpec:
     """The rule as it runs (RuleError when it could not: a team or agent it names is gone).
     Parsed once per rule version and desk (its regular expressions are tried on hostile text
     when parsed): every ticket event runs every rule."""
-    fixed = Known(frozenset(known.teams), frozenset(known.agents), frozenset(known.policies))
+    fixed = Known(frozenset(known.teams), frozenset(known.agents), frozenset(known.policies),
+                  tuple(sorted(known.ticket_fields)), frozenset(known.customer_fields))
     return _parsed(rule.name, rule.enabled, rule.events, rule.conditions, rule.actions, fixed)
 
 
@@ -198,6 +216,9 @@ def plan(session: Session, spec: RuleSpec, ticket: Ticket, facts: Facts,
             changes["status"] = action.value
         elif action.type == "add_tags":
             tags = (tags if tags is not None else set(facts.tags)) | set(action.value)
+        elif action.type == "set_field":  # every value, so that "no change" compares equal
+            values = changes.get("fields", dict(ticket.fields or {}))
+            changes["fields"] = {**values, action.value["key"]: action.value["value"]}
         elif action.type == "assign":
             agent = assign(session, spec, action.value, changes.get("team_id", ticket.team_id), ticket,
                            tags if tags is not None else facts.tags, advance)
@@ -233,7 +254,9 @@ def facts_of(session: Session, ticket: Ticket, message_id: int | None, timed: bo
         tags=frozenset(ticket_tags(session, ticket.id)), status=ticket.status,
         priority=ticket.priority, team=_id(ticket.team_id), assignee=_id(ticket.assignee_id),
         language=(customer.locale if customer is not None else "")[:2], idle=idle, unanswered=unanswered,
-        at=at or now(), calendar=functools.partial(ticket_calendar, session, ticket))
+        at=at or now(), calendar=functools.partial(ticket_calendar, session, ticket),
+        ticket_fields=dict(ticket.fields or {}),
+        customer_fields=dict(customer.fields or {}) if customer is not None else {})
 
 
 def timing(ticket: Ticket, moment: datetime, customer_spoke_last: bool) -> tuple[float, float]:
@@ -252,7 +275,7 @@ def timing(ticket: Ticket, moment: datetime, customer_spoke_last: bool) -> tuple
 def refreshed(facts: Facts, ticket: Ticket, tags: list[str] | None) -> Facts:
     """The facts after a rule's changes, for the rules after it."""
     return replace(facts, status=ticket.status, priority=ticket.priority, team=_id(ticket.team_id),
-                   assignee=_id(ticket.assignee_id),
+                   assignee=_id(ticket.assignee_id), ticket_fields=dict(ticket.fields or {}),
                    tags=frozenset(tags) if tags is not None else facts.tags, texts={}, words={})
 
 

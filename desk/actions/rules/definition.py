@@ -10,17 +10,24 @@ checks that refuse a rule that could not run.
                  {"type": "assign", "value": "round_robin"}, {"type": "stop"}]}
 
 Conditions nest one level: a group's items are conditions or groups of conditions.
+
+Custom fields: a condition's field `ticket_field:<key>` reads the ticket's custom field of that
+key, `customer_field:<key>` the customer's (text tests compare the value as text, "" when it has
+none; at_least and at_most compare numbers); the action `{"type": "set_field", "value": {"key":
+"plan", "value": "gold"}}` sets a ticket field (checked against its kind and options). A key
+that names no field is refused when saved, and a rule whose field was deleted is skipped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import regex
 
 from desk.actions.rules.messages import notify_problem, reply_problem
+from desk.actions.tickets.fields import field_value
 from desk.i18n import _
 from desk.models import Priority, Status
 
@@ -45,8 +52,11 @@ TAG_OPS = ("has", "has_not")
 HOURS_OPS = ("is",)
 HOURS_VALUES = ("yes", "no")
 FIELDS = (*TEXT_FIELDS, *CHOICE_FIELDS, "tags", *TIME_FIELDS, "rating", "business_hours")
-ACTIONS = ("set_team", "set_priority", "set_status", "add_tags", "assign", "set_sla", "reply", "notify",
-           "stop")
+# Custom fields: "ticket_field:<key>", "customer_field:<key>".
+CUSTOM_PREFIXES = ("ticket_field:", "customer_field:")
+CUSTOM_OPS = (*TEXT_OPS, "at_least", "at_most")
+ACTIONS = ("set_team", "set_priority", "set_status", "add_tags", "set_field", "assign", "set_sla",
+           "reply", "notify", "stop")
 STRATEGIES = ("round_robin", "least_loaded", "by_skill")
 MAX_ITEMS = 20
 MAX_ACTIONS = 10
@@ -96,13 +106,24 @@ class RuleError(ValueError):
         return "; ".join(f"{where}: {why}" for where, why in self.errors.items())
 
 
+class FieldSpec(NamedTuple):
+    """A ticket custom field as rules know it."""
+
+    key: str
+    kind: str  # text, number, choice
+    choices: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Known:
-    """What a rule may name: the desk's teams and active agents (by id)."""
+    """What a rule may name: the desk's teams and active agents (by id), SLA policies, and
+    the custom fields of tickets and (by key) of customers."""
 
     teams: Collection[int] = ()
     agents: Collection[int] = ()
     policies: Collection[int] = ()  # SLA policies
+    ticket_fields: tuple[FieldSpec, ...] = ()
+    customer_fields: Collection[str] = ()
 
 
 def parse_rule(doc: Mapping[str, Any], known: Known) -> RuleSpec:
@@ -122,7 +143,8 @@ def parse_rule(doc: Mapping[str, Any], known: Known) -> RuleSpec:
                              "scheduled pass.")
     elif "scheduled" in events and len(set(events)) > 1:
         errors["events"] = _("A rule on the scheduled pass runs on nothing else.")
-    conditions = _group(doc.get("conditions", {"match": "all", "items": []}), "conditions", errors, 0)
+    conditions = _group(doc.get("conditions", {"match": "all", "items": []}), "conditions", errors, 0,
+                        known)
     if isinstance(events, list) and "events" not in errors:
         _time_placement(conditions, "scheduled" in events, errors)
         if set(events) != {"survey_answered"} and _names(conditions) & {"rating"}:
@@ -134,7 +156,7 @@ def parse_rule(doc: Mapping[str, Any], known: Known) -> RuleSpec:
     return RuleSpec(str(name).strip(), bool(enabled), tuple(dict.fromkeys(events)), conditions, actions)
 
 
-def _group(doc: Any, where: str, errors: dict[str, str], depth: int) -> Group:
+def _group(doc: Any, where: str, errors: dict[str, str], depth: int, known: Known) -> Group:
     if not isinstance(doc, Mapping):
         errors[where] = _("A group of conditions: all or any of its items.")
         return Group("all")
@@ -153,9 +175,9 @@ def _group(doc: Any, where: str, errors: dict[str, str], depth: int) -> Group:
             if depth >= 1:
                 errors[here] = _("Groups of conditions nest one level only.")
                 continue
-            parsed.append(_group(item, here, errors, depth + 1))
+            parsed.append(_group(item, here, errors, depth + 1, known))
         else:
-            condition = _condition(item, here, errors)
+            condition = _condition(item, here, errors, known)
             if condition is not None:
                 parsed.append(condition)
     return Group(str(match), tuple(parsed))
@@ -189,12 +211,14 @@ def seconds_of(value: str) -> int:
     return int(found.group(1)) * _UNIT_SECONDS[found.group(2)]
 
 
-def _condition(doc: Any, where: str, errors: dict[str, str]) -> Condition | None:
+def _condition(doc: Any, where: str, errors: dict[str, str], known: Known) -> Condition | None:
     if not isinstance(doc, Mapping):
         errors[where] = _("A condition names a field, a test and a value.")
         return None
     _no_strangers(doc, ("field", "op", "value"), where, errors)
     name, op, value = doc.get("field"), doc.get("op"), doc.get("value", "")
+    if isinstance(name, str) and name.startswith(CUSTOM_PREFIXES):
+        return _custom_condition(name, op, value, where, errors, known)
     if name not in FIELDS:
         errors[f"{where}.field"] = _("Choose what the condition looks at.")
         return None
@@ -229,6 +253,45 @@ def _condition(doc: Any, where: str, errors: dict[str, str]) -> Condition | None
     if name == "status" and value not in tuple(Status):
         errors[f"{where}.value"] = _("Not a status.")
     return Condition(str(name), str(op), value)
+
+
+def _custom_condition(name: str, op: Any, value: Any, where: str, errors: dict[str, str],
+                      known: Known) -> Condition | None:
+    """A condition on a ticket's or a customer's custom field."""
+    source, key = name.split(":", 1)
+    keys = {f.key for f in known.ticket_fields} if source == "ticket_field" else set(known.customer_fields)
+    if key not in keys:
+        errors[f"{where}.field"] = (_("There is no such ticket field.") if source == "ticket_field"
+                                    else _("There is no such customer field."))
+        return None
+    if op not in CUSTOM_OPS:
+        errors[f"{where}.op"] = _("This test does not apply to this field.")
+        return None
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        errors[f"{where}.value"] = _("Text of at most 1000 characters.")
+        return None
+    if op in ("at_least", "at_most") and number_of(value) is None:
+        errors[f"{where}.value"] = _("A number.")
+        return None
+    if op in ("contains", "not_contains", "any_words") and not value.strip():
+        errors[f"{where}.value"] = _("Say what to look for.")
+        return None
+    if op == "regex" and (problem := regex_problem(value)):
+        errors[f"{where}.value"] = problem
+        return None
+    return Condition(name, str(op), value)
+
+
+def number_of(value: Any) -> float | None:
+    """A custom field's value as a number (None: not one)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value).strip().replace(",", ""))
+    except ValueError:
+        return None
 
 
 def _no_strangers(doc: Mapping[str, Any], allowed: tuple[str, ...], where: str,
@@ -274,6 +337,8 @@ def _actions(doc: Any, known: Known, errors: dict[str, str]) -> tuple[Action, ..
             value = [tag.strip().lower() for tag in value if tag.strip()]
         if kind == "assign" and isinstance(value, Mapping):
             value = {"by_skill": named_skills(value)}
+        if kind == "set_field" and isinstance(value, Mapping):
+            value = {"key": value["key"], "value": _field_value(value, known)}
         actions.append(Action(kind, value))
     return tuple(actions)
 
@@ -301,11 +366,25 @@ def _action_problem(kind: str, value: Any, known: Known) -> str:
         if isinstance(value, Mapping):
             return "" if named_skills(value) else _("Name one to ten skills of 1 to 50 characters.")
         return _("An active agent, round robin, least loaded or by skill.")
+    if kind == "set_field":
+        if not isinstance(value, Mapping) or set(value) != {"key", "value"}:
+            return _("Name a ticket field and its value.")
+        if not any(f.key == value["key"] for f in known.ticket_fields):
+            return _("There is no such ticket field.")
+        return "" if _field_value(value, known) is not None else _("Not a value this field takes.")
     if kind == "reply":
         return reply_problem(value)
     if kind == "notify":
         return notify_problem(value, known.agents)
     return "" if value is None else _("Stop takes no value.")
+
+
+def _field_value(value: Mapping[str, Any], known: Known) -> str | int | float | None:
+    """The value a set_field action gives its field, in the field's type (None: not one it takes;
+    clearing a field is an agent's decision, not a rule's)."""
+    spec = next(f for f in known.ticket_fields if f.key == value["key"])
+    typed, error = field_value(spec, value["value"])
+    return None if error else typed
 
 
 def _an_id(value: Any) -> bool:

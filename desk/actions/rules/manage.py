@@ -10,16 +10,17 @@ from sqlalchemy import delete
 from sqlmodel import Session, col
 
 from desk.actions.audit import Actor, record
+from desk.actions.rules.applying import known_names
 from desk.actions.rules.definition import Known, RuleSpec, parse_rule, to_document
 from desk.actions.rules.scheduled import book_pass
 from desk.db import commit
 from desk.models import Rule, RuleTimeFiring
 from desk.models.base import now
-from desk.queries.rules import assignable_agents, list_rules, policy_ids, team_ids
+from desk.queries.rules import list_rules
 
 
 def known(session: Session) -> Known:
-    return Known(team_ids(session), assignable_agents(session), policy_ids(session))
+    return known_names(session)
 
 
 def create_rule(session: Session, actor: Actor, doc: Mapping[str, Any]) -> Rule:

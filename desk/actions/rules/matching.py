@@ -11,16 +11,24 @@ effects, so their order changes no outcome, only how soon a group is decided).""
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import regex
 
-from desk.actions.rules.definition import REGEX_SECONDS, TIME_FIELDS, Condition, Group, seconds_of
+from desk.actions.rules.definition import (
+    REGEX_SECONDS,
+    TIME_FIELDS,
+    Condition,
+    Group,
+    number_of,
+    seconds_of,
+)
 from desk.actions.sla.calendar import Calendar, is_open
 
 MAX_TEXT = 100_000  # what of a long message the text conditions read
@@ -37,7 +45,8 @@ class _Folded(dict[str, str]):
         self.facts = facts
 
     def __missing__(self, name: str) -> str:
-        value = self[name] = fold(str(getattr(self.facts, name))[:MAX_TEXT])
+        raw = self.facts.custom(name) if ":" in name else getattr(self.facts, name)
+        value = self[name] = fold(str("" if raw is None else raw)[:MAX_TEXT])
         return value
 
 
@@ -77,6 +86,9 @@ class Facts:
     # policy's, else the default policy's): looked up only when a rule asks, once per event.
     at: datetime | None = None
     calendar: Callable[[], Calendar] | None = field(default=None, compare=False, repr=False)
+    # Custom field values by key: the ticket's and its customer's.
+    ticket_fields: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    customer_fields: Mapping[str, Any] = field(default_factory=dict, compare=False)
     # Folded text and words of the fields, made once per ticket when a condition first reads
     # them and shared by every rule (see __post_init__).
     texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -90,6 +102,11 @@ class Facts:
     @property
     def sender_domain(self) -> str:
         return self.sender.rsplit("@", 1)[-1] if "@" in self.sender else ""
+
+    def custom(self, name: str) -> Any:
+        """The value of a custom field condition's field ("ticket_field:plan"), None when unset."""
+        source, key = name.split(":", 1)
+        return (self.ticket_fields if source == "ticket_field" else self.customer_fields).get(key)
 
     @functools.cached_property
     def in_business_hours(self) -> bool:
@@ -116,7 +133,7 @@ def matcher(group: Group) -> Test:
     """The group as one function of the facts, compiled once per group (a rule's conditions
     run on every ticket event). The function's source names only generated constants, never
     rule text."""
-    constants: dict[str, Any] = {"_search": _search, "_OPEN": _OPEN}
+    constants: dict[str, Any] = {"_search": _search, "_OPEN": _OPEN, "_number": _number}
     body = _expression(group, constants)
     source = f"def test(f):\n    T = f.texts\n    W = f.words\n    return bool({body})\n"
     namespace: dict[str, Any] = dict(constants)
@@ -157,6 +174,9 @@ def _condition(condition: Condition, constants: dict[str, Any]) -> str:
         compare = {"is": "==", "at_most": "<=", "at_least": ">="}[op]
         return f"(0 < f.rating {compare} {_constant(constants, int(value.strip()))})"
     n = _constant(constants, name)
+    if ":" in name and op in ("at_least", "at_most"):  # a custom field, as a number
+        compare = ">=" if op == "at_least" else "<="
+        return f"(_number(f, {n}) {compare} {_constant(constants, number_of(value))})"
     if name == "tags":
         tag = _constant(constants, fold(value.strip()))
         return f"({tag} in f.tags)" if op == "has" else f"({tag} not in f.tags)"
@@ -183,6 +203,12 @@ def _time(name: str, seconds: int, constants: dict[str, Any]) -> str:
     if name == "unassigned_for":
         return f"(f.assignee == '' and f.status in _OPEN and f.idle >= {limit})"
     return f"(f.unanswered >= {limit} and f.status in _OPEN)"  # no_agent_reply_for
+
+
+def _number(facts: Facts, name: str) -> float:
+    """A custom field's number; NaN when it has none (no comparison with NaN holds)."""
+    found = number_of(facts.custom(name))
+    return math.nan if found is None else found
 
 
 def fold(text: str) -> str:

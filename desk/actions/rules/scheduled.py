@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from desk.actions.jobs import enqueue
-from desk.actions.rules.applying import fire, plan, spec_of, timing
-from desk.actions.rules.definition import TIME_FIELDS, Condition, Known, RuleError, RuleSpec, seconds_of
+from desk.actions.rules.applying import fire, known_names, plan, spec_of, timing
+from desk.actions.rules.definition import TIME_FIELDS, Condition, RuleError, RuleSpec, seconds_of
 from desk.actions.rules.effects import Services
 from desk.actions.rules.matching import Facts, fold, matcher
 from desk.actions.sla.clocks import ticket_calendar
@@ -28,7 +28,6 @@ from desk.db import commit
 from desk.models import Rule, RuleTimeFiring, Ticket
 from desk.models.base import now
 from desk.queries import rules_time as reads
-from desk.queries.rules import assignable_agents, policy_ids, team_ids
 
 JOB = "run_time_rules"
 PASS_SECONDS = 60
@@ -64,7 +63,7 @@ def run_time_rules(session: Session, services: Services | None, moment: datetime
     started = time.monotonic()
     moment = moment or now()
     rules = reads.scheduled_rules(session)
-    known = Known(team_ids(session), assignable_agents(session), policy_ids(session))
+    known = known_names(session)
     candidates = fired = 0
     stopped: set[int] = set()  # tickets a rule with "stop" fired on: no later rule in this pass
     for rule in rules:
@@ -162,5 +161,7 @@ def facts_of_many(session: Session, tickets: Sequence[Ticket], moment: datetime,
             tags=frozenset(tags.get(ticket.id, ())), status=ticket.status, priority=ticket.priority,
             team=str(ticket.team_id or ""), assignee=str(ticket.assignee_id or ""),
             language=(customer.locale if customer else "")[:2], idle=idle, unanswered=unanswered,
-            at=moment, calendar=functools.partial(ticket_calendar, session, ticket)))
+            at=moment, calendar=functools.partial(ticket_calendar, session, ticket),
+            ticket_fields=dict(ticket.fields or {}),
+            customer_fields=dict(customer.fields or {}) if customer else {}))
     return out

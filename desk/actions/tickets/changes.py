@@ -14,6 +14,7 @@ from desk.actions.audit import Actor, record
 from desk.actions.inserts import insert_row
 from desk.actions.jobs import publish
 from desk.actions.tickets.collisions import bump_version
+from desk.actions.tickets.fields import merged_fields
 from desk.actions.tickets.outbox import outbox_row, queue_sends, thread_headers
 from desk.actions.tickets.search_index import add_message_words, set_subject
 from desk.events import AgentReplied, Event, TicketSolved, TicketUpdated
@@ -133,13 +134,21 @@ def update_ticket(
 ) -> list[Event]:
     """Apply already-validated field changes and tags; record each one that differs. `chain`:
     the rules whose firings made this change (see TicketUpdated). `action` and `context`: the
-    history entry's action and what it says besides the fields (an SLA escalation: its clock)."""
+    history entry's action and what it says besides the fields (an SLA escalation: its clock).
+    `changes["fields"]`: custom field values by key, None clearing one; the others stay (each
+    recorded as `fields.<key>`)."""
     assert ticket.id is not None
     diff: dict[str, Any] = {}
     for name in EDITABLE:
         if name in changes and getattr(ticket, name) != changes[name]:
             diff[name] = [getattr(ticket, name), changes[name]]
             setattr(ticket, name, changes[name])
+    if changes.get("fields"):
+        values = dict(ticket.fields or {})
+        for key, value in changes["fields"].items():
+            if values.get(key) != value:
+                diff[f"fields.{key}"] = [values.get(key), value]
+        ticket.fields = merged_fields(values, changes["fields"])  # a new dict: the JSON is written
     if tags is not None:
         current = set(ticket_tags(session, ticket.id))
         wanted = set(tags)

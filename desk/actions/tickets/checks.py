@@ -9,7 +9,9 @@ from typing import Any
 from sqlmodel import Session
 
 from desk.actions.ingest.cleaning import one_line
+from desk.actions.tickets.fields import check_field_values
 from desk.models import Priority, Status, Team, User
+from desk.queries.tickets.fields import ticket_field_definitions
 
 TAG_RE = re.compile(r"^[\w\-.:]{1,50}$", re.UNICODE)
 
@@ -72,6 +74,11 @@ def check_ticket_changes(session: Session, raw: dict[str, Any]) -> CheckedChange
                 out.errors[key] = "not_found"
             else:
                 out.fields[key] = ident
+        elif key == "fields":  # custom fields: {key: value, ...}, None or "" clearing one
+            values, errors = check_field_values(ticket_field_definitions(session), value)
+            out.errors.update(errors)
+            if values and not errors:
+                out.fields["fields"] = values
         elif key == "tags":
             tags = parse_tags(value)
             if tags is None:

@@ -63,6 +63,10 @@ TICKET_PROPERTIES: JSON = {
                                "change so that a change made meanwhile is not overwritten."},
     "merged_into": {**nullable(ID), "description": "Merged into this ticket: its messages are "
                                                    "there now, and so goes mail that answers it."},
+    "fields": {"type": "object", "additionalProperties": {"type": ["string", "number"]},
+               "description": "The ticket's custom field values by key (fields admins define at "
+                              "/admin/ticket-fields: text, number or one of a choice's options); "
+                              "a field without a value is left out."},
 }
 
 SCHEMAS: JSON = {
@@ -133,6 +137,12 @@ SCHEMAS: JSON = {
         "team_id": nullable(ID),
         "assignee_id": nullable(ID),
         "tags": {**TAGS, "description": "The complete new list of tags."},
+        "fields": {"type": "object", "additionalProperties": {"type": ["string", "number", "null"]},
+                   "description": "Custom field values to set, by key; null or \"\" clears one, "
+                                  "fields not named stay. An unknown key, a number field given "
+                                  "no number, a choice not among the options or text over 1000 "
+                                  "characters is 422 with `fields.<key>`: unknown_field, "
+                                  "not_a_number, invalid_choice, too_long, invalid_value."},
         "version": {"type": "integer", "minimum": 0, "maximum": ID["maximum"],
                     "description": "The ticket's version this change was made against (as "
                                    "read): when it changed since, nothing is saved and the "

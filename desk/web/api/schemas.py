@@ -48,6 +48,7 @@ def ticket_json(ticket: Ticket, related: Related) -> JSON:
         "solved_at": iso(ticket.solved_at),
         "version": ticket.version,
         "merged_into": ticket.merged_into_id,
+        "fields": dict(ticket.fields or {}),
     }
 
 

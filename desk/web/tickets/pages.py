@@ -18,6 +18,7 @@ from desk.i18n import _
 from desk.models import Priority, Status
 from desk.models.base import now
 from desk.queries.macros import macro_actions_for, macro_for_ticket, usable_macros
+from desk.queries.tickets.fields import ticket_field_definitions
 from desk.queries.tickets.links import linked_tickets, merged_from
 from desk.queries.tickets.messages import attachment_of
 from desk.queries.tickets.outbox import ticket_outbound
@@ -44,6 +45,7 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
         macros = usable_macros(session, user)
         links, merged = linked_tickets(session, number), merged_from(session, number)
         first = view.items[0].message.text if view.items else ""
+        definitions = ticket_field_definitions(session)
         suggested = ticket_suggestions(
             session, db_of(request), request.app.state.settings, view.ticket.subject, first,
             view.customer.locale if view.customer else "en")
@@ -58,6 +60,7 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
         kind_labels=labels.OUTBOUND_KIND, suggested=suggested,
         base_url=request.app.state.settings.base_url, sla=view.sla, sla_policy=view.sla_policy,
         now=now(), macros=macros, links=links, merged_from=merged, read_only=not view.may_change,
+        ticket_fields=definitions, custom_labels={f"fields.{d.key}": d.label for d in definitions},
         **{"conflict": None, "props": {}, "link_errors": {}, **(extra or {})},
     )
 
@@ -82,10 +85,14 @@ async def update(request: Request) -> Response:
     number = request.path_params["number"]
     form = await request.form()
     check_csrf(request, form)
-    raw = {k: form.get(k) for k in ("status", "priority", "team_id", "assignee_id", "tags")
-           if k in form}
+    raw: dict[str, Any] = {k: form.get(k) for k in ("status", "priority", "team_id", "assignee_id", "tags")
+                           if k in form}
     with db_of(request).session() as session:
         ticket = access_ticket(session, user, number)
+        typed = {d.key: str(form[f"fields.{d.key}"]) for d in ticket_field_definitions(session)
+                 if f"fields.{d.key}" in form}
+        if typed:
+            raw["fields"] = typed
         checked = check_ticket_changes(session, raw)
         if checked.errors:
             return _ticket_page(request, number, 400, errors=checked.errors)

@@ -13,8 +13,9 @@ failure, and never undoes the change. Handlers subscribe in their own module, on
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 
@@ -102,6 +103,9 @@ EVENT_TYPES: tuple[type[Any], ...] = (TicketCreated, CustomerReplied, AgentRepli
 E = TypeVar("E")
 Handler = Callable[[Any, Any], None]
 Guard = Callable[[Any], bool]
+# Asked once per recording transaction, with its session: whether the handler has anything to
+# act on at all (an enabled rule on this event, an SLA policy). No: no job for any event.
+Need = Callable[[Any], bool]
 # Called by `publish` in the recording transaction with (session, events): for work that must
 # be written with the change itself (a webhook delivery per subscription: the outbox).
 Recorder = Callable[[Any, list[Any]], None]
@@ -113,6 +117,7 @@ class Subscription:
     event_type: type[Any]
     handler: Handler
     when: Guard | None = None  # decided when the event is recorded: no job when it says no
+    needs: Need | None = None
 
 
 @dataclass
@@ -122,20 +127,34 @@ class Registry:
     recorders: list[Recorder] = field(default_factory=list)
     loaded: bool = False  # set by desk.handlers once every handler module is imported
 
-    def subscribe(self, event_type: type[Any], handler: Handler, when: Guard | None = None) -> None:
+    def subscribe(self, event_type: type[Any], handler: Handler, when: Guard | None = None,
+                  needs: Need | None = None) -> None:
         name = handler.__name__
         if name in self.by_name:
             raise ValueError(f"a handler named {name!r} is already subscribed")
-        subscription = Subscription(name, event_type, handler, when)
+        subscription = Subscription(name, event_type, handler, when, needs)
         self.by_name[name] = subscription
         self.by_type.setdefault(event_type, []).append(subscription)
 
-    def jobs_for(self, event: Event) -> list[tuple[str, dict[str, Any]]]:
-        """The jobs an event starts: (handler name, JSON arguments) per subscription."""
+    def jobs_for(self, event: Event, session: Any = None,
+                 needed: dict[Need, bool] | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """The jobs an event starts: (handler name, JSON arguments) per subscription. With a
+        session, a subscription's `needs` is asked (once per `needed`, the caller's memo for
+        one transaction) and says whether it gets a job at all."""
         if not self.loaded:
             raise RuntimeError("no event handlers are loaded: import desk.handlers first")
-        return [(s.name, payload(event)) for s in self.by_type.get(type(event), ())
-                if s.when is None or s.when(event)]
+        jobs = []
+        for s in self.by_type.get(type(event), ()):
+            if s.when is not None and not s.when(event):
+                continue
+            if s.needs is not None and session is not None:
+                memo = needed if needed is not None else {}
+                if s.needs not in memo:
+                    memo[s.needs] = s.needs(session)
+                if not memo[s.needs]:
+                    continue
+            jobs.append((s.name, payload(event)))
+        return jobs
 
     def run(self, name: str, ctx: Any, args: dict[str, Any]) -> None:
         """Run handler `name` on the event rebuilt from a job's arguments."""
@@ -146,11 +165,12 @@ class Registry:
 REGISTRY = Registry()
 
 
-def handles(event_type: type[E], when: Callable[[E], bool] | None = None
+def handles(event_type: type[E], when: Callable[[E], bool] | None = None, needs: Need | None = None,
             ) -> Callable[[Callable[[Any, E], None]], Callable[[Any, E], None]]:
-    """Subscribe the decorated function to `event_type` (optionally only when `when` holds)."""
+    """Subscribe the decorated function to `event_type` (optionally only when `when` holds for
+    the event, and only when `needs` holds for the recording transaction's session)."""
     def register(handler: Callable[[Any, E], None]) -> Callable[[Any, E], None]:
-        REGISTRY.subscribe(event_type, handler, when)
+        REGISTRY.subscribe(event_type, handler, when, needs)
         return handler
     return register
 
@@ -161,8 +181,19 @@ def records(recorder: Recorder) -> Recorder:
     return recorder
 
 
+_FIELDS: dict[type[Any], tuple[str, ...]] = {}
+_SCALARS = (int, str, bool, float, type(None))
+
+
 def payload(event: Event) -> dict[str, Any]:
-    """The event as JSON-ready job arguments."""
-    data = asdict(event)  # type: ignore[call-overload]
-    return {f.name: list(data[f.name]) if isinstance(data[f.name], tuple) else data[f.name]
-            for f in fields(event)}  # type: ignore[arg-type]
+    """The event as JSON-ready job arguments (a copy: the event's lists and dicts are not shared)."""
+    names = _FIELDS.get(type(event))
+    if names is None:
+        names = _FIELDS[type(event)] = tuple(f.name for f in fields(event))  # type: ignore[arg-type]
+    out: dict[str, Any] = {}
+    for name in names:
+        value = getattr(event, name)
+        if isinstance(value, tuple):
+            value = list(value)
+        out[name] = value if isinstance(value, _SCALARS) else copy.deepcopy(value)
+    return out

@@ -48,8 +48,10 @@ def publish(session: Session, events: list[Event], by: int | None = None) -> Non
         recorder(session, events)
     live = session.info.setdefault("live", [])
     rows: list[dict[str, Any]] = []
+    needed: dict[Any, bool] = {}  # each handler's `needs`, asked once for the batch
     for event in events:
-        rows.extend(_job_row(name, None, None, args) for name, args in REGISTRY.jobs_for(event))
+        rows.extend(_job_row(name, None, None, args)
+                    for name, args in REGISTRY.jobs_for(event, session, needed))
         live.extend(notices_of(event, by))
     # One statement for a batch's jobs (an intake batch of 500 mails has about a thousand).
     session.info.setdefault("new_jobs", []).extend(insert_rows(session, JOBS, rows))

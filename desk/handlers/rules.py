@@ -4,13 +4,25 @@ it), a survey answered. The scheduled pass is the `run_time_rules` job."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from desk.events import AgentReplied, CustomerReplied, SurveyAnswered, TicketCreated, TicketUpdated, handles
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from desk.actions.rules.effects import Services
     from desk.jobs.context import JobContext
+
+
+def rules_listen(event: str) -> Callable[[Session], bool]:
+    """A handler's `needs`: an enabled rule runs on `event` (else no job is written)."""
+    def needs(session: Session) -> bool:
+        from desk.queries.listening import rules_on
+
+        return rules_on(session, event)
+    return needs
 
 
 def services(ctx: JobContext) -> Services:
@@ -40,31 +52,32 @@ def _run(ctx: JobContext, ticket_id: int, event: str, message_id: int | None = N
         run_rules(session, ticket_id, event, message_id, chain or [], services(ctx), rating)
 
 
-@handles(TicketCreated)
+@handles(TicketCreated, needs=rules_listen("ticket_created"))
 def run_rules_on_created(ctx: JobContext, event: TicketCreated) -> None:
     _run(ctx, event.ticket_id, "ticket_created")
 
 
-@handles(TicketCreated, when=lambda event: event.channel == "chat")
+@handles(TicketCreated, when=lambda event: event.channel == "chat",
+         needs=rules_listen("chat_started"))
 def run_rules_on_chat_started(ctx: JobContext, event: TicketCreated) -> None:
     _run(ctx, event.ticket_id, "chat_started")
 
 
-@handles(CustomerReplied)
+@handles(CustomerReplied, needs=rules_listen("customer_replied"))
 def run_rules_on_reply(ctx: JobContext, event: CustomerReplied) -> None:
     _run(ctx, event.ticket_id, "customer_replied", event.message_id)
 
 
-@handles(AgentReplied)
+@handles(AgentReplied, needs=rules_listen("agent_replied"))
 def run_rules_on_agent_reply(ctx: JobContext, event: AgentReplied) -> None:
     _run(ctx, event.ticket_id, "agent_replied", event.message_id)
 
 
-@handles(TicketUpdated)
+@handles(TicketUpdated, needs=rules_listen("ticket_updated"))
 def run_rules_on_update(ctx: JobContext, event: TicketUpdated) -> None:
     _run(ctx, event.ticket_id, "ticket_updated", chain=event.chain)
 
 
-@handles(SurveyAnswered)
+@handles(SurveyAnswered, needs=rules_listen("survey_answered"))
 def run_rules_on_survey(ctx: JobContext, event: SurveyAnswered) -> None:
     _run(ctx, event.ticket_id, "survey_answered", rating=event.rating)

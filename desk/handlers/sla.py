@@ -8,10 +8,19 @@ from typing import TYPE_CHECKING
 from desk.events import AgentReplied, CustomerReplied, TicketCreated, TicketUpdated, handles
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from desk.jobs.context import JobContext
 
 
-@handles(TicketCreated)
+def sla_policies(session: Session) -> bool:
+    """The SLA handlers' `needs`: a policy exists (else no ticket has clocks to follow)."""
+    from desk.queries.listening import sla_policies as any_policy
+
+    return any_policy(session)
+
+
+@handles(TicketCreated, needs=sla_policies)
 def sla_start(ctx: JobContext, event: TicketCreated) -> None:
     from desk.actions.sla.clocks import ticket_created
 
@@ -23,7 +32,7 @@ def _clock_fields(event: TicketUpdated) -> bool:
     return "priority" in event.changes or "status" in event.changes
 
 
-@handles(TicketUpdated, when=_clock_fields)
+@handles(TicketUpdated, when=_clock_fields, needs=sla_policies)
 def sla_follow_update(ctx: JobContext, event: TicketUpdated) -> None:
     from desk.actions.sla.clocks import ticket_updated
 
@@ -35,7 +44,7 @@ def _public(event: AgentReplied) -> bool:
     return not event.internal
 
 
-@handles(AgentReplied, when=_public)
+@handles(AgentReplied, when=_public, needs=sla_policies)
 def sla_first_response(ctx: JobContext, event: AgentReplied) -> None:
     """A public reply settles the first-response or the running next-response clock."""
     from desk.actions.sla.clocks import agent_replied
@@ -44,7 +53,7 @@ def sla_first_response(ctx: JobContext, event: AgentReplied) -> None:
         agent_replied(session, event.ticket_id, event.message_id)
 
 
-@handles(CustomerReplied)
+@handles(CustomerReplied, needs=sla_policies)
 def sla_customer_replied(ctx: JobContext, event: CustomerReplied) -> None:
     """A customer's message starts the next-response clock (and resumes a reopened ticket's)."""
     from desk.actions.sla.clocks import customer_replied

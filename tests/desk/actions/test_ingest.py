@@ -13,6 +13,7 @@ from desk.actions.audit import SYSTEM
 from desk.actions.ingest import ingest
 from desk.actions.ingest.one import add_customer_reply, ingest_message
 from desk.actions.mail.stored import ingest_stored, store_raw
+from desk.actions.rules.manage import create_rule
 from desk.actions.tickets.changes import update_ticket
 from desk.actions.users import create_token
 from desk.db import Database, commit
@@ -32,6 +33,7 @@ from desk.models import (
 )
 from desk.settings import Settings
 from tests.desk.actions.test_mail_intake import mail
+from tests.desk.sla.helpers import make_policy
 
 
 def _inbound(ticket_number: int | None = None, message_id: str = "", answers: str = "",
@@ -133,6 +135,13 @@ def test_handlers_run_after_the_commit_and_never_after_a_rollback(
     db: Database, settings: Settings, make_user: Callable[..., User],
 ) -> None:
     agent = make_user("agent")
+    with db.session() as s:  # a policy and rules on both events: their handlers have work
+        make_policy(s)
+        for event in ("ticket_created", "ticket_updated"):
+            create_rule(s, SYSTEM, {"name": event, "events": [event], "conditions": {
+                "match": "all", "items": [{"field": "subject", "op": "contains", "value": "zzz"}]},
+                "actions": [{"type": "set_priority", "value": "high"}]})
+        commit(s)
     with db.session() as s:
         ticket, _ = ingest_message(s, settings, _inbound())
         update_ticket(s, SYSTEM, ticket, {"assignee_id": agent.id})
@@ -251,3 +260,39 @@ def test_a_customer_writing_chinese_gets_the_acknowledgement_in_chinese(
     commit(session)
     acks = session.exec(select(OutboundMessage)).all()
     assert len(acks) == 3 and all("我们已收到您的工单" in a.body_text for a in acks)
+
+
+def test_events_nobody_listens_to_write_no_jobs(db: Database, settings: Settings) -> None:
+    """Without an enabled rule on an event or an SLA policy, their handlers get no job (the
+    intake writes none that would find nothing to do); a rule saved later acts on what
+    comes after it."""
+    with db.session() as s:
+        create_rule(s, SYSTEM, {"name": "Off", "enabled": False, "events": ["ticket_created"],
+                                "actions": [{"type": "set_priority", "value": "high"}]})
+        create_rule(s, SYSTEM, {"name": "On replies", "events": ["customer_replied"],
+                                "actions": [{"type": "set_priority", "value": "high"}]})
+        commit(s)
+    with db.session() as s:
+        first, _ = ingest_message(s, settings, _inbound())
+        commit(s)
+        names = sorted(j.name for j in s.exec(select(Job)))
+    assert not any(n.startswith(("run_rules", "sla_")) for n in names), names
+    with db.session() as s:
+        create_rule(s, SYSTEM, {"name": "Urgent words", "events": ["ticket_created"],
+                                "conditions": {"match": "all", "items": [
+                                    {"field": "subject", "op": "contains", "value": "down"}]},
+                                "actions": [{"type": "set_priority", "value": "urgent"}]})
+        make_policy(s)
+        commit(s)
+    with db.session() as s:
+        second, _ = ingest_message(s, settings, _inbound(subject="Site down"))
+        commit(s)
+        jobs = [(j.name, j.args.get("ticket_id")) for j in s.exec(select(Job))]
+    assert ("run_rules_on_created", second.id) in jobs and ("sla_start", second.id) in jobs
+    assert ("run_rules_on_created", first.id) not in jobs
+    while ids := due_jobs(db):
+        for job_id in ids:
+            execute_job(db, job_id)
+    with db.session() as s:
+        ticket = s.get(Ticket, second.id)
+        assert ticket is not None and ticket.priority == "urgent"

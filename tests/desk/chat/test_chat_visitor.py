@@ -327,8 +327,15 @@ def test_an_agent_set_away_leaves_the_widget_offering_a_message_instead_of_a_cha
 
 def test_a_chats_lines_notify_nobody_one_by_one(client: TestClient, widget: ChatWidget,
                                                 db: Database) -> None:
+    from desk.actions.audit import SYSTEM
+    from desk.actions.rules.manage import create_rule
+    from desk.db import commit
     from desk.models import Job
 
+    with db.session() as s:  # a rule on customers' replies: its handler has work
+        create_rule(s, SYSTEM, {"name": "Replies", "events": ["customer_replied"],
+                                "actions": [{"type": "add_tags", "value": ["replied"]}]})
+        commit(s)
     token = _start(client, widget)
     _say(client, widget, token, "Hello", "n1")
     _say(client, widget, token, "Are you there?", "n2")

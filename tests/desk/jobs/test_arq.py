@@ -13,13 +13,16 @@ from redis.asyncio import Redis
 from sqlmodel import select
 
 from channels.message import Identity, InboundMessage
+from desk.actions.audit import SYSTEM
 from desk.actions.ingest.one import ingest_message
 from desk.actions.jobs import enqueue
+from desk.actions.rules.manage import create_rule
 from desk.db import Database, commit
 from desk.jobs.arq_backend import ArqEnqueuer, worker_settings
 from desk.models import Job
 from desk.settings import Settings
 from tests.conftest import REDIS_URL
+from tests.desk.sla.helpers import make_policy
 
 
 async def _redis_or_skip(url: str) -> None:
@@ -35,6 +38,12 @@ async def _redis_or_skip(url: str) -> None:
 
 
 def test_jobs_run_on_an_arq_worker(db: Database, settings: Settings) -> None:
+    with db.session() as s:  # a rule on new tickets and an SLA policy: their handlers have work
+        make_policy(s)
+        create_rule(s, SYSTEM, {"name": "Hi", "events": ["ticket_created"], "conditions": {
+            "match": "all", "items": [{"field": "subject", "op": "contains", "value": "zzz"}]},
+                                "actions": [{"type": "add_tags", "value": ["greeted"]}]})
+        commit(s)
     db_number = 1 + secrets.randbelow(14)
     url = REDIS_URL.rsplit("/", 1)[0] + f"/{db_number}"
     arq_settings = replace(settings, redis_url=url)
@@ -60,9 +69,10 @@ def test_jobs_run_on_an_arq_worker(db: Database, settings: Settings) -> None:
             await redis.flushdb()
             await redis.aclose()
         with db.session() as s:
-            return {j.status for j in s.exec(select(Job))}
+            return {(j.name, j.status) for j in s.exec(select(Job))}
 
-    assert asyncio.run(scenario()) == {"done"}
-    with db.session() as s:  # the notice, and the new ticket's rules and SLA clocks
-        assert sorted(j.name for j in s.exec(select(Job))) == [
-            "notify_agents", "run_rules_on_created", "sla_start"]
+    # The notice, and the new ticket's rules and SLA clocks ran; the clocks' warning and
+    # escalation wait for their time.
+    assert asyncio.run(scenario()) == {
+        ("notify_agents", "done"), ("run_rules_on_created", "done"), ("sla_start", "done"),
+        ("warn_sla", "queued"), ("escalate_sla", "queued")}

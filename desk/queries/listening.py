@@ -14,7 +14,8 @@ from desk.models import Rule, SlaPolicy
 
 def rules_on(session: Session, event: str) -> bool:
     """Whether an enabled rule runs on `event`."""
-    return any(event in events.split(",") for events in session.exec(
+    # Core, not the ORM: asked on every transaction that records events.
+    return any(event in events.split(",") for events, in session.connection().execute(
         select(Rule.events).where(col(Rule.enabled).is_(True))))
 
 

@@ -89,18 +89,41 @@ class _Team:
     loads: dict[int, int]
 
 
+def hand_over(session: Session, agent_id: int | None, team_id: int | None, ticket: Ticket) -> Pick:
+    """Who takes a ticket an SLA escalation hands over, chosen as assignment chooses: the named
+    agent, or their delegate while a cover for them runs, if they can take work now (active,
+    available, below capacity); else the team's next agent in turn who can (a covered agent's
+    turn going to the delegate); else nobody, with the reason. Never an agent away or off."""
+    reasons: list[str] = []
+    if agent_id is not None:
+        pick = named_agent(session, agent_id)
+        alone = _people(session, staff_with_duty(session, user_ids=[pick.agent_id or 0]))
+        if pick.agent_id is not None and _can_take(alone, pick.agent_id, frozenset()):
+            return pick
+        reasons.append(_("The agent the policy names cannot take it now (away, off, at capacity or "
+                         "inactive)."))
+    if team_id is not None:
+        pick = pick_agent(session, "round_robin", team_id, ticket, keep_current=False)
+        if pick.agent_id is not None:
+            return pick
+        reasons.append(pick.reason)
+    return Pick(None, reason=" ".join(r for r in reasons if r))
+
+
 def pick_agent(session: Session, strategy: str, team_id: int | None, ticket: Ticket,
-               skills: Collection[str] = (), tags: Collection[str] = (), advance: bool = True) -> Pick:
+               skills: Collection[str] = (), tags: Collection[str] = (), advance: bool = True,
+               keep_current: bool = True) -> Pick:
     """The agent of the team `strategy` gives the ticket to. `skills` (by skill): those the
     agent must have; empty means the ticket's `tags` that are skills of the team's agents.
-    `advance=False` (a dry run) writes nothing and takes no lock."""
+    `advance=False` (a dry run) writes nothing and takes no lock. `keep_current=False` (an
+    escalation) passes the ticket on even when one of the team's agents has it."""
     if team_id is None:
         return Pick(None)
     rotation = _rotation(session, team_id, lock=advance)
     team = _team(session, team_id)
     if not team.members:
         return Pick(None, reason=_("The team has no agents."))
-    if ticket.id is not None:
+    if ticket.id is not None and keep_current:
         current = session.exec(select(Ticket.assignee_id).where(Ticket.id == ticket.id)).first()
         delegates = {c.delegate_id for c in team.covers.values()}
         if current is not None and (current in team.members or current in delegates):
@@ -136,8 +159,12 @@ def _rotation(session: Session, team_id: int, lock: bool) -> TeamRotation | None
 def _team(session: Session, team_id: int) -> _Team:
     """The team's agents and the delegates covering for them: who they are, their duty, their
     state now and their open tickets (three queries; a fourth for delegates of other teams)."""
+    return _people(session, staff_with_duty(session, team_id=team_id))
+
+
+def _people(session: Session, rows: list[tuple[User, StaffDuty | None]]) -> _Team:
+    """These staff members (with their duty) as a team, with the delegates covering for them."""
     at = now()
-    rows = staff_with_duty(session, team_id=team_id)
     members = [u.id for u, _d in rows if u.id is not None]
     running = running_covers(session, None, at)
     covers = {m: running[m] for m in members if m in running}

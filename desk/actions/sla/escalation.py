@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from desk.actions.assignment import hand_over
 from desk.actions.audit import Actor, record
 from desk.actions.inserts import insert_row
 from desk.actions.jobs import enqueue
@@ -121,9 +122,9 @@ def escalate(session: Session, settings: Settings, ticket_id: int, kind: str, du
     _, ticket, policy = found
     before = ticket.assignee_id
     record_breach(session, ticket, policy.id or 0, kind, aware(datetime.fromisoformat(due)), moment)
-    changes = _changes(session, policy, ticket)
+    changes, said = _changes(session, policy, ticket)
     if not update_ticket(session, SLA, ticket, changes, action="sla_breached",
-                         context={"clock": [None, kind]}):
+                         context={"clock": [None, kind], **said}):
         record(session, SLA, "ticket", ticket_id, "sla_breached", {"clock": [None, kind]})
     if policy.escalate_notify:
         _notify(session, settings, ticket, kind, [before, ticket.assignee_id])
@@ -131,19 +132,31 @@ def escalate(session: Session, settings: Settings, ticket_id: int, kind: str, du
     return True
 
 
-def _changes(session: Session, policy: SlaPolicy, ticket: Ticket) -> dict[str, Any]:
-    """The policy's escalation for this ticket: one step up, the named agent and/or team (one
-    deactivated or deleted since is left out)."""
+def _changes(session: Session, policy: SlaPolicy,
+             ticket: Ticket) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """The policy's escalation for this ticket (one step up, the named agent and/or team: one
+    deleted since is left out), and what the history says besides: whom a delegate covers
+    for, or why nobody took the ticket. The new assignee is chosen as assignment chooses
+    (`assignment.hand_over`): never one away or off or at capacity, a delegate for one
+    covered; when nobody can, the team's queue takes it (or, with no team, it stays)."""
     changes: dict[str, Any] = {}
     if policy.escalate_raise and ticket.priority in RAISED:
         changes["priority"] = RAISED[ticket.priority]
-    if policy.escalate_team_id is not None and session.get(Team, policy.escalate_team_id) is not None:
-        changes["team_id"] = policy.escalate_team_id
-        changes["assignee_id"] = None  # the team takes it, unless an agent is named too
-    agent = session.get(User, policy.escalate_agent_id) if policy.escalate_agent_id is not None else None
-    if agent is not None and agent.is_active:
-        changes["assignee_id"] = agent.id
-    return changes
+    team_id = policy.escalate_team_id
+    if team_id is not None and session.get(Team, team_id) is None:
+        team_id = None
+    if team_id is not None:
+        changes["team_id"] = team_id
+    if team_id is None and policy.escalate_agent_id is None:
+        return changes, {}
+    pick = hand_over(session, policy.escalate_agent_id, team_id, ticket)
+    if pick.agent_id is not None:
+        changes["assignee_id"] = pick.agent_id
+    elif team_id is not None:
+        changes["assignee_id"] = None  # nobody can take it now: the team's queue does
+    if pick.covering_for is not None:
+        return changes, {"covering_for": [None, pick.covering_for.name]}
+    return changes, ({"reason": [None, pick.reason]} if pick.agent_id is None and pick.reason else {})
 
 
 def _notify(session: Session, settings: Settings, ticket: Ticket, kind: str,

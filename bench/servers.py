@@ -187,16 +187,23 @@ def busy_percent(before: tuple[int, int], after: tuple[int, int]) -> float:
 
 
 class PostgresDatabase:
-    """A fresh ``desk_bench_<random>`` database, dropped by drop()."""
+    """A fresh ``desk_bench_<random>`` database, dropped by drop(); or, from named(), one that
+    exists already."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str | None = None) -> None:
         import psycopg
 
-        self.name = f"desk_bench_{secrets.token_hex(4)}"
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
-                             autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{self.name}"')
+        self.name = name or f"desk_bench_{secrets.token_hex(4)}"
+        if name is None:
+            with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
+                                 autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.name}"')
         self.url = f"{PG_SERVER}/{self.name}"
+
+    @classmethod
+    def named(cls, name: str) -> PostgresDatabase:
+        """The existing database ``name`` (a bench keeps it between runs)."""
+        return cls(name)
 
     def rows(self, sql: str) -> list[tuple[object, ...]]:
         import psycopg

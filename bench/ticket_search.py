@@ -12,6 +12,11 @@ characters); the server's own time is its ``Server-Timing`` header.
 
     .venv/bin/python -m bench.ticket_search --tickets 1000000 [--backend postgres]
 
+On PostgreSQL, ``--keep NAME`` uses the database NAME and leaves it in place: the first run
+seeds and indexes it, later runs migrate it (a new migration runs on a million rows) and
+measure at once; ``--rebuild`` makes its search index again first. Drop it when done
+(``DROP DATABASE NAME``).
+
 Prints one JSON line on stdout; progress goes to stderr. Never a pass/fail test.
 """
 
@@ -22,15 +27,27 @@ import json
 import random
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from bench.connection import Connection, percentile, run
 from bench.dataset import analyze, seed
 from bench.queue import EMAIL, PASSWORD, sign_in
-from bench.servers import DeskProcess, desk_env, free_port, run_desk, say, scratch
+from bench.servers import (
+    PG_SERVER,
+    DeskProcess,
+    PostgresDatabase,
+    Scratch,
+    desk_env,
+    free_port,
+    run_desk,
+    say,
+    scratch,
+)
 from desk.db import make_engine
 
 TARGET_P95_MS = 100
@@ -101,9 +118,9 @@ def seed_messages(engine: Engine, rng: random.Random) -> tuple[int, dict[str, st
             ids = [t for t, _ in tickets[start:start + BATCH]]
             rows = _messages(ids, customer_of, rng, tail)
             if start == 0:
-                text = rows[0][3]
-                samples["order"] = text.split("ORD-", 1)[1][:6]
-                samples["serial"] = "SN" + text.split("SN", 1)[1][:8]
+                first = rows[0][3]
+                samples["order"] = first.split("ORD-", 1)[1][:6]
+                samples["serial"] = "SN" + first.split("SN", 1)[1][:8]
             if engine.dialect.name == "postgresql":
                 cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
                 with cursor.copy(f"COPY message ({columns}, quoted, html, created_at) "
@@ -126,6 +143,19 @@ def build_index(engine: Engine) -> float:
     with engine.begin() as conn:
         rebuild(conn, lambda done: say(f"indexed {done}") if done % 200_000 == 0 else None)
     return time.monotonic() - started
+
+
+def kept_samples(engine: Engine) -> tuple[int, int, int, dict[str, str]]:
+    """(tickets, customers, messages, samples) of a database seeded by an earlier run."""
+    with engine.connect() as conn:
+        tickets = conn.exec_driver_sql("SELECT count(*) FROM ticket").scalar_one()
+        customers = conn.exec_driver_sql("SELECT count(*) FROM customer").scalar_one()
+        messages = conn.exec_driver_sql("SELECT count(*) FROM message").scalar_one()
+        first = conn.exec_driver_sql("SELECT text FROM message ORDER BY id LIMIT 1").scalar_one()
+    tail = _tail_words(random.Random(11))  # the first draw of seed_messages' generator
+    samples = {"order": first.split("ORD-", 1)[1][:6],
+               "serial": "SN" + first.split("SN", 1)[1][:8], "tail": tail[len(tail) // 2]}
+    return tickets, customers, messages, samples
 
 
 def queries(samples: dict[str, str], customers: int) -> dict[str, list[str]]:
@@ -163,44 +193,96 @@ async def measure(port: int, asked: dict[str, list[str]], rounds: int,
             "per_query_ms_p50": {q: round(percentile(v, 50), 1) for q, v in per_query.items()}}
 
 
+@contextmanager
+def _place(backend: str, keep: str | None) -> Iterator[Scratch]:
+    """The run's folder and database: a scratch one, or the kept database ``keep``."""
+    if keep is None:
+        with scratch(backend, "desk-bench-search-") as where:
+            yield where
+        return
+    if not keep.replace("_", "").isalnum():
+        raise SystemExit("--keep: letters, digits and _ only")
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER.replace('+psycopg', '')}/postgres", autocommit=True) as c:
+        if not c.execute("SELECT 1 FROM pg_database WHERE datname = %s", (keep,)).fetchone():
+            c.execute(f'CREATE DATABASE "{keep}"')
+    pg = PostgresDatabase.named(keep)
+    say(f"database {keep} (kept)")
+    with scratch("sqlite", "desk-bench-search-") as where:
+        yield Scratch(where.folder, pg)
+
+
+def _seeded(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT count(*) FROM message").scalar_one() > 0
+
+
+def _indexed(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT count(*) FROM ticketsearch").scalar_one() > 0
+
+
+def _has_user(where: Scratch) -> bool:
+    engine = make_engine(where.database_url)
+    with engine.connect() as conn:
+        found = conn.execute(text('SELECT count(*) FROM "user" WHERE email = :email'),
+                             {"email": EMAIL}).scalar_one() > 0
+    engine.dispose()
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--tickets", type=int, default=100_000, help="tickets to seed (100000)")
     p.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--rounds", type=int, default=10, help="timed passes over the queries (10)")
     p.add_argument("--warmup", type=int, default=1, help="untimed passes first (1)")
+    p.add_argument("--keep", metavar="NAME", help="PostgreSQL: seed (once) and keep database "
+                   "NAME, reused by later runs")
+    p.add_argument("--rebuild", action="store_true", help="with --keep: rebuild the index first")
     args = p.parse_args(argv)
 
+    if args.keep and args.backend != "postgres":
+        raise SystemExit("--keep is for --backend postgres")
     server: DeskProcess | None = None
-    with scratch(args.backend, "desk-bench-search-") as where:
+    with _place(args.backend, args.keep) as where:
         try:
             env = desk_env(where.folder, where.pg.url if where.pg else None)
             run_desk(["migrate"], env)
             engine = make_engine(where.database_url)
-            say(f"seeding {args.tickets} tickets on {args.backend}")
-            seeded = seed(engine, args.tickets, progress=say)
-            started = time.monotonic()
-            messages, samples = seed_messages(engine, random.Random(11))
-            say(f"{messages} messages in {time.monotonic() - started:.1f}s; building the index")
-            index_s = build_index(engine)
-            say(f"index built in {index_s:.1f}s")
+            kept = args.keep is not None and _seeded(engine)
+            tickets, customers, messages, samples = kept_samples(engine) if kept else (
+                0, 0, 0, {})
+            index_s: float | None = None
+            if not kept:
+                say(f"seeding {args.tickets} tickets on {args.backend}")
+                seeded = seed(engine, args.tickets, progress=say)
+                tickets, customers = args.tickets, seeded.customers
+                started = time.monotonic()
+                messages, samples = seed_messages(engine, random.Random(11))
+                say(f"{messages} messages in {time.monotonic() - started:.1f}s; building the index")
+            if not kept or args.rebuild or not _indexed(engine):
+                index_s = build_index(engine)
+                say(f"index built in {index_s:.1f}s")
             analyze(engine)
             engine.dispose()
-            run_desk(["user", "add", EMAIL, "--name", "Bench Supervisor", "--role", "supervisor",
-                      "--password", PASSWORD], env)
+            if not (kept and _has_user(where)):
+                run_desk(["user", "add", EMAIL, "--name", "Bench Supervisor", "--role", "supervisor",
+                          "--password", PASSWORD], env)
             server = DeskProcess.serve(env, where.folder, free_port())
             server.wait_healthy()
             assert server.port is not None
-            asked = queries(samples, seeded.customers)
+            asked = queries(samples, customers)
             result = run(measure(server.port, asked, args.rounds, args.warmup))
             assert isinstance(result, dict)
             times = result["times"]
             out = {
                 "bench": "ticket_search",
                 "backend": args.backend,
-                "tickets": args.tickets,
+                "tickets": tickets,
                 "messages": messages,
-                "index_build_s": round(index_s, 1),
+                "index_build_s": round(index_s, 1) if index_s is not None else None,
                 "requests": sum(len(v) for v in times.values()),
                 **{f"{lang}_server_ms_p50": round(percentile(v, 50), 1) for lang, v in times.items()},
                 **{f"{lang}_server_ms_p95": round(percentile(v, 95), 1) for lang, v in times.items()},

@@ -21,6 +21,7 @@ from desk.actions.users import add_to_team, create_user, ensure_team
 from desk.db import commit
 from desk.models import Customer, Ticket, User
 from desk.queries.tickets.queue import TicketFilter, list_tickets
+from desk.queries.tickets.search import RECENT
 from desk.settings import Settings
 
 HOSTILE = ['" OR 1=1 --', "AND NOT", "NEAR(", "*", '"unbalanced', "'", "a\"b'c", "NOT",
@@ -177,3 +178,32 @@ def test_rebuild_makes_the_same_index(session: Session, settings: Settings, agen
     assert _found(session, agent, "amount") == [ticket.id]
     rows = session.connection().execute(text("SELECT count(*) FROM ticketsearch")).scalar()
     assert rows == 1
+
+
+def _number_later_tickets_from(session: Session, number: int) -> None:
+    """PostgreSQL: tickets opened from now on are numbered from ``number``, so the ones
+    before lie outside the newest tickets its search reads first (queries/tickets/search)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT setval('ticket_id_seq', :n)"), {"n": number})
+        commit(session)
+
+
+def test_old_matches_follow_new_ones_and_phrases_stay_whole(session: Session, settings: Settings,
+                                                              agent: User) -> None:
+    old = _open(session, settings, "墨盒", "我的打印机坏了。Order ORD-1 needs a refund.")
+    # 打印 and 印机 both, but never 打印机; ord and 1 both, but never ORD-1.
+    _open(session, settings, "复印", "我要打印文件，复印机也坏了。Order 1 of ord.")
+    _number_later_tickets_from(session, 3 * RECENT)
+    new = [_open(session, settings, f"Printer {n}", "打印机卡纸了, ORD-1 again, a printer refund")
+           for n in range(4)]
+    _open(session, settings, "Scanner", "Nothing to see.")
+    newest_first = [t.id for t in reversed(new)]  # the order a search lists by default
+    assert _found(session, agent, "打印机", sort="created") == [*newest_first, old.id]
+    assert _found(session, agent, "ORD-1", sort="created") == [*newest_first, old.id]
+    assert _found(session, agent, "refund printer", sort="created") == newest_first
+    page = list_tickets(session, agent, TicketFilter(q="打印机", sort="created", per_page=2))
+    assert [t.id for t in page.tickets] == newest_first[:2]
+    assert page.total == 5 and page.has_next
+    second = list_tickets(session, agent, TicketFilter(q="ord-1", sort="created", per_page=2,
+                                                           page=3))
+    assert [t.id for t in second.tickets] == [old.id]

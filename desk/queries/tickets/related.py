@@ -1,14 +1,15 @@
-"""What a list of tickets refers to (customers, teams, assignees, tags), one query per table."""
+"""What a list of tickets refers to (customers, teams, assignees, tags, SLA breaches not yet
+settled), one query per table."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
-from desk.models import Customer, Team, Ticket, TicketTag, User
+from desk.models import Customer, SlaResult, Team, Ticket, TicketTag, User
 
 Row = TypeVar("Row", Customer, Team, User)
 
@@ -21,6 +22,9 @@ class Related:
     teams: dict[int, Team]
     users: dict[int, User]
     tags: dict[int, list[str]]
+    # Tickets with an SLA target breached and not settled yet (a late reply or the solve
+    # settles it), paused ones included.
+    breached: set[int] = field(default_factory=set)
 
 
 def _by_id(session: Session, model: type[Row], ids: set[int]) -> dict[int, Row]:
@@ -41,9 +45,13 @@ def load_related(session: Session, tickets: Sequence[Ticket],
         for row in session.exec(query):
             tags.setdefault(row.ticket_id, []).append(row.tag)
     wanted = {t.customer_id for t in tickets} - set(customers or {})
+    breached = set(session.exec(select(SlaResult.ticket_id).where(
+        col(SlaResult.ticket_id).in_(ids), col(SlaResult.breached_at).is_not(None),
+        col(SlaResult.settled_at).is_(None)))) if ids else set()
     return Related(
         customers={**(customers or {}), **_by_id(session, Customer, wanted)},
         teams=_by_id(session, Team, {t.team_id for t in tickets if t.team_id}),
         users=_by_id(session, User, {t.assignee_id for t in tickets if t.assignee_id}),
         tags=tags,
+        breached=breached,
     )

@@ -67,6 +67,17 @@ TICKET_PROPERTIES: JSON = {
                "description": "The ticket's custom field values by key (fields admins define at "
                               "/admin/ticket-fields: text, number or one of a choice's options); "
                               "a field without a value is left out."},
+    "next_due_at": {**nullable(DATE_TIME),
+                    "description": "The earliest due time of the ticket's running SLA clocks "
+                                   "(first response, next response, resolution); null when none "
+                                   "runs (no policy, answered and solved, or paused while pending "
+                                   "or on hold)."},
+    "breached": {"type": "boolean",
+                 "description": "An SLA target of the ticket is missed: a running clock is past "
+                                "its due time, or a breach is not settled yet (by the late reply "
+                                "or the solve)."},
+    "vip": {"type": "boolean", "description": "The customer is a VIP (their tickets come first in "
+                                              "every queue)."},
 }
 
 SCHEMAS: JSON = {

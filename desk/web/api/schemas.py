@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from desk.models import OutboundMessage, Ticket
+from desk.models.base import aware, now
 from desk.queries.tickets.messages import ConversationItem, conversation
 from desk.queries.tickets.outbox import deliveries
 from desk.queries.tickets.queue import TicketPage
@@ -49,6 +50,10 @@ def ticket_json(ticket: Ticket, related: Related) -> JSON:
         "version": ticket.version,
         "merged_into": ticket.merged_into_id,
         "fields": dict(ticket.fields or {}),
+        "next_due_at": iso(ticket.next_due_at),
+        "breached": ticket.id in related.breached or (
+            ticket.next_due_at is not None and aware(ticket.next_due_at) <= now()),
+        "vip": ticket.vip,
     }
 
 

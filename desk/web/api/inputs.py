@@ -187,7 +187,7 @@ def _customer(value: Any, errors: dict[str, str]) -> tuple[str, str]:
 def new_ticket(session: Session, body: dict[str, Any]) -> NewTicket:
     """POST /tickets: the customer's request as the API channel's InboundMessage."""
     errors = {key: "unknown_field" for key in body.keys() - {
-        "customer", "subject", "text", "priority", "tags"}}
+        "customer", "subject", "text", "priority", "tags", "fields"}}
     email, name = _customer(body.get("customer"), errors)
     values: dict[str, str] = {}
     for key in ("subject", "text"):
@@ -197,7 +197,7 @@ def new_ticket(session: Session, body: dict[str, Any]) -> NewTicket:
     if tag_error := _tags_error(body):
         errors["tags"] = tag_error
     checked = check_ticket_changes(
-        session, {k: body[k] for k in ("priority", "tags") if k in body and k not in errors})
+        session, {k: body[k] for k in ("priority", "tags", "fields") if k in body and k not in errors})
     errors.update(checked.errors)
     if errors:
         raise invalid(errors)

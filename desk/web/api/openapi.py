@@ -140,6 +140,9 @@ SCHEMAS: JSON = {
         "text": text(LIMITS["text"]),
         "priority": enum("priority"),
         "tags": TAGS,
+        "fields": {"type": "object", "additionalProperties": {"type": ["string", "number", "null"]},
+                   "description": "Custom field values by key, checked as in a change (422 with "
+                                  "`fields.<key>`)."},
     }, required=("customer", "subject", "text")),
     "TicketChanges": obj({
         "subject": text(LIMITS["subject"]),

@@ -66,3 +66,18 @@ def test_a_bad_value_is_422_with_the_reason_and_changes_nothing(
     assert refused.json()["fields"] == reason
     after = client.get(f"{TICKETS}/{number}", headers=auth(agent)).json()
     assert (after["fields"], after["priority"]) == ({}, "normal")
+
+
+@pytest.mark.usefixtures("fields")
+def test_a_ticket_opened_through_the_api_takes_its_fields(
+    client: TestClient, make_user: Callable[..., User], auth: Auth, ticket_count: Callable[[], int],
+) -> None:
+    agent = make_user("agent")
+    request = {"customer": {"email": "dee@example.com"}, "subject": "New seats", "text": "Twelve more"}
+    opened = client.post(TICKETS, headers=auth(agent), json={**request, "fields": {"seats": 12}})
+    assert opened.status_code == 201, opened.text
+    assert opened.json()["fields"] == {"seats": 12}
+    before = ticket_count()
+    refused = client.post(TICKETS, headers=auth(agent), json={**request, "fields": {"plan": "Gold"}})
+    assert refused.status_code == 422 and refused.json()["fields"] == {"fields.plan": "invalid_choice"}
+    assert ticket_count() == before

@@ -117,6 +117,7 @@ def test_the_rule_form_offers_custom_fields_and_refuses_a_deleted_one_beside_it(
     sign_in(client, make_user("supervisor"))
     form = client.get("/admin/rules/new").text
     assert 'value="ticket_field:plan"' in form and 'value="customer_field:contract"' in form
+    assert "A ticket or customer field is tested as text, or as a number" in form
     draft = {"csrf_token": csrf_of(client, "/admin/rules/new"), "name": "Upgrades", "enabled": "on",
              "events": "ticket_created", "match": "all", "field0": "subject", "op0": "contains",
              "value0": "upgrade", "set_field_key": "plan", "set_field_value": "Enterprise"}

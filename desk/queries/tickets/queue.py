@@ -198,7 +198,8 @@ def list_tickets(session: Session, user: User, f: TicketFilter) -> TicketPage:
     unfiltered = not any((f.view, f.status, f.priority, f.team_id is not None,
                           f.assignee_id is not None, f.channel, f.customer_id is not None,
                           f.customer_email, f.tier, f.tag, f.covering is not None))
-    newest = NewestSearch(session, f.q, floor, conds[1:]) if (
+    cap = SEARCH_COUNT_CAP if f.q else COUNT_CAP
+    newest = NewestSearch(session, f.q, floor, conds[1:], cap) if (
         f.q and floor is not None and unfiltered) else None
 
     def fetch(band: Band, skip: int, limit: int) -> list[Ticket]:
@@ -225,12 +226,11 @@ def list_tickets(session: Session, user: User, f: TicketFilter) -> TicketPage:
     rows = paged(fetch, count, bands(f.sort, order, clocks), offset, f.per_page + 1)
     has_next = len(rows) > f.per_page
     rows = rows[: f.per_page]
-    cap = SEARCH_COUNT_CAP if f.q else COUNT_CAP
     total = None
     if f.q and offset == 0 and not has_next:  # the bands held no more: nothing to count
         total = len(rows)
     elif newest is not None:
-        total = newest.capped_total(cap)
+        total = newest.capped_total()
     if total is None:
         total = session.exec(select(func.count()).select_from(counted.limit(cap).subquery())).one()
     ids = {t.customer_id for t in rows}

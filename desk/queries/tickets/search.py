@@ -19,6 +19,7 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Integer,
+    Subquery,
     TableClause,
     and_,
     bindparam,
@@ -115,6 +116,25 @@ def newest_matches(raw: str, floor: int | None) -> Newest:
             "matches")
         return Newest(newest.join(ticket_table, col(Ticket.id) == newest.c.number),
                       newest.c.number.desc())
+    matches, exact = _sorted_matches(query)
+    source = matches.join(ticket_table, col(Ticket.id) == matches.c.number)
+    if exact is not None:
+        source = source.join(_EXACT, exact)
+    return Newest(source, matches.c.number.desc())
+
+
+def match_numbers(raw: str) -> SelectOfScalar[int]:
+    """Every match's ticket number, newest first (PostgreSQL): read as newest_matches reads
+    every match, so a caller may page and count them without asking the index twice."""
+    query = parse_query(raw)
+    matches, exact = _sorted_matches(query)
+    source = matches if exact is None else matches.join(_EXACT, exact)
+    return select(matches.c.number).select_from(source).order_by(matches.c.number.desc())
+
+
+def _sorted_matches(query: Query) -> tuple[Subquery, ColumnElement[bool] | None]:
+    """The ticket numbers holding every word of ``query`` (the GIN index alone), sorted, and
+    the join condition that checks its phrases in the index row ``exact`` (None: none)."""
     words = literal_column(POSTGRES_DOCUMENT).op("@@")(func.plainto_tsquery(
         _PG_CONFIG, " ".join(w for phrase in query.phrases for w in phrase)))
     # "+ 0": sorted here, not walked along the primary key testing each row.
@@ -122,11 +142,10 @@ def newest_matches(raw: str, floor: int | None) -> Newest:
     found = select(number).select_from(_TSV).where(words if query else false())
     # OFFSET 0 keeps the sort inside: the planner may not join tickets first.
     matches = found.order_by(number.desc()).offset(literal_column("0")).subquery("matches")
-    source = matches.join(ticket_table, col(Ticket.id) == matches.c.number)
-    if any(len(phrase) > 1 for phrase in query.phrases):
-        exact = _pg_match(query, "coalesce(exact.document, ''::tsvector)")
-        source = source.join(_EXACT, and_(_EXACT.c.ticket_id == matches.c.number, exact))
-    return Newest(source, matches.c.number.desc())
+    if not any(len(phrase) > 1 for phrase in query.phrases):
+        return matches, None
+    exact = _pg_match(query, "coalesce(exact.document, ''::tsvector)")
+    return matches, and_(_EXACT.c.ticket_id == matches.c.number, exact)
 
 
 def count_newest(session: Session, raw: str, floor: int, cap: int) -> int | None:
@@ -188,5 +207,5 @@ def message_texts(session: Session, ticket_ids: Sequence[int]) -> list[Passage]:
 
 
 __all__ = ["RECENT", "Newest", "Passage", "Query", "Search", "count_newest", "every_match",
-           "message_texts", "newest_matches", "parse_query", "recent_floor", "search_condition",
-           "search_join"]
+           "match_numbers", "message_texts", "newest_matches", "parse_query", "recent_floor",
+           "search_condition", "search_join"]

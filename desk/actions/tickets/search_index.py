@@ -35,19 +35,28 @@ _SQLITE = {
     "delete": "DELETE FROM ticketsearch WHERE rowid IN :ids",
     "clear": "DELETE FROM ticketsearch",
 }
+# PostgreSQL: the parts are written in ticketsearchparts and their concatenation, returned
+# by the same statement, in ticketsearch (desk.models.search).
+_WRITE_DOCUMENT = ("RETURNING ticket_id, subject || body || people AS document) "
+                   "UPDATE ticketsearch SET document = parts.document FROM parts "
+                   "WHERE ticketsearch.ticket_id = parts.ticket_id")
 _POSTGRES = {
-    "insert": "INSERT INTO ticketsearch (ticket_id, subject, body, people) VALUES (:id, "
-              "to_tsvector('simple', :subject), to_tsvector('simple', :body), "
-              "to_tsvector('simple', :people))",
-    "append": "UPDATE ticketsearch SET body = CASE WHEN length(body) < "
+    "insert": "WITH parts AS (INSERT INTO ticketsearchparts (ticket_id, subject, body, people) "
+              "VALUES (:id, to_tsvector('simple', :subject), to_tsvector('simple', :body), "
+              "to_tsvector('simple', :people)) "
+              "RETURNING ticket_id, subject || body || people AS document) "
+              "INSERT INTO ticketsearch (ticket_id, document) SELECT ticket_id, document FROM parts",
+    "append": "WITH parts AS (UPDATE ticketsearchparts SET body = CASE WHEN length(body) < "
               f"{MOST_WORDS_PG} THEN body || to_tsvector('simple', :words) ELSE body END "
-              "WHERE ticket_id = :id",
-    "subject": "UPDATE ticketsearch SET subject = to_tsvector('simple', :words) "
-               "WHERE ticket_id = :id",
-    "people": "UPDATE ticketsearch SET people = to_tsvector('simple', :words) "
-              "WHERE ticket_id IN (SELECT id FROM ticket WHERE customer_id = :customer_id)",
-    "delete": "DELETE FROM ticketsearch WHERE ticket_id IN :ids",
-    "clear": "TRUNCATE ticketsearch",
+              f"WHERE ticket_id = :id {_WRITE_DOCUMENT}",
+    "subject": "WITH parts AS (UPDATE ticketsearchparts SET subject = "
+               f"to_tsvector('simple', :words) WHERE ticket_id = :id {_WRITE_DOCUMENT}",
+    "people": "WITH parts AS (UPDATE ticketsearchparts SET people = to_tsvector('simple', :words) "
+              "WHERE ticket_id IN (SELECT id FROM ticket WHERE customer_id = :customer_id) "
+              f"{_WRITE_DOCUMENT}",
+    "delete": "WITH gone AS (DELETE FROM ticketsearchparts WHERE ticket_id IN :ids) "
+              "DELETE FROM ticketsearch WHERE ticket_id IN :ids",
+    "clear": "TRUNCATE ticketsearch, ticketsearchparts",
 }
 _STATEMENTS: dict[tuple[str, str], TextClause] = {}
 

@@ -20,9 +20,9 @@ from sqlmodel import Session, col, select
 
 from desk.actions.assignment import assign
 from desk.actions.audit import Actor, record
-from desk.actions.rules.definition import FieldSpec, Known, RuleError, RuleSpec, parse_rule
+from desk.actions.rules.definition import FieldSpec, Group, Known, RuleError, RuleSpec, parse_rule
 from desk.actions.rules.effects import Services, notify, send_reply
-from desk.actions.rules.matching import Facts, matcher
+from desk.actions.rules.matching import Facts, matcher, set_matcher
 from desk.actions.rules.messages import reply_text
 from desk.actions.sla.clocks import start_clocks, ticket_calendar
 from desk.actions.tickets.changes import update_ticket
@@ -81,15 +81,24 @@ def run_rules(session: Session, ticket_id: int, event: str, message_id: int | No
     if rating:  # a survey answer's
         facts = replace(facts, rating=rating, texts={}, words={})
     known = known_names(session)
-    fired: list[Firing] = []
-    fired_ids = list(chain)
+    specs: list[RuleSpec | RuleError] = []
     for rule in rules:
         try:
-            spec = spec_of(rule, known)
-        except RuleError as exc:  # a team or agent it names is gone: recorded, never blocking
-            record(session, actor_of(rule), "ticket", ticket_id, "rule_skipped", {"reason": [None, str(exc)]})
+            specs.append(spec_of(rule, known))
+        except RuleError as exc:
+            specs.append(exc)
+    # Every rule's conditions in one call; asked again only when a firing changed the facts.
+    test = set_matcher(tuple(s.conditions if isinstance(s, RuleSpec) else Group("any")
+                             for s in specs))
+    held = test(facts)
+    fired: list[Firing] = []
+    fired_ids = list(chain)
+    for index, (rule, spec) in enumerate(zip(rules, specs, strict=True)):
+        if isinstance(spec, RuleError):  # a team or agent it names is gone: recorded, never blocking
+            record(session, actor_of(rule), "ticket", ticket_id, "rule_skipped",
+                   {"reason": [None, str(spec)]})
             continue
-        if not matcher(spec.conditions)(facts):
+        if not held[index]:
             continue
         again = rule.id in chain
         changes, tags, stop = plan(session, spec, ticket, facts, advance=not again)
@@ -104,6 +113,7 @@ def run_rules(session: Session, ticket_id: int, event: str, message_id: int | No
         if fire(session, services, rule, spec, ticket, facts, (changes, tags), fired_ids):
             fired.append(Firing(rule.id or 0, rule.name, changes))
             facts = refreshed(facts, ticket, tags)
+            held = test(facts)
         if stop:
             break
     commit(session)

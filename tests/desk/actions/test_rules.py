@@ -205,3 +205,43 @@ def test_rules_are_ordered_switched_changed_and_deleted_with_each_change_recorde
     actions = session.exec(select(AuditEntry.action).where(AuditEntry.entity == "rule")
                            .order_by(col(AuditEntry.id))).all()
     assert actions == ["created", "created", "moved", "updated", "deleted"]
+
+
+def test_a_rule_set_tested_at_once_holds_what_each_rule_holds() -> None:
+    """The whole set in one call (as run_rules asks) answers as each rule's own matcher."""
+    from desk.actions.rules.matching import matcher, set_matcher
+
+    groups = tuple(Group("all", (Condition(field, op, value),)) for field, op, value, _, _ in [
+        ("subject", "contains", "refund", None, None), ("body", "any_words", "refund, 退款", None, None),
+        ("body", "regex", r"order #?\d{6}", None, None), ("tier", "is_not", "vip", None, None),
+        ("tags", "has", "Billing", None, None), ("language", "is", "zh", None, None)])
+    groups += (Group("any"), Group("all"))
+    for facts in (Facts(subject="REFUND please", tier="vip"), Facts(body="我要退款 order 123456",
+                                                                     language="zh"),
+                  Facts(tags=frozenset({"billing"}), tier="standard"), Facts()):
+        assert set_matcher(groups)(facts) == tuple(matcher(g)(facts) for g in groups)
+
+
+def test_a_later_rule_sees_what_an_earlier_one_changed(
+    db: Database, session: Session, settings: Settings,
+) -> None:
+    create_rule(session, SYSTEM, {"name": "Outage is urgent", "events": ["ticket_created"],
+                                  "conditions": {"match": "all", "items": [
+                                      {"field": "subject", "op": "contains", "value": "outage"}]},
+                                  "actions": [{"type": "set_priority", "value": "urgent"}]})
+    create_rule(session, SYSTEM, {"name": "Urgent gets a tag", "events": ["ticket_created"],
+                                  "conditions": {"match": "all", "items": [
+                                      {"field": "priority", "op": "is", "value": "urgent"}]},
+                                  "actions": [{"type": "add_tags", "value": ["paged"]}]})
+    ticket, _ = ingest_message(session, settings, _mail("ops@example.com", "Outage in region 2", "help"))
+    quiet, _ = ingest_message(session, settings, _mail("ops@example.com", "A question", "hello"))
+    commit(session)
+    _run_jobs(db)
+    with db.session() as fresh:
+        names = {h.actor_name for h in fresh.exec(select(AuditEntry).where(
+            AuditEntry.entity == "ticket", AuditEntry.entity_id == ticket.id,
+            AuditEntry.actor_type == "rule"))}
+        assert names == {"Outage is urgent", "Urgent gets a tag"}
+        assert not fresh.exec(select(AuditEntry).where(
+            AuditEntry.entity == "ticket", AuditEntry.entity_id == quiet.id,
+            AuditEntry.actor_type == "rule")).all()

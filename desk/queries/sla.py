@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
@@ -29,7 +30,24 @@ def get_policy(session: Session, policy_id: int) -> SlaPolicy | None:
     return session.get(SlaPolicy, policy_id) if 0 < policy_id < 2**31 else None
 
 
-def unsettled_clocks(clocks: TicketSla) -> dict[str, datetime]:
+class Clocks(Protocol):
+    """What the due times are read from: a TicketSla, or a row of its columns."""
+
+    @property
+    def first_response_met(self) -> bool | None: ...
+    @property
+    def first_response_due_at(self) -> datetime | None: ...
+    @property
+    def next_response_started_at(self) -> datetime | None: ...
+    @property
+    def next_response_due_at(self) -> datetime | None: ...
+    @property
+    def resolution_met(self) -> bool | None: ...
+    @property
+    def resolution_due_at(self) -> datetime | None: ...
+
+
+def unsettled_clocks(clocks: Clocks) -> dict[str, datetime]:
     """The due time of each clock not yet settled, standing or not."""
     found: dict[str, datetime] = {}
     if clocks.first_response_met is None and clocks.first_response_due_at is not None:

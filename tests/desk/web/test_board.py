@@ -198,3 +198,27 @@ def test_a_card_moved_from_a_board_loaded_before_a_colleagues_change_is_refused(
     no_js = agent_client.post(f"/agent/board/move/{number}", data={
         "csrf_token": token, "status": "open", "version": version.group(1), "back": "view=all_open"})
     assert no_js.status_code == 400 and "since the board was loaded" in no_js.text
+
+
+def test_a_card_shows_the_next_due_time_and_when_it_is_overdue(
+    agent_client: TestClient, db: Database, settings: Settings,
+) -> None:
+    from datetime import timedelta
+
+    from desk.models import TicketSla
+    from desk.models.base import now
+    from tests.desk.sla.helpers import make_policy
+
+    late, later = _ticket(db, settings, "Late one"), _ticket(db, settings, "Later one")
+    with db.session() as s:
+        policy = make_policy(s)
+        moment = now()
+        for number, due in ((late, moment - timedelta(hours=2)), (later, moment + timedelta(hours=5))):
+            s.add(TicketSla(ticket_id=number, policy_id=policy.id, first_response_due_at=due,
+                            resolution_due_at=moment + timedelta(days=2)))
+        commit(s)
+    new = _column(agent_client.get("/agent/board").text, "new")
+    cards = {int(n): card for n, card in re.findall(r'data-ticket="(\d+)"(.*?)</li>', new, re.S)}
+    assert "first response due" in cards[late] and "(overdue)" in cards[late]
+    assert (moment - timedelta(hours=2)).strftime("%Y-%m-%d %H:%M") in cards[late]
+    assert "first response due" in cards[later] and "overdue" not in cards[later]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -77,16 +78,7 @@ def _pieces(run: str) -> list[tuple[bool, str]]:
     """A run of letters and digits cut where it changes between CJK and other scripts."""
     if run.isascii():
         return [(False, run)]
-    pieces: list[tuple[bool, str]] = []
-    start = 0
-    kind = _is_cjk(run[0])
-    for i in range(1, len(run)):
-        now = _is_cjk(run[i])
-        if now != kind:
-            pieces.append((kind, run[start:i]))
-            start, kind = i, now
-    pieces.append((kind, run[start:]))
-    return pieces
+    return [(True, cjk) if cjk else (False, other) for cjk, other in _SPLIT.findall(run)]
 
 
 def _bigrams(chars: str) -> list[str]:
@@ -168,7 +160,12 @@ def parse_query(raw: str) -> Query:
 
 def _spans(text: str, query: Query) -> list[tuple[int, int]]:
     """Where ``text`` holds a word of the query, as (start, end) in ``text``."""
-    spans: list[tuple[int, int]] = []
+    return [span for spans in _run_spans(text, query) for span in spans]
+
+
+def _run_spans(text: str, query: Query) -> Iterator[list[tuple[int, int]]]:
+    """The spans of ``text``'s runs of letters and digits, a run at a time, in order (each
+    run's merged; runs never touch): a caller may stop as soon as it has what it needs."""
     for match in _RUN.finditer(text):
         run = match.group()
         folded = fold(run)
@@ -176,10 +173,11 @@ def _spans(text: str, query: Query) -> list[tuple[int, int]]:
             found = any(w in folded for w in query.cjk) or any(
                 _plain(p) in query.latin for c, p in _pieces(folded) if not c)
             if found:
-                spans.append(match.span())
+                yield [match.span()]
             continue
         at = match.start()
         offset = 0
+        spans: list[tuple[int, int]] = []
         for is_cjk, piece in _pieces(folded):
             if not is_cjk:
                 if _plain(piece) in query.latin:
@@ -191,7 +189,8 @@ def _spans(text: str, query: Query) -> list[tuple[int, int]]:
                         spans.append((at + offset + start, at + offset + start + len(word)))
                         start = piece.find(word, start + len(word))
             offset += len(piece)
-    return _merged(spans)
+        if spans:
+            yield _merged(spans)
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -222,15 +221,21 @@ def highlight(text: str, query: Query) -> Markup:
 
 def snippet(text: str, query: Query, width: int = 200) -> Markup | None:
     """About ``width`` characters of ``text`` around its first word of the query, marked;
-    None when the query's words are not in it."""
-    spans = _spans(text, query) if query else []
-    if not spans:
+    None when the query's words are not in it. Reads the text only as far as the window
+    (a long message is not searched to its end for words that would not be shown)."""
+    runs = _run_spans(text, query) if query else iter(())
+    first_run = next(runs, None)
+    if not first_run:
         return None
-    first = spans[0][0]
+    first = first_run[0][0]
     start = max(0, first - width // 3)
     end = min(len(text), start + width)
     window = text[start:end]
-    inside = [(s - start, min(e, end) - start) for s, e in spans if s >= start and s < end]
+    inside = [(s - start, min(e, end) - start) for s, e in first_run if s < end]
+    for spans in runs:
+        if spans[0][0] >= end:
+            break
+        inside += [(s - start, min(e, end) - start) for s, e in spans if s < end]
     body = _marked(window, inside)
     return Markup("{}{}{}").format(Markup("… ") if start else "", body,
                                    Markup(" …") if end < len(text) else "")

@@ -16,7 +16,7 @@ from desk.i18n import LOCALE_NAMES, translations
 from desk.models.base import now
 from desk.queries.sla import CLOCK_LABELS
 from desk.queries.tickets.follow_ups import unread_count
-from desk.queries.tickets.queue import COUNT_CAP
+from desk.queries.tickets.queue import SIDE_COUNT_CAP
 from desk.web import labels
 from desk.web.due import TimeLeft, time_left
 from desk.web.duty import availability_now, covering_now, duty_for, states_now
@@ -29,9 +29,9 @@ env = Environment(
     auto_reload=False,
 )
 env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-def count_label(count: int, cap: int = COUNT_CAP) -> str:
-    """A view's size; counts stop at `cap` (COUNT_CAP, a search's SEARCH_COUNT_CAP), shown
-    as '10000+'."""
+def count_label(count: int, cap: int = SIDE_COUNT_CAP) -> str:
+    """A view's size; counts stop at `cap` (the side bar's SIDE_COUNT_CAP unless given: a
+    page's COUNT_CAP, a search's SEARCH_COUNT_CAP), shown as '1000+'."""
     return f"{cap}+" if count >= cap else str(count)
 
 

@@ -14,7 +14,7 @@ from desk.models import Role, Team, User
 from desk.models.views import SavedView
 from desk.queries.errors import Forbidden, NotFound
 from desk.queries.tickets.queue import (
-    COUNT_CAP,
+    SIDE_COUNT_CAP,
     TicketFilter,
     capped_count,
     filter_conditions,
@@ -60,7 +60,7 @@ def visible_views(session: Session, user: User) -> list[SavedView]:
     return sorted(session.exec(query), key=lambda v: (v.team_id is not None, v.name.lower()))
 
 
-def saved_view_counts(session: Session, user: User, cap: int = COUNT_CAP) -> list[ViewCount]:
+def saved_view_counts(session: Session, user: User, cap: int = SIDE_COUNT_CAP) -> list[ViewCount]:
     """Each visible view with how many tickets it holds as ``user`` sees them (at most cap)."""
     views = visible_views(session, user)
     names = {t.id: t.name for t in session.exec(select(Team).where(

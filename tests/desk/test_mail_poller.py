@@ -15,13 +15,16 @@ from sqlmodel import col
 from starlette.testclient import TestClient
 
 from channels.email.imap import ImapAccount, connect
+from desk.actions.audit import SYSTEM
+from desk.actions.rules.manage import create_rule
 from desk.app import create_app
-from desk.db import Database
+from desk.db import Database, commit
 from desk.jobs.arq_backend import shutdown, startup
 from desk.mail.poller import MailPoller
 from desk.models import Mailbox
 from desk.secrets import encrypt
 from desk.settings import Settings
+from tests.desk.sla.helpers import make_policy
 from tests.desk.test_mail_fetch import add_mailbox, mail, mailbox, subjects
 from tests.mail_servers import ImapLogin
 
@@ -159,6 +162,11 @@ def test_desk_worker_runs_the_poller_between_startup_and_shutdown(
 ) -> None:
     imap.append("INBOX", mail(1))
     add_mailbox(db, settings, dovecot, poll_seconds=3600)
+    with db.session() as session:  # a rule and an SLA policy: the new ticket's events have work
+        make_policy(session)
+        create_rule(session, SYSTEM, {"name": "Printers", "events": ["ticket_created"],
+                                      "actions": [{"type": "add_tags", "value": ["printer"]}]})
+        commit(session)
     ctx: dict[str, Any] = {"settings": settings, "poll_mail": True}
     asyncio.run(startup(ctx))
     try:

@@ -19,16 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import regex
-
 from desk.actions.rules.definition import (
-    REGEX_SECONDS,
     TIME_FIELDS,
     Condition,
     Group,
     number_of,
     seconds_of,
 )
+from desk.actions.rules.expressions import bounded_search
 from desk.actions.sla.calendar import Calendar, is_open
 
 MAX_TEXT = 100_000  # what of a long message the text conditions read
@@ -133,7 +131,7 @@ def matcher(group: Group) -> Test:
     """The group as one function of the facts, compiled once per group (a rule's conditions
     run on every ticket event). The function's source names only generated constants, never
     rule text."""
-    constants: dict[str, Any] = {"_search": _search, "_OPEN": _OPEN, "_number": _number}
+    constants: dict[str, Any] = {"_search": bounded_search, "_OPEN": _OPEN, "_number": _number}
     body = _expression(group, constants)
     source = f"def test(f):\n    T = f.texts\n    W = f.words\n    return bool({body})\n"
     namespace: dict[str, Any] = dict(constants)
@@ -147,7 +145,7 @@ def set_matcher(groups: tuple[Group, ...]) -> Callable[[Facts], tuple[bool, ...]
     """Every group of a rule set at once, as one function of the facts returning whether each
     holds (in order): what `run_rules` asks of a ticket. One call and one look-up of the
     folded fields for the whole set rather than one per rule."""
-    constants: dict[str, Any] = {"_search": _search, "_OPEN": _OPEN, "_number": _number}
+    constants: dict[str, Any] = {"_search": bounded_search, "_OPEN": _OPEN, "_number": _number}
     held = "".join(f"        True if {_expression(group, constants)} else False,\n" for group in groups)
     source = f"def test(f):\n    T = f.texts\n    W = f.words\n    return (\n{held}    )\n"
     namespace: dict[str, Any] = dict(constants)
@@ -242,15 +240,3 @@ def _value_words(value: str) -> tuple[frozenset[str], tuple[str, ...]]:
     return latin, tuple(w for w in words if w not in latin)
 
 
-@functools.lru_cache(maxsize=512)
-def _compiled(pattern: str) -> regex.Pattern[str]:
-    return regex.compile(pattern, regex.IGNORECASE | regex.V0)
-
-
-def _search(pattern: str, text: str) -> bool:
-    """A bounded search: an expression that backtracks too long does not match."""
-    try:
-        found = _compiled(pattern).search(text, timeout=REGEX_SECONDS)
-        return found is not None
-    except (TimeoutError, regex.error):
-        return False

@@ -36,6 +36,21 @@ REDIS_URL = os.environ.get("DESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PASSWORD = "correct horse battery staple"
 
 
+def redis_test_url() -> str:
+    """A Redis database of its own for one test (1-14, taken in turn through a counter in
+    database 15), so tests running at the same time (the SQLite and PostgreSQL runs, or
+    several test processes) never flush each other's queue."""
+    import redis
+
+    base = REDIS_URL.rsplit("/", 1)[0]
+    try:
+        with redis.Redis.from_url(f"{base}/15") as counter:
+            turn = int(counter.incr("desk-test-redis-db"))
+    except redis.RedisError:  # unreachable: the caller's own connection says so (or skips)
+        turn = 0
+    return f"{base}/{1 + turn % 14}"
+
+
 def _pg_url(name: str) -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 

@@ -7,7 +7,6 @@ the ticket is one conversation."""
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import threading
 import time
@@ -27,7 +26,7 @@ from desk.kb_index import reindex
 from desk.models import User
 from desk.settings import Settings
 from tests.browser.conftest import Server, _desk_command, _free_port, _stop, _wait_until_healthy
-from tests.conftest import PASSWORD, REDIS_URL
+from tests.conftest import PASSWORD, redis_test_url
 from tests.desk.test_mail_send import add_mailbox
 from tests.smtp_server import SmtpServer
 
@@ -189,7 +188,7 @@ def second_server(server: Server, settings: Settings, tmp_path: Path) -> Iterato
         pytest.skip("SQLite is served by one process; the PostgreSQL run has two")
     import redis
 
-    redis_url = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + secrets.randbelow(14)}"
+    redis_url = redis_test_url()
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     port = _free_port()

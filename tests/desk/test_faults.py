@@ -267,12 +267,11 @@ def test_a_killed_desk_worker_sends_every_queued_mail_after_a_restart(
     new worker sends every one (the one in flight may go twice: SMTP cannot tell), at once."""
     if not settings.database_url.startswith("postgresql"):
         pytest.skip("the PostgreSQL + Redis run has desk worker")
-    import secrets
 
     from channels.message import Identity, InboundMessage
     from desk.actions.ingest.one import ingest_message
     from desk.mail.sender import CLAIM
-    from tests.conftest import REDIS_URL
+    from tests.conftest import redis_test_url
 
     smtp_server.delay = 0.3
     with db.session() as s:
@@ -283,7 +282,7 @@ def test_a_killed_desk_worker_sends_every_queued_mail_after_a_restart(
             ingest_message(s, settings, InboundMessage(
                 "web", Identity("email", f"kim{n}@example.com", "Kim"), subject, "It is off."))
         commit(s)
-    redis_url = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + secrets.randbelow(14)}"
+    redis_url = redis_test_url()
     import redis
 
     client = redis.Redis.from_url(redis_url)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 from dataclasses import replace
 
 import pytest
@@ -21,7 +20,7 @@ from desk.db import Database, commit
 from desk.jobs.arq_backend import ArqEnqueuer, worker_settings
 from desk.models import Job
 from desk.settings import Settings
-from tests.conftest import REDIS_URL
+from tests.conftest import redis_test_url
 from tests.desk.sla.helpers import make_policy
 
 
@@ -44,8 +43,7 @@ def test_jobs_run_on_an_arq_worker(db: Database, settings: Settings) -> None:
             "match": "all", "items": [{"field": "subject", "op": "contains", "value": "zzz"}]},
                                 "actions": [{"type": "add_tags", "value": ["greeted"]}]})
         commit(s)
-    db_number = 1 + secrets.randbelow(14)
-    url = REDIS_URL.rsplit("/", 1)[0] + f"/{db_number}"
+    url = redis_test_url()
     arq_settings = replace(settings, redis_url=url)
 
     async def scenario() -> set[str]:

@@ -6,7 +6,6 @@ concerned in the app and by mail, lands in the history and is recorded for repor
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -37,7 +36,7 @@ from desk.models import (
 from desk.models.base import aware, now
 from desk.queries.sla import Met, sla_met
 from desk.settings import Settings
-from tests.conftest import REDIS_URL, sign_in
+from tests.conftest import redis_test_url, sign_in
 from tests.desk.jobs.test_arq import _redis_or_skip
 from tests.desk.sla.helpers import (
     _run_jobs,
@@ -272,7 +271,7 @@ def test_an_arq_worker_started_later_runs_the_due_escalation(
     number = arrived(db, settings, "gil@example.com", "Outage", minutes_ago=90, run=False)
     with db.session() as s:
         ticket_created(s, number)
-    url = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + secrets.randbelow(14)}"
+    url = redis_test_url()
 
     async def scenario() -> None:
         await _redis_or_skip(url)

@@ -1,0 +1,20 @@
+"""Reserved for the survey and report work (issue 14); a no-op until it lands.
+
+Revision ID: 0032
+Revises: 0031
+Create Date: 2026-12-06 07:30:00
+"""
+from typing import Sequence, Union
+
+revision: str = '0032'
+down_revision: Union[str, None] = '0031'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

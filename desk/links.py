@@ -77,13 +77,19 @@ def read_portal_link(secret: str, token: str) -> tuple[int, str] | None:
     return _read_pair(secret, "desk.portal-link", token, PORTAL_LINK_SECONDS)
 
 
-def portal_session(secret: str, customer_id: int, address: str) -> str:
-    return _timed(secret, "desk.portal-session").dumps([customer_id, address])
+def portal_session(secret: str, customer_id: int, address: str, session_id: int) -> str:
+    """The portal cookie: the customer, the address and the server-side sign-in it belongs
+    to (desk.models.PortalSession), so signing out ends it for good."""
+    return _timed(secret, "desk.portal-session").dumps([customer_id, address, session_id])
 
 
-def read_portal_session(secret: str, value: str) -> tuple[int, str] | None:
-    """(customer_id, address) of a portal cookie still valid; None otherwise."""
+def read_portal_session(secret: str, value: str) -> tuple[int, str, int] | None:
+    """(customer_id, address, session_id) of a portal cookie still valid; None otherwise."""
     try:
-        return _read_pair(secret, "desk.portal-session", value, PORTAL_SESSION_SECONDS)
-    except SignatureExpired:
+        found = _timed(secret, "desk.portal-session").loads(value, max_age=PORTAL_SESSION_SECONDS)
+    except BadSignature:  # SignatureExpired included
         return None
+    if (isinstance(found, list) and len(found) == 3 and isinstance(found[1], str)
+            and all(isinstance(found[i], int) and not isinstance(found[i], bool) for i in (0, 2))):
+        return found[0], found[1], found[2]
+    return None

@@ -1,17 +1,25 @@
 """The customer portal's sign-in link: asked for with an address, mailed by a job (the
 `send_portal_link` job derives the link when it sends, so it is never stored) to a customer
-who has requests; the same answer whether or not the address is known."""
+who has requests; the same answer whether or not the address is known.
+
+A link signs in once: signing in stores the SHA-256 of its token on the sign-in it opens
+(`PortalSession.link_hash`, unique), so a link read from a mailbox, a proxy's log or a
+browser's history later opens nothing. Signing out ends that sign-in on the server."""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
 
-from desk.actions.audit import SYSTEM, record
+from desk.actions.audit import SYSTEM, Actor, record
 from desk.actions.jobs import enqueue
 from desk.db import commit
 from desk.i18n import gettext_for
 from desk.links import PORTAL_LINK_SECONDS, portal_link_token
-from desk.queries.portal import customer_of_address, has_requests, portal_customer
+from desk.models import PortalSession
+from desk.models.base import now
+from desk.queries.portal import customer_of_address, has_requests, link_hash, portal_customer
 
 JOB = "send_portal_link"
 
@@ -49,3 +57,28 @@ def portal_link_mail(session: Session, secret: str, base_url: str, customer_id: 
         % {"minutes": PORTAL_LINK_SECONDS // 60},
     ]) + "\n"
     return address, t("Your requests: sign-in link"), text
+
+
+def open_portal_session(session: Session, actor: Actor, token: str) -> int | None:
+    """The id of the sign-in the link ``token`` opens for the customer ``actor``; None when
+    the link signed in once already (two submissions at once: one wins). Audited; commits."""
+    assert actor.type == "customer" and actor.id is not None
+    row = PortalSession(customer_id=actor.id, link_hash=link_hash(token))
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return None
+    assert row.id is not None
+    record(session, actor, "customer", actor.id, "portal_signed_in", {})
+    commit(session)
+    return row.id
+
+
+def end_portal_session(session: Session, session_id: int) -> None:
+    """The portal sign-in ends: its cookie is refused from now on. Commits."""
+    session.execute(update(PortalSession).where(
+        col(PortalSession.id) == session_id, col(PortalSession.ended_at).is_(None))
+        .values(ended_at=now()))
+    commit(session)

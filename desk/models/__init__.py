@@ -1,6 +1,12 @@
 """Every table, imported here so SQLModel.metadata knows them all."""
 
-from desk.models.account_security import PasswordReset, RecoveryCode, ResetRequest, TwoFactorRule
+from desk.models.account_security import (
+    PasswordReset,
+    PortalSession,
+    RecoveryCode,
+    ResetRequest,
+    TwoFactorRule,
+)
 from desk.models.audit import AuditEntry
 from desk.models.chat import ChatConversation, ChatWidget
 from desk.models.customers import (
@@ -71,6 +77,7 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "PasswordReset",
+    "PortalSession",
     "RecoveryCode",
     "ResetRequest",
     "TwoFactorRule",

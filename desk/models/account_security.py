@@ -55,3 +55,15 @@ class TwoFactorRule(SQLModel, table=True):
 
     role: str = Field(primary_key=True, max_length=20)
     required: bool = False
+
+
+class PortalSession(SQLModel, table=True):
+    """A customer portal sign-in: made by one sign-in link (``link_hash``, the SHA-256 of its
+    token, unique: a link signs in once) and named by the portal cookie; signing out sets
+    ``ended_at``, so the cookie is refused from then on even if it was copied."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    link_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = Field(default_factory=now)
+    ended_at: datetime | None = None

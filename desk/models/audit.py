@@ -24,3 +24,6 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=50)
     # {"field": [before, after]}; JSON-only values.
     changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # The client's network address for web and API actions (behind a proxy only when
+    # `desk serve --forwarded-allow-ips` names it); empty for the system and the CLI.
+    address: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})

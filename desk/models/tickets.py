@@ -96,6 +96,9 @@ class Ticket(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=now)
     first_response_at: datetime | None = None
     solved_at: datetime | None = None
+    # When the solved-ticket retention rule removed its messages' text, files and raw mail
+    # (desk.actions.retention.content); the row, its history and report counts stay.
+    content_removed_at: datetime | None = None
     # The earliest due time of its running SLA clocks (None: none running, or paused), kept
     # in step by desk.actions.sla.clocks: the queue shows and sorts by it.
     next_due_at: datetime | None = None

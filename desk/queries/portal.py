@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlmodel import Session, col, select
 
-from desk.models import Customer, CustomerIdentity, Organization, Ticket
+from desk.models import Customer, CustomerIdentity, Organization, PortalSession, Ticket
 
 REQUESTS_SHOWN = 200
 
@@ -22,6 +24,26 @@ def portal_customer(session: Session, customer_id: int, address: str) -> Custome
     """The customer a portal link or session names, while ``address`` is still theirs."""
     customer = customer_of_address(session, address)
     return customer if customer is not None and customer.id == customer_id else None
+
+
+def link_hash(token: str) -> str:
+    """What is stored of a sign-in link once it signed in: the SHA-256 of its token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_used(session: Session, token: str) -> bool:
+    return session.exec(select(PortalSession.id).where(
+        PortalSession.link_hash == link_hash(token))).first() is not None
+
+
+def portal_signed_in(session: Session, customer_id: int, address: str,
+                     session_id: int) -> Customer | None:
+    """The customer a portal cookie names, while its sign-in has not ended and ``address``
+    is still theirs."""
+    row = session.get(PortalSession, session_id)
+    if row is None or row.ended_at is not None or row.customer_id != customer_id:
+        return None
+    return portal_customer(session, customer_id, address)
 
 
 def has_requests(session: Session, customer_id: int) -> bool:

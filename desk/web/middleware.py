@@ -75,18 +75,21 @@ def cookie_value(scope: Scope, name: str) -> str:
 # The token of a customer's private link is as good as a password: never logged.
 _PRIVATE_LINK = re.compile(r"^/requests/([^/]+)")
 _SURVEY_LINK = re.compile(r"^/surveys/[^/?]+")
+_PORTAL_LINK = re.compile(r"^/portal/enter/[^/?]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def loggable_path(path: str, secret_key: str) -> str:
     """The path as a log line may show it: control characters escaped (a CR/LF would forge
-    a line), a private link's token replaced by its ticket number."""
+    a line), a private link's token replaced by its ticket number, a survey's or a portal
+    sign-in link's token by what it is."""
     def ticket(match: re.Match[str]) -> str:
         ids = read_request_token(secret_key, match.group(1))
         return f"/requests/[ticket {ids[0]}]" if ids else "/requests/[not a valid link]"
 
     path = _PRIVATE_LINK.sub(ticket, path, count=1)
     path = _SURVEY_LINK.sub("/surveys/[survey link]", path, count=1)
+    path = _PORTAL_LINK.sub("/portal/enter/[sign-in link]", path, count=1)
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", path)
 
 
@@ -156,12 +159,14 @@ async def _too_large(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-STAFF_PATHS = ("/agent", "/admin", "/reports")
+# Staff pages, and the portal's sign-in button, whose form carries a CSRF token.
+STAFF_PATHS = ("/agent", "/admin", "/reports", "/portal/enter/")
 
 
 class StaffSessions:
-    """Signed-cookie sessions for staff pages only: the public form and the API
-    never read a session, so they skip the cookie work on every request."""
+    """Signed-cookie sessions for staff pages (and the portal's sign-in page) only: the
+    public form and the API never read a session, so they skip the cookie work on every
+    request."""
 
     def __init__(self, app: ASGIApp, *args: Any, **session_options: Any) -> None:
         self.app = app

@@ -6,7 +6,8 @@ read the answers), beside the request form and the help centre.
 - POST /portal/link: mails a sign-in link to a customer's address (the same answer for an
   address Desk does not know; limited per address and per client).
 - GET /portal/enter/{token}: a button that signs in (a mail scanner following the link
-  signs nobody in); POST signs in: a cookie for a week, bound to the address.
+  signs nobody in); POST (with the page's CSRF token) signs in once per link: a cookie for
+  a week, bound to the address and to a sign-in row that signing out ends.
 - GET /portal/requests/{n}: a request of a colleague of the customer's organisation, read
   only, when the organisation shares its requests (`Organization.portal_shared`).
 - POST /portal/sign-out."""
@@ -20,7 +21,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from channels.webform import EMAIL_RE
-from desk.actions.portal import ask_for_portal_link
+from desk.actions.audit import Actor
+from desk.actions.portal import ask_for_portal_link, end_portal_session, open_portal_session
 from desk.i18n import _
 from desk.links import (
     PORTAL_SESSION_SECONDS,
@@ -31,9 +33,16 @@ from desk.links import (
     request_token,
 )
 from desk.models import Customer, Direction
-from desk.queries.portal import portal_customer, portal_request, portal_requests
+from desk.queries.portal import (
+    link_used,
+    portal_customer,
+    portal_request,
+    portal_requests,
+    portal_signed_in,
+)
 from desk.queries.tickets.messages import attachment_of, conversation
 from desk.settings import Settings
+from desk.web.auth import check_csrf, csrf_token
 from desk.web.ratelimit import SlidingWindow
 from desk.web.templating import render
 from desk.web.tickets.public import attachment_response
@@ -64,7 +73,7 @@ def signed_in_customer(request: Request) -> Customer | None:
     if found is None:
         return None
     with request.app.state.db.session() as session:
-        return portal_customer(session, *found)
+        return portal_signed_in(session, *found)
 
 
 async def home(request: Request) -> Response:
@@ -130,7 +139,8 @@ async def ask_link(request: Request) -> Response:
 
 
 def _link(request: Request) -> tuple[int, str] | str:
-    """The link's (customer id, address), or why it cannot sign in ("expired", "invalid")."""
+    """The link's (customer id, address), or why it cannot sign in ("expired", "invalid",
+    "used")."""
     try:
         found = read_portal_link(str(_settings(request).secret_key), request.path_params["token"])
     except SignatureExpired:
@@ -138,31 +148,48 @@ def _link(request: Request) -> tuple[int, str] | str:
     if found is None:
         return "invalid"
     with request.app.state.db.session() as session:
-        return found if portal_customer(session, *found) is not None else "invalid"
+        if portal_customer(session, *found) is None:
+            return "invalid"
+        return "used" if link_used(session, request.path_params["token"]) else found
 
 
 async def enter_page(request: Request) -> Response:
+    csrf_token(request)
     found = _link(request)
     if isinstance(found, str):
         return render(request, "portal/link_refused.html", reason=found,
-                      status_code=410 if found == "expired" else 404)
+                      status_code=404 if found == "invalid" else 410)
     return render(request, "portal/enter.html", token=request.path_params["token"])
 
 
 async def enter(request: Request) -> Response:
+    check_csrf(request, await request.form(max_files=0, max_fields=5))
     found = _link(request)
     if isinstance(found, str):
         return render(request, "portal/link_refused.html", reason=found,
-                      status_code=410 if found == "expired" else 404)
+                      status_code=404 if found == "invalid" else 410)
+    customer_id, address = found
+    with request.app.state.db.session() as session:
+        customer = portal_customer(session, customer_id, address)
+        signed_in = open_portal_session(session, Actor.of_customer(customer),
+                                        request.path_params["token"]) if customer else None
+    if signed_in is None:
+        return render(request, "portal/link_refused.html", reason="used", status_code=410)
     settings = _settings(request)
     response = RedirectResponse("/portal", status_code=303)
-    response.set_cookie(COOKIE, portal_session(str(settings.secret_key), *found),
+    response.set_cookie(COOKIE, portal_session(str(settings.secret_key), *found, signed_in),
                         max_age=PORTAL_SESSION_SECONDS, path="/", httponly=True, samesite="lax",
                         secure=settings.base_url.startswith("https://"))
     return response
 
 
 async def sign_out(request: Request) -> Response:
+    raw = request.cookies.get(COOKIE, "")
+    found = read_portal_session(str(_settings(request).secret_key), raw) if raw else None
+    if found is not None:
+        # Ended on the server: a copy of the cookie kept elsewhere opens nothing either.
+        with request.app.state.db.session() as session:
+            end_portal_session(session, found[2])
     response = RedirectResponse("/portal", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

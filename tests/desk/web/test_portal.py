@@ -4,8 +4,10 @@ answer is the same for an address Desk does not know; links expire; asking is li
 
 from __future__ import annotations
 
+import logging
 import re
 
+import httpx2 as httpx
 import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -37,6 +39,17 @@ def _ask(client: TestClient, email: str) -> tuple[int, str]:
     return answer.status_code, answer.text.replace(email, "EMAIL")
 
 
+def _enter(client: TestClient, link: str) -> httpx.Response:
+    """Press the sign-in page's button, as a browser does (its form carries the CSRF token;
+    a refused link's page has no button: the token of the session is taken from another)."""
+    page = client.get(link).text
+    if 'name="csrf_token"' not in page:
+        page = client.get("/agent/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    return client.post(link, data={"csrf_token": token.group(1)}, follow_redirects=False)
+
+
 def _mailed_link(db: Database, settings: Settings, smtp_server: SmtpServer) -> str:
     with db.session() as s:
         create_mailbox(s, settings, SYSTEM, "support", "help@desk.test", None, smtp_server.url)
@@ -61,7 +74,7 @@ def test_a_customer_signs_in_by_mailed_link_and_sees_all_and_only_their_requests
 
     entry = client.get(link)  # a mail scanner following the link signs nobody in
     assert entry.status_code == 200 and "desk_portal" not in entry.headers.get("set-cookie", "")
-    signed = client.post(link, follow_redirects=False)
+    signed = _enter(client, link)
     assert signed.status_code == 303 and "HttpOnly" in signed.headers["set-cookie"]
     mine = client.get("/portal").text
     assert "Printer offline" in mine and "Invoice 4521 is wrong" in mine
@@ -108,12 +121,12 @@ def test_a_forged_or_expired_link_and_a_removed_address_sign_nobody_in(
     secret = str(settings.secret_key)
     token = links.portal_link_token(secret, customer_id, "kim@example.com")
     forged = links.portal_link_token("not-the-secret", customer_id, "kim@example.com")
-    assert client.post(f"/portal/enter/{forged}").status_code == 404
+    assert _enter(client, f"/portal/enter/{forged}").status_code == 404
     monkeypatch.setattr(links, "PORTAL_LINK_SECONDS", -1)
-    expired = client.post(f"/portal/enter/{token}")
+    expired = _enter(client, f"/portal/enter/{token}")
     assert expired.status_code == 410 and "expired" in expired.text
     monkeypatch.undo()
-    assert client.post(f"/portal/enter/{token}", follow_redirects=False).status_code == 303
+    assert _enter(client, f"/portal/enter/{token}").status_code == 303
     assert "Printer offline" in client.get("/portal").text
     with db.session() as s:  # the address leaves the record: its link and session end
         customer = s.get(Customer, customer_id)
@@ -121,7 +134,7 @@ def test_a_forged_or_expired_link_and_a_removed_address_sign_nobody_in(
         update_customer(s, SYSTEM, customer, {"emails": ["kim.lee@example.com"]})
         commit(s)
     assert "Printer offline" not in client.get("/portal").text
-    assert client.post(f"/portal/enter/{token}").status_code == 404
+    assert _enter(client, f"/portal/enter/{token}").status_code == 404
 
 
 def test_an_organisation_that_shares_lets_its_contacts_read_each_others_requests(
@@ -142,7 +155,7 @@ def test_an_organisation_that_shares_lets_its_contacts_read_each_others_requests
         assert ticket is not None
         kim = ticket.customer_id
     token = links.portal_link_token(secret, kim, "kim@acme.example")
-    client.post(f"/portal/enter/{token}")
+    _enter(client, f"/portal/enter/{token}")
     page = client.get("/portal").text
     assert f'data-ticket="{mine}"' in page and f'data-ticket="{colleague}"' not in page
     assert client.get(f"/portal/requests/{colleague}").status_code == 404  # not shared yet
@@ -162,3 +175,58 @@ def test_an_organisation_that_shares_lets_its_contacts_read_each_others_requests
     assert view.status_code == 200 and "Please help." in view.text and "<form" not in view.text.split(
         'id="portal-request"', 1)[1]
     assert client.get(f"/portal/requests/{outsider}").status_code == 404
+
+
+def _link_for(db: Database, settings: Settings, number: int, address: str) -> str:
+    with db.session() as s:
+        ticket = s.get(Ticket, number)
+        assert ticket is not None
+        return "/portal/enter/" + links.portal_link_token(
+            str(settings.secret_key), ticket.customer_id, address)
+
+
+def test_the_sign_in_links_token_never_reaches_the_request_log(
+    client: TestClient, db: Database, settings: Settings, caplog: pytest.LogCaptureFixture,
+) -> None:
+    number = _request(db, settings, "kim@example.com", "Printer offline")
+    link = _link_for(db, settings, number, "kim@example.com")
+    token = link.rsplit("/", 1)[1]
+    with caplog.at_level(logging.INFO, logger="desk.request"):
+        _enter(client, link)
+    lines = [r.getMessage() for r in caplog.records if r.name == "desk.request"]
+    assert lines and not [line for line in lines if token in line]
+    assert any("/portal/enter/[sign-in link]" in line for line in lines)
+
+
+def test_a_sign_in_link_signs_in_once(
+    client: TestClient, db: Database, settings: Settings,
+) -> None:
+    number = _request(db, settings, "kim@example.com", "Printer offline")
+    link = _link_for(db, settings, number, "kim@example.com")
+    assert _enter(client, link).status_code == 303
+    client.cookies.clear()
+    again = _enter(client, link)
+    assert again.status_code == 410 and "was used already" in again.text
+    assert "Printer offline" not in client.get("/portal").text
+
+
+def test_signing_in_without_the_pages_form_token_is_refused(
+    client: TestClient, db: Database, settings: Settings,
+) -> None:
+    number = _request(db, settings, "kim@example.com", "Printer offline")
+    link = _link_for(db, settings, number, "kim@example.com")
+    forged = client.post(link, follow_redirects=False)  # a form posted from another site
+    assert forged.status_code == 403 and "desk_portal" not in forged.headers.get("set-cookie", "")
+    assert _enter(client, link).status_code == 303
+
+
+def test_signing_out_ends_the_cookie_even_where_it_was_copied(
+    client: TestClient, db: Database, settings: Settings,
+) -> None:
+    number = _request(db, settings, "kim@example.com", "Printer offline")
+    _enter(client, _link_for(db, settings, number, "kim@example.com"))
+    stolen = client.cookies.get("desk_portal")
+    assert stolen and "Printer offline" in client.get("/portal").text
+    client.post("/portal/sign-out")
+    client.cookies.set("desk_portal", stolen)
+    assert "Printer offline" not in client.get("/portal").text

@@ -44,7 +44,7 @@ def _ticket_param(request: Request) -> int | None:
     raw = request.query_params.get("ticket", "")
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise HTTPException(400, _("Not found."))
     return int(raw)
 
@@ -134,7 +134,8 @@ async def typing(request: Request) -> Response:
     check_csrf(request, form)
     raw_ticket = str(form.get("ticket", ""))
     state = str(form.get("state", "typing"))
-    if not raw_ticket.isdigit() or len(raw_ticket) > 12 or state not in STATES:
+    if not (raw_ticket.isascii() and raw_ticket.isdigit()) or len(raw_ticket) > 12 \
+            or state not in STATES:
         return JSONResponse({"error": _("Not found.")}, status_code=400)
     ticket_id = int(raw_ticket)
     with db_of(request).session() as session:

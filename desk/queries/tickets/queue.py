@@ -48,6 +48,8 @@ SORTS = {
     "due": (col(Ticket.next_due_at).asc(), col(Ticket.id).asc()),
 }
 PAGE_SIZE = 50
+# Row ids are 32-bit integer columns (desk.web.ids.MAX_ID).
+ROW_ID_LIMIT = 2**31 - 1
 
 
 @dataclass
@@ -326,11 +328,16 @@ def customer_tickets(session: Session, user: User, customer_id: int, limit: int 
 
 
 def filter_from_params(params: Any) -> TicketFilter:
-    """A TicketFilter from query parameters; unusable values are ignored, not errors."""
+    """A TicketFilter from query parameters; unusable values are ignored, not errors. An id
+    no row can have (beyond ``ROW_ID_LIMIT``) filters on 0, which no row has either: the
+    filter finds nothing, as for an id that is merely unknown, where the database would
+    raise on a number past 64 bits."""
 
     def number(name: str) -> int | None:
-        raw = params.get(name)
-        return int(raw) if raw and str(raw).isdigit() else None
+        raw = str(params.get(name) or "")
+        if not (raw.isascii() and raw.isdigit()):
+            return None
+        return int(raw) if len(raw) <= 10 and int(raw) <= ROW_ID_LIMIT else 0
 
     page = number("page") or 1
     view = params.get("view")
@@ -343,7 +350,7 @@ def filter_from_params(params: Any) -> TicketFilter:
         channel=params.get("channel") or None,
         tag=params.get("tag") or None,
         customer_email=params.get("customer") if "@" in (params.get("customer") or "") else None,
-        customer_id=number("customer") if (params.get("customer") or "").isdigit() else None,
+        customer_id=number("customer"),
         tier=params.get("tier") if params.get("tier") in TIERS else None,
         q=(params.get("q") or "").strip() or None,
         covering=number("covering"),

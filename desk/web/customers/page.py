@@ -130,7 +130,8 @@ def _form_page(request: Request, session: Session, customer: Customer | None,
                values: dict[str, str], error: CustomerError | None = None,
                status_code: int = 200) -> Response:
     current = values.get("organization_id", "")
-    choices = get_form_choices(session, ORG_CHOICES, int(current) if current.isdigit() else None)
+    chosen = int(current) if current.isascii() and current.isdigit() and len(current) <= 10 else None
+    choices = get_form_choices(session, ORG_CHOICES, chosen)
     return render(request, "customers/customer_form.html", status_code=status_code, customer=customer,
                   values=values, error=error, orgs=choices.organizations, agents=choices.agents,
                   definitions=choices.definitions, tiers=[t.value for t in Tier],

@@ -25,8 +25,15 @@ def _board_query(params: ImmutableMultiDict[str, str] | dict[str, str]) -> str:
     """The board's own query string: the filter, the saved view it came from, column pages."""
     query = view_query(params)
     extra = [(k, str(params.get(k))) for k in ("saved", *PAGE_KEYS)
-             if str(params.get(k) or "").isdigit()]
+             if _whole(params.get(k)) is not None]
     return "&".join(p for p in (query, urlencode(extra)) if p)
+
+
+def _whole(value: object) -> int | None:
+    """A page number or id from the query string; None for anything else (Unicode digits,
+    signs, numbers past any id)."""
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
 
 
 def _filter(params: ImmutableMultiDict[str, str] | dict[str, str]) -> TicketFilter:
@@ -40,8 +47,7 @@ def _render_board(request: Request, params: ImmutableMultiDict[str, str] | dict[
                   status_code: int = 200, error: str = "") -> Response:
     user = staff(request)
     f = _filter(params)
-    pages = {s: min(int(v), 10000) for s in COLUMNS
-             if (v := str(params.get(f"page_{s}") or "")).isdigit() and int(v) > 0}
+    pages = {s: min(n, 10000) for s in COLUMNS if (n := _whole(params.get(f"page_{s}")) or 0) > 0}
     with db_of(request).session() as session:
         columns = board_columns(session, user, f, pages)
     query = _board_query(params)

@@ -47,7 +47,8 @@ def side_bar(session: Session, user: User, params: Any) -> SideBar:
     teams = [t for t in list_teams(session)
              if t.id in mine or user.role in (Role.supervisor, Role.admin)]
     raw = str(params.get("saved") or "")
-    return SideBar(views, teams, view_query(params), int(raw) if raw.isdigit() else None,
+    return SideBar(views, teams, view_query(params),
+                   int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else None,
                    {v.view.id for v in views if v.view.id is not None and may_delete(user, v.view)})
 
 
@@ -57,7 +58,8 @@ async def create(request: Request) -> Response:
     form = await request.form()
     check_csrf(request, form)
     raw_team = str(form.get("team_share") or "")
-    team_id = int(raw_team) if raw_team.isdigit() and 0 < int(raw_team) < 2**31 else None
+    team_id = (int(raw_team) if raw_team.isascii() and raw_team.isdigit() and len(raw_team) <= 10
+               and 0 < int(raw_team) < 2**31 else None)
     query = view_query({k: v for k, v in form.items() if isinstance(v, str)})
     with db_of(request).session() as session:
         try:

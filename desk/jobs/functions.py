@@ -183,6 +183,15 @@ def apply_retention(ctx: JobContext) -> None:
         schedule_next(session)
 
 
+def sweep_quiet_chats(ctx: JobContext) -> None:
+    """Chats whose visitor went without a word end as if they had said goodbye (the
+    transcript and unread replies by mail, once); books itself while a chat is open."""
+    from desk.actions.chat.departures import sweep_quiet_chats as sweep
+
+    with ctx.db.session() as session:
+        sweep(session, ctx.db.settings)
+
+
 def _handler_job(name: str) -> JobFunction:
     def run(ctx: JobContext, **args: Any) -> None:
         REGISTRY.run(name, ctx, args)
@@ -208,6 +217,7 @@ JOBS: Mapping[str, JobFunction] = {
     "roll_up_reports": roll_up_reports,
     "send_survey_mails": send_survey_mails,
     "deliver_webhook": deliver_webhook,
+    "sweep_quiet_chats": sweep_quiet_chats,
     **{name: _handler_job(name) for name in REGISTRY.by_name},
 }
 

@@ -44,6 +44,7 @@ from channels.message import InboundAttachment
 from channels.message import OutboundMessage as Outgoing
 from desk.actions.attachments import attachment_path
 from desk.actions.chat.conversations import read_in_chat
+from desk.actions.chat.departures import reply_held
 from desk.actions.mail.mailboxes import smtp_account
 from desk.actions.mail.sending import (
     claim_outbound,
@@ -88,7 +89,10 @@ def send_outbound(db: Database, outbound_id: int) -> None:
             read_in_chat(session, row)
             return
         if hold == "wait":
-            raise SendDeferred("the visitor is in the chat and has not read it yet")
+            # Not a retry: the visitor may stay for hours. Reading it marks it read; leaving
+            # (or going quiet: the sweep) mails it in the transcript.
+            reply_held(session)
+            return
         if hold == "no_address":
             mark_failed(session, row, "the visitor left the chat without reading it and "
                         "gave no address to mail it to")

@@ -24,6 +24,7 @@
   let events = null;
   let lastId = 0;
   let readId = 0;
+  let theyRead = 0;  // the visitor's messages up to this id an agent has read
   let answered = false;
   const shown = new Set();
   const visit = "chat" + Math.random().toString(36).slice(2, 14);
@@ -115,11 +116,17 @@ form button.attach{background:#e4e7eb;color:#1f2933;padding:8px 10px}
       if (m.author) box.append(el("div", { class: "who" }, m.author));
     }
     box.append(document.createTextNode(m.text));
-    if (m.mine) box.append(el("div", { class: "state" }, t("Sent")));
+    if (m.mine) box.append(el("div", { class: "state" }, t(m.id <= theyRead ? "Read" : "Sent")));
     log.append(box);
     log.scrollTop = log.scrollHeight;
     lastId = Math.max(lastId, m.id);
     markRead();
+  };
+  const wasRead = (d) => {
+    theyRead = Math.max(theyRead, d.id);
+    for (const n of log.querySelectorAll(".msg.mine .state")) {
+      if (Number(n.parentNode.dataset.id) <= theyRead) n.textContent = t("Read");
+    }
   };
   const markRead = () => {
     if (panel.hidden || document.visibilityState !== "visible" || !token) return;
@@ -146,6 +153,7 @@ form button.attach{background:#e4e7eb;color:#1f2933;padding:8px 10px}
         const frame = JSON.parse(e.data);
         if (frame.type === "message") add(frame.data);
         else if (frame.type === "typing") showTyping(frame.data);
+        else if (frame.type === "read") wasRead(frame.data);
         else if ((frame.type === "ack" || frame.type === "error") && acks.has(frame.id)) {
           acks.get(frame.id)(frame);
           acks.delete(frame.id);
@@ -161,6 +169,7 @@ form button.attach{background:#e4e7eb;color:#1f2933;padding:8px 10px}
     events = new EventSource(api("stream", query));
     events.addEventListener("message", (e) => add(JSON.parse(e.data)));
     events.addEventListener("typing", (e) => showTyping(JSON.parse(e.data)));
+    events.addEventListener("read", (e) => wasRead(JSON.parse(e.data)));
     events.onerror = () => {
       if (events.readyState === EventSource.CLOSED) { events = null; setTimeout(listen, 3000); }
     };

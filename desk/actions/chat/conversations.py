@@ -10,28 +10,20 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from channels.chat import chat_message, is_visitor_address, visitor_address
+from channels.chat import chat_message, visitor_address
 from channels.message import InboundAttachment, InboundMessage
-from desk import notices
+from desk.actions.chat.departures import book_sweep
 from desk.actions.ingest import Ingested, Placement, ingest
-from desk.actions.inserts import insert_row
-from desk.actions.tickets.outbox import outbox_row, queue_sends, thread_headers
 from desk.db import commit
-from desk.links import request_url
 from desk.models import (
     ChatConversation,
     ChatWidget,
-    Customer,
     OutboundKind,
     OutboundMessage,
     OutboundStatus,
-    Ticket,
 )
 from desk.models.base import now
-from desk.models.tables import OUTBOX
-from desk.queries.chat import visible_messages
 from desk.settings import Settings
-from desk.threading_ids import new_message_id
 
 
 def token_hash(token: str) -> str:
@@ -59,6 +51,7 @@ def start_conversation(session: Session, widget: ChatWidget, visitor: Visitor
         email=visitor.email, verified=visitor.verified, locale=visitor.locale,
         page_url=visitor.page_url, seen_at=now())
     session.add(conversation)
+    book_sweep(session)
     commit(session)
     return conversation, token
 
@@ -114,15 +107,30 @@ def record_said(session: Session, settings: Settings, batch: list[Said]) -> list
     return results
 
 
-def visitor_seen(session: Session, conversation_id: int, read_message_id: int | None) -> None:
+def visitor_seen(session: Session, conversation_id: int, read_message_id: int | None) -> int:
     """The visitor's page is open (a beat), and has shown the desk's messages up to
-    `read_message_id`: those are read, so their mail is not needed."""
+    `read_message_id`: those are read, so their mail is not needed (their outbox rows say
+    "Read in the chat" at once). Returns how many replies became read, so the agent's
+    page is told."""
     values: dict[str, object] = {"seen_at": now(), "left_at": None}
     if read_message_id is not None:
         values["read_message_id"] = read_message_id
     session.execute(update(ChatConversation).where(
         ChatConversation.id == conversation_id).values(**values))  # type: ignore[arg-type]
+    read = 0
+    if read_message_id is not None:
+        ticket_id = session.exec(select(ChatConversation.ticket_id).where(
+            ChatConversation.id == conversation_id)).first()
+        if ticket_id is not None:
+            read = session.execute(update(OutboundMessage).where(
+                col(OutboundMessage.ticket_id) == ticket_id,
+                col(OutboundMessage.kind) == OutboundKind.reply,
+                col(OutboundMessage.status) == OutboundStatus.queued,
+                col(OutboundMessage.message_id) <= read_message_id).values(
+                status=OutboundStatus.read_in_chat, sent_at=now(), last_error="")
+            ).rowcount  # type: ignore[attr-defined]
     commit(session)
+    return int(read or 0)
 
 
 def visitors_still_here(session: Session, conversation_ids: list[int]) -> None:
@@ -133,53 +141,6 @@ def visitors_still_here(session: Session, conversation_ids: list[int]) -> None:
             col(ChatConversation.id).in_(conversation_ids),
             col(ChatConversation.left_at).is_(None)).values(seen_at=now()))
         commit(session)
-
-
-def visitor_left(session: Session, settings: Settings, conversation_id: int) -> None:
-    """The visitor closed the page: the conversation goes on by email. If the desk wrote
-    since the last transcript, the chat as it was goes to the address they gave (replies
-    they had not read yet are in it, so not mailed again); later replies are mailed."""
-    session.execute(update(ChatConversation).where(
-        col(ChatConversation.id) == conversation_id).values(left_at=now()))
-    conversation = session.get(ChatConversation, conversation_id)
-    if conversation is not None:
-        _queue_transcript(session, settings, conversation)
-    commit(session)
-
-
-def _queue_transcript(session: Session, settings: Settings,
-                      conversation: ChatConversation) -> None:
-    if conversation.ticket_id is None or not conversation.email or is_visitor_address(
-            conversation.email):
-        return
-    lines = visible_messages(session, conversation.ticket_id)
-    since = conversation.transcript_message_id or 0
-    if not any(not line.mine and line.id > since for line in lines):
-        return
-    ticket = session.get(Ticket, conversation.ticket_id)
-    customer = session.get(Customer, ticket.customer_id) if ticket else None
-    if ticket is None or ticket.id is None or customer is None or customer.id is None:
-        return
-    waiting = session.exec(select(OutboundMessage).where(
-        OutboundMessage.ticket_id == ticket.id, OutboundMessage.kind == OutboundKind.reply,
-        OutboundMessage.status == OutboundStatus.queued)).all()
-    for row in waiting:
-        row.status = OutboundStatus.in_transcript
-        session.add(row)
-    link = request_url(settings.base_url, settings.secret_key, ticket.id, customer.id)
-    notice = notices.chat_transcript(
-        conversation.locale, ticket.id, ticket.subject, customer.name,
-        [{"author": line.author or conversation.name or customer.name,
-          "at": line.at.strftime("%Y-%m-%d %H:%M UTC"), "text": line.text} for line in lines],
-        link)
-    rfc_id = new_message_id(settings)
-    in_reply_to, references = thread_headers(session, ticket.id, rfc_id)
-    outbound_id = insert_row(session, OUTBOX, outbox_row(
-        ticket.id, None, OutboundKind.transcript, customer.email, notice, rfc_id,
-        in_reply_to=in_reply_to, references=references, mailbox_id=ticket.mailbox_id))
-    conversation.transcript_message_id = max(line.id for line in lines)
-    session.add(conversation)
-    queue_sends(session, [outbound_id])
 
 
 def read_in_chat(session: Session, outbound: OutboundMessage) -> None:

@@ -41,6 +41,7 @@ from desk.web.chat.guard import (
     limiter,
     line_json,
     locale_of,
+    mark_read,
     origin_of,
     refusal,
     still_here_of,
@@ -62,6 +63,8 @@ class Feed:
         self.db: Database = conn.app.state.db
         self.hub: Hub = conn.app.state.live
         self.still_here = still_here_of(conn)
+        self.mine_newest = 0  # the visitor's newest message this feed has passed
+        self.read_told = 0  # the newest of theirs the widget was told an agent has read
 
     def _news(self) -> list[ChatLine]:
         with self.db.session() as session:
@@ -81,17 +84,34 @@ class Feed:
     async def _presence(self, state: str) -> None:
         await announce(self.conn, [visitor_presence(self.conversation, self.ticket_id, state)])
 
+    def _read_up_to(self, message_id: int) -> list[Event]:
+        if message_id <= self.read_told:
+            return []
+        self.read_told = message_id
+        return [("read", {"id": message_id})]
+
+    def _agent_here(self) -> list[Event]:
+        """An agent has the ticket's page open (it shows every message as it comes): the
+        visitor's messages so far are read."""
+        if any(viewer["user"] > 0 for viewer in self.hub.viewers(self.ticket_id)):
+            return self._read_up_to(self.mine_newest)
+        return []
+
     async def _lines(self) -> list[Event]:
         events = []
         for line in await asyncio.to_thread(self._news):
             self.cursor = max(self.cursor, line.id)
+            if line.mine:
+                self.mine_newest = max(self.mine_newest, line.id)
+            else:  # an agent answered: they read what the visitor wrote before
+                events += self._read_up_to(self.mine_newest)
             events.append(("message", line_json(line)))
-        return events
+        return events + self._agent_here()
 
     async def events(self) -> AsyncIterator[Event | None]:
-        """Messages and typing as they come; None every beat (keep the connection open).
-        Ends after STREAM_SECONDS or when this process fell too far behind (the widget
-        reconnects from its cursor)."""
+        """Messages, typing, and the visitor's messages an agent has read, as they come;
+        None every beat (keep the connection open). Ends after STREAM_SECONDS or when this
+        process fell too far behind (the widget reconnects from its cursor)."""
         listener = self.hub.listen(frozenset({ticket_topic(self.ticket_id)}))
         ends = time.monotonic() + STREAM_SECONDS
         try:
@@ -121,6 +141,8 @@ class Feed:
                       and notice.get("by") is not None):
                     yield ("typing", {"name": notice.get("name", ""),
                                       "typing": notice.get("state") == "typing"})
+                    for event in self._agent_here():
+                        yield event
         finally:
             self.hub.leave(listener)
             with anyio.CancelScope(shield=True):
@@ -139,7 +161,8 @@ def _open(conn: HTTPConnection, widget: ChatWidget, token: object) -> tuple[Chat
 
 
 async def stream(request: Request) -> Response:
-    """Server-sent events: `message` and `typing`."""
+    """Server-sent events: `message`, `typing` and `read` (the visitor's messages up to
+    `id` are read by an agent)."""
     origin: str | None = None
     try:
         widget = widget_of(request)
@@ -164,7 +187,7 @@ async def stream(request: Request) -> Response:
 
 
 async def socket(websocket: WebSocket) -> None:
-    """A WebSocket: the feed as {"type": "message"|"typing", "data": ...} frames; the widget
+    """A WebSocket: the feed as {"type": "message"|"typing"|"read", "data": ...} frames; the widget
     sends {"type": "message", "text", "id"}, {"type": "typing", "state"} or
     {"type": "read", "id"}; each message is answered {"type": "ack", "id", "message",
     "ticket"} once committed, or {"type": "error", "id", "error"}."""
@@ -242,15 +265,9 @@ async def _handle(websocket: WebSocket, widget: ChatWidget, conversation: ChatCo
     elif kind == "read":
         raw = frame.get("id")
         if isinstance(raw, int) and 0 < raw < 2**62:
-            db: Database = websocket.app.state.db
-            await asyncio.to_thread(_read, db, conversation.id or 0, raw)
+            await mark_read(websocket, conversation, raw)
     else:
         raise ValueError("unknown frame")
-
-
-def _read(db: Database, conversation_id: int, message_id: int) -> None:
-    with db.session() as session:
-        visitor_seen(session, conversation_id, message_id)
 
 
 routes = [

@@ -15,7 +15,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 
 from channels.chat import clean_text
-from desk.actions.chat.conversations import Said, record_said, token_hash
+from desk.actions.chat.conversations import Said, record_said, token_hash, visitor_seen
 from desk.actions.ingest import Ingested
 from desk.db import Database
 from desk.group_commit import GroupCommit
@@ -176,9 +176,27 @@ def visitor_presence(conversation: ChatConversation, ticket_id: int, state: str
             "state": state, "visitor": True}
 
 
+def replies_read(ticket_id: int) -> dict[str, Any]:
+    """The visitor read the desk's replies: the agent's ticket page refreshes its delivery
+    lines ("Read in the chat")."""
+    return {"topic": ticket_topic(ticket_id), "kind": "read", "ticket": ticket_id, "by": None}
+
+
 async def announce(request: HTTPConnection, notices: list[dict[str, Any]]) -> None:
     await asyncio.to_thread(send, _db(request), request.app.state.live, notices)
 
+
+async def mark_read(request: HTTPConnection, conversation: ChatConversation,
+                    message_id: int | None) -> None:
+    """The visitor's widget is open and has shown the desk's messages up to `message_id`."""
+    read = await asyncio.to_thread(_seen, _db(request), conversation.id or 0, message_id)
+    if read and conversation.ticket_id is not None:
+        await announce(request, [replies_read(conversation.ticket_id)])
+
+
+def _seen(db: Database, conversation_id: int, read_id: int | None) -> int:
+    with db.session() as session:
+        return visitor_seen(session, conversation_id, read_id)
 
 
 

@@ -22,10 +22,9 @@ from desk.actions.chat.conversations import (
     Visitor,
     resume_elsewhere,
     start_conversation,
-    visitor_left,
     visitor_said,
-    visitor_seen,
 )
+from desk.actions.chat.departures import visitor_left
 from desk.actions.chat.widgets import identity_secret
 from desk.db import Database
 from desk.i18n import _, gettext_for
@@ -47,6 +46,7 @@ from desk.web.chat.guard import (
     limiter,
     line_json,
     locale_of,
+    mark_read,
     origin_of,
     refusal,
     text_field,
@@ -57,11 +57,6 @@ from desk.web.kb.deflection import public_suggestions, record_public
 from desk.web.uploads import read_uploads
 
 WIDGET_JS = ROOT / "static" / "js" / "chat-widget.js"
-
-
-def _seen(db: Database, conversation_id: int, read_id: int | None) -> None:
-    with db.session() as session:
-        visitor_seen(session, conversation_id, read_id)
 
 
 def _left(db: Database, conversation_id: int) -> None:
@@ -240,8 +235,8 @@ async def read(request: Request, widget: ChatWidget, origin: str | None) -> Resp
     data = await body_of(request)
     conversation = conversation_of(request, widget, data.get("token"))
     raw = data.get("id")
-    read_id = raw if isinstance(raw, int) and 0 < raw < 2**62 else None
-    await asyncio.to_thread(_seen, db_of(request), conversation.id or 0, read_id)
+    await mark_read(request, conversation, raw if isinstance(raw, int) and 0 < raw < 2**62
+                    else None)
     return answer(request, {"ok": True}, origin)
 
 

@@ -147,3 +147,49 @@ def test_a_websocket_from_a_site_the_widget_does_not_list_is_refused(
         _socket(served, widget, token, origin="https://evil.example")
     with pytest.raises(InvalidStatus):
         _socket(served, widget, "forged-token")
+
+
+def test_the_visitor_sees_read_when_an_agent_opens_the_chat_and_the_agent_sees_the_reply_read(
+        served: str, db: Database, settings: Settings, make_user: Callable[..., User]) -> None:
+    from desk.models import OutboundMessage
+
+    widget = _widget(db, settings)
+    token = str(_call(served, widget, "start", {"name": "Kim", "email": "kim@example.com"})["token"])
+    ticket = _call(served, widget, "messages", {"token": token, "text": "Anyone?", "id": "d1"})["ticket"]
+    visitor = VisitorStream(served, widget, token)
+    ana = Agent(served, make_user("agent", name="Ana"))
+    page: Stream | None = None
+    try:
+        mine = visitor.next("message")
+        page = Stream(ana, f"ticket={ticket}")  # Ana opens the chat's ticket page
+        assert visitor.next("read") == {"id": mine["id"]}  # type: ignore[index]
+        csrf = ana.csrf(f"/agent/tickets/{ticket}")
+        ana.post(f"/agent/tickets/{ticket}/replies", {"text": "Here, yes.", "kind": "reply"}, csrf)
+        reply = visitor.next("message", lambda m: not m["mine"])
+        with db.session() as s:
+            [row] = s.exec(select(OutboundMessage).where(OutboundMessage.ticket_id == ticket)).all()
+            assert row.status == "queued"  # "Waiting to be sent" while the visitor may read it
+        _call(served, widget, "read", {"token": token, "id": reply["id"]})  # type: ignore[index]
+        # Ana's page hears it at once (it reloads its delivery line), no send job needed.
+        assert page.next("notice", lambda n: n["kind"] == "read")["ticket"] == ticket  # type: ignore[index]
+        with db.session() as s:
+            assert s.get(OutboundMessage, row.id).status == "in_chat"  # type: ignore[union-attr]
+        assert "Read in the chat" in ana.get(f"/agent/tickets/{ticket}")
+    finally:
+        visitor.close()
+        if page is not None:
+            page.close()
+
+
+def test_over_a_websocket_the_visitors_message_turns_read_when_an_agent_answers_it(
+        served: str, db: Database, settings: Settings, make_user: Callable[..., User]) -> None:
+    widget = _widget(db, settings)
+    token = str(_call(served, widget, "start", {"name": "Kim", "email": "kim@example.com"})["token"])
+    ticket = _call(served, widget, "messages", {"token": token, "text": "Hi", "id": "v1"})["ticket"]
+    with _socket(served, widget, token) as ws:
+        ws.send(json.dumps({"type": "message", "text": "Order 12345?", "id": "v2"}))
+        second = _frame(ws, "ack")["message"]
+        ana = Agent(served, make_user("agent", name="Ana"))
+        csrf = ana.csrf(f"/agent/tickets/{ticket}")  # a page, not a live stream: no presence
+        ana.post(f"/agent/tickets/{ticket}/replies", {"text": "On its way.", "kind": "reply"}, csrf)
+        assert _frame(ws, "read")["data"] == {"id": second}

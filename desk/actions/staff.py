@@ -16,6 +16,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from desk.actions.audit import Actor, record
+from desk.actions.ingest.cleaning import one_line
 from desk.actions.input_errors import InputError
 from desk.actions.staff_sessions import end_all_sessions
 from desk.actions.users import add_to_team, create_user, hash_password, password_matches
@@ -187,7 +188,7 @@ def _keep_an_admin(session: Session, user: User, field: str) -> None:
 
 
 def _checked_name(name: str) -> str:
-    name = " ".join(name.split())
+    name = " ".join(one_line(name).split())  # control characters as the intake cleans them
     if not name:
         raise StaffError("name", _("Enter a name."))
     if len(name) > MAX_NAME:
@@ -215,7 +216,7 @@ def checked_password(password: str, field: str) -> str:
 
 
 def _checked_team_name(session: Session, name: str, team_id: int | None) -> str:
-    name = " ".join(name.split())
+    name = " ".join(one_line(name).split())
     if not name:
         raise StaffError("team_name", _("Enter a name."))
     if len(name) > 100:

@@ -8,6 +8,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from channels.message import InboundAttachment
 from channels.webform import Limits
+from desk.actions.ingest.cleaning import file_name
 from desk.settings import Settings
 
 
@@ -25,7 +26,9 @@ async def read_uploads(form: FormData, field: str, max_bytes: int) -> Uploads:
             continue
         data = await item.read(max_bytes + 1)
         await item.close()
-        name = item.filename.replace("\\", "/").rsplit("/", 1)[-1][:255]
+        # As the intake cleans a mailed file's name: no control characters, no direction
+        # overrides disguising `invoice\u202efdp.exe`.
+        name = file_name(item.filename.replace("\\", "/").rsplit("/", 1)[-1])[:255]
         if len(data) > max_bytes:
             oversize.append(name)
             continue

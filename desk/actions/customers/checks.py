@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from desk.actions.ingest.cleaning import one_line
 from desk.actions.input_errors import InputError
 from desk.contacts import InvalidContact, normalise_email, normalise_phone
 from desk.i18n import _
@@ -59,7 +60,9 @@ def validated(session: Session, customer_id: int | None, changes: Mapping[str, A
 
 
 def _name(session: Session, value: Any) -> str:
-    name = value.strip() if isinstance(value, str) else ""
+    # As the intake cleans a sender's name: a CR/LF would forge a header of the mail it
+    # goes out in, a NUL breaks storage and sending.
+    name = one_line(value).strip() if isinstance(value, str) else ""
     if not name:
         raise CustomerError("name", _("A name is required."))
     if len(name) > 200:

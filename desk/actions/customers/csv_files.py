@@ -19,6 +19,7 @@ from desk.actions.customers.records import (
     CustomerError,
     field_value,
 )
+from desk.actions.ingest.cleaning import one_line
 from desk.contacts import InvalidContact, normalise_email, normalise_phone
 from desk.i18n import _
 from desk.models import CustomerField, Source
@@ -235,14 +236,11 @@ class RowReader:
             entry.phones += [v for v in (_contact(column, normalise_phone, value, False)
                                          for value in values if value.strip())
                              if v not in entry.phones]
-        elif target == "name":
-            if len(raw) > 200:
+        elif target in ("name", "organization"):
+            name = one_line(raw).strip()  # as the form and the intake clean a name
+            if len(name) > 200:
                 raise RowProblem(column, _("The name is too long (200 characters at most)."))
-            entry.name = raw
-        elif target == "organization":
-            if len(raw) > 200:
-                raise RowProblem(column, _("The name is too long (200 characters at most)."))
-            entry.organization = raw
+            setattr(entry, target, name)
         elif target == "tier":
             tier = TIERS.get(raw.casefold())
             if tier is None:

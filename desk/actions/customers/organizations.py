@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from desk.actions.audit import Actor, record
 from desk.actions.customers.records import refresh_search_keys
+from desk.actions.ingest.cleaning import one_line
 from desk.actions.input_errors import InputError
 from desk.i18n import _
 from desk.models import Customer, Organization, Tier
@@ -96,7 +97,7 @@ def _validated(session: Session, org_id: int | None, changes: Mapping[str, Any])
 
 
 def _name(session: Session, org_id: int | None, value: Any) -> str:
-    name = value.strip() if isinstance(value, str) else ""
+    name = one_line(value).strip() if isinstance(value, str) else ""  # no CR/LF, no NUL
     if not name:
         raise OrganizationError("name", _("A name is required."))
     if len(name) > 200:

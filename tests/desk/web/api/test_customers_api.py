@@ -248,3 +248,17 @@ def test_every_endpoint_needs_a_token(client: TestClient, customer: Callable[...
 def test_every_query_parameter_the_list_accepts_is_documented() -> None:
     listed = {p["name"] for p in DOCUMENT["paths"]["/customers"]["get"]["parameters"]}
     assert listed == set(LIST_PARAMS)
+
+
+def test_control_characters_in_a_name_are_cleaned_as_the_intake_cleans_them(
+    client: TestClient, agent: Headers, db: Database,
+) -> None:
+    made = client.post(CUSTOMERS, headers=agent, json={
+        "name": "Ada\r\nBcc: x@evil.example", "emails": ["ada@example.com"]})
+    assert made.status_code == 201 and made.json()["name"] == "Ada Bcc: x@evil.example"
+    changed = client.patch(f"{CUSTOMERS}/{made.json()['id']}", headers=agent,
+                           json={"name": "Ada\x00Lovelace"})
+    assert changed.status_code == 200 and changed.json()["name"] == "Ada Lovelace"
+    with db.session() as s:
+        names = [c.name for c in s.exec(select(Customer))]
+    assert names == ["Ada Lovelace"]

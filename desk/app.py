@@ -52,6 +52,7 @@ from desk.web.kb import report as kb_report
 from desk.web.mail import mailboxes as admin_mailboxes
 from desk.web.mail import quarantine as admin_quarantine
 from desk.web.middleware import RequestContext, StaffSessions
+from desk.web.ratelimit import shared_window
 from desk.web.reports import satisfaction as satisfaction_report
 from desk.web.reports import service as service_report
 from desk.web.reports import survey_settings
@@ -92,6 +93,8 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
             app.state.kb_start_up = ensure_index_in_background(
                 database, settings, rebuild=not settings.redis_url)
         yield
+        if getattr(app.state, "rate_redis", None) is not None:
+            app.state.rate_redis.close()
         if app.state.mail_poller is not None:
             await asyncio.to_thread(app.state.mail_poller.stop)
             app.state.mail_poller = None
@@ -178,7 +181,8 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
     app.state.jobs = None
     app.state.mail_poller = None
     app.state.kb_start_up = None
-    app.state.rate_limiter = None
+    # The request form's limit, counted across processes when Redis is set.
+    app.state.rate_limiter = shared_window(app.state, "form", settings.form_rate_limit, 60.0)
     app.state.page_cache = {}
     app.state.live = Hub()
     app.state.intake = GroupCommit(

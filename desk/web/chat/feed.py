@@ -43,9 +43,11 @@ from desk.web.chat.guard import (
     locale_of,
     mark_read,
     origin_of,
+    read_allowed,
     refusal,
     still_here_of,
     text_field,
+    typing_allowed,
     visitor_presence,
     widget_of,
 )
@@ -258,13 +260,14 @@ async def _handle(websocket: WebSocket, widget: ChatWidget, conversation: ChatCo
             visitor_said(widget, conversation, text, client_id))
         await send({"type": "ack", "id": client_id, "message": result.message_id,
                     "ticket": result.ticket_id or conversation.ticket_id})
-    elif kind == "typing":
-        state = "typing" if frame.get("state") == "typing" else "viewing"
-        await announce(websocket, [visitor_presence(conversation, conversation.ticket_id or 0,
-                                                    state)])
+    elif kind == "typing":  # past the limit: dropped without a word (nothing is lost)
+        if typing_allowed(websocket, conversation):
+            state = "typing" if frame.get("state") == "typing" else "viewing"
+            await announce(websocket, [visitor_presence(
+                conversation, conversation.ticket_id or 0, state)])
     elif kind == "read":
         raw = frame.get("id")
-        if isinstance(raw, int) and 0 < raw < 2**62:
+        if isinstance(raw, int) and 0 < raw < 2**62 and read_allowed(websocket, conversation):
             await mark_read(websocket, conversation, raw)
     else:
         raise ValueError("unknown frame")

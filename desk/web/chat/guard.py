@@ -25,7 +25,7 @@ from desk.live.relay import send
 from desk.models import ChatConversation, ChatWidget
 from desk.queries.chat import ChatLine, conversation_by_token
 from desk.queries.chat import widget_by_key as find_widget
-from desk.web.ratelimit import SlidingWindow
+from desk.web.ratelimit import SlidingWindow, shared_window
 
 VISIT = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 
@@ -33,6 +33,11 @@ MAX_BODY = 64 * 1024  # a request body larger than this is refused unread
 MESSAGES_PER_MINUTE = 30  # per conversation
 BURST = (5, 5.0)  # at most 5 messages in 5 seconds per conversation
 STARTS_PER_MINUTE = 20  # new conversations per address
+# Each a NOTIFY to every process or a write: the widget sends "typing" at most every 4 s and
+# "read" once per message shown, so these leave a person room and a script none.
+TYPING_PER_MINUTE = 30  # per conversation
+READS_PER_MINUTE = 60  # per conversation
+SUGGESTIONS_PER_MINUTE = 120  # per address (the widget asks 400 ms after typing stops)
 BEAT_SECONDS = 20.0
 STREAM_SECONDS = 600.0
 
@@ -155,13 +160,22 @@ def intake_of(request: HTTPConnection) -> GroupCommit[Said, Ingested]:
 
 
 def limiter(request: HTTPConnection, name: str, limit: int, window: float) -> SlidingWindow:
+    """The app's window `name` (shared by every `desk serve` through Redis when there is one)."""
     state = request.app.state
     limiters: dict[str, SlidingWindow] | None = getattr(state, "chat_limiters", None)
     if limiters is None:
         limiters = state.chat_limiters = {}
     if name not in limiters:
-        limiters[name] = SlidingWindow(limit, window)
+        limiters[name] = shared_window(state, f"chat-{name}", limit, window)
     return limiters[name]
+
+
+def typing_allowed(request: HTTPConnection, conversation: ChatConversation) -> bool:
+    return limiter(request, "typing", TYPING_PER_MINUTE, 60.0).allow(str(conversation.id))
+
+
+def read_allowed(request: HTTPConnection, conversation: ChatConversation) -> bool:
+    return limiter(request, "read", READS_PER_MINUTE, 60.0).allow(str(conversation.id))
 
 
 def line_json(line: ChatLine) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from desk.web.chat.guard import (
     BURST,
     MESSAGES_PER_MINUTE,
     STARTS_PER_MINUTE,
+    SUGGESTIONS_PER_MINUTE,
     VISIT,
     Refused,
     announce,
@@ -48,8 +49,10 @@ from desk.web.chat.guard import (
     locale_of,
     mark_read,
     origin_of,
+    read_allowed,
     refusal,
     text_field,
+    typing_allowed,
     visitor_presence,
     widget_of,
 )
@@ -224,6 +227,8 @@ async def post_file(request: Request, widget: ChatWidget, origin: str | None) ->
 async def typing(request: Request, widget: ChatWidget, origin: str | None) -> Response:
     data = await body_of(request)
     conversation = conversation_of(request, widget, data.get("token"))
+    if not typing_allowed(request, conversation):
+        raise Refused(429, _("Too many requests. Please wait a minute."))
     state = "typing" if data.get("state") == "typing" else "viewing"
     if conversation.ticket_id is not None:
         await announce(request, [visitor_presence(conversation, conversation.ticket_id, state)])
@@ -234,6 +239,8 @@ async def typing(request: Request, widget: ChatWidget, origin: str | None) -> Re
 async def read(request: Request, widget: ChatWidget, origin: str | None) -> Response:
     data = await body_of(request)
     conversation = conversation_of(request, widget, data.get("token"))
+    if not read_allowed(request, conversation):
+        raise Refused(429, _("Too many requests. Please wait a minute."))
     raw = data.get("id")
     await mark_read(request, conversation, raw if isinstance(raw, int) and 0 < raw < 2**62
                     else None)
@@ -259,6 +266,9 @@ async def suggest(request: Request, widget: ChatWidget, origin: str | None) -> R
     """Articles for what the visitor is typing, before a person answers; counted as shown
     in the knowledge base's report (the visit: one open widget)."""
     locale = locale_of(request.query_params.get("lang"))
+    client = request.client.host if request.client else "unknown"
+    if not limiter(request, "suggest", SUGGESTIONS_PER_MINUTE, 60.0).allow(client):
+        raise Refused(429, _("Too many requests. Please wait a minute."))
     found = await asyncio.to_thread(
         public_suggestions, db_of(request), request.app.state.settings,
         request.query_params.get("q", "")[:500], "zh" if locale == "zh_CN" else "en", 3)

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desk import handlers  # noqa: F401 - every event has its handlers before anything records one
 from desk.cli import backup as backup_cli
@@ -25,6 +25,7 @@ from desk.logs import configure
 from desk.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    import uvicorn
     from sqlmodel import Session
 
     from desk.actions.mail.stored import IngestReport
@@ -41,6 +42,21 @@ def _database(settings: Settings) -> Database:
     return db
 
 
+def serve_config(app: Any, args: argparse.Namespace) -> uvicorn.Config:
+    """How `desk serve` runs ``app``. X-Forwarded-For is believed only from the proxies
+    named by --forwarded-allow-ips: by default from nobody, so no local process can pass
+    itself off as another address (rate limits, sign-in throttling and the audit log's
+    "from where" are per address)."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app, host=args.host, port=args.port, log_level=args.log_level.lower(), access_log=False,
+        log_config=None, proxy_headers=bool(args.forwarded_allow_ips),
+        forwarded_allow_ips=args.forwarded_allow_ips or None,
+        # Open live-update streams would hold a shutdown forever; pages reconnect.
+        timeout_graceful_shutdown=3)
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -51,13 +67,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     mode = f"arq on {settings.redis_url}" if settings.redis_url else "in-process job runner"
     print(f"Desk on http://{args.host}:{args.port}/agent/ ({mode}; database "
           f"{db.engine.url.render_as_string(hide_password=True)})", flush=True)
-    # X-Forwarded-For is believed only from the proxies named: by default from nobody, so no
-    # local process can pass itself off as another address (the form's rate limit is per address).
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower(),
-                access_log=False, log_config=None, proxy_headers=bool(args.forwarded_allow_ips),
-                forwarded_allow_ips=args.forwarded_allow_ips or None,
-                # Open live-update streams would hold a shutdown forever; pages reconnect.
-                timeout_graceful_shutdown=3)
+    uvicorn.Server(serve_config(app, args)).run()
     return 0
 
 

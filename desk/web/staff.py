@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -96,16 +97,25 @@ async def add(request: Request) -> Response:
     check_csrf(request, form)
     values, team_ids = _values(form), team_choice(form)
     password = str(form.get("password", ""))[:MAX_PASSWORD + 1]
-    with db_of(request).session() as session:
-        try:
+
+    def add_member() -> tuple[int, str]:
+        with db_of(request).session() as session:
             member, given = add_staff_member(
                 session, Actor.of_user(admin), values["email"], values["name"], values["role"],
                 values["locale"], team_ids, password)
-        except StaffError as exc:
-            return _list_page(request, values, team_ids, exc)
-        if not password:  # generated: shown on this answer, once
+            return member.id or 0, given
+
+    try:
+        # argon2 hashes the password: in the thread pool, never in the event loop.
+        member_id, given = await run_in_threadpool(add_member)
+    except StaffError as exc:
+        return _list_page(request, values, team_ids, exc)
+    if not password:  # generated: shown on this answer, once
+        with db_of(request).session() as session:
+            member = get_user(session, member_id)
+            assert member is not None
             return _member_page(request, session, member, password=given)
-    return RedirectResponse(f"/admin/staff/{member.id}?done=added", status_code=303)
+    return RedirectResponse(f"/admin/staff/{member_id}?done=added", status_code=303)
 
 
 async def member_page(request: Request) -> Response:
@@ -158,12 +168,23 @@ async def password(request: Request) -> Response:
     form = await request.form()
     check_csrf(request, form)
     typed = str(form.get("password", ""))[:MAX_PASSWORD + 1]
+
+    def reset() -> str:
+        with db_of(request).session() as session:
+            return reset_password(session, Actor.of_user(admin),
+                                  _member_or_404(session, request), typed)
+
+    try:
+        # argon2 hashes the password: in the thread pool, never in the event loop.
+        given = await run_in_threadpool(reset)
+    except StaffError as exc:
+        error: StaffError | None = exc
+    else:
+        error = None
     with db_of(request).session() as session:
         member = _member_or_404(session, request)
-        try:
-            given = reset_password(session, Actor.of_user(admin), member, typed)
-        except StaffError as exc:
-            return _member_page(request, session, member, error=exc)
+        if error is not None:
+            return _member_page(request, session, member, error=error)
         if not typed:
             return _member_page(request, session, member, password=given)
     return RedirectResponse(f"/admin/staff/{member.id}?done=password", status_code=303)

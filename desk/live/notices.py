@@ -7,6 +7,7 @@ from typing import Any
 from desk.events import AgentReplied, CustomerReplied, Event, TicketCreated, TicketUpdated
 
 QUEUE = "queue"  # every queue and board page listens here
+AVAILABILITY = "availability"  # every open chat widget listens here: an agent came or went
 CHANNEL = "desk_live"  # PostgreSQL's NOTIFY channel
 MAX_PAYLOAD = 7000  # bytes per NOTIFY (PostgreSQL's limit is 8000)
 
@@ -38,6 +39,14 @@ def notices_of(event: Event, actor_id: int | None = None) -> list[Notice]:
                  "ticket": event.ticket_id, "by": actor_id, "changes": _changes(event.changes)},
                 {"topic": QUEUE, "kind": "updated", "ticket": event.ticket_id}]
     return []
+
+
+def availability_changed() -> Notice:
+    """An agent set themselves available or away; `at` (wall time) lets the widgets' streams
+    reuse a fresh answer to "is anyone there?" instead of each asking the database."""
+    import time
+
+    return {"topic": AVAILABILITY, "kind": "availability", "at": time.time()}
 
 
 def batches(notices: list[Notice]) -> list[list[Notice]]:

@@ -72,6 +72,7 @@ form button.attach{background:#e4e7eb;color:#1f2933;padding:8px 10px}
   head.append(title, close);
   const log = el("div", { class: "log", role: "log", "aria-live": "polite" });
   const typingLine = el("div", { class: "typing" });
+  const awayNote = el("div", { class: "note" });
   const suggestBox = el("div", { class: "suggest", hidden: "" });
   const form = el("form");
   const nameInput = el("input", { name: "name", autocomplete: "name", maxlength: "200" });
@@ -101,9 +102,19 @@ form button.attach{background:#e4e7eb;color:#1f2933;padding:8px 10px}
     const askDetails = !token && config.ask_email;
     nameInput.hidden = !askDetails;
     emailInput.hidden = !askDetails;
-    log.replaceChildren(el("div", { class: "note" }, config.greeting));
-    if (!config.online) log.append(el("div", { class: "note" }, t("We are away now. Leave a message and we will answer by email.")));
+    awayNote.textContent = t("We are away now. Leave a message and we will answer by email.");
+    log.replaceChildren(el("div", { class: "note" }, config.greeting), awayNote);
+    setOnline(config);
   };
+  // Whether someone can chat now: asked again when the panel opens, and told by the stream.
+  const setOnline = (c) => {
+    config.online = c.online;
+    if (c.ask_email !== undefined) config.ask_email = c.ask_email;
+    awayNote.hidden = !!config.online;
+    if (!token) nameInput.hidden = emailInput.hidden = !config.ask_email;
+  };
+  const refreshOnline = () => fetch(api("config")).then((r) => (r.ok ? r.json() : null))
+    .then((c) => { if (c) setOnline(c); }).catch(() => { /* keep what we knew */ });
 
   const add = (m) => {
     if (shown.has(m.id)) return;
@@ -154,6 +165,7 @@ form button.attach{background:#e4e7eb;color:#1f2933;padding:8px 10px}
         if (frame.type === "message") add(frame.data);
         else if (frame.type === "typing") showTyping(frame.data);
         else if (frame.type === "read") wasRead(frame.data);
+        else if (frame.type === "availability") setOnline(frame.data);
         else if ((frame.type === "ack" || frame.type === "error") && acks.has(frame.id)) {
           acks.get(frame.id)(frame);
           acks.delete(frame.id);
@@ -170,6 +182,7 @@ form button.attach{background:#e4e7eb;color:#1f2933;padding:8px 10px}
     events.addEventListener("message", (e) => add(JSON.parse(e.data)));
     events.addEventListener("typing", (e) => showTyping(JSON.parse(e.data)));
     events.addEventListener("read", (e) => wasRead(JSON.parse(e.data)));
+    events.addEventListener("availability", (e) => setOnline(JSON.parse(e.data)));
     events.onerror = () => {
       if (events.readyState === EventSource.CLOSED) { events = null; setTimeout(listen, 3000); }
     };
@@ -290,7 +303,10 @@ form button.attach{background:#e4e7eb;color:#1f2933;padding:8px 10px}
   const toggle = (open) => {
     panel.hidden = !open;
     button.setAttribute("aria-expanded", String(open));
-    if (open) { (token ? text : (nameInput.hidden ? text : nameInput)).focus(); markRead(); if (token && !lastId) begin(); }
+    if (open) {
+      (token ? text : (nameInput.hidden ? text : nameInput)).focus(); markRead(); refreshOnline();
+      if (token && !lastId) begin();
+    }
   };
   button.addEventListener("click", () => toggle(panel.hidden));
   close.addEventListener("click", () => toggle(false));

@@ -26,7 +26,7 @@ from desk.actions.chat.conversations import visitor_said, visitor_seen, visitors
 from desk.db import Database
 from desk.i18n import _, gettext_for
 from desk.live.hub import Hub
-from desk.live.notices import ticket_topic
+from desk.live.notices import AVAILABILITY, ticket_topic
 from desk.models import ChatConversation, ChatWidget
 from desk.queries.chat import ChatLine, visible_messages
 from desk.web.chat.guard import (
@@ -46,6 +46,7 @@ from desk.web.chat.guard import (
     read_allowed,
     refusal,
     still_here_of,
+    team_online,
     text_field,
     typing_allowed,
     visitor_presence,
@@ -58,10 +59,12 @@ Event = tuple[str, dict[str, Any]]
 class Feed:
     """One open widget's view of its conversation, from message `cursor` on."""
 
-    def __init__(self, conn: HTTPConnection, conversation: ChatConversation, ticket_id: int,
-                 cursor: int) -> None:
+    def __init__(self, conn: HTTPConnection, widget: ChatWidget, conversation: ChatConversation,
+                 ticket_id: int, cursor: int) -> None:
         self.conn, self.conversation, self.ticket_id, self.cursor = (
             conn, conversation, ticket_id, cursor)
+        self.team_id = widget.team_id
+        self.online: bool | None = None  # what the widget was last told
         self.db: Database = conn.app.state.db
         self.hub: Hub = conn.app.state.live
         self.still_here = still_here_of(conn)
@@ -85,6 +88,14 @@ class Feed:
 
     async def _presence(self, state: str) -> None:
         await announce(self.conn, [visitor_presence(self.conversation, self.ticket_id, state)])
+
+    async def _availability(self, since: float = 0.0) -> list[Event]:
+        """Whether the team can chat now, when it changed since the widget was told."""
+        online = await asyncio.to_thread(team_online, self.conn, self.team_id, since)
+        if online == self.online:
+            return []
+        self.online = online
+        return [("availability", {"online": online})]
 
     def _read_up_to(self, message_id: int) -> list[Event]:
         if message_id <= self.read_told:
@@ -114,13 +125,13 @@ class Feed:
         """Messages, typing, and the visitor's messages an agent has read, as they come;
         None every beat (keep the connection open). Ends after STREAM_SECONDS or when this
         process fell too far behind (the widget reconnects from its cursor)."""
-        listener = self.hub.listen(frozenset({ticket_topic(self.ticket_id)}))
+        listener = self.hub.listen(frozenset({ticket_topic(self.ticket_id), AVAILABILITY}))
         ends = time.monotonic() + STREAM_SECONDS
         try:
             await self._presence("viewing")
             await asyncio.to_thread(self._arrived)
             beaten = time.monotonic()
-            for event in await self._lines():
+            for event in await self._availability() + await self._lines():
                 yield event
             while time.monotonic() < ends:
                 try:
@@ -133,10 +144,15 @@ class Feed:
                     await self._presence("viewing")
                     await asyncio.to_thread(self._beat)
                     beaten = time.monotonic()
+                    for event in await self._availability():  # working hours, signing out
+                        yield event
                     if notice is None:
                         yield None
                         continue
-                if notice["kind"] == "message" and not notice.get("internal"):
+                if notice["kind"] == "availability":
+                    for event in await self._availability(float(notice.get("at", 0))):
+                        yield event
+                elif notice["kind"] == "message" and not notice.get("internal"):
                     for event in await self._lines():
                         yield event
                 elif (notice["kind"] == "presence" and not notice.get("visitor")
@@ -163,8 +179,8 @@ def _open(conn: HTTPConnection, widget: ChatWidget, token: object) -> tuple[Chat
 
 
 async def stream(request: Request) -> Response:
-    """Server-sent events: `message`, `typing` and `read` (the visitor's messages up to
-    `id` are read by an agent)."""
+    """Server-sent events: `message`, `typing`, `read` (the visitor's messages up to `id`
+    are read by an agent) and `availability` (`online`: chat now, or leave a message)."""
     origin: str | None = None
     try:
         widget = widget_of(request)
@@ -172,7 +188,8 @@ async def stream(request: Request) -> Response:
         conversation, ticket_id = _open(request, widget, request.query_params.get("token"))
     except Refused as refused:
         return refusal(request, refused, origin)
-    feed = Feed(request, conversation, ticket_id, _cursor(request.query_params.get("after", "0")))
+    feed = Feed(request, widget, conversation, ticket_id,
+                _cursor(request.query_params.get("after", "0")))
 
     async def text() -> AsyncIterator[str]:
         yield "retry: 2000\n\n"
@@ -189,7 +206,8 @@ async def stream(request: Request) -> Response:
 
 
 async def socket(websocket: WebSocket) -> None:
-    """A WebSocket: the feed as {"type": "message"|"typing"|"read", "data": ...} frames; the widget
+    """A WebSocket: the feed as {"type": "message"|"typing"|"read"|"availability", "data": ...}
+    frames; the widget
     sends {"type": "message", "text", "id"}, {"type": "typing", "state"} or
     {"type": "read", "id"}; each message is answered {"type": "ack", "id", "message",
     "ticket"} once committed, or {"type": "error", "id", "error"}."""
@@ -202,7 +220,7 @@ async def socket(websocket: WebSocket) -> None:
         await websocket.close(code=4000 + refused.status, reason=refused.message[:100])
         return
     await websocket.accept()
-    feed = Feed(websocket, conversation, ticket_id,
+    feed = Feed(websocket, widget, conversation, ticket_id,
                 _cursor(websocket.query_params.get("after", "0")))
     sending = asyncio.Lock()
 

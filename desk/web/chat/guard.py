@@ -23,7 +23,7 @@ from desk.i18n import _, gettext_for
 from desk.live.notices import ticket_topic
 from desk.live.relay import send
 from desk.models import ChatConversation, ChatWidget
-from desk.queries.chat import ChatLine, conversation_by_token
+from desk.queries.chat import ChatLine, agents_online, conversation_by_token
 from desk.queries.chat import widget_by_key as find_widget
 from desk.web.ratelimit import SlidingWindow, shared_window
 
@@ -188,6 +188,27 @@ def visitor_presence(conversation: ChatConversation, ticket_id: int, state: str
     return {"topic": ticket_topic(ticket_id), "kind": "presence", "ticket": ticket_id,
             "by": -(conversation.id or 0), "name": conversation.name or conversation.email,
             "state": state, "visitor": True}
+
+
+ONLINE_SECONDS = 10.0  # how long one process reuses its answer to "is anyone there?"
+
+
+def team_online(request: HTTPConnection, team_id: int | None, since: float = 0.0) -> bool:
+    """Whether the team can chat now (`agents_online`), asked at most every ONLINE_SECONDS per
+    team and process (thousands of open widgets ask on each beat), and again when the
+    answer predates `since` (an agent's change, by wall time). Blocking: call in a thread."""
+    state = request.app.state
+    cache: dict[int | None, tuple[float, bool]] | None = getattr(state, "chat_online", None)
+    if cache is None:
+        cache = state.chat_online = {}
+    found = cache.get(team_id)
+    moment = time.time()
+    if found is not None and found[0] >= since and moment - found[0] < ONLINE_SECONDS:
+        return found[1]
+    with _db(request).session() as session:
+        online = agents_online(session, team_id)
+    cache[team_id] = (moment, online)
+    return online
 
 
 def replies_read(ticket_id: int) -> dict[str, Any]:

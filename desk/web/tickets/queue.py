@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -11,6 +12,8 @@ from starlette.routing import Route
 from desk.actions.audit import Actor
 from desk.actions.users import AVAILABILITY, choose_availability, choose_locale
 from desk.i18n import LOCALES
+from desk.live.notices import availability_changed
+from desk.live.relay import send
 from desk.models import Channel, Priority, Status
 from desk.queries.chat import live_chats
 from desk.queries.macros import usable_macros
@@ -76,6 +79,9 @@ async def availability(request: Request) -> Response:
         with db_of(request).session() as session:
             assert user.id is not None
             choose_availability(session, Actor.of_user(user), user.id, state)
+        # Open chat widgets switch between "chat now" and "leave a message" without a reload.
+        await asyncio.to_thread(send, db_of(request), request.app.state.live,
+                                [availability_changed()])
     return _back(request)
 
 

@@ -193,3 +193,21 @@ def test_over_a_websocket_the_visitors_message_turns_read_when_an_agent_answers_
         csrf = ana.csrf(f"/agent/tickets/{ticket}")  # a page, not a live stream: no presence
         ana.post(f"/agent/tickets/{ticket}/replies", {"text": "On its way.", "kind": "reply"}, csrf)
         assert _frame(ws, "read")["data"] == {"id": second}
+
+
+def test_the_open_widget_hears_when_the_last_agent_goes_away_and_comes_back(
+        served: str, db: Database, settings: Settings, make_user: Callable[..., User]) -> None:
+    widget = _widget(db, settings)
+    ana = Agent(served, make_user("agent", name="Ana"))  # signed in: someone can chat
+    token = str(_call(served, widget, "start", {"name": "Kim", "email": "kim@example.com"})["token"])
+    _call(served, widget, "messages", {"token": token, "text": "Hi", "id": "o1"})
+    visitor = VisitorStream(served, widget, token)
+    try:
+        assert visitor.next("availability") == {"online": True}
+        csrf = ana.csrf("/agent/")
+        ana.post("/agent/availability", {"availability": "away"}, csrf)
+        assert visitor.next("availability") == {"online": False}  # "leave a message", no reload
+        ana.post("/agent/availability", {"availability": "available"}, csrf)
+        assert visitor.next("availability") == {"online": True}
+    finally:
+        visitor.close()

@@ -31,6 +31,7 @@ from desk.i18n import _, gettext_for
 from desk.models import ChatConversation, ChatWidget, DeflectionKind
 from desk.models.chat import AskEmail
 from desk.queries.chat import ChatLine, agents_online, verified_conversation, visible_messages
+from desk.queries.tickets.requests import bytes_sent_today
 from desk.web.auth import db_of
 from desk.web.chat.guard import (
     BURST,
@@ -57,6 +58,8 @@ from desk.web.chat.guard import (
     widget_of,
 )
 from desk.web.kb.deflection import public_suggestions, record_public
+from desk.web.labels import FIELD_ERROR
+from desk.web.tickets.public import daily_link_bytes
 from desk.web.uploads import read_uploads
 
 WIDGET_JS = ROOT / "static" / "js" / "chat-widget.js"
@@ -202,6 +205,10 @@ async def post_file(request: Request, widget: ChatWidget, origin: str | None) ->
     """One file from the visitor (multipart: token, id, file), by the web form's limits;
     it reaches the ticket as an attachment of a message naming it."""
     settings = request.app.state.settings
+    # Like the private request page: so many uploads a minute from one address, read or not.
+    client = request.client.host if request.client else "unknown"
+    if not limiter(request, "files-address", settings.form_rate_limit, 60.0).allow(client):
+        raise Refused(429, _("Too many requests. Please wait a minute."))
     # As a context: the upload's temporary file is closed however this ends (a refusal too).
     async with request.form(max_files=1, max_fields=4) as form:
         conversation = conversation_of(request, widget, form.get("token"))
@@ -216,11 +223,21 @@ async def post_file(request: Request, widget: ChatWidget, origin: str | None) ->
     if not uploads.files:
         raise Refused(400, _("Choose a file first."), "file")
     upload = uploads.files[0]
+    sent = await asyncio.to_thread(_bytes_today, db_of(request), conversation)
+    if sent + len(upload.data) > daily_link_bytes(settings):  # as much as a request's link
+        raise Refused(413, FIELD_ERROR["daily_files_full"], "file")
     said = visitor_said(widget, conversation, f"[{upload.filename}]", client_id, uploads.files)
     result = await intake_of(request).submit(said)
     return answer(request, {"id": result.message_id,
                             "ticket": result.ticket_id or conversation.ticket_id,
                             "outcome": result.outcome, "text": f"[{upload.filename}]"}, origin)
+
+
+def _bytes_today(db: Database, conversation: ChatConversation) -> int:
+    if conversation.ticket_id is None or conversation.customer_id is None:
+        return 0
+    with db.session() as session:
+        return bytes_sent_today(session, conversation.ticket_id, conversation.customer_id)
 
 
 @_handled

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -298,8 +299,10 @@ async def suggest(request: Request, widget: ChatWidget, origin: str | None) -> R
         await asyncio.to_thread(record_public, db_of(request), DeflectionKind.suggested,
                                 [s.id for s in found], visit)
     base = request.app.state.settings.base_url
+    # Opening one counts as "opened" in the report, as a suggestion beside the form does.
+    opened = f"?{urlencode({'from': 'suggest', 'visit': visit})}" if visit else ""
     return answer(request, {"articles": [
-        {"id": s.id, "title": s.title, "url": base + s.url, "snippet": s.snippet}
+        {"id": s.id, "title": s.title, "url": base + s.url + opened, "snippet": s.snippet}
         for s in found]}, origin)
 
 

@@ -418,3 +418,34 @@ def test_a_thousand_messages_at_once_from_one_visitor_are_refused_past_the_limit
     with db.session() as s:
         stored = s.exec(select(Message.text).where(col(Message.text).startswith("flood"))).all()
     assert sorted(stored) == sorted(f"flood {i}" for i, c in enumerate(codes) if c == 200)
+
+
+def test_a_suggested_article_opened_and_this_answered_my_question_count_in_the_kb_report(
+        client: TestClient, widget: ChatWidget, db: Database, settings: Settings,
+        make_user: Callable[..., User]) -> None:
+    from urllib.parse import urlsplit
+
+    from desk.actions.kb.articles import ArticleInput, create_article
+    from desk.kb_index import reindex
+    from desk.models import DeflectionEvent
+
+    writer = make_user("supervisor")
+    with db.session() as s:
+        create_article(s, Actor.of_user(writer), writer, ArticleInput(
+            title="无法登录怎么办", body_markdown="在登录页点击“忘记密码”，我们会把重置链接发到您的邮箱。",
+            locale="zh-CN", status="published"))
+        commit(s)
+    reindex(db, settings)
+    visit = "chatvisit0002"
+    [article] = client.get(f"/chat/w/{widget.key}/suggest", headers={"Origin": SITE}, params={
+        "q": "我登录不了账户", "lang": "zh-CN", "visit": visit}).json()["articles"]
+    link = urlsplit(article["url"])
+    assert client.get(f"{link.path}?{link.query}").status_code == 200  # the visitor opens it
+    helped = _post(client, widget, "deflected", {"visit": visit, "articles": [article["id"]]})
+    assert helped.status_code == 200
+    assert _post(client, widget, "deflected", {"visit": visit, "articles": ["x"]}).status_code == 400
+    assert _post(client, widget, "deflected", {"visit": "no", "articles": [1]}).status_code == 400
+    with db.session() as s:
+        kinds = sorted(e.kind for e in s.exec(select(DeflectionEvent).where(
+            DeflectionEvent.visit == visit)))
+    assert kinds == ["abandoned", "opened", "suggested"]

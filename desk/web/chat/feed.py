@@ -32,6 +32,7 @@ from desk.queries.chat import ChatLine, visible_messages
 from desk.web.chat.guard import (
     BEAT_SECONDS,
     BURST,
+    MAX_BODY,
     MESSAGES_PER_MINUTE,
     STREAM_SECONDS,
     Refused,
@@ -235,6 +236,10 @@ async def socket(websocket: WebSocket) -> None:
     async def incoming() -> None:
         while True:
             raw = await websocket.receive_text()
+            if len(raw) > MAX_BODY:  # no message fits in this much: refused unread
+                await send({"type": "error", "id": None,
+                            "error": gettext_for(locale, _("The message is too long."))})
+                continue
             try:
                 frame = json.loads(raw)
                 if not isinstance(frame, dict):

@@ -211,3 +211,45 @@ def test_the_open_widget_hears_when_the_last_agent_goes_away_and_comes_back(
         assert visitor.next("availability") == {"online": True}
     finally:
         visitor.close()
+
+
+def test_a_websocket_flood_is_refused_past_the_limit_and_every_acknowledged_message_is_stored(
+        served: str, db: Database, settings: Settings) -> None:
+    from desk.models import Message
+
+    widget = _widget(db, settings)
+    token = str(_call(served, widget, "start", {"name": "Kim", "email": "kim@example.com"})["token"])
+    ticket = _call(served, widget, "messages", {"token": token, "text": "Hi", "id": "x0"})["ticket"]
+    answers: dict[str, Any] = {}
+    with _socket(served, widget, token) as ws:
+        for i in range(200):
+            ws.send(json.dumps({"type": "message", "text": f"flood {i}", "id": f"x{i + 1}"}))
+        while len(answers) < 200:
+            frame = json.loads(ws.recv(timeout=WAIT))
+            if frame["type"] in ("ack", "error"):
+                answers[frame["id"]] = frame
+    acked = sorted(f"flood {int(i[1:]) - 1}" for i, f in answers.items() if f["type"] == "ack")
+    refused = [f for f in answers.values() if f["type"] == "error"]
+    assert 0 < len(acked) <= 5 and len(refused) == 200 - len(acked)
+    assert all("too fast" in f["error"] for f in refused)
+    with db.session() as s:
+        stored = s.exec(select(Message.text).where(Message.ticket_id == ticket,
+                                                   Message.text != "Hi")).all()
+    assert sorted(stored) == acked
+
+
+def test_a_one_megabyte_websocket_frame_is_refused_and_the_chat_goes_on(
+        served: str, db: Database, settings: Settings) -> None:
+    from desk.models import Message
+
+    widget = _widget(db, settings)
+    token = str(_call(served, widget, "start", {"name": "Kim", "email": "kim@example.com"})["token"])
+    ticket = _call(served, widget, "messages", {"token": token, "text": "Hi", "id": "y0"})["ticket"]
+    with _socket(served, widget, token) as ws:
+        ws.send(json.dumps({"type": "message", "text": "x" * 1_000_000, "id": "big"}))
+        assert "too long" in _frame(ws, "error")["error"]
+        ws.send(json.dumps({"type": "message", "text": "Still here", "id": "y1"}))
+        assert _frame(ws, "ack")["id"] == "y1"
+    with db.session() as s:
+        texts = s.exec(select(Message.text).where(Message.ticket_id == ticket)).all()
+    assert sorted(texts) == ["Hi", "Still here"]

@@ -7,6 +7,10 @@ import logging
 import sys
 
 current_context: contextvars.ContextVar[str] = contextvars.ContextVar("desk_context", default="-")
+# The network address of the client of the request being served ("" outside a request): set
+# by the web app for each request (behind a proxy, the address the proxy named when
+# `desk serve --forwarded-allow-ips` trusts it), read by desk.actions.audit.Actor.
+current_address: contextvars.ContextVar[str] = contextvars.ContextVar("desk_address", default="")
 
 
 class ContextFilter(logging.Filter):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
 
 from desk.actions.inserts import insert_plain
 from desk.db import commit
+from desk.logs import current_address
 from desk.models import Customer, User
 from desk.models.base import now
 from desk.models.tables import AUDIT
@@ -19,6 +20,10 @@ class Actor:
     type: str  # user, customer, system, api
     id: int | None
     name: str
+    # From where: the client address of the web or API request the actor was made in ("" for
+    # the system, jobs and the `desk` command). Taken from the request's context so that every
+    # change a request makes is recorded with it, without each page passing it down.
+    address: str = field(default_factory=current_address.get)
 
     @classmethod
     def of_user(cls, user: User, via_api: bool = False) -> Actor:
@@ -40,6 +45,7 @@ def audit_row(
     return dict(
         at=now(), actor_type=actor.type, actor_id=actor.id, actor_name=actor.name,
         entity=entity, entity_id=entity_id, action=action, changes=changes or {},
+        address=actor.address[:64],
     )
 
 

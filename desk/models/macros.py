@@ -42,10 +42,12 @@ class BulkRun(SQLModel, table=True):
     #  "remove_tags": [...], "macro_id": ...}: only what the agent chose.
     changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     ticket_ids: list[int] = Field(default_factory=list, sa_type=JSON)
-    total: int = 0
+    total: int = 0  # tickets taken: at most MAX_TICKETS of desk.actions.tickets.bulk
+    matched: int = 0  # tickets chosen or matching the filter; more than total when cut
     done: int = 0  # tickets looked at so far, in ticket_ids' order
     changed: int = 0
-    # [{"ticket_id": n, "reason": "forbidden" | "not_found" | "error"}]
+    # [{"ticket_id": n, "reason": "forbidden" | "not_found" | "merged" | "error", ...}]: with
+    # "message" and "params" (a msgid) for a refused merge or status, "detail" for an error
     failures: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     created_at: datetime = Field(default_factory=now)
     finished_at: datetime | None = None

@@ -1,13 +1,16 @@
 """Reads of the audit log: pages of entries, newest first, by keyset (the id), filtered by
-who, object kind, object id, action and date range; the same filter in chunks for exports."""
+who, object kind, object id, action, date range and words in the actor's name or the changes;
+the same filter in chunks for exports."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import String, cast, or_
 from sqlmodel import Session, col, select
 
 from desk.models import AuditEntry
@@ -28,6 +31,7 @@ class AuditFilter:
     action: str = ""
     since: date | None = None  # from the start of this day (UTC)
     until: date | None = None  # to the end of this day (UTC)
+    q: str = ""  # words in the actor's name or in the changes (any case)
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,23 @@ def _filtered(f: AuditFilter) -> Any:
         query = query.where(col(AuditEntry.at) >= _start_of(f.since))
     if f.until is not None and f.until < date.max:
         query = query.where(col(AuditEntry.at) < _start_of(f.until + timedelta(days=1)))
+    if f.q:
+        query = query.where(_mentions(f.q))
     return query
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _mentions(q: str) -> Any:
+    """The actor's name or the changes' JSON text holds ``q`` (any case). The JSON may keep
+    non-ASCII text as \\u escapes, so the escaped spelling is looked for too."""
+    changes = cast(AuditEntry.changes, String)  # type: ignore[arg-type]
+    spellings = {q, json.dumps(q)[1:-1]}
+    return or_(col(AuditEntry.actor_name).ilike(_like(q), escape="\\"),
+               *(changes.ilike(_like(s), escape="\\") for s in spellings))
 
 
 def list_audit(session: Session, f: AuditFilter, limit: int = 50,

@@ -1,5 +1,6 @@
 """The audit log page, /admin/audit: every change, sign-in and failed sign-in, newest first,
-filtered and paged by keyset, and its CSV export (itself recorded in the log).
+with the client address it came from, filtered (also by words in who or the changes) and
+paged by keyset, and its CSV export (itself recorded in the log).
 
 Admins only: the log shows every colleague's sign-ins with their addresses, and changes to
 accounts and permissions; supervisors see a ticket's or customer's history on its own page.
@@ -21,6 +22,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from desk.actions.audit import Actor, record_audit_export
+from desk.actions.ingest.cleaning import one_line
 from desk.db import Database
 from desk.i18n import _
 from desk.models import AuditEntry, Role
@@ -31,7 +33,9 @@ from desk.web.auth import db_of, staff
 from desk.web.ids import MAX_ID
 from desk.web.templating import render
 
-FILTERS = ("staff_id", "actor_type", "actor_id", "entity", "entity_id", "action", "since", "until")
+FILTERS = ("staff_id", "actor_type", "actor_id", "entity", "entity_id", "action", "since", "until",
+           "q")
+MAX_Q = 200
 PARAMS = (*FILTERS, "limit", "cursor")
 DEFAULT_LIMIT = 50
 WORD = re.compile(r"^[a-z0-9_]{1,50}$")
@@ -51,8 +55,9 @@ ERRORS = {
     "invalid_date": _("Enter a date as YYYY-MM-DD, like 2026-03-31."),
     "out_of_range": _("This is too large."),
 }
+# "address" last: a spreadsheet or script reading the columns before it keeps working.
 CSV_COLUMNS = ("id", "at", "actor_type", "actor_id", "actor_name", "entity", "entity_id",
-               "action", "changes")
+               "action", "changes", "address")
 
 
 def _number(raw: str) -> int | None:
@@ -90,13 +95,17 @@ def read_filter(params: Mapping[str, str]) -> tuple[AuditFilter, int, int | None
         days[name] = _day(params[name]) if name in params else None
         if name in params and days[name] is None:
             errors[name] = "invalid_date"
+    # Words to find: control characters (a NUL the database refuses) count as spaces.
+    q = one_line(params.get("q", "")).strip()
+    if len(q) > MAX_Q:
+        errors["q"] = "out_of_range"
     limit = _number(params.get("limit", str(DEFAULT_LIMIT)))
     if limit is None or limit > MAX_LIMIT:
         errors["limit"] = "out_of_range"
     f = AuditFilter(actor_type=actor_type if "actor_type" not in errors else "",
                     actor_id=ids["actor_id"], staff_id=ids["staff_id"], entity=params.get("entity", ""),
                     entity_id=ids["entity_id"], action=params.get("action", ""),
-                    since=days["since"], until=days["until"])
+                    since=days["since"], until=days["until"], q=q if "q" not in errors else "")
     return f, min(limit or DEFAULT_LIMIT, MAX_LIMIT), ids["cursor"], errors
 
 
@@ -163,7 +172,7 @@ def csv_rows(db: Database, f: AuditFilter) -> Iterator[bytes]:
 
 def _csv_row(e: AuditEntry) -> list[str]:
     values = (e.id, iso(e.at), e.actor_type, e.actor_id, e.actor_name, e.entity,
-              e.entity_id, e.action, json.dumps(e.changes, ensure_ascii=False))
+              e.entity_id, e.action, json.dumps(e.changes, ensure_ascii=False), e.address)
     cells = ["" if v is None else str(v) for v in values]
     return ["'" + c if _FORMULA.match(c) else c for c in cells]
 

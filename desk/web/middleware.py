@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from desk.i18n import LOCALES, from_accept_language
 from desk.links import read_request_token
-from desk.logs import current_context
+from desk.logs import current_address, current_context
 
 log = logging.getLogger("desk.request")
 LOCALE_COOKIE = "desk_locale"
@@ -110,6 +110,8 @@ class RequestContext:
             return
         request_id = _header(scope, b"x-request-id")[:64] or secrets.token_hex(6)
         token = current_context.set(f"req={request_id}")
+        client = scope.get("client")
+        address_token = current_address.set(str(client[0])[:64] if client else "")
         chosen = cookie_value(scope, LOCALE_COOKIE)
         scope["desk.locale"] = (
             chosen if chosen in LOCALES else from_accept_language(_header(scope, b"accept-language"))
@@ -149,6 +151,7 @@ class RequestContext:
                 log.info("%s %s %s %.1fms", scope["method"],
                          loggable_path(scope["path"], self.secret_key), status, elapsed)
             current_context.reset(token)
+            current_address.reset(address_token)
 
 
 async def _too_large(send: Send) -> None:

@@ -160,7 +160,8 @@ def anonymise_customer(session: Session, actor: Actor, customer: Customer,
     result.files, result.attachments = _delete_attachments(session, customer.id, attachments_dir)
     result.raw_mails = _empty_raw_mail(session, ticket_ids)
     _redact_tickets(session, redactor, customer.id, ticket_ids)
-    _redact_audit(session, redactor, customer.id, [customer.id, *merged_ids], ticket_ids)
+    audit_rows = _redact_audit(session, redactor, customer.id, [customer.id, *merged_ids],
+                               ticket_ids)
     identities = _clear_record(session, customer, merged_ids)
     # The search index held the old words too: made again from the redacted text.
     reindex_tickets(session, [*ticket_ids, *connection.execute(select(MESSAGES.c.ticket_id).where(
@@ -168,7 +169,9 @@ def anonymise_customer(session: Session, actor: Actor, customer: Customer,
     record(session, actor, "customer", customer.id, "anonymised", {
         "identities": [identities, 1], "messages_redacted": [None, result.messages],
         "attachments_deleted": [None, result.attachments],
-        "raw_mails_emptied": [None, result.raw_mails]})
+        "raw_mails_emptied": [None, result.raw_mails],
+        # The one place Desk rewrites audit entries (erasure): how many, in an entry of its own.
+        "audit_entries_redacted": [None, audit_rows]})
     return result
 
 
@@ -303,8 +306,12 @@ def _redact_tickets(session: Session, redactor: Redactor, customer_id: int,
 
 
 def _redact_audit(session: Session, redactor: Redactor, customer_id: int,
-                  customer_ids: Sequence[int], ticket_ids: Sequence[int]) -> None:
+                  customer_ids: Sequence[int], ticket_ids: Sequence[int]) -> int:
+    """The customer's words taken out of the audit entries about them and their tickets,
+    and their name and address out of the entries they wrote: the one deliberate exception to "no entry
+    is ever edited" (erasure under GDPR). Returns how many entries were rewritten."""
     connection = session.connection()
+    rewritten = 0
     a = AUDIT.c
     rows = connection.execute(select(a.id, a.changes).where(or_(
         (a.entity == "customer") & a.entity_id.in_(customer_ids),
@@ -313,12 +320,17 @@ def _redact_audit(session: Session, redactor: Redactor, customer_id: int,
         changes = redactor.json(row.changes)
         if changes != row.changes:
             connection.execute(update(AUDIT).where(a.id == row.id).values(changes=changes))
-    connection.execute(update(AUDIT).where(a.actor_type == "customer", a.actor_id == customer_id)
-                       .values(actor_name=anonymised_name(customer_id)))
+            rewritten += 1
+    # Their name and network address (personal data too) out of the entries they wrote.
+    renamed = connection.execute(update(AUDIT).where(
+        a.actor_type == "customer", a.actor_id == customer_id,
+        or_(a.actor_name != anonymised_name(customer_id), a.address != ""))
+        .values(actor_name=anonymised_name(customer_id), address="")).rowcount
     for row in connection.execute(select(MERGES.c.id, MERGES.c.moved).where(or_(
             MERGES.c.survivor_id == customer_id, MERGES.c.merged_id == customer_id))).all():
         connection.execute(update(MERGES).where(MERGES.c.id == row.id).values(
             moved=redactor.json(row.moved)))
+    return rewritten + (renamed or 0)
 
 
 def _clear_record(session: Session, customer: Customer, merged_ids: Sequence[int]) -> int:

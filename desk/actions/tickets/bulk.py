@@ -3,11 +3,13 @@ into one ticket) over many tickets. `start_bulk` records the run and queues the
 `run_bulk_action` job; `run_bulk_chunk` works through the next tickets, each in a savepoint
 of its own through `update_ticket` (and `add_agent_reply` for a macro's reply, `merge_into`
 for a merge), so every ticket's history is written exactly as by a single edit and one
-ticket's failure is reported without undoing the others. The permission is checked per
-ticket when it is changed: one the agent may not see is reported, not changed."""
+ticket's failure, whatever it is, is reported without undoing the others. The permission and
+the status rules (`status_rules`) are checked per ticket when it is changed: one the agent
+may not see, or may not move to that status, is reported, not changed."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,6 +21,7 @@ from desk.actions.tickets.changes import add_agent_reply
 from desk.actions.tickets.checks import check_ticket_changes, parse_tags
 from desk.actions.tickets.macro_use import apply_macro_actions
 from desk.actions.tickets.merging import MergeError, merge_into
+from desk.actions.tickets.status_rules import MoveRefused, check_status_move
 from desk.db import commit
 from desk.models import BulkRun, Macro, Ticket, User
 from desk.models.base import now
@@ -35,6 +38,8 @@ from desk.settings import Settings
 
 CHUNK = 500  # tickets per transaction: progress shows after each
 MAX_TICKETS = 50_000  # one run; the job takes about a minute for this many
+
+log = logging.getLogger(__name__)
 
 
 def check_bulk_changes(session: Session, user: User,
@@ -79,12 +84,16 @@ def check_bulk_changes(session: Session, user: User,
 
 
 def start_bulk(session: Session, actor: Actor, user: User, changes: dict[str, Any],
-               ticket_ids: list[int]) -> BulkRun:
+               ticket_ids: list[int], matched: int = 0) -> BulkRun:
     """Record a run over ``ticket_ids`` (at most MAX_TICKETS, first ones kept) and queue its
-    job; commits. ``changes`` come from `check_bulk_changes`."""
+    job; commits. ``changes`` come from `check_bulk_changes`. ``matched``: how many tickets
+    the filter matched when ``ticket_ids`` are its first ones (`filter_ticket_ids`); the run
+    records it, so its page says when it took only part of them."""
     assert user.id is not None
-    ids = list(dict.fromkeys(ticket_ids))[:MAX_TICKETS]
-    run = BulkRun(user_id=user.id, changes=changes, ticket_ids=ids, total=len(ids))
+    unique = list(dict.fromkeys(ticket_ids))
+    ids = unique[:MAX_TICKETS]
+    run = BulkRun(user_id=user.id, changes=changes, ticket_ids=ids, total=len(ids),
+                  matched=max(matched, len(unique)))
     session.add(run)
     session.flush()
     assert run.id is not None
@@ -107,10 +116,13 @@ def _one(session: Session, settings: Settings, actor: Actor, user: User, ticket:
     fields = {k: v for k, v in changes.items() if k in ("status", "priority", "team_id",
                                                           "assignee_id")}
     actions = MacroActions({}, tuple(changes.get("add_tags", ())))
-    replied = False
     if macro is not None:
         from_macro = macro_actions(macro, user)
         actions = MacroActions(from_macro.fields, from_macro.add_tags + actions.add_tags)
+    # Refused before the macro's reply goes out: the same rule as the page and the board.
+    check_status_move(user, ticket, {**actions.fields, **fields}, actions.add_tags)
+    replied = False
+    if macro is not None:
         text = filled_text(session, macro, fill_context(session, ticket, user, settings.base_url))
         if text.strip():
             add_agent_reply(session, settings, actor, user, ticket, text, internal=False)
@@ -120,9 +132,11 @@ def _one(session: Session, settings: Settings, actor: Actor, user: User, ticket:
     return bool(events) or replied
 
 
-def run_bulk_chunk(session: Session, settings: Settings, bulk_id: int, size: int = CHUNK) -> bool:
-    """Work through the run's next ``size`` tickets and commit; True once it has finished.
-    Picks up where it left off, so a retried job does not change a ticket twice."""
+def run_bulk_chunk(session: Session, settings: Settings, bulk_id: int,
+                   size: int | None = None) -> bool:
+    """Work through the run's next ``size`` (CHUNK) tickets and commit; True once it has
+    finished. Picks up where it left off, so a retried job does not change a ticket twice."""
+    size = size or CHUNK
     run = session.get(BulkRun, bulk_id)
     if run is None or run.finished_at is not None:
         return True
@@ -142,15 +156,24 @@ def run_bulk_chunk(session: Session, settings: Settings, bulk_id: int, size: int
         if not user.is_active or not can_see(session, user, ticket):
             failures.append({"ticket_id": ticket_id, "reason": "forbidden"})
             continue
+        if macro is not None and ticket.merged_into_id is not None:
+            # Its conversation goes on in the other ticket: no reply here, as on its page.
+            failures.append({"ticket_id": ticket_id, "reason": "merged"})
+            continue
         try:
             with session.begin_nested():
                 changed += _one(session, settings, actor, user, ticket, run.changes, macro)
-        except MergeError as exc:
-            failures.append({"ticket_id": ticket_id, "reason": "merge", "message": exc.message,
-                             "params": exc.params})
+        except (MergeError, MoveRefused) as exc:
+            failures.append({"ticket_id": ticket_id,
+                             "reason": "merge" if isinstance(exc, MergeError) else "status",
+                             "message": exc.message, "params": exc.params})
         except SQLAlchemyError as exc:
             failures.append({"ticket_id": ticket_id, "reason": "error",
                              "detail": str(getattr(exc, "orig", None) or exc)[:200]})
+        except Exception as exc:  # noqa: BLE001 - one ticket's failure never undoes the chunk
+            log.exception("bulk run %s: ticket %s", bulk_id, ticket_id)
+            failures.append({"ticket_id": ticket_id, "reason": "error",
+                             "detail": f"{type(exc).__name__}: {exc}"[:200]})
     run.done += len(ids)
     run.changed += changed
     run.failures = failures

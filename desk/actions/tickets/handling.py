@@ -14,6 +14,7 @@ from desk.actions.tickets.checks import check_ticket_changes
 from desk.actions.tickets.collisions import Seen, check_no_new_messages, claim_version
 from desk.actions.tickets.macro_use import apply_macro_actions
 from desk.actions.tickets.outbox import resend
+from desk.actions.tickets.status_rules import check_status_move
 from desk.db import commit
 from desk.events import Event
 from desk.models import Message, OutboundMessage, Ticket, User
@@ -22,9 +23,14 @@ from desk.settings import Settings
 
 
 def save_ticket_changes(session: Session, actor: Actor, ticket: Ticket, changes: dict[str, Any],
-                        tags: list[str] | None = None, *, seen: Seen | None = None) -> list[Event]:
-    """Already-validated changes and tags (`update_ticket`), committed. With ``seen`` (what
-    the form saw), raises StaleTicket, writing nothing, if the ticket changed since."""
+                        tags: list[str] | None = None, *, seen: Seen | None = None,
+                        by: User | None = None) -> list[Event]:
+    """Already-validated changes and tags (`update_ticket`), committed. ``by``: the person
+    whose hand made the change (page, board, API): raises MoveRefused, writing nothing, for
+    a status they may not set (`status_rules`); rules and the system pass nobody. With
+    ``seen`` (what the form saw), raises StaleTicket, writing nothing, if the ticket changed
+    since."""
+    check_status_move(by, ticket, changes, tags)
     if seen is not None:
         claim_version(session, ticket, seen.version)
     events = update_ticket(session, actor, ticket, changes, tags)
@@ -38,12 +44,19 @@ def reply_to_ticket(
     macro: MacroActions | None = None,
 ) -> Message:
     """A public reply or internal note (`add_agent_reply`), then the ticket set to ``status``
-    when that is a valid one ("reply and set status" in one go, as agents expect); commits.
-    With ``seen`` (what the page saw), raises StaleTicket, writing nothing, when a message
-    came since, or when ``status`` is set and the ticket changed since."""
+    when that is a valid one ("reply and set status" in one go, as agents expect) and
+    ``macro``'s other actions applied; commits. Raises MoveRefused, writing nothing, for a
+    status ``agent`` may not set by hand. With ``seen`` (what the page saw), raises
+    StaleTicket, writing nothing, when a message came since, or when the reply changes
+    properties (a status, or a macro's assignee or tags) and the ticket changed since:
+    those would overwrite a colleague's change unseen."""
+    if status:
+        check_status_move(agent, ticket, {"status": status})
+    changes_properties = bool(status) or (macro is not None and bool(
+        {k for k in macro.fields if k != "status"} or macro.add_tags))
     if seen is not None:
         check_no_new_messages(session, ticket, seen)
-        if status:
+        if changes_properties:
             claim_version(session, ticket, seen.version)
     message, _events = add_agent_reply(session, settings, actor, agent, ticket, text,
                                        internal=internal, attachments=attachments)

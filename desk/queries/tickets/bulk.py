@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from desk.models import BulkRun, Macro, Role, Ticket, User
@@ -11,12 +12,19 @@ from desk.queries.errors import Forbidden, NotFound
 from desk.queries.tickets.queue import SORTS, TicketFilter, _conditions
 
 
-def filter_ticket_ids(session: Session, user: User, f: TicketFilter, limit: int) -> list[int]:
+def filter_ticket_ids(session: Session, user: User, f: TicketFilter,
+                      limit: int) -> tuple[list[int], int]:
     """The ids of every ticket of the filter that ``user`` sees (all pages, in the queue's
-    order), at most ``limit``."""
-    query = select(col(Ticket.id)).where(*_conditions(session, user, f))
-    query = query.order_by(*SORTS.get(f.sort, SORTS["updated"])).limit(limit)
-    return [i for i in session.exec(query) if i is not None]
+    order), at most ``limit``, and how many match in all (counted only past ``limit``, so
+    the run can say it took the first ``limit`` of them)."""
+    conditions = _conditions(session, user, f)
+    query = select(col(Ticket.id)).where(*conditions)
+    query = query.order_by(*SORTS.get(f.sort, SORTS["updated"])).limit(limit + 1)
+    ids = [i for i in session.exec(query) if i is not None]
+    if len(ids) <= limit:
+        return ids, len(ids)
+    matched = session.exec(select(func.count()).select_from(Ticket).where(*conditions)).one()
+    return ids[:limit], int(matched)
 
 
 @dataclass(frozen=True)

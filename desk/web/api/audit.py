@@ -29,7 +29,7 @@ def entry_json(e: AuditEntry) -> JSON:
     return {"id": e.id, "at": iso(e.at),
             "actor": {"type": e.actor_type, "id": e.actor_id, "name": e.actor_name},
             "entity": e.entity, "entity_id": e.entity_id, "action": e.action,
-            "changes": e.changes}
+            "changes": e.changes, "address": e.address}
 
 
 class AuditCollection(HTTPEndpoint):

@@ -18,6 +18,7 @@ from starlette.routing import Route
 from desk.actions.audit import Actor
 from desk.actions.macros import MacroError, MacroInput, delete_macro, save_macro
 from desk.actions.tickets.handling import reply_to_ticket
+from desk.actions.tickets.status_rules import MoveRefused
 from desk.models import Macro, Ticket, User
 from desk.queries.errors import NotFound
 from desk.queries.macros import (
@@ -149,9 +150,13 @@ class MacroOnTicket(HTTPEndpoint):
             if not text.strip():
                 raise ApiError(422, "the macro has no text in either language: set its actions "
                                     "with PATCH /tickets/{number} instead")
-            message = reply_to_ticket(session, settings, Actor.of_user(user, via_api=True), user,
-                                      ticket, text, internal=False,
-                                      status=str(actions.fields.get("status", "")), macro=actions)
+            try:
+                message = reply_to_ticket(session, settings, Actor.of_user(user, via_api=True),
+                                          user, ticket, text, internal=False,
+                                          status=str(actions.fields.get("status", "")),
+                                          macro=actions)
+            except MoveRefused as refused:
+                raise invalid({"status": "not_allowed"}, refused.message) from None
             delivery = deliveries(session, message.ticket_id).get(message.id or 0)
             return JSONResponse(message_json(ConversationItem(message, user.name, []), delivery),
                                 status_code=201)

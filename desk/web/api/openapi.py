@@ -87,7 +87,9 @@ SCHEMAS: JSON = {
         "fields": {"type": "object", "additionalProperties": {"type": "string"},
                    "description": "A code per field or parameter: required, too_long, "
                                   "not_a_string, invalid_choice, invalid_email, not_found, "
-                                  "unknown_field, unknown_parameter, out_of_range..."},
+                                  "unknown_field, unknown_parameter, out_of_range, "
+                                  "not_allowed (a status this user may not set by hand: "
+                                  "error says why)..."},
     }),
     "CustomerRef": obj({"id": ID, "name": {"type": "string"}, "email": {"type": "string"}}),
     "TeamRef": obj({"id": ID, "name": {"type": "string"}}),
@@ -239,6 +241,12 @@ PATHS: JSON = {
                                   "description": 'The ETag of the ticket as read ("12"): when '
                                                  "it changed since, nothing is saved (409). "
                                                  "Left out, or *: no check."}],
+                  "description": "A status is set by the same rules as on the board and the "
+                                 "ticket page: only supervisors and admins close a ticket "
+                                 "(anyone may close it as spam, tagged `spam`), a closed "
+                                 "ticket stays closed, and none goes back to new. A refused "
+                                 "status is 422 with `fields.status`: not_allowed and the "
+                                 "reason in `error`; nothing is saved.",
                   "requestBody": body("TicketChanges"),
                   "responses": answers(200, "The changed ticket.", "TicketDetail",
                                        403, 404, *WRITE_ERRORS)},

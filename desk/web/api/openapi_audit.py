@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from desk.queries.audit import ACTOR_TYPES, MAX_LIMIT
 from desk.web.api.openapi_schema import DATE_TIME, ID, JSON, answers, nullable, obj, query, ref
-from desk.web.audit import DEFAULT_LIMIT, WORD
+from desk.web.audit import DEFAULT_LIMIT, MAX_Q, WORD
 
 NAME = {"type": "string", "pattern": WORD.pattern}
 DAY = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
@@ -28,6 +28,11 @@ SCHEMAS: JSON = {
                                                                       "about no one object."},
         "action": {"type": "string", "description": "created, updated, signed_in, failed..."},
         "changes": {"type": "object", "description": 'Usually {"field": [before, after]}.'},
+        "address": {"type": "string", "maxLength": 64,
+                    "description": "The client's network address for a change made in the pages "
+                                   "or the API (behind a reverse proxy, the address it names "
+                                   "when `desk serve --forwarded-allow-ips` trusts it); empty "
+                                   "for Desk itself and the `desk` command."},
     }),
     "AuditPage": obj({
         "items": {"type": "array", "items": ref("AuditEntry")},
@@ -53,6 +58,8 @@ PATHS: JSON = {
             query("action", NAME, "Only entries of this action."),
             query("since", DAY, "From the start of this day (UTC)."),
             query("until", DAY, "To the end of this day (UTC)."),
+            query("q", {"type": "string", "maxLength": MAX_Q},
+                  "Only entries whose actor's name or changes hold this text (any case)."),
             query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
                             "default": DEFAULT_LIMIT}, "Entries per page."),
             query("cursor", ID, "A page's `next_cursor`: the next, older page."),

@@ -17,6 +17,7 @@ from desk.actions.audit import Actor
 from desk.actions.ingest.one import open_api_ticket
 from desk.actions.tickets.collisions import Seen, StaleTicket
 from desk.actions.tickets.handling import reply_to_ticket, save_ticket_changes
+from desk.actions.tickets.status_rules import MoveRefused
 from desk.models import Ticket, User
 from desk.queries.errors import NotFound
 from desk.queries.tickets.messages import ConversationItem
@@ -114,7 +115,9 @@ class TicketResource(HTTPEndpoint):
             fields, tags = ticket_changes(session, body)
             try:
                 save_ticket_changes(session, Actor.of_user(user, via_api=True), ticket, fields,
-                                    tags, seen=seen)
+                                    tags, seen=seen, by=user)
+            except MoveRefused as refused:  # the board's and the page's rule and reason
+                raise invalid({"status": "not_allowed"}, refused.message) from None
             except StaleTicket:
                 return JSONResponse({
                     "error": "the ticket changed since the version given: read it again, "

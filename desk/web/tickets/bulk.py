@@ -28,6 +28,7 @@ FIELD_LABELS = {"set_status": _("Status"), "set_priority": _("Priority"), "set_t
                 "merge_into": _("Merge into ticket")}
 REASONS = {"forbidden": _("You may not change this ticket."),
            "not_found": _("This ticket no longer exists."),
+           "merged": _("This ticket was merged into another: its conversation goes on there."),
            "error": _("The change could not be saved.")}
 
 
@@ -53,8 +54,10 @@ async def start(request: Request) -> Response:
                           bulk_field_labels=FIELD_LABELS)
         if every:
             f = filter_from_params(dict(parse_qsl(back)))
-            selected = filter_ticket_ids(session, user, f, MAX_TICKETS)
-        run = start_bulk(session, Actor.of_user(user), user, changes, selected)
+            selected, matched = filter_ticket_ids(session, user, f, MAX_TICKETS)
+        else:
+            matched = len(set(selected))
+        run = start_bulk(session, Actor.of_user(user), user, changes, selected, matched)
     return RedirectResponse(f"/agent/bulk/{run.id}?" + urlencode({"back": back}),
                             status_code=303)
 

@@ -14,8 +14,9 @@ from desk.actions.audit import Actor
 from desk.actions.tickets.checks import check_ticket_changes
 from desk.actions.tickets.collisions import StaleTicket
 from desk.actions.tickets.handling import reply_to_ticket, save_ticket_changes, send_again
+from desk.actions.tickets.status_rules import MoveRefused, allowed_statuses
 from desk.i18n import _
-from desk.models import Priority, Status
+from desk.models import Priority
 from desk.models.base import now
 from desk.queries.macros import macro_actions_for, macro_for_ticket, usable_macros
 from desk.queries.tickets.fields import ticket_field_definitions
@@ -53,7 +54,7 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
         request, "tickets/ticket.html", status_code=status_code, ticket=view.ticket,
         customer=view.customer, org=view.org, items=view.items, history=view.history,
         others=view.others, teams=view.teams, agents=view.agents, tags=view.tags,
-        statuses=[s.value for s in Status], priorities=[p.value for p in Priority],
+        statuses=allowed_statuses(user, view.ticket), priorities=[p.value for p in Priority],
         names={a.id: a.name for a in view.agents}, team_names={t.id: t.name for t in view.teams},
         errors=errors or {}, reply_text=reply_text, followed_by=view.followed_by,
         deliveries=view.deliveries, automatic=view.automatic, delivery_labels=labels.DELIVERY,
@@ -61,6 +62,7 @@ def _ticket_page(request: Request, number: int, status_code: int = 200,
         base_url=request.app.state.settings.base_url, sla=view.sla, sla_policy=view.sla_policy,
         now=now(), macros=macros, links=links, merged_from=merged, read_only=not view.may_change,
         ticket_fields=definitions, custom_labels={f"fields.{d.key}": d.label for d in definitions},
+        chat=view.chat,
         **{"conflict": None, "props": {}, "link_errors": {}, **(extra or {})},
     )
 
@@ -98,7 +100,11 @@ async def update(request: Request) -> Response:
             return _ticket_page(request, number, 400, errors=checked.errors)
         try:
             save_ticket_changes(session, Actor.of_user(user), ticket, checked.fields, checked.tags,
-                                seen=seen_of(form))
+                                seen=seen_of(form), by=user)
+        except MoveRefused as refused:  # nothing saved: the reason, and the input kept
+            props = {**checked.fields, **({"tags": checked.tags} if checked.tags is not None else {})}
+            return _ticket_page(request, number, 400, errors={"status": refused.message},
+                                extra={"props": props})
         except StaleTicket:
             # Nothing saved: show what changed since the page was opened, keep the input.
             conflict = conflict_of(session, ticket, form, "properties", checked.fields, checked.tags)
@@ -128,6 +134,11 @@ async def reply(request: Request) -> Response:
                             internal=internal, attachments=uploads.files,
                             status=status if isinstance(status, str) else "", seen=seen_of(form),
                             macro=macro_actions_for(session, user, form.get("macro_id")))
+        except MoveRefused as refused:
+            return _ticket_page(request, number, 400, errors={"reply_status": refused.message},
+                                reply_text=text, extra={
+                                    "reply_kind": "note" if internal else "reply",
+                                    "macro_id": form.get("macro_id")})
         except StaleTicket:
             conflict = conflict_of(session, ticket, form, "reply")
             return _ticket_page(request, number, 409, reply_text=text, extra={

@@ -178,3 +178,22 @@ def test_redaction_matches_whole_latin_names_chinese_names_anywhere_and_phones_h
         "[removed] from Canada, [removed], [removed]"
     chinese = Redactor("王小明", frozenset(), frozenset())
     assert chinese.text("我是王小明，谢谢") == "我是[removed]，谢谢"
+
+
+def test_anonymising_is_the_one_rewrite_of_audit_entries_and_is_recorded_as_such(
+    session: Session, settings: Settings, world: World,
+) -> None:
+    from desk.actions.audit import record
+
+    customer = world.customer
+    assert customer.id is not None
+    record(session, Actor("customer", customer.id, customer.name, "203.0.113.9"),
+           "ticket", world.ticket_id, "replied", {"text": [None, "Ada Lovelace here"]})
+    commit(session)
+    anonymise_customer(session, SYSTEM, customer, settings.attachments_dir)
+    commit(session)
+    theirs = session.exec(select(AuditEntry).where(AuditEntry.actor_type == "customer")).all()
+    assert theirs and {(a.actor_name, a.address) for a in theirs} == {
+        (f"Anonymised customer #{customer.id}", "")}
+    (entry,) = session.exec(select(AuditEntry).where(AuditEntry.action == "anonymised")).all()
+    assert entry.changes["audit_entries_redacted"][1] >= 2

@@ -167,3 +167,30 @@ def test_sign_ins_and_failed_sign_ins_are_recorded(
                       .order_by(col(AuditEntry.id))).all()
     assert [(r.entity, r.action) for r in rows] == [("sign_in", "failed"), ("user", "signed_in")]
     assert rows[0].changes["email"] == [None, agent.email] and rows[1].actor_id == agent.id
+
+
+def test_a_change_made_in_the_pages_says_from_where_and_words_find_it(
+    client: TestClient, db: Database, make_user: MakeUser,
+) -> None:
+    admin = make_user("admin", name="Ada Admin")
+    sign_in(client, admin)
+    token = csrf_of(client, "/admin/teams")
+    assert client.post("/admin/teams", data={"csrf_token": token, "name": "Billing 账单"},
+                       follow_redirects=False).status_code == 303
+    with db.session() as s:
+        made = s.exec(select(AuditEntry).where(AuditEntry.entity == "team")).one()
+    assert made.address == "testclient"  # the client of the request (TestClient's name)
+    page = client.get("/admin/audit", params={"entity": "team"}).text
+    assert 'class="address">testclient</td>' in page
+    rows = list(csv.reader(io.StringIO(client.get(
+        "/admin/audit.csv", params={"entity": "team"}).content.decode("utf-8-sig"))))
+    assert rows[0][-1] == "address" and rows[1][-1] == "testclient"
+    (system_id,) = _write(db, (SYSTEM, "ticket", 7, "updated"))
+    for words in ("账单", "billing"):
+        assert _ids(client.get("/admin/audit", params={"q": words}).text) == [made.id], words
+    by_name = _ids(client.get("/admin/audit", params={"q": "ada adm"}).text)
+    assert made.id in by_name and system_id not in by_name
+    assert _ids(client.get("/admin/audit", params={"q": "100%_"}).text) == []
+    with db.session() as s:  # the system and the `desk` command have no address
+        system = s.exec(select(AuditEntry).where(AuditEntry.entity == "ticket")).one()
+    assert system.address == ""

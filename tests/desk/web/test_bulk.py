@@ -257,3 +257,95 @@ def test_a_bulk_merge_is_made_on_its_own_and_into_a_ticket_that_exists(
     missing = agent_client.post("/agent/bulk", data={**data, "merge_into": "99999999"})
     assert missing.status_code == 400 and "This no longer exists." in missing.text
     assert {_status(db, n) for n in numbers} == {"new"}
+
+
+def test_a_status_the_agent_may_not_set_by_hand_is_refused_per_ticket_with_the_reason(
+        agent_client: TestClient, db: Database, settings: Settings) -> None:
+    fresh, worked = _tickets(db, settings, 2)
+    with db.session() as s:
+        ticket = s.get(Ticket, worked)
+        assert ticket is not None
+        save_ticket_changes(s, SYSTEM, ticket, {"status": "open"})
+    closing = _bulk(agent_client, db, ids=[str(fresh), str(worked)], set_status="closed")
+    assert closing.changed == 0
+    assert [(f["ticket_id"], f["reason"]) for f in closing.failures] == [
+        (fresh, "status"), (worked, "status")]
+    page = agent_client.get(f"/agent/bulk/{closing.id}")
+    assert "Only supervisors and admins close tickets by hand: mark it Solved." in page.text
+    back = _bulk(agent_client, db, ids=[str(worked)], set_status="new")
+    assert back.changed == 0 and back.failures[0]["message"].startswith(
+        "A ticket goes back to New only when nobody has worked on it")
+    assert [_status(db, n) for n in (fresh, worked)] == ["new", "open"]
+
+
+def test_a_filter_past_the_limit_says_it_took_the_first_ones_of_how_many(
+        agent_client: TestClient, db: Database, settings: Settings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from desk.web.tickets import bulk as bulk_page
+    monkeypatch.setattr(bulk, "MAX_TICKETS", 2)
+    monkeypatch.setattr(bulk_page, "MAX_TICKETS", 2)
+    numbers = _tickets(db, settings, 3)
+    run = _bulk(agent_client, db, scope="filter", filter="view=all_open", set_priority="high")
+    assert (run.total, run.matched, run.changed) == (2, 3, 2)
+    page = agent_client.get(f"/agent/bulk/{run.id}")
+    assert "This action takes the first 2 of 3 tickets" in page.text
+    with db.session() as s:
+        priorities = [t.priority for n in numbers if (t := s.get(Ticket, n))]
+    assert sorted(priorities) == ["high", "high", "normal"]
+    under = _bulk(agent_client, db, ids=[str(numbers[0])], set_priority="low")
+    assert (under.total, under.matched) == (1, 1)
+    assert "takes the first" not in agent_client.get(f"/agent/bulk/{under.id}").text
+
+
+def test_an_unexpected_error_on_one_ticket_is_its_failure_and_the_chunk_goes_on(
+        agent_client: TestClient, db: Database, settings: Settings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    numbers = _tickets(db, settings, 5)
+    original = bulk.apply_macro_actions
+
+    def broken_on_the_second(session, actor, ticket, *args, **kwargs):  # type: ignore[no-untyped-def]
+        events = original(session, actor, ticket, *args, **kwargs)
+        session.flush()
+        if ticket.id == numbers[1]:
+            raise KeyError("a bug in a rule")
+        return events
+
+    monkeypatch.setattr(bulk, "CHUNK", 2)
+    monkeypatch.setattr(bulk, "apply_macro_actions", broken_on_the_second)
+    run = _bulk(agent_client, db, ids=[str(n) for n in numbers], set_status="pending")
+    assert run.finished_at is not None and (run.done, run.changed) == (5, 4)
+    assert [(f["ticket_id"], f["reason"]) for f in run.failures] == [(numbers[1], "error")]
+    assert "KeyError" in run.failures[0]["detail"]
+    assert [_status(db, n) for n in numbers] == ["pending", "new", "pending", "pending", "pending"]
+    assert "The change could not be saved." in agent_client.get(f"/agent/bulk/{run.id}").text
+
+
+def test_a_bulk_macro_skips_a_merged_ticket_and_says_so(
+        agent_client: TestClient, db: Database, settings: Settings, make_user) -> None:  # type: ignore[no-untyped-def]
+    from desk.actions.tickets.merging import merge_into
+    numbers = []
+    with db.session() as s:
+        for subject in ("Printer jam", "Printer still jammed"):
+            ticket, _ = ingest_message(s, settings, InboundMessage(
+                "web", Identity("email", "kim@example.com", "Kim"), subject, subject + "!"))
+            commit(s)
+            numbers.append(ticket.id)
+        target, source = s.get(Ticket, numbers[0]), s.get(Ticket, numbers[1])
+        assert target is not None and source is not None
+        merge_into(s, SYSTEM, source, target)
+        commit(s)
+    token = csrf_of(agent_client, "/agent/macros/new")
+    agent_client.post("/agent/macros", data={
+        "csrf_token": token, "name": "Thanks", "text_zh": "", "text_en": "Thank you.",
+        "scope": "personal", "set_status": "", "add_tags": "thanked", "assignee": ""})
+    macro_id = re.search(r'<option value="(\d+)">Thanks</option>',  # type: ignore[index]
+                         agent_client.get("/agent/").text)[1]
+    run = _bulk(agent_client, db, ids=[str(n) for n in numbers], macro=macro_id)
+    assert run.changed == 1
+    assert run.failures == [{"ticket_id": numbers[1], "reason": "merged"}]
+    with db.session() as s:
+        assert ticket_tags(s, numbers[1]) == []
+        assert "Thank you." not in {m.text for m in s.exec(
+            select(Message).where(Message.ticket_id == numbers[1]))}
+    page = agent_client.get(f"/agent/bulk/{run.id}")
+    assert "its conversation goes on there" in page.text

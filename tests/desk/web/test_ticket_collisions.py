@@ -15,7 +15,7 @@ from desk.actions.tickets.handling import save_ticket_changes
 from desk.db import Database, commit
 from desk.models import Customer, Message, Ticket, User
 from desk.settings import Settings
-from tests.conftest import sign_in
+from tests.conftest import csrf_of, sign_in
 
 
 def _ticket(db: Database, settings: Settings) -> int:
@@ -155,3 +155,43 @@ def test_a_reply_from_a_page_opened_before_the_ticket_was_merged_is_held(
                                 follow_redirects=False)
     assert refused.status_code == 409 and "merged this ticket into another" in refused.text
     assert "Answer there" in refused.text and ">Restart it</textarea>" in refused.text
+
+
+def test_a_macro_reply_asks_first_when_a_colleague_changed_what_its_actions_change(
+    client: TestClient, db: Database, settings: Settings, make_user,  # type: ignore[no-untyped-def]
+) -> None:
+    number = _ticket(db, settings)
+    ana = make_user("agent", name="Ana Agent")
+    sign_in(client, ana)
+    client.post("/agent/macros", data={
+        "csrf_token": csrf_of(client, "/agent/macros/new"), "name": "Mine", "text_zh": "",
+        "text_en": "I am on it.", "scope": "personal", "set_status": "", "add_tags": "taken",
+        "assignee": "me"})
+    macro_id = re.search(r'<option value="(\d+)">Mine</option>',  # type: ignore[index]
+                         client.get("/agent/").text)[1]
+    action = f"/agent/tickets/{number}/replies"
+    hidden = _form(client.get(f"/agent/tickets/{number}?macro={macro_id}").text, action)
+    assert hidden["macro_id"] == macro_id
+    bo = make_user("agent", name="Bo Colleague")
+    with db.session() as s:
+        ticket = s.get(Ticket, number)
+        assert ticket is not None
+        save_ticket_changes(s, Actor.of_user(bo), ticket, {"assignee_id": bo.id})
+
+    refused = client.post(action, data={**hidden, "kind": "reply", "text": "I am on it."},
+                          follow_redirects=False)
+    assert refused.status_code == 409
+    assert "Bo Colleague" in refused.text.split('id="conflict"', 1)[1]
+    with db.session() as s:
+        ticket = s.get(Ticket, number)
+        assert ticket is not None and ticket.assignee_id == bo.id  # not overwritten unseen
+        assert s.exec(select(Message).where(Message.ticket_id == number,
+                                            Message.direction == "outbound")).all() == []
+    again = _form(refused.text, action)
+    assert again["macro_id"] == macro_id
+    sent = client.post(action, data={**again, "kind": "reply", "text": "I am on it."},
+                       follow_redirects=False)
+    assert sent.status_code == 303
+    with db.session() as s:
+        ticket = s.get(Ticket, number)
+        assert ticket is not None and ticket.assignee_id == ana.id

@@ -45,7 +45,7 @@ def test_admin_pages_by_cursor_through_filtered_entries(
         "id": mine, "at": body["items"][0]["at"],
         "actor": {"type": "api", "id": admin.id, "name": "Ada Admin"},
         "entity": "customer", "entity_id": 4, "action": "merged",
-        "changes": {"priority": ["normal", "high"]}}
+        "changes": {"priority": ["normal", "high"]}, "address": ""}
     page = conforms("/audit", "get", client.get(URL, params={
         "entity": "ticket", "entity_id": "12", "limit": "2"}, headers=headers))
     assert [i["id"] for i in page["items"]] == tickets[:0:-1]
@@ -88,3 +88,19 @@ def test_only_admins_read_it_and_nothing_writes_it(
         assert client.request(method, f"{URL}/{entry}", headers=headers).status_code in (404, 405)
     with db.session() as s:
         assert s.get(AuditEntry, entry) is not None
+
+
+def test_entries_carry_the_address_and_words_filter_them(
+    client: TestClient, db: Database, make_user: Callable[..., User], auth: Auth,
+) -> None:
+    admin = make_user("admin", name="Ada Admin")
+    headers = auth(admin)
+    assert client.post("/api/v1/customers", headers=headers, json={
+        "name": "Zoë Quill", "emails": ["zoe@example.com"]}).status_code == 201
+    _write(db, SYSTEM, "ticket", 3, "updated")
+    answer = client.get(URL, headers=headers, params={"q": "zoë"})
+    assert answer.status_code == 200 and conforms("/audit", "get", answer)
+    items = answer.json()["items"]
+    assert [(i["entity"], i["action"], i["address"]) for i in items] == [
+        ("customer", "created", "testclient")]
+    assert client.get(URL, headers=headers, params={"q": "x" * 201}).status_code == 422

@@ -113,3 +113,28 @@ def test_changing_a_missing_ticket_is_404(client: TestClient, make_user: Callabl
     response = client.patch(f"{TICKETS}/41", json={"status": "open"},
                             headers=auth(make_user("admin")))
     assert response.status_code == 404
+
+
+def test_a_status_the_user_may_not_set_by_hand_is_422_with_the_boards_reason(
+    client: TestClient, db: Database, make_user: Callable[..., User], auth: Auth,
+    make_ticket: Callable[..., int],
+) -> None:
+    agent, supervisor = make_user("agent"), make_user("supervisor")
+    number = make_ticket()
+    closing = client.patch(f"{TICKETS}/{number}", headers=auth(agent),
+                           json={"status": "closed", "priority": "urgent"})
+    assert closing.status_code == 422
+    assert closing.json() == {
+        "error": "Only supervisors and admins close tickets by hand: mark it Solved.",
+        "fields": {"status": "not_allowed"}}
+    ticket = client.get(f"{TICKETS}/{number}", headers=auth(agent)).json()
+    assert (ticket["status"], ticket["priority"]) == ("new", "normal")  # nothing saved
+    assert client.patch(f"{TICKETS}/{number}", headers=auth(supervisor),
+                        json={"status": "closed"}).status_code == 200
+    reopening = client.patch(f"{TICKETS}/{number}", headers=auth(supervisor),
+                             json={"status": "open"})
+    assert reopening.status_code == 422 and reopening.json()["error"].startswith(
+        "A closed ticket stays closed")
+    spam = make_ticket()
+    assert client.patch(f"{TICKETS}/{spam}", headers=auth(agent),
+                        json={"status": "closed", "tags": ["spam"]}).status_code == 200

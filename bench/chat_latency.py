@@ -3,14 +3,18 @@ agent's open queue page, with many chats open at once; and how many open chat st
 process holds, at what memory.
 
 Each visitor starts a chat (name, email, first message: a ticket), keeps its widget's
-stream open (`/chat/w/KEY/stream`), and writes again every --interval seconds (with
-jitter); one agent keeps the queue page's live stream open (`/agent/live?queue=1`). The
-latency of a message is from its POST leaving the client to the agent's stream delivering
-the notice of it. Visitors come from distinct addresses (X-Forwarded-For through
---forwarded-allow-ips), as behind a proxy. Prints one JSON line; the client's own CPU is in
-it beside the server's, so a reader can see the client did not starve the server.
+stream open, and writes again every --interval seconds (with jitter): with `--transport
+websocket` (the widget's first choice) over one WebSocket (`/chat/w/KEY/socket`: a message
+frame, answered by an ack once stored), with `--transport sse` (the fallback, the default)
+on `/chat/w/KEY/stream` with a POST per message; one agent keeps the queue page's live
+stream open (`/agent/live?queue=1`). The latency of a message is from its frame or POST
+leaving the client to the agent's stream delivering the notice of it. Visitors come from
+distinct addresses (X-Forwarded-For through --forwarded-allow-ips), as behind a proxy.
+Prints one JSON line; the client's own CPU is in it beside the server's, so a reader can
+see the client did not starve the server.
 
     .venv/bin/python -m bench.chat_latency [--chats 500] [--seconds 60] [--idle 2000]
+        [--transport sse|websocket]
 """
 
 from __future__ import annotations
@@ -59,8 +63,8 @@ async def _open_stream(port: int, path: str, headers: dict[str, str]
 
 
 class Visitor:
-    def __init__(self, port: int, key: str, number: int) -> None:
-        self.key, self.number = key, number
+    def __init__(self, port: int, key: str, number: int, transport: str = "sse") -> None:
+        self.key, self.number, self.transport = key, number, transport
         address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
         self.headers = {"Origin": ORIGIN, "X-Forwarded-For": address}
         self.conn = Connection("127.0.0.1", port, headers=self.headers)
@@ -69,6 +73,8 @@ class Visitor:
         self.ticket = 0
         self.sent = 0
         self.stream: asyncio.StreamWriter | None = None
+        self.socket: Any = None  # the open WebSocket (--transport websocket)
+        self.acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
 
     async def call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         payload = json.dumps(body).encode()
@@ -92,14 +98,36 @@ class Visitor:
 
     async def say(self, text: str) -> dict[str, Any]:
         self.sent += 1
-        return await self.call("messages", {"token": self.token, "text": text,
-                                            "id": f"m{self.sent}"})
+        client_id = f"m{self.sent}"
+        if self.socket is None:  # the first message (the socket needs a ticket), or SSE
+            return await self.call("messages", {"token": self.token, "text": text,
+                                                "id": client_id})
+        acked = self.acks[client_id] = asyncio.get_running_loop().create_future()
+        await self.socket.send(json.dumps({"type": "message", "text": text, "id": client_id}))
+        frame = await acked
+        assert frame["type"] == "ack", frame
+        return frame
 
     async def listen(self) -> None:
+        if self.transport == "websocket":
+            await self._listen_socket()
+            return
         reader, self.stream = await _open_stream(
             self.port, f"/chat/w/{self.key}/stream?token={self.token}", self.headers)
         while await reader.readline():
             pass
+
+    async def _listen_socket(self) -> None:
+        from websockets.asyncio.client import connect
+
+        url = f"ws://127.0.0.1:{self.port}/chat/w/{self.key}/socket?token={self.token}"
+        async with connect(url, additional_headers=self.headers, max_queue=None,
+                           open_timeout=60) as socket:
+            self.socket = socket
+            async for raw in socket:
+                frame = json.loads(raw)
+                if frame["type"] in ("ack", "error") and frame.get("id") in self.acks:
+                    self.acks.pop(frame["id"]).set_result(frame)
 
 
 async def _agent_notices(reader: asyncio.StreamReader, waiting: dict[int, float],
@@ -119,9 +147,9 @@ async def _agent_notices(reader: asyncio.StreamReader, waiting: dict[int, float]
 
 
 async def measure(port: int, key: str, chats: int, seconds: float, interval: float,
-                  idle: int) -> dict[str, Any]:
+                  idle: int, transport: str = "sse") -> dict[str, Any]:
     agent = await _sign_in(port)
-    visitors = [Visitor(port, key, i) for i in range(chats + idle)]
+    visitors = [Visitor(port, key, i, transport) for i in range(chats + idle)]
     for start in range(0, len(visitors), 50):  # opened in waves: start-up is not measured
         await asyncio.gather(*(v.start() for v in visitors[start:start + 50]))
     say(f"{len(visitors)} chats open")
@@ -150,6 +178,7 @@ async def measure(port: int, key: str, chats: int, seconds: float, interval: flo
     collector.cancel()
     for task in listeners:
         task.cancel()
+    await asyncio.gather(*listeners, return_exceptions=True)  # WebSockets close here
     for v in visitors:
         if v.stream:
             v.stream.close()
@@ -168,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--interval", type=float, default=5.0,
                         help="seconds between one visitor's messages")
+    parser.add_argument("--transport", choices=("sse", "websocket"), default="sse",
+                        help="the widget's WebSocket, or its fallback: server-sent events "
+                             "and a POST per message")
     args = parser.parse_args(argv)
     # Thousands of open streams: this process and the server (which inherits it) need the
     # descriptors.
@@ -194,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
             server.wait_idle()
             cpu_server = server.cpu_seconds()
             cpu_client = resource.getrusage(resource.RUSAGE_SELF)
-            result = run(measure(port, key, args.chats, args.seconds, args.interval, args.idle))
+            result = run(measure(port, key, args.chats, args.seconds, args.interval, args.idle,
+                                 args.transport))
             assert isinstance(result, dict)
             used = resource.getrusage(resource.RUSAGE_SELF)
             client_cpu = (used.ru_utime + used.ru_stime) - (cpu_client.ru_utime + cpu_client.ru_stime)
@@ -206,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({
         "bench": "chat_latency",
         "backend": args.backend,
+        "transport": args.transport,
         "chats_writing": args.chats,
         "streams_open": args.chats + args.idle + 1,
         "messages_sent": result["sent"],

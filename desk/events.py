@@ -58,7 +58,11 @@ class TicketUpdated:
 
 @dataclass(frozen=True)
 class TicketSolved:
+    """`by_rule`: a routing rule set the status (the admin decides whether such a solve gets
+    a survey); False for a person's solve."""
+
     ticket_id: int
+    by_rule: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,12 @@ valid for 30 days, and of no use as any other kind of link (their own salt)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import cache
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from desk.models.base import aware, now
 
 _SALT = "desk.survey-link"
 VALID_SECONDS = 30 * 24 * 3600
@@ -37,6 +40,11 @@ def read_survey_token(secret: str, token: str, max_age: int = VALID_SECONDS) -> 
             and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
         return value[0], value[1]
     return None
+
+
+def survey_expired(sent_at: datetime | None) -> bool:
+    """Answers are taken VALID_SECONDS from the survey's mail, whenever its link was signed."""
+    return sent_at is None or now() - aware(sent_at) > timedelta(seconds=VALID_SECONDS)
 
 
 def survey_link(base_url: str, token: str, rating: int | None = None) -> str:

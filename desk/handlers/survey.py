@@ -15,9 +15,14 @@ if TYPE_CHECKING:
 def schedule_survey(ctx: JobContext, event: TicketSolved) -> None:
     from desk.actions.surveys.scheduling import schedule_survey as schedule
     from desk.db import commit
+    from desk.queries.surveys.settings import survey_settings
 
     with ctx.db.session() as session:
-        schedule(session, ctx.db.settings, event.ticket_id)
+        # A rule's solve the admin keeps from surveys: the solve's row is still written (the
+        # reports count solves by it), skipped.
+        ruled_out = event.by_rule and not survey_settings(session, ctx.db.settings).rule_solves
+        schedule(session, ctx.db.settings, event.ticket_id,
+                 skip_reason="solved_by_rule" if ruled_out else "")
         commit(session)
 
 

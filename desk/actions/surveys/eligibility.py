@@ -1,7 +1,7 @@
 """Whether a survey may go to a customer: a checklist of named predicates, read in one place.
 Each returns the reason to skip (stored on the survey) or "" when it does not apply. What the
 predicates need from the database is read once per batch of due surveys (`Facts`), so a
-batch of 500 costs three reads, not three per survey."""
+batch of 500 costs five reads, not five per survey."""
 
 from __future__ import annotations
 
@@ -10,11 +10,26 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from desk.models import Customer, CustomerTag, OutboundMessage, OutboundStatus, Status, Ticket, TicketTag
+from desk.models import (
+    Customer,
+    CustomerTag,
+    Direction,
+    Message,
+    OutboundMessage,
+    OutboundStatus,
+    RawMessage,
+    RawStatus,
+    Status,
+    Ticket,
+    TicketTag,
+)
 
 # A customer or a ticket carrying this tag gets no survey (agents set it on either page;
 # the customer sets it on their record from the survey page).
 OPT_OUT_TAG = "no-survey"
+# A ticket carrying this tag was junk, not a request ("Spam" on the ticket page closes it so):
+# nobody is asked how we did.
+SPAM_TAG = "spam"
 
 
 @dataclass(frozen=True)
@@ -28,6 +43,10 @@ class Facts:
     opted_out_customers: frozenset[int]
     opted_out_tickets: frozenset[int]
     bounced_addresses: frozenset[str]  # the last mail we sent there failed
+    spam_tickets: frozenset[int] = frozenset()
+    # Customers whose every message in was an auto-reply (an out-of-office, say): no person
+    # there ever wrote, so nobody would answer.
+    auto_reply_customers: frozenset[int] = frozenset()
 
 
 def facts_for(session: Session, candidates: Sequence[Candidate]) -> Facts:
@@ -36,16 +55,36 @@ def facts_for(session: Session, candidates: Sequence[Candidate]) -> Facts:
     addresses = sorted({c.customer.email for c in candidates if c.customer.email})
     customers = session.exec(select(CustomerTag.customer_id).where(
         col(CustomerTag.customer_id).in_(customer_ids), CustomerTag.tag == OPT_OUT_TAG)).all()
-    tickets = session.exec(select(TicketTag.ticket_id).where(
-        col(TicketTag.ticket_id).in_(ticket_ids), TicketTag.tag == OPT_OUT_TAG)).all()
+    tagged = session.exec(select(TicketTag.ticket_id, TicketTag.tag).where(
+        col(TicketTag.ticket_id).in_(ticket_ids),
+        col(TicketTag.tag).in_((OPT_OUT_TAG, SPAM_TAG)))).all()
     last: dict[str, str] = {}
     for address, status in session.exec(
             select(OutboundMessage.to_address, OutboundMessage.status)
             .where(col(OutboundMessage.to_address).in_(addresses))
             .order_by(col(OutboundMessage.id))):
         last[address] = status
-    return Facts(frozenset(customers), frozenset(tickets),
-                 frozenset(a for a, status in last.items() if status == OutboundStatus.failed))
+    return Facts(frozenset(customers), frozenset(t for t, tag in tagged if tag == OPT_OUT_TAG),
+                 frozenset(a for a, status in last.items() if status == OutboundStatus.failed),
+                 spam_tickets=frozenset(t for t, tag in tagged if tag == SPAM_TAG),
+                 auto_reply_customers=_only_auto_replies(session, customer_ids))
+
+
+def _only_auto_replies(session: Session, customer_ids: list[int]) -> frozenset[int]:
+    """Of these customers, those with messages in and every one of them stored as an
+    auto-reply (its raw mail's status). A message with no raw mail (the web form, the API, a
+    chat) was typed by a person."""
+    if not customer_ids:
+        return frozenset()
+    theirs = (col(Message.author_customer_id).in_(customer_ids),
+              col(Message.direction) == Direction.inbound)
+    automatic = select(RawMessage.id).where(
+        col(RawMessage.message_id) == col(Message.message_id),
+        col(RawMessage.status) == RawStatus.autoreply).exists()
+    wrote = set(session.exec(select(Message.author_customer_id).where(*theirs).distinct()))
+    real = set(session.exec(select(Message.author_customer_id)
+                            .where(*theirs, ~automatic).distinct()))
+    return frozenset(c for c in wrote - real if c is not None)
 
 
 def _not_solved(c: Candidate, facts: Facts) -> str:
@@ -71,8 +110,22 @@ def _address_bounced(c: Candidate, facts: Facts) -> str:
     return "address_bounced" if c.customer.email in facts.bounced_addresses else ""
 
 
+def _ticket_merged(c: Candidate, facts: Facts) -> str:
+    """Merged into another ticket after its solve: the conversation (and any survey) is there."""
+    return "ticket_merged" if c.ticket.merged_into_id is not None else ""
+
+
+def _spam(c: Candidate, facts: Facts) -> str:
+    return "spam" if c.ticket.id in facts.spam_tickets else ""
+
+
+def _auto_replies_only(c: Candidate, facts: Facts) -> str:
+    return "auto_replies_only" if c.customer.id in facts.auto_reply_customers else ""
+
+
 CHECKS: tuple[Callable[[Candidate, Facts], str], ...] = (
-    _not_solved, _customer_gone, _customer_opted_out, _ticket_opted_out, _address_bounced,
+    _not_solved, _ticket_merged, _spam, _customer_gone, _customer_opted_out, _ticket_opted_out,
+    _address_bounced, _auto_replies_only,
 )
 
 

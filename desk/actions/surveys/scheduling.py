@@ -29,10 +29,12 @@ def _already_scheduled(session: Session, ticket_id: int, solved_at: datetime) ->
     return bool(count)
 
 
-def schedule_survey(session: Session, settings: Settings, ticket_id: int) -> Survey | None:
+def schedule_survey(session: Session, settings: Settings, ticket_id: int,
+                    skip_reason: str = "") -> Survey | None:
     """The survey of the ticket's latest solve, due the admin's delay after it, with a
     job queued for then; None when the ticket is not solved or this solve has one already.
-    Whether it may go is decided when it is due (the customer may opt out meanwhile)."""
+    Whether it may go is decided when it is due (the customer may opt out meanwhile).
+    With `skip_reason`, the solve's row is written skipped for that reason, and no job."""
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or ticket.solved_at is None:
         return None
@@ -42,7 +44,9 @@ def schedule_survey(session: Session, settings: Settings, ticket_id: int) -> Sur
         return None
     due = aware(ticket.solved_at) + timedelta(minutes=survey_settings(session, settings).delay_minutes)
     survey = Survey(
-        ticket_id=ticket_id, customer_id=customer.id, status=SurveyStatus.scheduled, due_at=due,
+        ticket_id=ticket_id, customer_id=customer.id,
+        status=SurveyStatus.skipped if skip_reason else SurveyStatus.scheduled,
+        skip_reason=skip_reason, due_at=due,
         agent_id=ticket.assignee_id, team_id=ticket.team_id, channel=ticket.channel,
         tier=customer.tier, organization_id=customer.organization_id,
         first_response_seconds=_seconds(ticket.created_at, ticket.first_response_at),
@@ -55,5 +59,6 @@ def schedule_survey(session: Session, settings: Settings, ticket_id: int) -> Sur
     ).values(status=SurveyStatus.skipped, skip_reason="superseded"))
     session.add(survey)
     session.flush()
-    enqueue(session, SEND_JOB, run_at=due)
+    if not skip_reason:
+        enqueue(session, SEND_JOB, run_at=due)
     return survey

@@ -49,7 +49,8 @@ def read_survey_settings(form: Mapping[str, str]) -> SurveySettings:
     assert delay is not None and scale is not None and low is not None
     return SurveySettings(delay_minutes=delay, scale=scale, low_rating=low,
                           low_reopens=form.get("low_reopens") == "1",
-                          low_notifies=form.get("low_notifies") == "1")
+                          low_notifies=form.get("low_notifies") == "1",
+                          rule_solves=form.get("rule_solves") == "1")
 
 
 def save_survey_settings(session: Session, actor: Actor, before: SurveySettings,

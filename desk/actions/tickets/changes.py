@@ -172,6 +172,6 @@ def update_ticket(
     record(session, actor, "ticket", ticket.id, action, {**(context or {}), **diff})
     events: list[Event] = [TicketUpdated(ticket.id, diff, list(chain))]
     if "status" in diff and ticket.status == Status.solved:
-        events.append(TicketSolved(ticket.id))
+        events.append(TicketSolved(ticket.id, by_rule=actor.type == "rule"))
     publish(session, events, by=actor.id if actor.type in ("user", "api") else None)
     return events

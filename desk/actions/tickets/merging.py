@@ -21,9 +21,9 @@ from desk.actions.tickets.search_index import reindex_tickets
 from desk.db import commit
 from desk.events import Event, TicketCreated, TicketUpdated
 from desk.i18n import _
-from desk.models import Message, Status, Ticket, TicketTag
+from desk.models import Message, Status, SurveyStatus, Ticket, TicketTag
 from desk.models.base import now
-from desk.models.tables import MESSAGES, OUTBOX, TICKETS
+from desk.models.tables import MESSAGES, OUTBOX, SURVEYS, TICKETS
 from desk.models.tickets import TicketLink
 from desk.queries.tickets.queue import ticket_tags
 
@@ -72,6 +72,10 @@ def merge_into(session: Session, actor: Actor, source: Ticket, target: Ticket) -
                                .values(ticket_id=target.id)).rowcount
     connection.execute(update(OUTBOX).where(OUTBOX.c.ticket_id == source.id)
                        .values(ticket_id=target.id))
+    # A merged ticket's solve asks the customer nothing: the conversation goes on in the target.
+    connection.execute(update(SURVEYS).where(
+        SURVEYS.c.ticket_id == source.id, SURVEYS.c.status == SurveyStatus.scheduled,
+    ).values(status=SurveyStatus.skipped, skip_reason="ticket_merged"))
     had = set(ticket_tags(session, target.id))
     added = sorted(set(ticket_tags(session, source.id)) - had)
     for tag in added:

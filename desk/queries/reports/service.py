@@ -6,14 +6,14 @@ time (all from the daily roll-up, `reportday` and `reporttimes`), and the backlo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from desk.models import ReportDay, Status, Ticket, User
+from desk.models import ReportDay, Status, Team, Ticket, User
 from desk.models.base import now
 from desk.models.reports import REPORT_TIMES, TIME_COLUMNS, TIME_EDGES
 from desk.queries.reports.periods import bucket_of, buckets
@@ -90,7 +90,17 @@ class ServiceReport:
 
 
 def day_range(filters: Filters) -> tuple[date, date]:
-    return filters.since.date(), (filters.until - timedelta(microseconds=1)).date()
+    """The roll-up's days of the period, both counted. A period that starts within a day (the
+    last 7 days: now less 7 × 24 hours) starts with the next day, as the satisfaction report
+    splits it (desk.queries.reports.rolled): "the last 7 days" is today and the 6 before,
+    not 8 calendar days."""
+    since = filters.since
+    first = since.date() if since == _midnight(since.date()) else since.date() + timedelta(days=1)
+    return first, (filters.until - timedelta(microseconds=1)).date()
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def _times(session: Session, filters: Filters, first: str, last: str
@@ -172,5 +182,45 @@ def service_report(session: Session, filters: Filters, unit: str = "day") -> Ser
         by_channel=dict(sorted(by_channel.items(), key=lambda kv: -kv[1].created)),
         first_response=time_figures(totals["first_response"]),
         resolution=time_figures(totals["resolution"]), agents=agents,
-        volume=[VolumePoint(b, *volume.get(b, [0, 0])) for b in buckets(filters.since, filters.until, unit)],
+        volume=[VolumePoint(b, *volume.get(b, [0, 0]))
+                for b in buckets(_midnight(first_day), filters.until, unit)],
         backlog=_backlog(session, filters), rolled_up_at=newest, days=(first_day, last_day))
+
+
+# What the API's `group_by` groups the roll-up's counters by.
+SERVICE_GROUPS = ("agent", "team", "channel", "day", "week", "month")
+
+
+@dataclass(frozen=True)
+class ServiceGroup:
+    key: int | str | None  # an agent's or team's id (None: none), a channel, a bucket's first day
+    label: str
+    counts: Counts
+
+
+def _names(session: Session, group: str, ids: list[Any]) -> dict[Any, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    model = User if group == "agent" else Team
+    return dict(session.exec(select(model.id, model.name).where(col(model.id).in_(wanted))).all())
+
+
+def service_groups(session: Session, filters: Filters, group: str) -> list[ServiceGroup]:
+    """The period's counters per agent, team or channel (most created first), or per day,
+    week or month (oldest first, empty ones too): one grouped read of the roll-up."""
+    first_day, last_day = day_range(filters)
+    first, last = first_day.isoformat(), last_day.isoformat()
+    t = ReportDay.__table__.c  # type: ignore[attr-defined]
+    if group in ("day", "week", "month"):
+        per_bucket: dict[date, Counts] = {}
+        for day, of_day in _sums(session, filters, first, last, t.day).items():
+            per_bucket.setdefault(bucket_of(date.fromisoformat(day), group), Counts()).add(of_day)
+        return [ServiceGroup(b.isoformat(), b.isoformat(), per_bucket.get(b, Counts()))
+                for b in buckets(_midnight(first_day), filters.until, group)]
+    column = {"agent": t.agent_id, "team": t.team_id, "channel": t.channel}[group]
+    sums = _sums(session, filters, first, last, column)
+    names = (_names(session, group, list(sums)) if group in ("agent", "team")
+             else {k: k for k in sums if k})
+    return sorted((ServiceGroup(key, names.get(key, ""), counts) for key, counts in sums.items()),
+                  key=lambda g: (-g.counts.created, -g.counts.solved, g.label))

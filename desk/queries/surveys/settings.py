@@ -25,6 +25,7 @@ class SurveySettings:
     low_rating: int  # an answer this low or lower is low (0: none is)
     low_reopens: bool  # a low answer reopens the ticket
     low_notifies: bool  # a low answer notifies the agent and the supervisors
+    rule_solves: bool = True  # a ticket a routing rule solves gets a survey too
 
     @property
     def ratings(self) -> tuple[int, ...]:
@@ -34,7 +35,7 @@ class SurveySettings:
 def defaults(settings: Settings) -> SurveySettings:
     return SurveySettings(delay_minutes=settings.survey_delay_minutes, scale=5,
                           low_rating=settings.survey_low_rating, low_reopens=False,
-                          low_notifies=True)
+                          low_notifies=True, rule_solves=True)
 
 
 def _int(value: object, default: int) -> int:
@@ -59,4 +60,5 @@ def survey_settings(session: Session, settings: Settings) -> SurveySettings:
         low_rating=_int(stored.get("low_rating"), base.low_rating),
         low_reopens=bool(stored.get("low_reopens", base.low_reopens)),
         low_notifies=bool(stored.get("low_notifies", base.low_notifies)),
+        rule_solves=bool(stored.get("rule_solves", base.rule_solves)),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desk.queries.reports.service import BACKLOG_AGES
+from desk.queries.reports.service import BACKLOG_AGES, SERVICE_GROUPS
 from desk.web.api.openapi_schema import DATE_TIME, ID, JSON, answers, nullable, obj, query, ref
 from desk.web.api.reports import CSAT_GROUPS
 from desk.web.reports.filters import DEFAULT_DAYS, MAX_SPAN_DAYS, PERIODS
@@ -93,6 +93,19 @@ SCHEMAS.update({
         "by_agent": {"type": "array", "items": obj({
             "agent": nullable(ID), "name": {"type": "string"}, **COUNTS,
             "first_response": ref("ServiceTimes"), "resolution": ref("ServiceTimes")})},
+        "group_by": {"type": ["string", "null"], "enum": [*SERVICE_GROUPS, None],
+                     "description": "The `group_by` asked for (null: none)."},
+        "groups": {"type": "array", "items": ref("ServiceGroup"),
+                   "description": "The counters per group (empty without `group_by`): agents, "
+                                  "teams and channels most created first; days, weeks and months "
+                                  "oldest first, empty ones too."},
+    }),
+    "ServiceGroup": obj(required=("key", "label", *COUNTS), properties={
+        "key": {"type": ["integer", "string", "null"],
+                "description": "The agent's or team's id (null: none), the channel, or the first "
+                               "day of a day, week or month."},
+        "label": {"type": "string", "description": "The agent's or team's name, or the key."},
+        **COUNTS,
     }),
 })
 RANGE = [
@@ -130,7 +143,10 @@ PATHS: JSON = {
         "operationId": "serviceReport",
         "summary": "Service figures: volume, times, SLA, reopens, repeat contact, backlog",
         "description": "From the daily roll-up (made again every ten minutes while someone "
-                       "looks; `rolled_up_at` says when); the backlog is live. " + SCOPE,
-        "parameters": RANGE,
+                       "looks, on a page or here; `rolled_up_at` says when): whole UTC days, so "
+                       "the last 7 days are today and the 6 before; the backlog is live. " + SCOPE,
+        "parameters": [*RANGE, query("group_by", {"type": "string", "enum": list(SERVICE_GROUPS)},
+                                     "Also give the counters per agent, team, channel, day, "
+                                     "week or month (`groups`).")],
         "responses": answers(200, "The figures.", "ServiceReport", 422)}},
 }

@@ -4,7 +4,11 @@ supervisors their teams', admins all):
 - `GET /api/v1/reports/satisfaction`: the dashboard's whole satisfaction report (`days`, `team`);
 - `GET /api/v1/reports/csat?from=&to=&group_by=`: CSAT figures grouped by agent, team,
   channel, tier, organisation, or over time (day, week, month);
-- `GET /api/v1/reports/service?from=&to=`: the service figures."""
+- `GET /api/v1/reports/service?from=&to=&group_by=`: the service figures, and their counters
+  grouped by agent, team, channel, or over time (day, week, month).
+
+Like the report pages, each call asks for the daily roll-up to be made again when it is
+older than ten minutes (a job), so a caller that never opens a page still gets fresh figures."""
 
 from __future__ import annotations
 
@@ -17,13 +21,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from desk.actions.reports.rollup import request_roll_up
 from desk.models import User
+from desk.queries.reports.rolled import last_complete_run
 from desk.queries.reports.scope import Filters, report_scope
-from desk.queries.reports.service import service_report
+from desk.queries.reports.service import SERVICE_GROUPS, service_groups, service_report
 from desk.queries.surveys.report import Figures, GroupRow, Report, satisfaction_report
 from desk.queries.surveys.trend import satisfaction_trend
 from desk.web.api.inputs import invalid
-from desk.web.api.reports_service import service_json
+from desk.web.api.reports_service import service_group_json, service_json
 from desk.web.api.schemas import iso
 from desk.web.api.tokens import authenticated
 from desk.web.reports.filters import Period, read_filters
@@ -72,11 +78,18 @@ def _filters(session: Session, user: User, params: Mapping[str, str], allowed: C
     return filters, period
 
 
+def _keep_rolled_up(session: Session) -> None:
+    """Queue the daily roll-up when it is stale, as a report page does (committed)."""
+    request_roll_up(session, last_complete_run(session))
+
+
 class SatisfactionReport(HTTPEndpoint):
     def get(self, request: Request) -> Response:
         with authenticated(request) as (session, user):
             filters, period = _filters(session, user, request.query_params, PARAMS)
-            return JSONResponse(report_json(satisfaction_report(session, filters), period.days))
+            found = report_json(satisfaction_report(session, filters), period.days)
+            _keep_rolled_up(session)
+            return JSONResponse(found)
 
 
 class CsatReport(HTTPEndpoint):
@@ -88,6 +101,7 @@ class CsatReport(HTTPEndpoint):
             filters, _period = _filters(session, user, params, (*RANGE_PARAMS, "group_by"), bad)
             head = {"from": iso(filters.since), "to": iso(filters.until), "team": filters.team_id,
                     "group_by": group}
+            _keep_rolled_up(session)
             if group in ("day", "week", "month"):
                 points = satisfaction_trend(session, filters, group)
                 answers = sum(p.answers for p in points)
@@ -102,9 +116,17 @@ class CsatReport(HTTPEndpoint):
 
 class ServiceReport(HTTPEndpoint):
     def get(self, request: Request) -> Response:
+        params = request.query_params
+        group = params.get("group_by")
+        bad = {} if group is None or group in SERVICE_GROUPS else {"group_by": "invalid_choice"}
         with authenticated(request) as (session, user):
-            filters, _period = _filters(session, user, request.query_params, RANGE_PARAMS)
-            return JSONResponse(service_json(service_report(session, filters)))
+            filters, _period = _filters(session, user, params, (*RANGE_PARAMS, "group_by"), bad)
+            found = service_json(service_report(session, filters))
+            found["group_by"] = group
+            found["groups"] = ([] if group is None else
+                               [service_group_json(g) for g in service_groups(session, filters, group)])
+            _keep_rolled_up(session)
+            return JSONResponse(found)
 
 
 routes = [

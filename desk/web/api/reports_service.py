@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desk.queries.reports.service import Counts, ServiceReport
+from desk.queries.reports.service import Counts, ServiceGroup, ServiceReport
 from desk.queries.reports.times import TimeFigures
 from desk.web.api.schemas import iso
 
@@ -35,3 +35,7 @@ def service_json(report: ServiceReport) -> JSON:
                       "first_response": _times(r.first_response), "resolution": _times(r.resolution)}
                      for r in report.agents],
     }
+
+
+def service_group_json(group: ServiceGroup) -> JSON:
+    return {"key": group.key, "label": group.label, **_counts(group.counts)}

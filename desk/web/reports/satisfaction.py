@@ -4,15 +4,19 @@ chart, and each table as CSV."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from desk.actions.audit import Actor
+from desk.actions.reports.exports import record_report_export
 from desk.actions.reports.rollup import request_roll_up
 from desk.i18n import _
 from desk.queries.reports.rolled import last_complete_run
-from desk.queries.surveys.report import GROUPS, GroupRow, Report, satisfaction_report
+from desk.queries.surveys.report import GROUPS, GroupRow, LowAnswer, Report, satisfaction_report
 from desk.queries.surveys.trend import TrendPoint, satisfaction_trend
 from desk.web.auth import db_of
 from desk.web.reports.charts import columns
@@ -23,6 +27,9 @@ from desk.web.templating import render
 
 CSV_COLUMNS = ("answers", "csat_percent", "average", "surveys_sent", "response_rate_percent")
 TREND_COLUMNS = ("start", "answers", "csat_percent", "average")
+LOWEST_COLUMNS = ("rating", "ticket", "subject", "agent", "answered_at", "comment")
+# The tables of the page besides the groups, each with its own CSV.
+OTHER_TABLES = ("trend", "distribution", "lowest")
 
 
 def _report(request: Request) -> tuple[Viewer, Report, list[TrendPoint]]:
@@ -61,19 +68,48 @@ def trend_csv(trend: list[TrendPoint]) -> str:
                                      number(p.average)) for p in trend))
 
 
-async def export_group(request: Request) -> Response:
-    """``/reports/satisfaction/{agents,teams,channels,tiers,organizations,trend}.csv`` with the
-    page's filters."""
-    table = request.path_params["table"]
+def distribution_csv(distribution: dict[int, int]) -> str:
+    """Answers per rating, highest first, as the page lists them."""
+    total = sum(distribution.values())
+    return csv_text(("rating", "answers", "share_percent"), (
+        (rating, n, percent(n / total if total else None))
+        for rating, n in sorted(distribution.items(), reverse=True)))
+
+
+def lowest_csv(lowest: list[LowAnswer]) -> str:
+    """The lowest answers with their comments (as typed: a cell that looks like a formula
+    is quoted)."""
+    return csv_text(LOWEST_COLUMNS, ((a.rating, a.ticket_id, a.subject, a.agent or "-",
+                                      a.answered_at.isoformat(), a.comment) for a in lowest))
+
+
+def _table_csv(table: str, viewer: Viewer, report: Report, trend: list[TrendPoint]
+               ) -> tuple[str, str]:
+    """(file name without the period, CSV) of one of the page's tables."""
+    if table == "trend":
+        return f"satisfaction-by-{viewer.period.unit}", trend_csv(trend)
+    if table == "distribution":
+        return "satisfaction-distribution", distribution_csv(report.distribution)
+    if table == "lowest":
+        return "satisfaction-lowest", lowest_csv(report.lowest)
     group = table.removesuffix("s")
-    if group not in GROUPS and table != "trend":
+    return f"satisfaction-by-{group}", group_csv(group, report.groups[group])
+
+
+async def export_group(request: Request) -> Response:
+    """``/reports/satisfaction/{agents,teams,channels,tiers,organizations,trend,distribution,
+    lowest}.csv`` with the page's filters; recorded in the audit log."""
+    table = request.path_params["table"]
+    if table.removesuffix("s") not in GROUPS and table not in OTHER_TABLES:
         raise HTTPException(404, _("Not found."))
     viewer, report, trend = _report(request)
     period = viewer.period
     span = f"{period.days}d" if period.days else f"{period.start}_{period.end}"
-    if table == "trend":
-        return csv_response(f"satisfaction-by-{period.unit}-{span}.csv", trend_csv(trend))
-    return csv_response(f"satisfaction-by-{group}-{span}.csv", group_csv(group, report.groups[group]))
+    name, text = _table_csv(table, viewer, report, trend)
+    with db_of(request).session() as session:
+        record_report_export(session, Actor.of_user(viewer.user), f"satisfaction/{table}",
+                             dict(parse_qsl(period.query())))
+    return csv_response(f"{name}-{span}.csv", text)
 
 
 async def to_dashboard(request: Request) -> Response:

@@ -6,11 +6,15 @@ finds it older than ten minutes asks for it to be made again (a job), and says h
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from desk.actions.audit import Actor
+from desk.actions.reports.exports import record_report_export
 from desk.actions.reports.rollup import request_roll_up
 from desk.i18n import _
 from desk.queries.reports.rolled import last_complete_run
@@ -69,14 +73,19 @@ def table_csv(report: ServiceReport, table: str) -> str:
 
 
 async def export(request: Request) -> Response:
-    """``/reports/service/{channels,agents,backlog,volume}.csv`` with the page's filters."""
+    """``/reports/service/{channels,agents,backlog,volume}.csv`` with the page's filters;
+    recorded in the audit log."""
     table = request.path_params["table"]
     if table not in TABLES:
         raise HTTPException(404, _("Not found."))
     viewer, report = _report(request)
     period = viewer.period
     span = f"{period.days}d" if period.days else f"{period.start}_{period.end}"
-    return csv_response(f"service-{table}-{span}.csv", table_csv(report, table))
+    text = table_csv(report, table)
+    with db_of(request).session() as session:
+        record_report_export(session, Actor.of_user(viewer.user), f"service/{table}",
+                             dict(parse_qsl(period.query())))
+    return csv_response(f"service-{table}-{span}.csv", text)
 
 
 routes = [

@@ -20,7 +20,7 @@ from desk.models import Customer, Survey, Ticket
 from desk.queries.surveys.answering import survey_to_answer
 from desk.queries.surveys.settings import survey_settings
 from desk.settings import Settings
-from desk.survey_links import SurveyLinkExpired, read_survey_token
+from desk.survey_links import SurveyLinkExpired, read_survey_token, survey_expired
 from desk.web.middleware import LOCALE_COOKIE
 from desk.web.templating import render
 
@@ -31,14 +31,17 @@ SURVEY_ERRORS = {
 }
 
 
+EXPIRED = _("This survey link has expired: answers are taken for 30 days after a request is "
+              "solved.")
+
+
 def _load(request: Request) -> tuple[str, Survey, Ticket, Customer]:
     settings: Settings = request.app.state.settings
     token = request.path_params["token"]
     try:
         ids = read_survey_token(settings.secret_key, token)
     except SurveyLinkExpired as exc:
-        raise HTTPException(410, _("This survey link has expired: answers are taken for 30 "
-                                   "days after a request is solved.")) from exc
+        raise HTTPException(410, EXPIRED) from exc
     found = None
     if ids is not None:
         with request.app.state.db.session() as session:
@@ -46,6 +49,10 @@ def _load(request: Request) -> tuple[str, Survey, Ticket, Customer]:
     if found is None:
         raise HTTPException(404, _("This survey link is not valid."))
     survey, ticket, customer = found
+    # The 30 days run from the survey's mail, however new the link (the request page makes
+    # a fresh one each time it is opened).
+    if survey_expired(survey.sent_at):
+        raise HTTPException(410, EXPIRED)
     if request.cookies.get(LOCALE_COOKIE) not in LOCALES:
         request.scope["desk.locale"] = normalise(customer.locale)
     return token, survey, ticket, customer

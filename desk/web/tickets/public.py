@@ -17,10 +17,11 @@ from desk.i18n import LOCALES, _
 from desk.links import read_request_token, request_token
 from desk.models import Attachment, Customer, Direction, Ticket
 from desk.queries.surveys.answering import latest_sent_survey
+from desk.queries.surveys.settings import survey_settings
 from desk.queries.tickets.messages import attachment_of, conversation
 from desk.queries.tickets.requests import bytes_sent_today, get_request
 from desk.settings import Settings
-from desk.survey_links import survey_token
+from desk.survey_links import survey_expired, survey_token
 from desk.web.kb.deflection import form_context
 from desk.web.middleware import LOCALE_COOKIE
 from desk.web.ratelimit import SlidingWindow
@@ -118,12 +119,15 @@ async def view_request(request: Request) -> Response:
     with request.app.state.db.session() as session:
         items = conversation(session, ticket.id, public_only=True)
         survey = latest_sent_survey(session, ticket.id)
+        ratings = survey_settings(session, _settings(request)).ratings
     survey_path = None
-    if survey is not None and survey.id is not None:
+    # The survey's question and answers, as its mail asks them, while its 30 days last.
+    if survey is not None and survey.id is not None and not survey_expired(survey.sent_at):
         survey_path = "/surveys/" + survey_token(_settings(request).secret_key, survey.id, ticket.id)
     return render(request, "public/request.html", ticket=ticket, customer=customer, items=items,
                   token=token, received=request.query_params.get("received") == "1",
-                  errors={}, values={}, survey=survey, survey_path=survey_path)
+                  errors={}, values={}, survey=survey, survey_path=survey_path,
+                  survey_ratings=ratings)
 
 
 async def reply_to_request(request: Request) -> Response:

@@ -9,13 +9,13 @@ import io
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.testclient import TestClient
 
 from desk.actions.audit import SYSTEM
 from desk.actions.users import create_token
 from desk.db import Database, commit
-from desk.models import Survey, User
+from desk.models import AuditEntry, Survey, User
 from desk.models.base import now
 from tests.conftest import sign_in
 from tests.desk.surveys.conftest import supervisor_of
@@ -86,6 +86,35 @@ def test_the_per_agent_table_exports_as_csv_with_a_bom(
     days = list(csv.DictReader(io.StringIO(trend.content.decode("utf-8-sig"))))
     assert len(days) in (7, 8) and sum(int(d["answers"]) for d in days) == 3
     assert client.get("/reports/satisfaction/customers.csv").status_code == 404
+
+
+def test_the_distribution_and_the_lowest_answers_export_as_csv_and_every_export_is_audited(
+    db: Database, client: TestClient, make_user: MakeUser, answered: dict[str, int],
+) -> None:
+    sue = supervisor_of(db, make_user, answered["printers"], answered["network"])
+    sign_in(client, sue)
+    page = client.get("/reports/?days=30").text
+    for table in ("distribution", "lowest"):
+        assert f'href="/reports/satisfaction/{table}.csv?days=30' in page
+    export = client.get(f"/reports/satisfaction/distribution.csv?days=30&team={answered['printers']}")
+    assert export.status_code == 200 and export.content.startswith("\ufeff".encode())
+    assert export.content.decode("utf-8-sig").splitlines() == [
+        "rating,answers,share_percent", "5,1,50.0", "4,0,0.0", "3,0,0.0", "2,1,50.0", "1,0,0.0"]
+    lowest = client.get("/reports/satisfaction/lowest.csv?days=30")
+    assert lowest.content.startswith("\ufeff".encode())
+    (row,) = csv.DictReader(io.StringIO(lowest.content.decode("utf-8-sig")))
+    assert (row["rating"], row["agent"], row["comment"]) == ("2", "Ana", "Still broken")
+    assert row["subject"] == "The printer is on fire" and row["ticket"].isdigit()
+    client.get("/reports/satisfaction/agents.csv?days=7")
+    with db.session() as session:
+        entries = session.exec(select(AuditEntry).where(AuditEntry.entity == "report")
+                               .order_by(col(AuditEntry.id))).all()
+    assert [(e.actor_id, e.action, e.changes["table"]) for e in entries] == [
+        (sue.id, "exported", "satisfaction/distribution"), (sue.id, "exported", "satisfaction/lowest"),
+        (sue.id, "exported", "satisfaction/agents")]
+    assert entries[0].changes["filter"] == {"days": "30", "team": str(answered["printers"]),
+                                            "unit": "day"}
+    assert entries[2].changes["filter"]["days"] == "7"
 
 
 def test_the_api_refuses_unknown_parameters_and_periods(

@@ -4,6 +4,7 @@ scale, and keeps a comment of HTML and script as text, shown escaped."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
@@ -12,8 +13,10 @@ from starlette.testclient import TestClient
 from desk.actions.surveys.answers import MAX_COMMENT
 from desk.db import Database
 from desk.links import request_token
-from desk.models import SurveyStatus, User
+from desk.models import Survey, SurveyStatus, User
 from desk.settings import Settings
+from desk.survey_links import survey_token
+from tests.conftest import csrf_of, sign_in
 from tests.desk.surveys.helpers import sent_survey, surveys
 
 MakeUser = Callable[..., User]
@@ -145,18 +148,73 @@ def test_the_customer_can_ask_for_no_more_surveys(
     assert later[-1].status == SurveyStatus.skipped and later[-1].skip_reason == "customer_opted_out"
 
 
-def test_the_request_page_offers_the_survey_once_it_was_sent(
+def _request_page(settings: Settings, survey: Survey) -> str:
+    return f"/requests/{request_token(settings.secret_key, survey.ticket_id, survey.customer_id)}"
+
+
+def _answer_links(page: str) -> dict[str, str]:
+    """The request page's survey answers: label by link."""
+    answers = page.split('class="survey-answers"', 1)[1].split("</ul>", 1)[0]
+    return {a.split('"', 1)[0]: a.split(">", 1)[1].split("</a>", 1)[0]
+            for a in answers.split('<a href="')[1:]}
+
+
+def test_the_request_page_asks_the_surveys_question_with_an_answer_link_each(
     db: Database, settings: Settings, client: TestClient, agent: User,
 ) -> None:
     survey, path = sent_survey(db, settings, agent)
-    request_page = f"/requests/{request_token(settings.secret_key, survey.ticket_id, survey.customer_id)}"
-    page = client.get(request_page)
-    assert 'data-survey="sent"' in page.text and "Answer the survey" in page.text
-    survey_path = page.text.split('<a href="/surveys/', 1)[1].split('"', 1)[0]
-    client.post(f"/surveys/{survey_path}", data={"rating": "4"})
-    page = client.get(request_page)
-    assert 'data-survey="answered"' in page.text and "Your answer: 4 of 5." in page.text
+    page = client.get(_request_page(settings, survey)).text
+    assert 'data-survey="sent"' in page
+    assert "How satisfied are you with the help you received?" in page
+    links = _answer_links(page)
+    assert list(links.values()) == ["5 · Very satisfied", "4 · Satisfied",
+                                    "3 · Neither satisfied nor dissatisfied", "2 · Dissatisfied",
+                                    "1 · Very dissatisfied"]
+    four = next(link for link, label in links.items() if label.startswith("4"))
+    assert four.startswith("/surveys/") and four.endswith("?rating=4")
+    assert 'value="4" checked' in client.get(four).text  # opening it records nothing
+    assert surveys(db)[0].rating is None
+    client.post(four.split("?", 1)[0], data={"rating": "4"})
+    page = client.get(_request_page(settings, survey)).text
+    assert 'data-survey="answered"' in page and "Your answer: Satisfied." in page
     assert surveys(db)[0].rating == 4 and path.startswith("/surveys/")
+
+
+def test_on_the_three_point_scale_the_request_page_offers_three_answers_by_name(
+    db: Database, settings: Settings, client: TestClient, agent: User, make_user: MakeUser,
+) -> None:
+    sign_in(client, make_user("admin"))
+    form = {"csrf_token": csrf_of(client, "/admin/surveys"), "delay_minutes": "60", "scale": "3",
+            "low_rating": "2", "low_notifies": "1"}
+    assert client.post("/admin/surveys", data=form, follow_redirects=False).status_code == 303
+    survey, path = sent_survey(db, settings, agent)
+    page = client.get(_request_page(settings, survey)).text
+    assert list(_answer_links(page).values()) == ["Happy", "Neutral", "Unhappy"]
+    client.post(path, data={"rating": "5"})
+    page = client.get(_request_page(settings, survey)).text
+    assert "Your answer: Happy." in page and "of 5" not in page
+
+
+def test_answers_are_refused_31_days_after_the_survey_was_sent_however_new_the_link(
+    db: Database, settings: Settings, client: TestClient, agent: User,
+) -> None:
+    survey, _path = sent_survey(db, settings, agent)
+    with db.session() as session:  # the mail went 31 days ago
+        row = session.get(Survey, survey.id)
+        assert row is not None and row.sent_at is not None
+        row.sent_at = row.sent_at - timedelta(days=31)
+        session.add(row)
+        session.commit()
+    # The request page makes a new link each time it is opened: it no longer offers one...
+    page = client.get(_request_page(settings, survey)).text
+    assert "survey-answers" not in page
+    # ...and a link signed just now (as that page would have) is refused all the same.
+    assert survey.id is not None
+    fresh = "/surveys/" + survey_token(settings.secret_key, survey.id, survey.ticket_id)
+    assert client.get(f"{fresh}?rating=5").status_code == 410
+    refused = client.post(fresh, data={"rating": "5"})
+    assert refused.status_code == 410 and "expired" in refused.text
+    assert surveys(db)[0].rating is None
 
 
 def test_the_page_speaks_the_customers_language_unless_they_chose_another(

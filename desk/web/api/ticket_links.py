@@ -22,7 +22,7 @@ from desk.queries.tickets.queue import access_ticket
 from desk.queries.tickets.related import load_related
 from desk.web.api.inputs import LIMITS, MAX_ID, invalid, json_object
 from desk.web.api.schemas import ticket_detail_json, ticket_json
-from desk.web.api.tickets import _body, _ticket, ticket_url
+from desk.web.api.tickets import _body, _readable_ticket, _ticket, ticket_url
 from desk.web.api.tokens import authenticated
 
 
@@ -104,7 +104,7 @@ def _links(session: Any, ticket: Ticket) -> Response:
 class TicketLinks(HTTPEndpoint):
     def get(self, request: Request) -> Response:
         with authenticated(request) as (session, user):
-            return _links(session, _ticket(session, user, request))
+            return _links(session, _readable_ticket(session, user, request))
 
     async def post(self, request: Request) -> Response:
         return await run_in_threadpool(self.link, request, await _body(request))

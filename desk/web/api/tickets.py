@@ -22,7 +22,7 @@ from desk.models import Ticket, User
 from desk.queries.errors import NotFound
 from desk.queries.tickets.messages import ConversationItem
 from desk.queries.tickets.outbox import deliveries
-from desk.queries.tickets.queue import access_ticket, list_tickets
+from desk.queries.tickets.queue import access_ticket, list_tickets, read_ticket
 from desk.settings import Settings
 from desk.web.api.inputs import (
     MAX_ID,
@@ -48,6 +48,15 @@ def _ticket(session: Session, user: User, request: Request) -> Ticket:
     if number > MAX_ID:  # the database would refuse to compare it
         raise NotFound(number)
     return access_ticket(session, user, number)
+
+
+def _readable_ticket(session: Session, user: User, request: Request) -> Ticket:
+    """A ticket the token's owner may read, as the ticket page lets them: their own teams'
+    and, read only, a team's whose "others may read" is on (every write stays strict)."""
+    number: int = request.path_params["number"]
+    if number > MAX_ID:
+        raise NotFound(number)
+    return read_ticket(session, user, number)[0]
 
 
 async def _body(request: Request) -> bytes:
@@ -101,7 +110,7 @@ class TicketCollection(HTTPEndpoint):
 class TicketResource(HTTPEndpoint):
     def get(self, request: Request) -> Response:
         with authenticated(request) as (session, user):
-            ticket = _ticket(session, user, request)
+            ticket = _readable_ticket(session, user, request)
             return JSONResponse(ticket_detail_json(session, ticket), headers=_etag(ticket))
 
     async def patch(self, request: Request) -> Response:

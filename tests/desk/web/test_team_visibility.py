@@ -73,3 +73,36 @@ def test_an_admin_opens_a_teams_tickets_to_other_agents_for_reading_only(
         changed = s.exec(select(AuditEntry).where(AuditEntry.entity == "team",
                                                   AuditEntry.entity_id == billing_id)).all()
         assert [e.changes for e in changed][-1] == {"readable_by_all": [False, True]}
+
+
+def test_the_api_reads_what_the_team_setting_opens_and_still_refuses_writes(
+    client: TestClient, db: Database, settings: Settings, make_user: Callable[..., User],
+) -> None:
+    from desk.actions.users import create_token
+    from desk.models import Team
+
+    agent = make_user("agent", name="Ana")
+    with db.session() as s:
+        support, billing = ensure_team(s, SYSTEM, "Support"), ensure_team(s, SYSTEM, "Billing")
+        legal = ensure_team(s, SYSTEM, "Legal")
+        add_to_team(s, SYSTEM, agent, support)
+        billing.readable_by_all = True
+        s.add(billing)
+        headers = {"Authorization": f"Bearer {create_token(s, SYSTEM, agent)}"}
+        commit(s)
+        billing_id, legal_id = billing.id, legal.id
+        assert s.get(Team, billing_id) is not None
+    invoice = _ticket(db, settings, "Invoice 4521 wrong", billing_id)
+    secret = _ticket(db, settings, "Contract 4521 dispute", legal_id)
+    read = client.get(f"/api/v1/tickets/{invoice}", headers=headers)
+    assert read.status_code == 200 and read.json()["subject"] == "Invoice 4521 wrong"
+    assert client.get(f"/api/v1/tickets/{invoice}/links", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/tickets/{secret}", headers=headers).status_code == 403
+    assert client.patch(f"/api/v1/tickets/{invoice}", headers=headers,
+                        json={"priority": "urgent"}).status_code == 403
+    assert client.post(f"/api/v1/tickets/{invoice}/replies", headers=headers,
+                       json={"text": "Hi"}).status_code == 403
+    with db.session() as s:
+        ticket = s.get(Ticket, invoice)
+        assert ticket is not None and ticket.priority != "urgent"
+        assert len(s.exec(select(Message).where(Message.ticket_id == invoice)).all()) == 1

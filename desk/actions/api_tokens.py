@@ -70,6 +70,15 @@ def revoke_own_token(session: Session, user: User, token: ApiToken) -> None:
         revoke_token(session, Actor.of_user(user), token)
 
 
+def revoke_member_token(session: Session, actor: Actor, member: User, token: ApiToken) -> None:
+    """An admin revokes a token of ``member`` (a token of someone else is left alone, so
+    a URL naming another member's token revokes nothing); audited. Commits."""
+    if token.user_id != member.id:
+        return
+    with committed(session):
+        revoke_token(session, actor, token)
+
+
 def note_use(session: Session, token: ApiToken, user: User, address: str) -> None:
     """Remember that ``token`` was just used (see the module for how often it is written);
     commits when it writes."""

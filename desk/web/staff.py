@@ -1,5 +1,6 @@
 """Admin pages for staff accounts: the list, adding someone, editing their name, role,
-language and teams, deactivating and reactivating them, resetting their password.
+language and teams, deactivating and reactivating them, resetting their password, revoking
+one of their API tokens (a leaked one, without deactivating them).
 
 Admins only, checked on the server on every request. A generated password is shown once, on
 the page that answers the form, and never stored in clear or put in a URL."""
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from desk.actions.api_tokens import revoke_member_token
 from desk.actions.audit import Actor
 from desk.actions.staff import (
     MAX_PASSWORD,
@@ -29,6 +31,7 @@ from desk.actions.staff import (
 )
 from desk.i18n import LOCALES, _
 from desk.models import Role, User
+from desk.queries.account_security import get_token, tokens_of
 from desk.queries.users import get_user, list_teams, list_users, team_ids_of, teams_by_user
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.ids import MAX_ID
@@ -76,7 +79,7 @@ def _member_page(request: Request, session: Session, member: User,
                   team_ids=team_ids if team_ids is not None else team_ids_of(session, member.id),
                   error=error, roles=[r.value for r in Role], locales=LOCALES,
                   min_password=MIN_PASSWORD, password=password,
-                  done=request.query_params.get("done", ""))
+                  tokens=tokens_of(session, member.id), done=request.query_params.get("done", ""))
 
 
 def _member_or_404(session: Session, request: Request) -> User:
@@ -190,6 +193,19 @@ async def password(request: Request) -> Response:
     return RedirectResponse(f"/admin/staff/{member.id}?done=password", status_code=303)
 
 
+async def revoke_token(request: Request) -> Response:
+    admin = staff(request, Role.admin)
+    form = await request.form()
+    check_csrf(request, form)
+    with db_of(request).session() as session:
+        member = _member_or_404(session, request)
+        token = get_token(session, request.path_params["token_id"])
+        if token is None or token.user_id != member.id:
+            raise HTTPException(404, _("There is no such token."))
+        revoke_member_token(session, Actor.of_user(admin), member, token)
+    return RedirectResponse(f"/admin/staff/{member.id}?done=token_revoked#tokens", status_code=303)
+
+
 routes = [
     Route("/admin/staff", index, methods=["GET"]),
     Route("/admin/staff", add, methods=["POST"]),
@@ -198,4 +214,5 @@ routes = [
     Route("/admin/staff/{user_id:id}/deactivate", deactivate, methods=["POST"]),
     Route("/admin/staff/{user_id:id}/activate", activate, methods=["POST"]),
     Route("/admin/staff/{user_id:id}/password", password, methods=["POST"]),
+    Route("/admin/staff/{user_id:id}/tokens/{token_id:id}/revoke", revoke_token, methods=["POST"]),
 ]

@@ -234,3 +234,42 @@ def test_an_agent_and_a_supervisor_get_403_on_every_staff_page(
                                              "locale": "en", "email": "x@desk.test"})
             assert answer.status_code == 403, (role, path)
         assert client.get("/agent/account").status_code == 200
+
+
+def test_an_admin_revokes_a_members_api_token_from_their_page(
+    client: TestClient, app_factory, db: Database, make_user: MakeUser,  # type: ignore[no-untyped-def]
+) -> None:
+    from desk.actions.audit import SYSTEM
+    from desk.actions.users import issue_token
+    from desk.db import commit
+    from desk.models import ApiToken
+
+    member, other = make_user("agent", name="Ana"), make_user("agent", name="Bo")
+    with db.session() as s:
+        row, clear = issue_token(s, SYSTEM, member, "CRM sync")
+        other_row, _other_clear = issue_token(s, SYSTEM, other, "Bo's script")
+        commit(s)
+        token_id, other_id = row.id, other_row.id
+    bearer = {"Authorization": f"Bearer {clear}"}
+    assert client.get("/api/v1/tickets", headers=bearer).status_code == 200
+    with TestClient(app_factory()) as agent:  # an agent cannot revoke a colleague's token
+        sign_in(agent, other)
+        assert agent.post(f"/admin/staff/{member.id}/tokens/{token_id}/revoke",
+                          data={"csrf_token": csrf_of(agent)}).status_code == 403
+    sign_in(client, make_user("admin", name="Ada Admin"))
+    page = client.get(f"/admin/staff/{member.id}").text
+    assert f'data-token="{token_id}"' in page and "CRM sync" in page and "Bo&#39;s script" not in page
+    token = csrf_of(client, f"/admin/staff/{member.id}")
+    # A URL pairing this member with another's token revokes nothing.
+    assert client.post(f"/admin/staff/{member.id}/tokens/{other_id}/revoke",
+                       data={"csrf_token": token}).status_code == 404
+    done = client.post(f"/admin/staff/{member.id}/tokens/{token_id}/revoke",
+                       data={"csrf_token": token}, follow_redirects=False)
+    assert done.status_code == 303
+    assert "was revoked" in client.get(done.headers["location"]).text
+    assert client.get("/api/v1/tickets", headers=bearer).status_code == 401
+    assert f'data-token="{token_id}"' not in client.get(f"/admin/staff/{member.id}").text
+    with db.session() as s:
+        assert s.get(ApiToken, other_id).revoked_at is None  # type: ignore[union-attr]
+    (entry,) = _entries(db, "api_token", token_id or 0)[-1:]
+    assert (entry.action, entry.actor_name) == ("revoked", "Ada Admin")

@@ -28,7 +28,8 @@
   const dirty = new WeakSet();
   document.addEventListener("input", (event) => {
     const form = event.target.form;
-    if (form) dirty.add(form);
+    // A ticked ticket holds the queue by itself (below): unticked again, it holds nothing.
+    if (form && event.target.name !== "ids") dirty.add(form);
   });
   const banner = (message) => {
     let bar = document.getElementById("live-banner");
@@ -44,6 +45,27 @@
     reload.href = location.href;
     reload.textContent = text("reload");
     bar.append(reload);
+  };
+
+  // The queue's list stays while the agent is choosing tickets for a bulk action (the
+  // checkboxes sit outside any form: form="bulk") or has edits in a form around the list.
+  const holding = () => {
+    const list = document.querySelector("[data-live-list]");
+    const around = list && list.closest("form");
+    const bulk = document.getElementById("bulk");
+    return Boolean((around && dirty.has(around)) || (bulk && dirty.has(bulk))
+      || document.querySelector('input[name="ids"][form="bulk"]:checked'));
+  };
+  // The side bar's counts (views, covering, saved views) take the fresh page's numbers; its
+  // forms (save as a view) are left as they are.
+  const swapCounts = (page) => {
+    for (const name of ["data-view", "data-covering", "data-saved-view"]) {
+      page.querySelectorAll("[" + name + "] .count").forEach((fresh) => {
+        const key = fresh.closest("[" + name + "]").getAttribute(name);
+        const here = document.querySelector("[" + name + '="' + CSS.escape(key) + '"] .count');
+        if (here) here.textContent = fresh.textContent;
+      });
+    }
   };
 
   let pending = null;
@@ -63,11 +85,13 @@
         const props = document.querySelector("form.properties");
         if (props && dirty.has(props)) banner(text("changed"));
         else swap(page, "form.properties");
+      } else if (holding()) {
+        // Swapping the list would drop the agent's ticks or half-filled bulk form.
+        banner(text("changed"));
       } else {
-        const list = document.querySelector("[data-live-list]");
-        const form = list && list.closest("form");
-        if (form && dirty.has(form)) banner(text("changed"));
-        else swap(page, "[data-live-list]");
+        swap(page, "[data-live-list]");
+        swapCounts(page);
+        document.dispatchEvent(new CustomEvent("live:swapped"));
       }
     }, ticket ? 50 : 400);
   };

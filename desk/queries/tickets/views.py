@@ -24,7 +24,7 @@ from desk.queries.tickets.queue import (
 
 # The queue's parameters a view keeps, in the order its query string is written.
 FILTER_PARAMS = ("view", "status", "priority", "team", "assignee", "channel", "tier", "tag",
-                 "customer", "q", "sort")
+                 "customer", "covering", "q", "sort")
 
 
 @dataclass

@@ -115,3 +115,15 @@ def test_board_link_carries_the_filter(agent_client: TestClient, db: Database,
                                        settings: Settings) -> None:
     page = agent_client.get("/agent/?view=all_open&priority=urgent")
     assert 'href="/agent/board?view=all_open&amp;priority=urgent"' in page.text
+
+
+def test_the_covering_filter_can_be_saved_as_a_view(
+        client: TestClient, make_user, db: Database) -> None:  # type: ignore[no-untyped-def]
+    ana, bo = make_user("agent"), make_user("agent")
+    sign_in(client, ana)
+    page = client.get(f"/agent/?covering={bo.id}").text
+    form = page.split('action="/agent/views"', 1)[1].split("</form>", 1)[0]
+    assert f'<input type="hidden" name="covering" value="{bo.id}">' in form
+    saved = _save(client, "Bo's tickets", covering=str(bo.id))
+    assert saved.status_code == 303  # type: ignore[attr-defined]
+    assert f"covering={bo.id}&saved=" in saved.headers["location"]  # type: ignore[attr-defined]

@@ -142,10 +142,13 @@ def test_a_visitor_chats_from_a_shop_and_the_conversation_goes_on_by_email(
     expect(row).to_be_visible()
     row.locator("a").first.click()
     expect(agent_page.locator("#presence")).to_contain_text("王芳")
+    expect(chat.locator(".msg.mine .state")).to_have_text("已读")  # Ana has the chat open
     agent_page.fill("#reply-text", "您好，订单今天下午发货。")
     expect(chat.locator(".typing")).to_contain_text("Ana")
     agent_page.click("form[action$='/replies'] button[type=submit]")
     expect(chat.locator(".msg:not(.mine)")).to_contain_text("您好，订单今天下午发货。")
+    # The visitor read it in the chat: Ana's page says so without a reload.
+    expect(agent_page.locator(".conversation [data-delivery=in_chat]")).to_be_visible()
     visitor.screenshot(path=artifacts / f"chat-02-reply-{network}.png")
     assert any("/socket?" in url for url in sockets)  # tried first either way
 

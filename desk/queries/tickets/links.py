@@ -4,11 +4,13 @@ and what changed since a form was opened (for the stale-save notice)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from desk.models import AuditEntry, Message, Ticket
+from desk.models import AuditEntry, Message, OutboundMessage, OutboundStatus, Ticket
+from desk.models.base import now
 from desk.models.tickets import TicketLink
 from desk.queries.tickets.messages import ConversationItem, conversation
 
@@ -52,12 +54,24 @@ def changes_since(session: Session, ticket_id: int, after_entry: int, after_mess
     return Since(list(entries), items)
 
 
+JUST_READ = timedelta(seconds=10)
+
+
 def moved_on(session: Session, ticket_id: int, after_entry: int, after_message: int) -> bool:
-    """Whether the ticket has a history entry or a message newer than a page showed."""
+    """Whether the ticket has a history entry or a message newer than a page showed (or a
+    reply read in the chat just now)."""
     entry = session.exec(select(AuditEntry.id).where(
         AuditEntry.entity == "ticket", AuditEntry.entity_id == ticket_id,
         col(AuditEntry.id) > after_entry).limit(1)).first()
     if entry is not None:
         return True
-    return session.exec(select(Message.id).where(
-        Message.ticket_id == ticket_id, col(Message.id) > after_message).limit(1)).first() is not None
+    if session.exec(select(Message.id).where(
+            Message.ticket_id == ticket_id, col(Message.id) > after_message).limit(1)).first():
+        return True
+    # A chat visitor reads a reply the moment it shows, often while the agent's page is
+    # loading after sending it: a delivery line that just turned "Read in the chat" may be
+    # newer than the page (at worst the page takes one refresh it did not need).
+    return session.exec(select(OutboundMessage.id).where(
+        OutboundMessage.ticket_id == ticket_id,
+        OutboundMessage.status == OutboundStatus.read_in_chat,
+        col(OutboundMessage.sent_at) >= now() - JUST_READ).limit(1)).first() is not None

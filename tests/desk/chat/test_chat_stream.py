@@ -175,6 +175,11 @@ def test_the_visitor_sees_read_when_an_agent_opens_the_chat_and_the_agent_sees_t
         with db.session() as s:
             assert s.get(OutboundMessage, row.id).status == "in_chat"  # type: ignore[union-attr]
         assert "Read in the chat" in ana.get(f"/agent/tickets/{ticket}")
+        # A page rendered just before the read (the agent's own reply reloads it) hears of
+        # it as its stream opens.
+        late = Stream(ana, f"ticket={ticket}&entry=999999&message=999999")
+        assert late.next("notice")["kind"] == "updated"  # type: ignore[index]
+        late.close()
     finally:
         visitor.close()
         if page is not None:

@@ -6,6 +6,7 @@ writes, one per subscription, when an event is recorded."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ from desk.mail import fetch as mail_fetch
 __all__ = ["JOBS", "JobContext", "JobFunction", "handlers", "run_function"]
 
 JobFunction = Callable[..., None]
+log = logging.getLogger(__name__)
 
 
 def notify_agents(ctx: JobContext, *, ticket_id: int, reason: str) -> None:
@@ -76,12 +78,23 @@ def remind_follow_ups(ctx: JobContext) -> None:
 
 
 def remind_reviews(ctx: JobContext) -> None:
-    """Tell owners of the customer records that fell due for review (daily, books itself)."""
+    """Tell owners of the customer records that fell due for review (daily, books itself):
+    in the app, then one mail each. A mail that fails is logged, not retried: the reminders
+    are recorded and in the app already, and a retry would find nothing new to send."""
     from desk.actions.customers.review_reminders import remind_reviews as remind
+    from desk.actions.customers.review_reminders import review_mail
+    from desk.mail.account_mail import AccountMailFailed, send_account_mail
 
     with ctx.db.session() as session:
-        remind(session)
+        reminded = remind(session)
         commit(session)
+        mails = [mail for owner, records in reminded.items()
+                 if (mail := review_mail(session, ctx.db.settings.base_url, owner, records))]
+    for mail in mails:
+        try:
+            send_account_mail(ctx.db, *mail)
+        except AccountMailFailed as exc:
+            log.warning("review reminder mail to %s not sent: %s", mail[0], exc)
 
 
 def send_portal_link(ctx: JobContext, *, customer_id: int, address: str) -> None:

@@ -12,13 +12,17 @@ from desk.actions.audit import SYSTEM, Actor
 from desk.actions.customers.care import CareError, mark_reviewed, set_review_days, transfer_agent_work
 from desk.actions.customers.records import create_customer
 from desk.actions.ingest.one import ingest_one
+from desk.actions.mail.mailboxes import create_mailbox
 from desk.actions.tickets.changes import update_ticket
 from desk.actions.users import create_user
-from desk.db import commit
+from desk.db import Database, commit
+from desk.i18n import gettext_for
+from desk.jobs.context import JobContext
 from desk.models import AuditEntry, Customer, Notification, Ticket, User
 from desk.models.base import now
 from desk.queries.customers.care import review_policy, to_review, work_of
 from desk.settings import Settings
+from tests.smtp_server import SmtpServer
 
 
 def _agent(session: Session, name: str, role: str = "agent") -> User:
@@ -151,6 +155,10 @@ def _reminders(session: Session, owner: User) -> list[str]:
     return [name for _n, name in rows]
 
 
+def _told(reminded: dict[int, list[int]]) -> int:
+    return sum(len(records) for records in reminded.values())
+
+
 def test_owners_are_reminded_of_records_due_for_review_once_per_due_period(session: Session) -> None:
     from desk.actions.customers.review_reminders import JOB, remind_reviews
     from desk.models import Job
@@ -167,21 +175,53 @@ def test_owners_are_reminded_of_records_due_for_review_once_per_due_period(sessi
     # Giving records an owner booked the daily run: nobody has to open the list first.
     assert session.exec(select(Job).where(Job.name == JOB, Job.status == "queued")).first()
 
-    assert remind_reviews(session) == 2
+    assert _told(remind_reviews(session)) == 2
     commit(session)
     assert _reminders(session, ana) == ["Vip31"] and _reminders(session, bo) == ["BoStd"]
     assert _reminders(session, gone) == []
-    assert remind_reviews(session) == 0  # told once, not every day
+    assert _told(remind_reviews(session)) == 0  # told once, not every day
     commit(session)
     later = now() + timedelta(days=2)  # Vip29 falls due meanwhile
-    assert remind_reviews(session, at=later) == 1
+    assert _told(remind_reviews(session, at=later)) == 1
     commit(session)
     assert _reminders(session, ana) == ["Vip29", "Vip31"]
 
     vip31 = session.exec(select(Customer).where(Customer.name == "Vip31")).one()
     mark_reviewed(session, Actor.of_user(ana), vip31)
     commit(session)
-    assert remind_reviews(session, at=later) == 0  # reviewed: not due
-    assert remind_reviews(session, at=now() + timedelta(days=31)) == 1  # due again: told again
+    assert _told(remind_reviews(session, at=later)) == 0  # reviewed: not due
+    assert _told(remind_reviews(session, at=now() + timedelta(days=31))) == 1  # due again: told again
     queued = session.exec(select(Job).where(Job.name == JOB, Job.status == "queued")).all()
     assert len(queued) >= 2  # each run booked the next
+
+
+def test_each_owner_gets_one_summary_mail_a_day_in_their_language(
+        db: Database, settings: Settings, smtp_server: SmtpServer) -> None:
+    from desk.jobs.functions import remind_reviews
+
+    with db.session() as s:
+        create_mailbox(s, settings, SYSTEM, "support", "help@desk.test", None, smtp_server.url)
+        ana = _agent(s, "Ana")
+        wang = create_user(s, SYSTEM, "wang@desk.test", "王丽", "agent", None, locale="zh_CN")
+        _agent(s, "Bo")  # nothing due: no mail
+        first = _customer(s, "Vip31", ana, "vip", days_ago=31)
+        _customer(s, "Std91", ana, "standard", days_ago=91)
+        _customer(s, "Vip29", ana, "vip", days_ago=29)  # not due yet
+        _customer(s, "李娜", wang, "vip", days_ago=40)
+        commit(s)
+    remind_reviews(JobContext(db))
+    mails = {m.message["To"]: m.message for m in smtp_server.messages}
+    assert set(mails) == {"ana@desk.test", "wang@desk.test"}
+    assert mails["ana@desk.test"]["Subject"] == "Customer records to review: 2"
+    assert "help@desk.test" in mails["ana@desk.test"]["From"]  # the default mailbox
+    text = mails["ana@desk.test"].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Std91" in text and "Vip31" in text and "Vip29" not in text
+    assert f"{settings.base_url.rstrip('/')}/agent/customers/{first.id}" in text
+    assert f"{settings.base_url.rstrip('/')}/agent/customers/review" in text
+    chinese = mails["wang@desk.test"]
+    assert chinese["Subject"] == gettext_for(
+        "zh_CN", "Customer records to review: %(count)s") % {"count": 1}
+    assert "李娜" in chinese.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+    remind_reviews(JobContext(db))  # the same day again: nothing new, no mail
+    assert len(smtp_server.messages) == 2

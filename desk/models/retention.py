@@ -16,6 +16,10 @@ class RetentionKind(StrEnum):
     raw_mail = "raw_mail"
     # Customers whose every ticket is solved or closed anonymised (desk.actions.customers.privacy).
     anonymise_customers = "anonymise_customers"
+    # Solved and closed tickets: their messages' text and HTML, attachments and raw mail
+    # removed, the ticket row, its history and its report counts kept
+    # (desk.actions.retention.content).
+    ticket_content = "ticket_content"
 
 
 class RetentionRule(SQLModel, table=True):

@@ -64,6 +64,16 @@ def customers_due(session: Session, before: datetime, limit: int) -> list[int]:
     return [i for i in session.exec(query) if i is not None]
 
 
+def tickets_due(session: Session, before: datetime, limit: int) -> list[int]:
+    """Tickets the content rule takes: solved or closed, untouched since ``before``, their
+    content not removed yet; the oldest first."""
+    query = (select(Ticket.id)
+             .where(col(Ticket.status).in_(FINISHED), col(Ticket.updated_at) < before,
+                    col(Ticket.content_removed_at).is_(None))
+             .order_by(col(Ticket.id)).limit(limit))
+    return [i for i in session.exec(query) if i is not None]
+
+
 def next_run(session: Session) -> datetime | None:
     """When the retention job runs next (None: not scheduled)."""
     return session.exec(select(func.min(Job.run_at)).where(

@@ -1,5 +1,6 @@
 """One retention run: the rules applied in committed batches, the counts recorded in the audit
-log. A run stops at ``MAX_RAW_MAILS`` and ``MAX_CUSTOMERS``; the next run goes on."""
+log. A run stops at ``MAX_RAW_MAILS``, ``MAX_CUSTOMERS`` and ``MAX_TICKETS``; the next run
+goes on."""
 
 from __future__ import annotations
 
@@ -13,15 +14,25 @@ from sqlmodel import Session
 from desk.actions.audit import Actor, record
 from desk.actions.customers.privacy import anonymise_customer, remove_files
 from desk.actions.jobs import enqueue
+from desk.actions.retention.content import remove_ticket_content
 from desk.db import commit, committed
 from desk.models import Customer, RetentionKind
 from desk.models.base import now
 from desk.models.tables import RAW_BYTES
-from desk.queries.retention import JOB, customers_due, cutoff, next_run, raw_mail_due, retention_days
+from desk.queries.retention import (
+    JOB,
+    customers_due,
+    cutoff,
+    next_run,
+    raw_mail_due,
+    retention_days,
+    tickets_due,
+)
 
 BATCH = 1000
 MAX_RAW_MAILS = 200_000
 MAX_CUSTOMERS = 5_000
+MAX_TICKETS = 20_000
 EVERY = timedelta(days=1)
 JOB_ACTOR = Actor("system", None, "Retention job")
 COMMAND_ACTOR = Actor("system", None, "desk retention run")
@@ -32,6 +43,7 @@ class RetentionOutcome:
     days: dict[str, int | None]
     raw_mails: int = 0
     customers: int = 0
+    tickets: int = 0
     dry_run: bool = False
     # Ids the run would take (a dry run) or took, for the caller to show.
     customer_ids: list[int] = field(default_factory=list)
@@ -41,8 +53,9 @@ class RetentionOutcome:
         anonymise = "would anonymise" if self.dry_run else "anonymised"
         rules = ", ".join(f"{kind} after {days} days" if days else f"{kind} off"
                           for kind, days in self.days.items())
-        return (f"{verb} {self.raw_mails} raw mails, {anonymise} {self.customers} customers "
-                f"({rules})")
+        emptied = "would empty" if self.dry_run else "emptied"
+        return (f"{verb} {self.raw_mails} raw mails, {anonymise} {self.customers} customers, "
+                f"{emptied} the content of {self.tickets} tickets ({rules})")
 
 
 def run_retention(session: Session, attachments_dir: Path, actor: Actor,
@@ -59,10 +72,14 @@ def run_retention(session: Session, attachments_dir: Path, actor: Actor,
         outcome.customer_ids = _customers(session, cutoff(customer_days), attachments_dir, actor,
                                          dry_run)
         outcome.customers = len(outcome.customer_ids)
-    if not dry_run and (raw_days or customer_days):  # with every rule off, nothing ran
+    ticket_days = days[RetentionKind.ticket_content.value]
+    if ticket_days:
+        outcome.tickets = _tickets(session, cutoff(ticket_days), attachments_dir, actor, dry_run)
+    if not dry_run and (raw_days or customer_days or ticket_days):  # every rule off: none ran
         record(session, actor, "retention", 0, "ran", {
             "raw_mails_emptied": [raw_days, outcome.raw_mails],
-            "customers_anonymised": [customer_days, outcome.customers]})
+            "customers_anonymised": [customer_days, outcome.customers],
+            "ticket_contents_removed": [ticket_days, outcome.tickets]})
         commit(session)
     return outcome
 
@@ -98,6 +115,19 @@ def _customers(session: Session, before: datetime, attachments_dir: Path, actor:
         remove_files(done.files)
         taken.append(customer_id)
     return taken
+
+
+def _tickets(session: Session, before: datetime, attachments_dir: Path, actor: Actor,
+             dry_run: bool) -> int:
+    due = tickets_due(session, before, MAX_TICKETS)
+    if dry_run:
+        return len(due)
+    for ticket_id in due:
+        # One ticket per transaction, its files deleted once it committed.
+        with committed(session):
+            files = remove_ticket_content(session, actor, ticket_id, attachments_dir)
+        remove_files(files)
+    return len(due)
 
 
 def schedule_next(session: Session) -> None:

@@ -104,7 +104,8 @@ def test_the_rules_empty_old_raw_mail_and_anonymise_finished_customers_only(
     assert session.get(Ticket, world["ada_ticket"]) is not None  # tickets stay
     (entry,) = session.exec(select(AuditEntry).where(AuditEntry.action == "ran")).all()
     assert entry.actor_name == "desk retention run"
-    assert entry.changes == {"raw_mails_emptied": [30, 3], "customers_anonymised": [365, 1]}
+    assert entry.changes == {"raw_mails_emptied": [30, 3], "customers_anonymised": [365, 1],
+                             "ticket_contents_removed": [None, 0]}
 
     again = run_retention(session, settings.attachments_dir, COMMAND_ACTOR)
     assert (again.raw_mails, again.customers) == (0, 0)
@@ -147,7 +148,7 @@ def test_a_rule_takes_whole_days_or_nothing(value: str) -> None:
         read_rules({"raw_mail": value})
     assert set(caught.value.errors) == {"raw_mail"}
     assert read_rules({"raw_mail": " 90 ", "anonymise_customers": ""}) == {
-        "raw_mail": 90, "anonymise_customers": None}
+        "raw_mail": 90, "anonymise_customers": None, "ticket_content": None}
 
 
 def test_the_command_says_what_a_dry_run_would_take(
@@ -160,3 +161,60 @@ def test_the_command_says_what_a_dry_run_would_take(
     session.expire_all()
     assert raw_bytes(session, world["ada_raw"]) != b""
     assert session.exec(select(AuditEntry).where(AuditEntry.action == "ran")).all() == []
+
+
+def test_the_content_rule_empties_old_finished_tickets_and_keeps_the_ticket_and_its_history(
+    session: Session, settings: Settings, world: dict[str, int],
+) -> None:
+    from channels.message import InboundAttachment
+    from desk.actions.ingest.one import add_customer_reply
+    from desk.models import Attachment, Message
+    from desk.queries.tickets.queue import TicketFilter, list_tickets
+
+    bob_ticket = session.get(Ticket, world["bob_old_ticket"])
+    assert bob_ticket is not None
+    customer = _customer(session, world["bob_old_ticket"])
+    bob_ticket = session.get(Ticket, world["bob_old_ticket"])
+    assert bob_ticket is not None
+    add_customer_reply(session, settings, bob_ticket, customer, "My passport.", attachments=(
+        InboundAttachment("passport.pdf", "application/pdf", b"%PDF secret"),))
+    commit(session)
+    _age(session, world["bob_old_raw"], "solved", 400)  # the reply reopened it: solved again
+    (attachment,) = session.exec(select(Attachment)).all()
+    stored = settings.attachments_dir / attachment.storage_key[:2] / attachment.storage_key
+    assert stored.exists()
+    history = len(session.exec(select(AuditEntry).where(
+        AuditEntry.entity == "ticket", AuditEntry.entity_id == world["bob_old_ticket"])).all())
+    save_rules(session, SYSTEM, {"ticket_content": 365})
+
+    assert run_retention(session, settings.attachments_dir, COMMAND_ACTOR, dry_run=True).tickets == 2
+    done = run_retention(session, settings.attachments_dir, COMMAND_ACTOR)
+
+    assert done.tickets == 2 and done.raw_mails == 0  # raw mail of those two only, by this rule
+    session.expire_all()
+    for emptied in ("ada", "bob_old"):
+        ticket = session.get(Ticket, world[f"{emptied}_ticket"])
+        assert ticket is not None and ticket.content_removed_at is not None
+        assert ticket.subject.startswith("Request") and ticket.status in ("closed", "solved")
+        texts = [m.text + m.html + m.quoted for m in session.exec(
+            select(Message).where(Message.ticket_id == ticket.id))]
+        assert texts and set(texts) == {""}
+        assert raw_bytes(session, world[f"{emptied}_raw"]) == b""
+    for kept in ("bob_open", "cy"):
+        assert raw_bytes(session, world[f"{kept}_raw"]).startswith(b"From: ")
+        assert "Please call me" in session.exec(select(Message.text).where(
+            Message.ticket_id == world[f"{kept}_ticket"])).first()
+    assert not session.exec(select(Attachment)).all() and not stored.exists()
+    entries = session.exec(select(AuditEntry).where(
+        AuditEntry.entity == "ticket", AuditEntry.entity_id == world["bob_old_ticket"])).all()
+    assert len(entries) == history + 1 and entries[-1].action == "content_removed"
+    assert entries[-1].changes["attachments_deleted"] == [None, 1]
+    run = session.exec(select(AuditEntry).where(AuditEntry.action == "ran")).one()
+    assert run.changes["ticket_contents_removed"] == [365, 2]
+    # The words are gone from search too; the ticket still counts where it did.
+    admin_view = TicketFilter(view="solved", q="passport")
+    from desk.actions.users import create_user
+    admin = create_user(session, SYSTEM, "root@desk.test", "Root", "admin", None)
+    commit(session)
+    assert list_tickets(session, admin, admin_view).tickets == []
+    assert run_retention(session, settings.attachments_dir, COMMAND_ACTOR).tickets == 0

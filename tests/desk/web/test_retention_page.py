@@ -54,3 +54,21 @@ def test_only_admins_see_or_change_the_rules(
     token = csrf_of(client)
     assert client.post("/admin/retention", data={"csrf_token": token, "raw_mail": "1"}
                        ).status_code == 403
+
+
+def test_an_admin_sets_the_solved_ticket_content_rule_and_its_runs_count_tickets(
+    client: TestClient, make_user, session: Session, settings: Settings,  # type: ignore[no-untyped-def]
+) -> None:
+    sign_in(client, make_user("admin", name="Ada Admin"))
+    assert 'name="ticket_content"' in client.get("/admin/retention").text
+    saved = client.post("/admin/retention", data={
+        "csrf_token": csrf_of(client, "/admin/retention"), "raw_mail": "",
+        "anonymise_customers": "", "ticket_content": "1095"}, follow_redirects=False)
+    assert saved.status_code == 303
+    rule = session.get(RetentionRule, "ticket_content")
+    assert rule is not None and rule.days == 1095
+    run_retention(session, settings.attachments_dir, COMMAND_ACTOR)
+    page = client.get("/admin/retention").text
+    assert 'value="1095"' in page and "Tickets emptied" in page
+    (run,) = session.exec(select(AuditEntry).where(AuditEntry.action == "ran")).all()
+    assert run.changes["ticket_contents_removed"] == [1095, 0]

@@ -219,16 +219,22 @@ def second_server(server: Server, settings: Settings, tmp_path: Path) -> Iterato
 def test_a_chat_across_two_desk_serve_processes_on_postgresql_and_redis(
     desk_ready: User, shop: ShopPage, server: Server, second_server: str,
     new_context: Callable[..., BrowserContext], db: Database, settings: Settings,
+    smtp_server: SmtpServer,
 ) -> None:
     """The visitor's widget talks to one process, the agent works on the other: messages,
-    typing and presence travel between them by PostgreSQL."""
+    typing both ways, presence and read marks travel between them by PostgreSQL; the reply
+    after the visitor left goes by mail through a real SMTP server; one ticket."""
+    from sqlmodel import select
+
+    from desk.models import Ticket
+
     with db.session() as s:
         team = ensure_team(s, SYSTEM, "Chat")
         commit(s)
         widget = save_widget(s, SYSTEM, str(settings.secret_key), None, WidgetForm(
-            name="Shop", team_id=str(team.id), origins=shop.url))
+            name="Shop", team_id=str(team.id), origins=shop.url, greeting_zh="您好，有什么可以帮您？"))
     assert widget is not None
-    shop.html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"></head><body>'
+    shop.html = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"></head><body>'
                  f'<script src="{server.url}/chat/widget.js" data-widget="{widget.key}" async>'
                  f'</script></body></html>').encode()
     agent_page = new_context().new_page()  # every address below on the second process
@@ -239,23 +245,44 @@ def test_a_chat_across_two_desk_serve_processes_on_postgresql_and_redis(
     agent_page.wait_for_url("**/agent/")
     agent_page.goto(f"{second_server}/agent/?view=all_open")
 
-    visitor = new_context().new_page()
+    visitor = new_context(locale="zh-CN").new_page()
     visitor.goto(shop.url + "/")
     chat = visitor.locator("[data-desk-chat]")
     chat.locator(".btn").click()
-    chat.locator("input[name=name]").fill("Kim")
-    chat.locator("input[name=email]").fill("kim@example.com")
-    chat.locator("textarea").fill("Is my order 4521 on its way?")
+    expect(chat.locator(".log")).to_contain_text("您好，有什么可以帮您？")
+    chat.locator("input[name=name]").fill("王芳")
+    chat.locator("input[name=email]").fill("wangfang@example.cn")
+    chat.locator("textarea").fill("我的订单 4521 什么时候发货？")
+    expect(chat.locator(".suggest")).to_contain_text(ARTICLE)
     chat.locator("textarea").press("Enter")
 
-    row = agent_page.locator("table.tickets tr", has_text="Is my order 4521 on its way?")
+    row = agent_page.locator("table.tickets tr", has_text="我的订单 4521 什么时候发货？")
     expect(row).to_be_visible()  # the queue on the other process heard of it
     row.locator("a").first.click()
-    expect(agent_page.locator("#presence")).to_contain_text("Kim")
-    agent_page.fill("#reply-text", "Yes, it ships today.")
+    expect(agent_page.locator("#presence")).to_contain_text("王芳")
+    expect(chat.locator(".msg.mine .state")).to_have_text("已读")
+    agent_page.fill("#reply-text", "今天发货。")
     expect(chat.locator(".typing")).to_contain_text("Ana")
     agent_page.click("form[action$='/replies'] button[type=submit]")
-    expect(chat.locator(".msg:not(.mine)")).to_contain_text("Yes, it ships today.")
-    chat.locator("textarea").fill("Thanks!")
+    expect(chat.locator(".msg:not(.mine)")).to_contain_text("今天发货。")
+    chat.locator("textarea").type("谢谢")  # the visitor types: the agent sees it
+    expect(agent_page.locator("#presence")).to_contain_text("王芳 (typing)")
     chat.locator("textarea").press("Enter")
-    expect(agent_page.locator(".conversation")).to_contain_text("Thanks!")
+    expect(agent_page.locator(".conversation")).to_contain_text("谢谢")
+
+    visitor.close()  # the visitor leaves: the next reply goes by mail
+    expect(agent_page.locator("#presence")).not_to_contain_text("王芳", timeout=10_000)
+    agent_page.fill("#reply-text", "物流单号是 SF4521CN。")
+    agent_page.click("form[action$='/replies'] button[type=submit]")
+    expect(agent_page.locator(".conversation")).to_contain_text("SF4521CN")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(
+            "SF4521CN" in r.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+            for r in smtp_server.messages):
+        time.sleep(0.2)
+    mailed = [r.rcpt_tos for r in smtp_server.messages
+              if "SF4521CN" in r.message.get_body(("plain",)).get_content()]  # type: ignore[union-attr]
+    assert mailed == [["wangfang@example.cn"]]
+    with db.session() as s:
+        tickets = s.exec(select(Ticket).where(Ticket.channel == "chat")).all()
+    assert len(tickets) == 1  # one conversation across both processes and both channels

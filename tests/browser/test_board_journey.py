@@ -1,6 +1,7 @@
 """An agent drags a card on the board to another column: the ticket's status changes through
 the ticket page's own change (its history says so), without a reload; a drag to a status the
-agent may not set is refused with the reason, and the card stays."""
+agent may not set is refused with the reason, and the card stays. A colleague's move shows on
+an open board without a reload."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from desk.actions.ingest.one import ingest_message
 from desk.db import Database, commit
 from desk.models import Ticket, User
 from desk.settings import Settings
+from tests.browser.staff import invoice_ticket, signed_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -57,3 +59,24 @@ def test_board_drag_moves_a_card_and_a_refused_drag_says_why(
     expect(page.locator(f"[data-column=on_hold] #ticket-{number}")).to_be_visible()
     page.goto(f"/agent/tickets/{number}")
     expect(page.locator("ul.history")).to_contain_text("On hold")
+
+
+def test_a_colleagues_move_shows_on_an_open_board_without_a_reload(
+    new_context: Callable[..., BrowserContext], make_user: Callable[..., User], db: Database,
+    settings: Settings, artifacts: Path,
+) -> None:
+    number = invoice_ticket(db, settings, "发票抬头错误")
+    ana = signed_in(new_context(viewport={"width": 1700, "height": 900}),
+                    make_user("agent", email="ana@desk.test", name="Ana"))
+    bo = signed_in(new_context(), make_user("agent", email="bo@desk.test", name="Bo"))
+    ana.goto("/agent/board?view=all_open")
+    expect(ana.locator(f"[data-column=new] #ticket-{number}")).to_be_visible()
+    marker = ana.evaluate("() => (window.stillTheSamePage = true)")
+    bo.goto(f"/agent/tickets/{number}")
+    bo.select_option("#status", "on_hold")
+    bo.click("form.properties button[type=submit]")
+    bo.wait_for_url(f"**/agent/tickets/{number}")
+    expect(ana.locator(f"[data-column=on_hold] #ticket-{number}")).to_be_visible()
+    expect(ana.locator(f"[data-column=new] #ticket-{number}")).to_have_count(0)
+    assert marker and ana.evaluate("() => window.stillTheSamePage") is True  # no reload
+    ana.screenshot(path=artifacts / "board-live-move.png", full_page=True)

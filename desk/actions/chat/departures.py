@@ -27,7 +27,7 @@ from desk.models import (
     OutboundStatus,
     Ticket,
 )
-from desk.models.base import now
+from desk.models.base import aware, now
 from desk.models.tables import OUTBOX
 from desk.queries.chat import visible_messages
 from desk.queries.rules_time import pass_waiting
@@ -36,6 +36,7 @@ from desk.threading_ids import new_message_id
 
 JOB = "sweep_quiet_chats"
 QUIET_AFTER = timedelta(minutes=2)  # pages beat every 20 s: six missed beats
+STALE = timedelta(days=1)
 SWEEP_SECONDS = 60
 BATCH = 200
 
@@ -51,13 +52,15 @@ def visitor_left(session: Session, settings: Settings, conversation_id: int) -> 
 
 
 def conversation_ended(session: Session, settings: Settings,
-                       conversation: ChatConversation) -> None:
+                       conversation: ChatConversation, transcript: bool = True) -> None:
     """What leaving does (the caller commits): the transcript if the desk wrote since the
     last, and a send job again for each reply held while the visitor was on the page that
-    the transcript does not carry (no address: the sender says so on the ticket)."""
+    the transcript does not carry (no address: the sender says so on the ticket).
+    `transcript=False`: only the held replies, each by its own mail."""
     conversation.left_at = now()
     session.add(conversation)
-    _queue_transcript(session, settings, conversation)
+    if transcript:
+        _queue_transcript(session, settings, conversation)
     if conversation.ticket_id is not None:
         held = [i for i in session.exec(select(OutboundMessage.id).where(
             OutboundMessage.ticket_id == conversation.ticket_id,
@@ -124,7 +127,10 @@ def sweep_quiet_chats(session: Session, settings: Settings, moment: datetime | N
         col(ChatConversation.seen_at) < moment - QUIET_AFTER).order_by(
         col(ChatConversation.id)).limit(BATCH)))
     for conversation in quiet:
-        conversation_ended(session, settings, conversation)
+        # Quiet for days (chats from before this sweep, or a desk that was down): a
+        # transcript now would surprise; only replies never sent go, each on its own.
+        recent = conversation.seen_at is not None and aware(conversation.seen_at) >= moment - STALE
+        conversation_ended(session, settings, conversation, transcript=recent)
     commit(session)
     still_open = session.exec(select(ChatConversation.id).where(
         col(ChatConversation.left_at).is_(None), col(ChatConversation.seen_at).is_not(None))

@@ -76,3 +76,32 @@ def test_a_reply_held_for_a_visitor_who_vanished_reaches_their_email_once(
     body = mail.message.get_body(("plain",))
     assert body is not None and "今天已发货。" in body.get_content()
     assert f"[#{ticket_id}]" in str(mail.message["Subject"])
+
+
+def test_a_chat_quiet_for_days_ends_without_a_late_transcript_but_a_held_reply_still_goes(
+        client: TestClient, db: Database, settings: Settings, smtp_server: SmtpServer,
+        make_user: Callable[..., User]) -> None:
+    with db.session() as s:
+        add_mailbox(s, settings, smtp_server)
+        widget = save_widget(s, SYSTEM, str(settings.secret_key), None,
+                             WidgetForm(name="Shop", origins=SITE))
+        assert widget is not None
+    token = _post(client, widget.key, "start", {"name": "Kim", "email": "kim@example.com"})["token"]
+    ticket_id = _post(client, widget.key, "messages",
+                      {"token": token, "text": "Hello?", "id": "k1"})["ticket"]
+    agent = make_user("agent", name="Ana")
+    with db.session() as s:
+        ticket = s.get(Ticket, ticket_id)
+        assert ticket is not None
+        add_agent_reply(s, settings, Actor.of_user(agent), agent, ticket, "Hello Kim.",
+                        internal=False)
+        commit(s)
+    run_due_jobs(db)  # held for the visitor on the page
+    with db.session() as s:  # the desk was down for days: the first sweep comes late
+        assert sweep_quiet_chats(s, settings, now() + timedelta(days=2)) == 1
+    run_due_jobs(db)
+    with db.session() as s:
+        rows = s.exec(select(OutboundMessage).where(OutboundMessage.ticket_id == ticket_id)).all()
+    assert [(r.kind, r.status) for r in rows] == [("reply", "sent")]
+    [mail] = smtp_server.messages
+    assert mail.rcpt_tos == ["kim@example.com"]

@@ -47,6 +47,8 @@ class ChatConversation(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_chatconversation_ticket", "ticket_id"),
+        # The open ones by their last beat: the sweep for visitors gone without a word.
+        Index("ix_chatconversation_open", "left_at", "seen_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

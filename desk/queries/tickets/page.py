@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from desk.models import (
     AuditEntry,
+    ChatConversation,
     Customer,
     Organization,
     OutboundMessage,
@@ -18,6 +19,7 @@ from desk.models import (
     TicketSla,
     User,
 )
+from desk.queries.chat import conversation_of_ticket
 from desk.queries.tickets.messages import ConversationItem, conversation
 from desk.queries.tickets.outbox import automatic_mail, deliveries
 from desk.queries.tickets.queue import (
@@ -51,6 +53,8 @@ class TicketView:
     sla_policy: str = ""
     # False: another team's ticket ``user`` may only read (`Team.readable_by_all`).
     may_change: bool = True
+    # A chat's conversation: who the visitor said they were (signed by the site, or typed).
+    chat: ChatConversation | None = None
 
 
 def ticket_view(session: Session, user: User, number: int) -> TicketView:
@@ -70,4 +74,5 @@ def ticket_view(session: Session, user: User, number: int) -> TicketView:
         tags=ticket_tags(session, number), deliveries=deliveries(session, number),
         automatic=automatic_mail(session, number), followed_by=follow_ups(session, number),
         sla=sla, sla_policy=policy.name if policy is not None else "", may_change=may_change,
+        chat=conversation_of_ticket(session, number) if ticket.channel == "chat" else None,
     )

@@ -1,4 +1,5 @@
-"""The queue at 390 px: nothing scrolls sideways, the top bar folds into a menu that holds
+"""The queue at 390 px (and every other agent and admin page: the board, a customer record,
+organisations, reports, admin pages, a new macro, a bulk run): nothing scrolls sideways, the top bar folds into a menu that holds
 sign-out, the tickets are cards; then the keyboard: '?' lists the shortcuts, j/k move in the
 queue, Enter opens, r goes to the reply box and Ctrl+Enter sends."""
 
@@ -11,9 +12,12 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from channels.message import Identity, InboundMessage
+from desk.actions.audit import SYSTEM
+from desk.actions.customers.organizations import create_organization
 from desk.actions.ingest.one import ingest_message
+from desk.actions.tickets.bulk import start_bulk
 from desk.db import Database, commit
-from desk.models import User
+from desk.models import Ticket, User
 from desk.settings import Settings
 from tests.conftest import PASSWORD
 
@@ -140,3 +144,37 @@ def test_keyboard_shortcuts_in_the_queue_and_the_reply_box(
     page.keyboard.press("g")
     page.keyboard.press("q")
     page.wait_for_url("**/agent/")
+
+
+def test_every_other_agent_and_admin_page_at_390_px(
+    new_context: Callable[..., BrowserContext], make_user: Callable[..., User], db: Database,
+    settings: Settings, artifacts: Path,
+) -> None:
+    admin = make_user("admin", email="ada@desk.test", name="Ada Admin", locale="zh_CN")
+    numbers = _tickets(db, settings)
+    with db.session() as s:
+        org = create_organization(s, SYSTEM, {"name": "Analytical Engines Ltd", "domain": None})
+        ticket = s.get(Ticket, numbers[1])
+        assert ticket is not None
+        run = start_bulk(s, SYSTEM, admin, {"priority": "high", "add_tags": ["billing"]}, numbers)
+        commit(s)
+        customer_id, org_id, run_id = ticket.customer_id, org.id, run.id
+    page = new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                       has_touch=True).new_page()
+    _sign_in(page, admin)
+    wide = []
+    for path in ("/agent/board?view=all_open", f"/agent/customers/{customer_id}",
+                 "/agent/organizations", f"/agent/organizations/{org_id}", "/reports/",
+                 "/reports/service", "/agent/macros/new",
+                 f"/agent/bulk/{run_id}", "/admin/", "/admin/staff", "/admin/teams",
+                 "/admin/mailboxes", "/admin/mailboxes/new", "/admin/rules", "/admin/rules/new",
+                 "/admin/sla", "/admin/audit", "/admin/quarantine", "/admin/retention",
+                 "/admin/review-policy", "/admin/customer-fields", "/admin/customers/import",
+                 "/admin/webhooks", "/admin/security", "/admin/surveys", "/admin/chat"):
+        response = page.goto(path)
+        assert response is not None and response.ok, f"{path}: {response and response.status}"
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide.append(f"{path}: {width} px")
+            page.screenshot(path=artifacts / f"narrow-wide-{len(wide)}.png", full_page=True)
+    assert not wide, "sideways scroll at 390 px: " + ", ".join(wide)

@@ -1,7 +1,8 @@
 """The queue at 390 px (and every other agent and admin page: the board, a customer record,
 organisations, reports, admin pages, a new macro, a bulk run): nothing scrolls sideways, the
-top bar folds into a menu that holds sign-out, the tickets are cards; then the keyboard: '?' lists the shortcuts, j/k move in the
-queue, Enter opens, r goes to the reply box and Ctrl+Enter sends."""
+top bar folds into a menu that holds sign-out, the tickets are cards; then the keyboard: '?'
+lists the shortcuts, j/k move in the queue, Enter opens, r goes to the reply box and
+Ctrl+Enter sends."""
 
 from __future__ import annotations
 

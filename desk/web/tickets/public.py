@@ -202,7 +202,8 @@ async def switch_locale(request: Request) -> Response:
         target = "/requests/new"
     response = RedirectResponse(target, status_code=303)
     if locale in LOCALES:
-        response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 86400, samesite="lax")
+        response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 86400, samesite="lax",
+                            secure=_settings(request).base_url.startswith("https://"))
     return response
 
 

@@ -235,3 +235,8 @@ def test_served_over_https_browsers_are_told_so_and_cookies_are_secure(
         assert page.headers["strict-transport-security"] == "max-age=31536000"
         login = https.get("/agent/login")
         assert "secure" in login.headers.get("set-cookie", "").lower()
+        chosen = https.get("/locale/zh_CN", follow_redirects=False)
+        assert "desk_locale=zh_CN" in chosen.headers["set-cookie"]
+        assert "secure" in chosen.headers["set-cookie"].lower()
+    plain = client.get("/locale/zh_CN", follow_redirects=False).headers["set-cookie"]
+    assert "desk_locale=zh_CN" in plain and "secure" not in plain.lower()

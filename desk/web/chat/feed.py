@@ -39,6 +39,7 @@ from desk.web.chat.guard import (
     announce,
     conversation_of,
     intake_of,
+    known_online,
     limiter,
     line_json,
     locale_of,
@@ -92,7 +93,9 @@ class Feed:
 
     async def _availability(self, since: float = 0.0) -> list[Event]:
         """Whether the team can chat now, when it changed since the widget was told."""
-        online = await asyncio.to_thread(team_online, self.conn, self.team_id, since)
+        online = known_online(self.conn, self.team_id, since)
+        if online is None:
+            online = await asyncio.to_thread(team_online, self.conn, self.team_id)
         if online == self.online:
             return []
         self.online = online

@@ -193,21 +193,31 @@ def visitor_presence(conversation: ChatConversation, ticket_id: int, state: str
 ONLINE_SECONDS = 10.0  # how long one process reuses its answer to "is anyone there?"
 
 
-def team_online(request: HTTPConnection, team_id: int | None, since: float = 0.0) -> bool:
-    """Whether the team can chat now (`agents_online`), asked at most every ONLINE_SECONDS per
-    team and process (thousands of open widgets ask on each beat), and again when the
-    answer predates `since` (an agent's change, by wall time). Blocking: call in a thread."""
+def _online_cache(request: HTTPConnection) -> dict[int | None, tuple[float, bool]]:
     state = request.app.state
     cache: dict[int | None, tuple[float, bool]] | None = getattr(state, "chat_online", None)
     if cache is None:
         cache = state.chat_online = {}
-    found = cache.get(team_id)
-    moment = time.time()
-    if found is not None and found[0] >= since and moment - found[0] < ONLINE_SECONDS:
+    return cache
+
+
+def known_online(request: HTTPConnection, team_id: int | None, since: float = 0.0) -> bool | None:
+    """This process's recent answer to "can the team chat now?" (None: ask `team_online`):
+    thousands of open widgets ask on each beat, the database at most every ONLINE_SECONDS
+    per team, and again after an agent's change at wall time `since`."""
+    found = _online_cache(request).get(team_id)
+    if found is not None and found[0] >= since and time.time() - found[0] < ONLINE_SECONDS:
         return found[1]
+    return None
+
+
+def team_online(request: HTTPConnection, team_id: int | None) -> bool:
+    """Whether the team can chat now (`agents_online`), remembered for `known_online`.
+    Blocking: call in a thread."""
+    moment = time.time()
     with _db(request).session() as session:
         online = agents_online(session, team_id)
-    cache[team_id] = (moment, online)
+    _online_cache(request)[team_id] = (moment, online)
     return online
 
 

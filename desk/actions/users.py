@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
 from desk.actions.audit import Actor, record
+from desk.actions.ingest.cleaning import one_line
 from desk.actions.staff_sessions import end_all_sessions
 from desk.db import commit
 from desk.models import ApiToken, Role, Team, TeamMembership, User
@@ -49,7 +50,8 @@ def create_user(
     if session.exec(select(User).where(User.email == email)).first() is not None:
         raise UserError(f"a user with the email {email} exists already")
     user = User(
-        email=email, name=name.strip() or email, role=role, locale=locale,
+        # Control characters cleaned as the intake cleans a name (`desk user add` comes here).
+        email=email, name=one_line(name).strip() or email, role=role, locale=locale,
         password_hash=hash_password(password) if password else "",
     )
     session.add(user)

@@ -91,3 +91,13 @@ def test_a_file_an_agent_attaches_loses_direction_overrides_and_control_characte
     with db.session() as s:
         names = [a.filename for a in s.exec(select(Attachment))]
     assert names == ["invoicefdp.exe"]
+
+
+def test_a_staff_member_made_from_the_command_line_keeps_no_line_break(db: Database) -> None:
+    from desk.actions.audit import SYSTEM
+    from desk.actions.users import create_user
+
+    with db.session() as s:
+        made = create_user(s, SYSTEM, "cli@desk.test", "Cli\r\nUser", "agent", None)
+        commit(s)
+        assert made.name == "Cli User"

@@ -134,8 +134,8 @@ async def reply(request: Request) -> Response:
                             internal=internal, attachments=uploads.files,
                             status=status if isinstance(status, str) else "", seen=seen_of(form),
                             macro=macro_actions_for(session, user, form.get("macro_id")))
-        except MoveRefused as refused:  # shown by the reply box, which keeps the text
-            return _ticket_page(request, number, 400, errors={"text": refused.message},
+        except MoveRefused as refused:  # shown by the status list; the text is kept
+            return _ticket_page(request, number, 400, errors={"reply_status": refused.message},
                                 reply_text=text, extra={
                                     "reply_kind": "note" if internal else "reply",
                                     "macro_id": form.get("macro_id")})

@@ -74,7 +74,8 @@ def test_a_reply_that_sets_a_refused_status_sends_nothing_and_keeps_the_text(
         "csrf_token": csrf_of(agent_client), "text": "Closing this for good.",
         "status": "closed"})
     assert refused.status_code == 400
-    assert "Only supervisors and admins close tickets by hand" in refused.text
+    assert re.search(r'id="reply_status-error">Only supervisors and admins close tickets by hand',
+                     refused.text)
     assert "Closing this for good.</textarea>" in refused.text
     with db.session() as s:
         texts = s.exec(select(Message.text).where(Message.ticket_id == number)).all()

@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import col, func, select
-
 from starlette.testclient import TestClient
 
 from desk.actions.audit import SYSTEM, Actor

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from collections.abc import AsyncIterator
 from contextlib import suppress
@@ -133,21 +134,28 @@ class Feed:
         ends = time.monotonic() + STREAM_SECONDS
         try:
             await self._presence("viewing")
-            await asyncio.to_thread(self._arrived)
-            beaten = time.monotonic()
+            if self.conversation.left_at is None:  # open: said with the next batch of beats
+                self.still_here.ids.add(self.conversation.id or 0)
+            else:  # back after leaving: at once, so the sweep does not end it again
+                await asyncio.to_thread(self._arrived)
+            # Beats at a random phase: widgets opened together (a burst of visitors, or all
+            # of them reconnecting after a restart) would otherwise beat together, thousands
+            # of database and presence calls in one moment, every BEAT_SECONDS.
+            next_beat = time.monotonic() + BEAT_SECONDS * random.uniform(0.3, 1.0)
             for event in await self._availability() + await self._lines():
                 yield event
             while time.monotonic() < ends:
                 try:
-                    notice = await asyncio.wait_for(listener.queue.get(), BEAT_SECONDS)
+                    notice = await asyncio.wait_for(listener.queue.get(),
+                                                    max(0.0, next_beat - time.monotonic()))
                 except TimeoutError:
                     notice = None
                 if listener.overflowed:
                     return
-                if notice is None or time.monotonic() - beaten >= BEAT_SECONDS:
+                if notice is None or time.monotonic() >= next_beat:
                     await self._presence("viewing")
                     await asyncio.to_thread(self._beat)
-                    beaten = time.monotonic()
+                    next_beat = time.monotonic() + BEAT_SECONDS * random.uniform(0.9, 1.1)
                     for event in await self._availability():  # working hours, signing out
                         yield event
                     if notice is None:

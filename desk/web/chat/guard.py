@@ -155,7 +155,8 @@ def intake_of(request: HTTPConnection) -> GroupCommit[Said, Ingested]:
     if intake is None:
         settings = state.settings
         intake = state.chat_intake = GroupCommit(
-            _db(request), lambda session, batch: record_said(session, settings, batch))
+            _db(request), lambda session, batch: record_said(session, settings, batch),
+            in_thread=True)
     return intake
 
 

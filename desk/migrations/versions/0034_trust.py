@@ -40,9 +40,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('ticket') as batch:
+    # In place (SQLite drops a column in place since 3.35): recreating `ticket` would drop a
+    # table other tables' foreign keys point at.
+    with op.batch_alter_table('ticket', recreate='never') as batch:
         batch.drop_column('content_removed_at')
-    with op.batch_alter_table('auditentry') as batch:
+    with op.batch_alter_table('auditentry', recreate='never') as batch:
         batch.drop_column('address')
     op.drop_index(op.f('ix_portalsession_customer_id'), table_name='portalsession')
     op.drop_table('portalsession')

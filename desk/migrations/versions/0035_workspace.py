@@ -22,5 +22,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('bulkrun') as batch:
+    with op.batch_alter_table('bulkrun', recreate='never') as batch:
         batch.drop_column('matched')

@@ -1,6 +1,9 @@
 """Sending many outbox rows in one job (the `send_survey_mails` job: due surveys are mailed in
 batches): claimed in one commit, sent one after another over the kept SMTP connection,
-recorded in one commit (`desk.actions.mail.batches`). A row that needs more than a plain
+recorded as they go, a commit at most every RECORD_SECONDS (`desk.actions.mail.batches`): a
+sender killed in the middle of a batch leaves only what it sent since then to be sent again
+(it recorded the whole batch at the end, and a killed worker's next one mailed everything
+the dead one had sent once more). A row that needs more than a plain
 send (a chat reply that may be held, no mailbox, a temporary failure) is handed back to the
 single sender as a `send_mail` job."""
 
@@ -25,6 +28,9 @@ from desk.secrets import SecretError
 log = logging.getLogger("desk.mail")
 # Rows not tried by then go back to the single sender, well before their claim runs out.
 SEND_FOR_SECONDS = CLAIM.total_seconds() / 2
+# What was sent is recorded at least this often: a fast server takes a hundred mails in two
+# commits, a slow one has each mail recorded as it goes.
+RECORD_SECONDS = 0.2
 
 
 def _outcome(outbound_id: int, attempts: int, failure: Failure | None) -> Outcome:
@@ -74,12 +80,19 @@ def send_batch(db: Database, outbound_ids: list[int]) -> int:
         session.rollback()
         if not ready and not outcomes and not handed_back and not held:
             return 0
+        recorded: list[Outcome] = []
+        last_record = time.monotonic()
         for outbound_id, attempts, outgoing, delivery in ready:
             if time.monotonic() - started > SEND_FOR_SECONDS:
                 handed_back.append(outbound_id)
                 continue
             outcomes.append(_outcome(outbound_id, attempts, _SENDING.send(outgoing, delivery)))
+            if time.monotonic() - last_record >= RECORD_SECONDS:
+                record_batch(session, outcomes)
+                recorded += outcomes
+                outcomes, last_record = [], time.monotonic()
         record_batch(session, outcomes, handed_back, held)
+        outcomes = recorded + outcomes
     sent = sum(1 for o in outcomes if o.sent)
     log.info("batch of %s: %s sent, %s not, %s handed back", len(outbound_ids), sent,
              len(outcomes) - sent, len(handed_back))

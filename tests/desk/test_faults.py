@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,13 +23,17 @@ from sqlmodel import col, select
 from desk.actions.audit import SYSTEM
 from desk.actions.mail.mailboxes import create_mailbox
 from desk.db import Database, commit
-from desk.models import Message, RawMessage, RawStatus, Ticket
+from desk.models import Message, RawMessage, RawStatus, Survey, Ticket, User
 from desk.settings import Settings
 from tests.browser.conftest import _desk_command, _free_port, _stop, _wait_until_healthy
 from tests.smtp_server import SmtpServer
 
 RUN_SECONDS = 1.5  # taking in before the kill
 CLIENTS = 4
+REDIS_OUTAGE_SECONDS = 60  # "Redis stopped for a minute"
+# The killed workers' claims on their mails last four times this (desk.mail.sender.CLAIM):
+# short, so a test does not wait two minutes for them.
+SMTP_TIMEOUT = 5
 
 
 def _env(settings: Settings, url: str = "") -> dict[str, str]:
@@ -213,8 +217,9 @@ def _form(port: int, subject: str) -> int:
 def test_with_redis_stopped_for_a_while_requests_are_taken_and_every_job_runs_once_after(
     db: Database, settings: Settings, log: Path, tmp_path: Path, smtp_server: SmtpServer,
 ) -> None:
-    """desk serve and desk worker on arq with a Redis that goes away and comes back: forms
-    are still answered, and each acknowledgement mail goes out exactly once afterwards."""
+    """desk serve and desk worker on arq with a Redis that goes away for a minute and comes
+    back: forms are still answered, neither process dies, and each acknowledgement mail goes
+    out exactly once afterwards."""
     if not settings.database_url.startswith("postgresql"):
         pytest.skip("the PostgreSQL + Redis run has the multi-process set-up")
     with db.session() as s:
@@ -247,7 +252,10 @@ def test_with_redis_stopped_for_a_while_requests_are_taken_and_every_job_runs_on
         redis_server.wait(10)
         during = [f"During the outage {n}" for n in range(3)]
         assert [_form(port, s) for s in during] == [303, 303, 303]  # taken, stored
-        time.sleep(2)
+        time.sleep(REDIS_OUTAGE_SECONDS - 2)
+        assert _form(port, "Late in the outage") == 303  # still taking requests a minute on
+        during.append("Late in the outage")
+        assert all(p.poll() is None for p in processes), log.read_text()[-3000:]
         redis_server = _redis(redis_port, tmp_path)  # back, empty: the jobs are found again
         wait_for(during, 120)
         assert all(p.poll() is None for p in processes), log.read_text()[-3000:]
@@ -270,7 +278,6 @@ def test_a_killed_desk_worker_sends_every_queued_mail_after_a_restart(
 
     from channels.message import Identity, InboundMessage
     from desk.actions.ingest.one import ingest_message
-    from desk.mail.sender import CLAIM
     from tests.conftest import redis_test_url
 
     smtp_server.delay = 0.3
@@ -287,7 +294,8 @@ def test_a_killed_desk_worker_sends_every_queued_mail_after_a_restart(
 
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
-    env = {**_env(settings), "DESK_REDIS_URL": redis_url}
+    env = {**_env(settings), "DESK_REDIS_URL": redis_url,
+           "DESK_SMTP_TIMEOUT": str(SMTP_TIMEOUT)}
 
     def worker() -> subprocess.Popen[bytes]:
         with log.open("ab") as out:
@@ -307,13 +315,76 @@ def test_a_killed_desk_worker_sends_every_queued_mail_after_a_restart(
         process.wait(10)
         process = worker()
         # The dead worker's jobs are taken up at once (not after STALE_AFTER); a mail it was
-        # sending waits for its outbox lease (desk.mail.sender.CLAIM, 2 minutes) to end.
-        deadline = time.monotonic() + CLAIM.total_seconds() + 200
+        # sending waits for its outbox lease (desk.mail.sender.CLAIM: 4 x SMTP_TIMEOUT) to end.
+        deadline = time.monotonic() + SMTP_TIMEOUT * 4 + 200
         while not all(sent()[s] for s in subjects):
             assert time.monotonic() < deadline, (sent(), log.read_text()[-3000:])
             time.sleep(0.2)
         # At least once; twice only for a mail in flight at the kill (SMTP cannot tell).
         assert max(sent().values()) <= 2, sent()
+    finally:
+        _stop(process)
+        client.flushdb()
+        client.close()
+
+
+def test_a_killed_desk_worker_sends_every_due_survey_once_after_a_restart(
+    db: Database, settings: Settings, log: Path, tmp_path: Path, smtp_server: SmtpServer,
+    make_user: Callable[..., User],
+) -> None:
+    """`desk worker` killed with SIGKILL while it mails a batch of due surveys to a slow
+    server: a new worker mails every one; none twice but the one in flight at the kill."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("the PostgreSQL + Redis run has desk worker")
+    import redis
+
+    from tests.conftest import redis_test_url
+    from tests.desk.surveys.helpers import clock_moves, mailed_ticket, run_due_jobs, solve
+
+    with db.session() as s:
+        create_mailbox(s, settings, SYSTEM, "support", "support@desk.test", None, smtp_server.url)
+        commit(s)
+    agent = make_user("agent")
+    customers = [f"survey{n}@example.com" for n in range(12)]
+    for email in customers:
+        solve(db, agent, mailed_ticket(db, settings, email=email))
+    run_due_jobs(db)  # the surveys are scheduled (and the acknowledgements sent) in-process
+    smtp_server.messages.clear()
+    clock_moves(db, 61)  # the surveys and their sending job are due: the worker's work
+    smtp_server.delay = 0.3
+    redis_url = redis_test_url()
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    env = {**_env(settings), "DESK_REDIS_URL": redis_url,
+           "DESK_SMTP_TIMEOUT": str(SMTP_TIMEOUT)}
+
+    def worker() -> subprocess.Popen[bytes]:
+        with log.open("ab") as out:
+            return subprocess.Popen([*_desk_command(), "worker"], env=env, cwd=tmp_path,
+                                    stdout=out, stderr=subprocess.STDOUT)
+
+    def surveyed() -> Counter[str]:  # the acknowledgements went before the clear above
+        return Counter(to for m in list(smtp_server.messages) for to in m.rcpt_tos)
+
+    process = worker()
+    try:
+        deadline = time.monotonic() + 60
+        while sum(surveyed().values()) < 3:
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        process = worker()
+        # What the dead worker had claimed waits for its lease (CLAIM) to end, then goes.
+        deadline = time.monotonic() + SMTP_TIMEOUT * 4 + 200
+        while not all(any(c in to for to in surveyed()) for c in customers):
+            assert time.monotonic() < deadline, (surveyed(), log.read_text()[-3000:])
+            time.sleep(0.2)
+        counts = surveyed()
+        assert sum(counts.values()) <= len(customers) + 1, counts  # at most the one in flight
+        with db.session() as s:
+            states = Counter(str(v.status) for v in s.exec(select(Survey)))
+        assert states == Counter({"sent": len(customers)}), states
     finally:
         _stop(process)
         client.flushdb()

@@ -1,4 +1,5 @@
-"""Reserved for the survey and report work (issue 14); a no-op until it lands.
+"""No schema change (reserved for the survey work of 2026-12-06, which needed none); kept as a
+no-op so that databases already at 0032 or later stay on one line of revisions.
 
 Revision ID: 0032
 Revises: 0031

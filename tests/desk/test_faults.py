@@ -268,6 +268,24 @@ def test_with_redis_stopped_for_a_while_requests_are_taken_and_every_job_runs_on
         redis_server.wait(10)
 
 
+def _worker(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen([*_desk_command(), "worker"], env=env, cwd=cwd, stdout=out,
+                                stderr=subprocess.STDOUT)
+
+
+def _killed_while_sending(process: subprocess.Popen[bytes], sent: Callable[[], int],
+                          env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+    """Once `desk worker` has sent three mails: killed with SIGKILL, and a new one started."""
+    deadline = time.monotonic() + 60
+    while sent() < 3:
+        assert time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    return _worker(env, cwd, log)
+
+
 def test_a_killed_desk_worker_sends_every_queued_mail_after_a_restart(
     db: Database, settings: Settings, log: Path, tmp_path: Path, smtp_server: SmtpServer,
 ) -> None:
@@ -297,23 +315,12 @@ def test_a_killed_desk_worker_sends_every_queued_mail_after_a_restart(
     env = {**_env(settings), "DESK_REDIS_URL": redis_url,
            "DESK_SMTP_TIMEOUT": str(SMTP_TIMEOUT)}
 
-    def worker() -> subprocess.Popen[bytes]:
-        with log.open("ab") as out:
-            return subprocess.Popen([*_desk_command(), "worker"], env=env, cwd=tmp_path, stdout=out,
-                                    stderr=subprocess.STDOUT)
-
     def sent() -> Counter[str]:
         return Counter(str(m.message["Subject"]).split("] ", 1)[-1] for m in list(smtp_server.messages))
 
-    process = worker()
+    process = _worker(env, tmp_path, log)
     try:
-        deadline = time.monotonic() + 60
-        while sum(sent().values()) < 3:
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait(10)
-        process = worker()
+        process = _killed_while_sending(process, lambda: sum(sent().values()), env, tmp_path, log)
         # The dead worker's jobs are taken up at once (not after STALE_AFTER); a mail it was
         # sending waits for its outbox lease (desk.mail.sender.CLAIM: 4 x SMTP_TIMEOUT) to end.
         deadline = time.monotonic() + SMTP_TIMEOUT * 4 + 200
@@ -358,23 +365,13 @@ def test_a_killed_desk_worker_sends_every_due_survey_once_after_a_restart(
     env = {**_env(settings), "DESK_REDIS_URL": redis_url,
            "DESK_SMTP_TIMEOUT": str(SMTP_TIMEOUT)}
 
-    def worker() -> subprocess.Popen[bytes]:
-        with log.open("ab") as out:
-            return subprocess.Popen([*_desk_command(), "worker"], env=env, cwd=tmp_path,
-                                    stdout=out, stderr=subprocess.STDOUT)
-
     def surveyed() -> Counter[str]:  # the acknowledgements went before the clear above
         return Counter(to for m in list(smtp_server.messages) for to in m.rcpt_tos)
 
-    process = worker()
+    process = _worker(env, tmp_path, log)
     try:
-        deadline = time.monotonic() + 60
-        while sum(surveyed().values()) < 3:
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait(10)
-        process = worker()
+        process = _killed_while_sending(process, lambda: sum(surveyed().values()), env, tmp_path,
+                                        log)
         # What the dead worker had claimed waits for its lease (CLAIM) to end, then goes.
         deadline = time.monotonic() + SMTP_TIMEOUT * 4 + 200
         while not all(any(c in to for to in surveyed()) for c in customers):

@@ -48,6 +48,7 @@
         method: "POST", body, headers: { Accept: "application/json" }, credentials: "same-origin",
       });
       const answer = await response.json().catch(() => ({ error: response.statusText }));
+      card = document.getElementById(card.id) || card;
       if (answer.version) card.dataset.version = answer.version;
       if (!response.ok) {
         errorBox.textContent = answer.error || response.statusText;
@@ -59,6 +60,8 @@
       errorBox.textContent = String(failure);
       return;
     }
+    // A live update may have swapped in a fresh board while the move was on its way.
+    card = document.getElementById(card.id) || card;
     place(card, status);
     statusBox.textContent = `#${card.dataset.ticket} → ${label(status)}`;
     card.focus();

@@ -20,10 +20,16 @@
     if (!response.ok) return null;
     return new DOMParser().parseFromString(await response.text(), "text/html");
   };
+  // A swapped part keeps the keyboard focus: an agent who had focused a card, a link or a
+  // field in it (by its id) is on the same one in the fresh part, not back at the page's top.
   const swap = (page, selector) => {
     const fresh = page.querySelector(selector);
     const here = document.querySelector(selector);
-    if (fresh && here) here.replaceWith(fresh);
+    if (!fresh || !here) return;
+    const focused = document.activeElement;
+    const id = focused && focused !== document.body && here.contains(focused) ? focused.id : "";
+    here.replaceWith(fresh);
+    if (id) document.getElementById(id)?.focus({ preventScroll: true });
   };
   const dirty = new WeakSet();
   document.addEventListener("input", (event) => {

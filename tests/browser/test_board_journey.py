@@ -80,3 +80,25 @@ def test_a_colleagues_move_shows_on_an_open_board_without_a_reload(
     expect(ana.locator(f"[data-column=new] #ticket-{number}")).to_have_count(0)
     assert marker and ana.evaluate("() => window.stillTheSamePage") is True  # no reload
     ana.screenshot(path=artifacts / "board-live-move.png", full_page=True)
+
+
+def test_a_focused_card_keeps_the_focus_when_a_colleagues_change_refreshes_the_board(
+    new_context: Callable[..., BrowserContext], make_user: Callable[..., User], db: Database,
+    settings: Settings,
+) -> None:
+    mine = invoice_ticket(db, settings, "Printer offline")
+    theirs = invoice_ticket(db, settings, "Invoice address")
+    ana = signed_in(new_context(viewport={"width": 1700, "height": 900}),
+                    make_user("agent", email="ana@desk.test", name="Ana"))
+    bo = signed_in(new_context(), make_user("agent", email="bo@desk.test", name="Bo"))
+    ana.goto("/agent/board?view=all_open")
+    ana.locator(f"#ticket-{mine}").focus()
+    bo.goto(f"/agent/tickets/{theirs}")
+    bo.select_option("#status", "pending")
+    bo.click("form.properties button[type=submit]")
+    bo.wait_for_url(f"**/agent/tickets/{theirs}")
+    # The board was swapped for a fresh one: the colleague's card moved on its own.
+    expect(ana.locator(f"[data-column=pending] #ticket-{theirs}")).to_be_visible()
+    expect(ana.locator(f"#ticket-{mine}")).to_be_focused()
+    ana.keyboard.press("ArrowRight")
+    expect(ana.locator(f"[data-column=open] #ticket-{mine}")).to_be_visible()

@@ -20,6 +20,7 @@ from desk.jobs.inprocess import InProcessRunner
 from desk.kb_index import START_UP_WAIT_SECONDS, ensure_index_in_background
 from desk.live import relay as live_relay
 from desk.live.hub import Hub
+from desk.mail.handover import HandOver
 from desk.mail.poller import MailPoller
 from desk.settings import Settings
 from desk.web import account, admin, api, audit, auth, health, live, portal, staff, teams
@@ -69,14 +70,19 @@ from desk.web.tickets import views as saved_views
 
 
 def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = True,
-               poll_mail: bool = True) -> Starlette:
+               poll_mail: bool = True, take_handovers: bool = False) -> Starlette:
     """The web app. ``run_jobs=False`` leaves the job backend off (tests drive it); running
-    the jobs in-process (no Redis) also runs the mail poller unless ``poll_mail=False``."""
+    the jobs in-process (no Redis) also runs the mail poller unless ``poll_mail=False``.
+    ``take_handovers`` (`desk serve`) listens for `desk ingest` (desk.mail.handover)."""
     database = db or Database(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         live_listener = live_relay.start(database, app.state.live)
+        handover = (HandOver(database, settings, settings.ingest_socket)
+                    if take_handovers and settings.ingest_socket is not None else None)
+        if handover is not None:
+            await handover.start()
         if run_jobs:
             backend: InProcessRunner | ArqEnqueuer = (
                 ArqEnqueuer(database, settings.redis_url) if settings.redis_url
@@ -93,6 +99,8 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
             app.state.kb_start_up = ensure_index_in_background(
                 database, settings, rebuild=not settings.redis_url)
         yield
+        if handover is not None:
+            await handover.close()
         if getattr(app.state, "rate_redis", None) is not None:
             app.state.rate_redis.close()
         if app.state.mail_poller is not None:

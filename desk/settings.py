@@ -48,6 +48,8 @@ class Settings:
     survey_delay_minutes: int = 60
     # An answer this low or lower (1-5; 0: none) notifies the agent and the supervisors.
     survey_low_rating: int = 2
+    # Where `desk serve` takes mail from `desk ingest` (desk.mail.handover); None: nowhere.
+    ingest_socket: Path | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,6 +74,8 @@ DOCUMENTED = {
     "DESK_MAX_ATTACHMENTS": "most attachments on one message (default 5)",
     "DESK_DEBUG": "1 shows tracebacks (never in production)",
     "DESK_SURVEY_DELAY_MINUTES": "minutes after a solve before the satisfaction survey is sent (default 60)",
+    "DESK_INGEST_SOCKET": "Unix socket where desk serve takes mail from desk ingest "
+                          "(default ingest.sock in DESK_DATA_DIR; off: none)",
     "DESK_SURVEY_LOW_RATING": "survey answers this low or lower (1-5) notify the agent and "
                               "supervisors; 0: never (default 2)",
 }
@@ -102,7 +106,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         debug=env.get("DESK_DEBUG", "") in ("1", "true", "yes"),
         survey_delay_minutes=_int(env, "DESK_SURVEY_DELAY_MINUTES", 60),
         survey_low_rating=_int(env, "DESK_SURVEY_LOW_RATING", 2),
+        ingest_socket=_socket(env.get("DESK_INGEST_SOCKET", ""), data_dir),
     )
+
+
+def _socket(raw: str, data_dir: Path) -> Path | None:
+    if raw.strip().lower() == "off":
+        return None
+    return Path(raw).resolve() if raw.strip() else data_dir / "ingest.sock"
 
 
 def stored_secret_key(data_dir: Path) -> str:

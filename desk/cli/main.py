@@ -26,11 +26,8 @@ from desk.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     import uvicorn
-    from sqlmodel import Session
 
-    from desk.actions.mail.stored import IngestReport
     from desk.db import Database
-    from desk.mail.parse_pool import Reading
 
 
 def _database(settings: Settings) -> Database:
@@ -63,7 +60,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from desk.app import create_app
 
     db = _database(settings)
-    app = create_app(settings, db)
+    app = create_app(settings, db, take_handovers=True)
     mode = f"arq on {settings.redis_url}" if settings.redis_url else "in-process job runner"
     print(f"Desk on http://{args.host}:{args.port}/agent/ ({mode}; database "
           f"{db.engine.url.render_as_string(hide_password=True)})", flush=True)
@@ -115,31 +112,12 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-INGEST_BATCH = 500
-# A batch also ends at this many bytes: two batches and their parsed copies are in memory at
-# once (peak RSS on mail with attachments 334 -> see the README's Performance section).
-INGEST_BATCH_BYTES = 48 * 1024 * 1024
-
-
-def _batches(mails: Iterator[bytes]) -> Iterator[list[bytes]]:
-    batch: list[bytes] = []
-    size = 0
-    for raw in mails:
-        batch.append(raw)
-        size += len(raw)
-        if len(batch) >= INGEST_BATCH or size >= INGEST_BATCH_BYTES:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
-
-
 def _raw_mails(args: argparse.Namespace) -> Iterator[bytes]:
     """The raw bytes of every mail named: .eml files, then an mbox, then a Maildir."""
     import mailbox
 
     for path in args.files:
-        yield Path(path).read_bytes()
+        yield sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     if args.mbox:
         box = mailbox.mbox(args.mbox, create=False)
         try:
@@ -159,41 +137,43 @@ def _delivery_order(key: str) -> tuple[int, str]:
     return (int(head) if head.isdigit() else 0, key)
 
 
-def _file(session: Session, settings: Settings, reading: Reading, acknowledge: bool) -> IngestReport:
-    from desk.actions.mail.quarantine import ingest_with_retry
-
-    read = reading.result()
-    return ingest_with_retry(session, settings, list(read), acknowledge=acknowledge, read=read)
+EX_TEMPFAIL = 75  # sysexits.h
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    """Raw mail through the same path as IMAP: stored and committed, then ingested."""
-    from desk.actions.mail.stored import IngestReport, store_raw
-    from desk.db import commit
-    from desk.mail.parse_pool import start_reading
+    """Raw mail through the same path as IMAP: stored and committed, then ingested. A few
+    files (or standard input) go to a running `desk serve` when there is one
+    (`desk.mail.handover`): nothing heavier than the standard library is loaded first."""
+    from desk.mail.handover import MAX_MAILS, counts, hand_over, summary
 
     if not (args.files or args.mbox or args.maildir):
-        print("error: name .eml files, --mbox FILE or --maildir DIR", file=sys.stderr)
+        print("error: name .eml files (- for standard input), --mbox FILE or --maildir DIR",
+              file=sys.stderr)
         return 2
-    db = _database(settings)
-    total, stored = IngestReport(), 0
-    pending: Reading | None = None
-    with db.session() as session:
-        # A pipeline: while the parse workers read one batch, the next is stored.
-        for raws in _batches(_raw_mails(args)):
-            ids = store_raw(session, args.mailbox, raws)
-            commit(session)
-            stored += len(ids)
-            reading = start_reading(list(zip(ids, raws, strict=True)))
-            if pending is not None:
-                total.add(_file(session, settings, pending, args.acknowledge))
-            pending = reading
-        if pending is not None:
-            total.add(_file(session, settings, pending, args.acknowledge))
-    db.dispose()
-    print(f"stored {stored}, tickets opened {total.opened}, replies threaded {total.threaded}, "
-          f"duplicates {total.duplicates}, auto-replies {total.autoreplies}, "
-          f"bounces {total.bounces}, quarantined {total.quarantined}")
+    mails: Iterator[bytes] | list[bytes] = _raw_mails(args)
+    if (settings.ingest_socket is not None and not args.direct and not args.mbox
+            and not args.maildir and len(args.files) <= MAX_MAILS):
+        mails = list(mails)
+        answer = hand_over(settings.ingest_socket, args.mailbox, mails, args.acknowledge)
+        if answer is not None:
+            print(summary(answer))
+            return 0
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from desk.mail.raw_import import import_raw
+
+    try:
+        db = _database(settings)
+        stored, report = import_raw(db, settings, args.mailbox, mails, args.acknowledge)
+        db.dispose()
+    except SQLAlchemyError as exc:
+        # EX_TEMPFAIL: a mail server piping to this command keeps the mail and tries again
+        # (any other failure status would bounce it). What was committed before is recognised
+        # as a duplicate then.
+        print(f"error: the database failed ({type(exc).__name__}); try again later",
+              file=sys.stderr)
+        return EX_TEMPFAIL
+    print(summary(counts(stored, report)))
     return 0
 
 
@@ -289,11 +269,14 @@ def parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="feed raw .eml files through the mail intake")
     ingest.add_argument("--mailbox", required=True, help="the mailbox name to file them under")
-    ingest.add_argument("files", nargs="*", metavar="FILE", help=".eml files")
+    ingest.add_argument("files", nargs="*", metavar="FILE",
+                        help=".eml files; - reads one mail from standard input")
     ingest.add_argument("--mbox", help="an mbox file")
     ingest.add_argument("--maildir", help="a Maildir folder (cur/ and new/)")
     ingest.add_argument("--acknowledge", action="store_true",
                         help="acknowledge new requests as live mail is (off for imports)")
+    ingest.add_argument("--direct", action="store_true",
+                        help="ingest in this process, never through a running desk serve")
     ingest.set_defaults(func=cmd_ingest)
 
     smtpd = sub.add_parser("smtpd", help="receive mail pushed over SMTP or LMTP")

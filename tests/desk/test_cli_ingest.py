@@ -93,11 +93,11 @@ def test_ingest_without_any_mail_named_says_what_is_missing(
 def test_large_mail_is_ingested_in_batches_capped_by_bytes(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import desk.cli.main as cli
+    import desk.mail.raw_import as raw_import
 
     # Batches end at a byte cap too (memory stays bounded on mail with attachments); a reply in
     # a later batch still finds the ticket its request opened in an earlier one.
-    monkeypatch.setattr(cli, "INGEST_BATCH_BYTES", 300)
+    monkeypatch.setattr(raw_import, "BATCH_BYTES", 300)
     files = []
     for n in range(3):
         path = tmp_path / f"{n}.eml"
@@ -107,7 +107,7 @@ def test_large_mail_is_ingested_in_batches_capped_by_bytes(
     reply.write_bytes(b"From: C0 <c0@example.com>\nSubject: Re: Request 0\nMessage-ID: <r0@example.com>\n"
                       b"In-Reply-To: <m0@example.com>\n\nThanks\n")
     files.append(reply)
-    batches = list(cli._batches(iter(p.read_bytes() for p in files)))
+    batches = list(raw_import.batches(p.read_bytes() for p in files))
     assert [len(b) for b in batches] == [2, 2]
     assert main(["ingest", "--mailbox", "support", *map(str, files)]) == 0
     assert "stored 4, tickets opened 3, replies threaded 1" in capsys.readouterr().out

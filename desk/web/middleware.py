@@ -163,11 +163,11 @@ async def _too_large(send: Send) -> None:
 
 
 # Staff pages, and the portal's sign-in button, whose form carries a CSRF token.
-STAFF_PATHS = ("/agent", "/admin", "/reports", "/portal/enter/")
+STAFF_PATHS = ("/agent", "/admin", "/reports", "/portal")
 
 
 class StaffSessions:
-    """Signed-cookie sessions for staff pages (and the portal's sign-in page) only: the
+    """Signed-cookie sessions for staff pages (and the customer portal's forms) only: the
     public form and the API never read a session, so they skip the cookie work on every
     request."""
 

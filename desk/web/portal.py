@@ -77,6 +77,7 @@ def signed_in_customer(request: Request) -> Customer | None:
 
 
 async def home(request: Request) -> Response:
+    csrf_token(request)  # both the sign-in form and the sign-out button carry it
     customer = signed_in_customer(request)
     if customer is None or customer.id is None:
         response = render(request, "portal/sign_in.html", values={}, errors={})
@@ -121,6 +122,9 @@ async def colleague_attachment(request: Request) -> Response:
 
 async def ask_link(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=5)
+    # Only the sign-in page asks: another site cannot make a visitor's browser mail links.
+    check_csrf(request, form)
+    csrf_token(request)
     address = str(form.get("email", "")).strip()[:320]
     if not EMAIL_RE.fullmatch(address):
         return render(request, "portal/sign_in.html", status_code=400, values={"email": address},
@@ -184,6 +188,7 @@ async def enter(request: Request) -> Response:
 
 
 async def sign_out(request: Request) -> Response:
+    check_csrf(request, await request.form(max_files=0, max_fields=5))
     raw = request.cookies.get(COOKIE, "")
     found = read_portal_session(str(_settings(request).secret_key), raw) if raw else None
     if found is not None:

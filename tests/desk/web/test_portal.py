@@ -34,9 +34,21 @@ def _request(db: Database, settings: Settings, email: str, subject: str) -> int:
         return ticket.id
 
 
+def _token(client: TestClient) -> str:
+    """The CSRF token the portal's pages carry (sign-in form, sign-out button)."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/portal").text)
+    assert token
+    return token.group(1)
+
+
 def _ask(client: TestClient, email: str) -> tuple[int, str]:
-    answer = client.post("/portal/link", data={"email": email})
+    answer = client.post("/portal/link", data={"email": email, "csrf_token": _token(client)})
     return answer.status_code, answer.text.replace(email, "EMAIL")
+
+
+def _sign_out(client: TestClient) -> httpx.Response:
+    return client.post("/portal/sign-out", data={"csrf_token": _token(client)},
+                       follow_redirects=False)
 
 
 def _enter(client: TestClient, link: str) -> httpx.Response:
@@ -85,7 +97,7 @@ def test_a_customer_signs_in_by_mailed_link_and_sees_all_and_only_their_requests
     assert opened.status_code == 200 and "Printer offline" in opened.text
     assert f'data-ticket="{invoice}"' in mine
 
-    client.post("/portal/sign-out")
+    assert _sign_out(client).status_code == 303
     assert "Printer offline" not in client.get("/portal").text
 
 
@@ -103,7 +115,8 @@ def test_the_answer_is_the_same_for_an_unknown_address_and_nothing_is_sent(
 def test_a_bad_address_is_shown_back_and_asking_too_often_is_refused(
     client: TestClient, db: Database, settings: Settings,
 ) -> None:
-    bad = client.post("/portal/link", data={"email": "javascript:alert(1)//x"})
+    bad = client.post("/portal/link", data={"email": "javascript:alert(1)//x",
+                                            "csrf_token": _token(client)})
     assert bad.status_code == 400 and 'value="javascript:alert(1)//x"' in bad.text
     assert "Enter a valid email address" in bad.text
     answers = [_ask(client, "kim@example.com")[0] for _ in range(4)]
@@ -227,6 +240,19 @@ def test_signing_out_ends_the_cookie_even_where_it_was_copied(
     _enter(client, _link_for(db, settings, number, "kim@example.com"))
     stolen = client.cookies.get("desk_portal")
     assert stolen and "Printer offline" in client.get("/portal").text
-    client.post("/portal/sign-out")
+    assert _sign_out(client).status_code == 303
     client.cookies.set("desk_portal", stolen)
     assert "Printer offline" not in client.get("/portal").text
+
+
+def test_asking_for_a_link_or_signing_out_from_another_site_is_refused(
+    client: TestClient, db: Database, settings: Settings,
+) -> None:
+    number = _request(db, settings, "kim@example.com", "Printer offline")
+    forged = client.post("/portal/link", data={"email": "kim@example.com"})
+    assert forged.status_code == 403 and "did not come from Desk" in forged.text
+    with db.session() as s:
+        assert list(s.exec(select(Job).where(Job.name == "send_portal_link"))) == []
+    _enter(client, _link_for(db, settings, number, "kim@example.com"))
+    assert client.post("/portal/sign-out", data={}).status_code == 403
+    assert "Printer offline" in client.get("/portal").text  # still signed in

@@ -72,3 +72,27 @@ def test_an_admin_sets_the_solved_ticket_content_rule_and_its_runs_count_tickets
     assert 'value="1095"' in page and "Tickets emptied" in page
     (run,) = session.exec(select(AuditEntry).where(AuditEntry.action == "ran")).all()
     assert run.changes["ticket_contents_removed"] == [1095, 0]
+
+
+def test_a_ticket_emptied_by_the_content_rule_says_so_on_its_page(
+    client: TestClient, make_user, session: Session, settings: Settings,  # type: ignore[no-untyped-def]
+) -> None:
+    from channels.message import Identity, InboundMessage
+    from desk.actions.ingest.one import ingest_message
+    from desk.actions.retention.content import remove_ticket_content
+    from desk.db import commit
+
+    emptied, _ = ingest_message(session, settings, InboundMessage(
+        "web", Identity("email", "kim@example.com", "Kim Lee"), "Passport copy", "My passport number."))
+    kept, _ = ingest_message(session, settings, InboundMessage(
+        "web", Identity("email", "kim@example.com", "Kim Lee"), "Printer", "The printer is off."))
+    commit(session)
+    assert emptied.id is not None and kept.id is not None
+    remove_ticket_content(session, COMMAND_ACTOR, emptied.id, settings.attachments_dir)
+    commit(session)
+    sign_in(client, make_user("admin", name="Ada Admin"))
+    page = client.get(f"/agent/tickets/{emptied.id}").text
+    assert "data-content-removed" in page and "removed on" in page
+    assert "My passport number." not in page
+    other = client.get(f"/agent/tickets/{kept.id}").text
+    assert "data-content-removed" not in other and "The printer is off." in other

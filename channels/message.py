@@ -71,6 +71,11 @@ class EmailPart:
     full_text: str = ""  # the whole text, quoted history included; the message's `text` is the new part
     classification: Classification = "normal"
     delivery_report: DeliveryReport | None = None
+    # The mailbox language the mail was read with ("" none), and whether any of its bytes
+    # had no usable charset and were guessed: only then would another language read it
+    # differently (`channels.email.charsets`).
+    language: str = ""
+    guessed: bool = False
 
 
 @dataclass(frozen=True)

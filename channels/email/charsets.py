@@ -4,9 +4,11 @@ Mail clients mislabel: GBK text declared gb2312, UTF-8 declared us-ascii,
 8-bit headers with no label at all. We read each label as its widest common
 superset and, when the label does not fit the bytes or there is none, guess
 with evidence: a strict UTF-8 try, the charsets the message declares elsewhere
-(`Evidence`), then a scorer that reads the bytes in each candidate charset and
-keeps the reading that looks most like text of that script (`guess`). A fixed
-order ("GB18030 first") turned German and Japanese into Chinese.
+(`Evidence`), the charsets of the language the mail's mailbox is set to
+(`LANGUAGES`: a preference after what the message declares), then a scorer that reads
+the bytes in each candidate charset and keeps the reading that looks most like text of
+that script (`guess`). A fixed order ("GB18030 first") turned German and Japanese into
+Chinese.
 """
 
 from __future__ import annotations
@@ -72,6 +74,25 @@ _NOT_EVIDENCE = frozenset(("cp1252", "utf-8", "ascii"))
 _CANDIDATES = ("gb18030", "big5hkscs", "cp932", "euc_jp", "cp949", "cp1252", "cp1250",
                "cp1251", "koi8_r", "cp1253", "iso8859-8", "cp1254", "cp1256", "cp874")
 _EVIDENCE_BONUS = 0.35
+# The mailbox's language: less than what the mail declares, enough to settle a near tie.
+_LANGUAGE_BONUS = 0.25
+# A mailbox's language (its code, as stored on the mailbox) -> the legacy charsets its
+# unlabelled mail is written in, most common first. "" (no language) hints nothing.
+# ISO-2022-JP is 7-bit and always labelled in practice: Japanese hints only its 8-bit kin.
+LANGUAGES: dict[str, tuple[str, ...]] = {
+    "zh-hans": ("gb18030",),
+    "zh-hant": ("big5hkscs",),
+    "ja": ("cp932", "euc_jp"),
+    "ko": ("cp949",),
+    "ru": ("cp1251", "koi8_r"),
+    "west-eu": ("cp1252", "iso8859-15"),
+    "central-eu": ("cp1250", "iso8859-2"),
+    "el": ("cp1253", "iso8859-7"),
+    "he": ("iso8859-8", "cp1255"),
+    "tr": ("cp1254", "iso8859-9"),
+    "ar": ("cp1256", "iso8859-6"),
+    "th": ("cp874",),
+}
 # Scripts whose mail nearly always says its charset: unlabelled, their bytes are more likely
 # Chinese that happens to read as them (every byte pair of EUC-KR is also GB2312).
 _PRIOR = {"cp949": -0.6, "cp1253": -0.3, "iso8859-8": -0.3, "cp1256": -0.3, "cp874": -0.3}
@@ -94,10 +115,20 @@ def codec_for(label: str | None) -> str | None:
 
 class Evidence:
     """The charsets a message declares (its parts' labels, its encoded words), read only
-    when some bytes need guessing: most mail never asks."""
+    when some bytes need guessing: most mail never asks; and the language of the mailbox
+    it came to (a code of `LANGUAGES`, "" for none). `guessed` says whether any bytes were
+    read by scoring, the only step the language changes."""
 
-    def __init__(self, source: Callable[[], Iterable[str]] | Iterable[str] = ()) -> None:
+    def __init__(self, source: Callable[[], Iterable[str]] | Iterable[str] = (),
+                 language: str = "") -> None:
         self._source = source
+        self.language = language
+        self.guessed = False
+
+    @property
+    def hinted(self) -> tuple[str, ...]:
+        """The charsets of the mailbox's language; none for a language not in `LANGUAGES`."""
+        return LANGUAGES.get(self.language, ())
 
     @functools.cached_property
     def codecs(self) -> tuple[str, ...]:
@@ -117,24 +148,40 @@ NO_EVIDENCE = Evidence()
 
 def guess(data: bytes, evidence: Evidence = NO_EVIDENCE) -> str:
     """Bytes with no usable label: strict UTF-8 if it fits, else the best-scoring reading
-    among the message's own charsets and the common ones (`_score`)."""
+    among the message's own charsets, its mailbox language's and the common ones (`_score`).
+    Ties go to the earlier in that order; the language's charsets get a smaller bonus than
+    the declared ones, and none at all when the message declares any (it knows best)."""
     if not _NON_ASCII.search(data):
         return data.decode("ascii", errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    if evidence is not NO_EVIDENCE:
+        evidence.guessed = True
     declared = evidence.codecs
+    hinted = tuple(c for c in evidence.hinted if c not in declared)
+    hint_bonus = 0.0 if declared else _LANGUAGE_BONUS
     best_text, best_score = "", float("-inf")
-    for codec in (*declared, *(c for c in _CANDIDATES if c not in declared)):
+    for codec in _order(declared, hinted):
         try:
             text = read(data, codec)
         except UnicodeDecodeError:
             continue
-        score = _score(text, codec) + (_EVIDENCE_BONUS if codec in declared else _PRIOR.get(codec, 0.0))
+        if codec in declared:
+            bonus = _EVIDENCE_BONUS
+        else:
+            bonus = hint_bonus if codec in hinted else _PRIOR.get(codec, 0.0)
+        score = _score(text, codec, codec in hinted) + bonus
         if score > best_score:
             best_text, best_score = text, score
     return best_text or data.decode("cp1252", errors="replace")
+
+
+@functools.lru_cache(maxsize=64)
+def _order(declared: tuple[str, ...], hinted: tuple[str, ...]) -> tuple[str, ...]:
+    """The codecs to try: the declared, the hinted, then the common ones not yet named."""
+    return (*declared, *hinted, *(c for c in _CANDIDATES if c not in declared and c not in hinted))
 
 
 def decode(data: bytes, label: str | None, evidence: Evidence = NO_EVIDENCE) -> str:
@@ -235,13 +282,15 @@ _EVERYDAY = {"gb18030": "gb2312", "big5hkscs": "big5", "cp932": "cp932", "euc_jp
              "cp949": "euc_kr"}
 _LATIN_PUNCTUATION = frozenset("“”‘’„‚–—…«»°§·• ¿¡")
 _SIGNS = frozenset("€™©®£¥¢")  # real, but also what CJK bytes read as cp1252 turn into
-_SCRIPTS = {"cp1251": "CYRILLIC", "koi8_r": "CYRILLIC", "cp1253": "GREEK", "iso8859-8": "HEBREW",
-            "cp1256": "ARABIC", "cp874": "THAI"}
+_SCRIPTS = {"cp1251": "CYRILLIC", "koi8_r": "CYRILLIC", "cp1253": "GREEK", "iso8859-7": "GREEK",
+            "iso8859-8": "HEBREW", "cp1255": "HEBREW", "cp1256": "ARABIC", "iso8859-6": "ARABIC",
+            "cp874": "THAI"}
 
 
-def _score(text: str, codec: str) -> float:
+def _score(text: str, codec: str, hinted: bool = False) -> float:
     """How much `text` (a reading of 8-bit bytes through `codec`) looks like real writing
-    in that codec's script, per non-ASCII character, from about -3 to 1."""
+    in that codec's script, per non-ASCII character, from about -3 to 1. `hinted`: the
+    codec is one of the mailbox language's."""
     total = 0.0
     count = 0
     run = 0  # non-ASCII letters in a row: Latin text has short runs, CJK read as Latin long ones
@@ -253,23 +302,25 @@ def _score(text: str, codec: str) -> float:
             continue
         count += 1
         run += 1
-        total += _char_score(char, codec, run, previous)
+        total += _char_score(char, codec, run, previous, hinted)
         previous = char
     return total / count if count else 0.0
 
 
-def _char_score(char: str, codec: str, run: int, previous: str) -> float:
+def _char_score(char: str, codec: str, run: int, previous: str, hinted: bool) -> float:
     category = unicodedata.category(char)
     if category in ("Co", "Cn", "Cc", "Cs") or char == "\ufffd":
         return -3.0
     if codec in _CJK_CODECS:
-        return _cjk_score(char, codec)
+        return _cjk_score(char, codec, hinted)
     if char in _LATIN_PUNCTUATION:
         return 0.6
     if char in _SIGNS:
         return 0.0
-    if not category.startswith("L"):
-        return -1.0  # ¤ ¦ ¨ ± ² ¹ ¼ ×: rare in text, common when CJK bytes are read as Latin
+    if not category.startswith("L") and not (category == "Mn" and codec in _SCRIPTS):
+        # ¤ ¦ ¨ ± ² ¹ ¼ ×: rare in text, common when CJK bytes are read as Latin. (Thai
+        # vowels and tones, Hebrew points and Arabic vowels are marks of their script.)
+        return -1.0
     script = _SCRIPTS.get(codec, "LATIN")
     if not unicodedata.name(char, "").startswith(script):
         return -1.0
@@ -283,9 +334,11 @@ def _char_score(char: str, codec: str, run: int, previous: str) -> float:
     return 1.0
 
 
-def _cjk_score(char: str, codec: str) -> float:
-    if "\uff61" <= char <= "\uff9f":  # half-width katakana: Latin-1 letters read as Shift_JIS
-        return -1.0
+def _cjk_score(char: str, codec: str, hinted: bool) -> float:
+    if "\uff61" <= char <= "\uff9f":
+        # Half-width katakana: Latin-1 letters read as Shift_JIS, unless the mailbox is
+        # Japanese (older Japanese mailers write ｱﾝｹｰﾄ).
+        return 0.5 if hinted else -1.0
     name_ok = _in_everyday(char, codec)
     if codec in ("cp932", "euc_jp") and ("\u3040" <= char <= "\u30ff"):
         return 1.2  # hiragana and katakana: Japanese beyond doubt

@@ -66,8 +66,12 @@ class _Body:
     report: DeliveryReport | None = None
 
 
-def parse(raw: bytes) -> InboundMessage:
-    """The InboundMessage (channel "email") of one raw mail; ParseError if unreadable."""
+def parse(raw: bytes, language: str = "") -> InboundMessage:
+    """The InboundMessage (channel "email") of one raw mail; ParseError if unreadable.
+
+    `language`: the language the mailbox it came to is set to (a code of
+    `charsets.LANGUAGES`, "" for none): its charsets are preferred for bytes the mail
+    leaves unlabelled, after the ones it declares."""
     if not isinstance(raw, bytes | bytearray):
         raise ParseError(f"expected bytes, got {type(raw).__name__}")
     if not raw.strip():
@@ -76,7 +80,7 @@ def parse(raw: bytes) -> InboundMessage:
         data = envelope.readable_head(bytes(raw))
         smaller, lifted = rawparts.lift(data) if len(data) > rawparts.LIFT_MIN else (data, [])
         msg = message_from_bytes(smaller, policy=compat32)
-        return _message(msg, data, lifted)
+        return _message(msg, data, lifted, language)
     except (MessageError, LookupError, IndexError, TypeError, UnicodeError) as exc:
         raise ParseError(f"unreadable MIME structure: {exc!r}") from exc
 
@@ -92,9 +96,9 @@ def _raw_headers(part: Message) -> dict[str, str]:
     return found
 
 
-def _message(msg: Message, data: bytes, lifted: list[bytes]) -> InboundMessage:
+def _message(msg: Message, data: bytes, lifted: list[bytes], language: str) -> InboundMessage:
     raw = _raw_headers(msg)
-    evidence = charsets.Evidence(lambda: _declared(data))
+    evidence = charsets.Evidence(lambda: _declared(data), language)
     froms = [value for name, value in msg.raw_items() if name.lower() == "from"]
     from_name, from_address = _sender(froms, raw, evidence)
     body = _Body(data, evidence, lifted)
@@ -133,7 +137,8 @@ def _message(msg: Message, data: bytes, lifted: list[bytes]) -> InboundMessage:
             in_reply_to=_first(headers.message_ids(raw.get("in-reply-to"))),
             references=headers.message_ids(raw.get("references")),
         ),
-        email=EmailPart(headers=kept, full_text=full, delivery_report=body.report),
+        email=EmailPart(headers=kept, full_text=full, delivery_report=body.report,
+                        language=language, guessed=evidence.guessed),
     )
 
 

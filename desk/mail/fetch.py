@@ -158,7 +158,7 @@ def _run(session: Session, settings: Settings, mailbox: Mailbox, outcome: FetchO
                 _after_fetch(client, mailbox, account.folder, result.watermark.uidvalidity,
                              [m.uid for m in result.messages])
             finally:  # mail that cannot be flagged is still stored: it becomes tickets anyway
-                reading = start_reading(stored)
+                reading = start_reading(stored, mailbox.language)
                 if pending is not None:
                     _file(session, settings, pending, outcome)
                 pending = reading

@@ -2,6 +2,9 @@
 the largest single cost of mail intake, so large batches are parsed in worker processes
 while small ones stay in-process (a pool costs more than it saves below a few dozen).
 
+Each mail is read with the language of the mailbox it was stored under (a code of
+`channels.email.charsets.LANGUAGES`, "" for none), a plain string sent along with its bytes.
+
 Workers start by `forkserver`, never by forking the caller: `desk serve` and the poller
 have threads, and a forked copy of a threaded process can deadlock."""
 
@@ -36,10 +39,10 @@ _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 
 
-def read_mail(raw: bytes) -> Parsed:
+def read_mail(raw: bytes, language: str = "") -> Parsed:
     """Parse and filter one raw mail; never raises on bad mail."""
     try:
-        result = run_filters(parse(raw), FILTERS)
+        result = run_filters(parse(raw, language), FILTERS)
     except (ParseError, ValueError, LookupError) as exc:  # UnicodeError is a ValueError
         return Unreadable(f"{type(exc).__name__}: {exc}")
     if isinstance(result, Drop):
@@ -49,45 +52,54 @@ def read_mail(raw: bytes) -> Parsed:
     return replace(result, search_words=message_words(result.subject, result.text))
 
 
-def read_mails(raws: Sequence[bytes]) -> list[Parsed]:
-    """`read_mail` of each, in order; on several cores for a large batch."""
+def read_mails(raws: Sequence[bytes], languages: Sequence[str] = ()) -> list[Parsed]:
+    """`read_mail` of each, in order (with the language at the same place in `languages`,
+    none where it is shorter); on several cores for a large batch."""
+    langs = _languages(languages, len(raws))
     workers = _workers()
     if len(raws) < POOL_THRESHOLD or workers < 2:
-        return [read_mail(raw) for raw in raws]
-    return list(_executor(workers).map(read_mail, raws, chunksize=_CHUNK))
+        return list(map(read_mail, raws, langs))
+    return list(_executor(workers).map(read_mail, raws, langs, chunksize=_CHUNK))
 
 
 class Reading:
     """Mail being read in the background (`start_reading`); `result()` waits for it."""
 
-    def __init__(self, ids: Sequence[int], raws: Sequence[bytes]) -> None:
+    def __init__(self, ids: Sequence[int], raws: Sequence[bytes], language: str = "") -> None:
         self._ids = list(ids)
         self._raws: Sequence[bytes] | None = raws
+        self._language = language
         self._futures: list[Future[list[Parsed]]] = []
         workers = _workers()
         if len(raws) >= POOL_THRESHOLD and workers >= 2:
             pool = _executor(workers)
-            self._futures = [pool.submit(_read_chunk, list(raws[i:i + _CHUNK]))
+            self._futures = [pool.submit(_read_chunk, list(raws[i:i + _CHUNK]), language)
                              for i in range(0, len(raws), _CHUNK)]
             self._raws = None
 
     def result(self) -> dict[int, Parsed]:
         """The parsed mail by id (read now, in-process, when the batch was small)."""
         if self._raws is not None:
-            parsed = [read_mail(raw) for raw in self._raws]
+            parsed = _read_chunk(self._raws, self._language)
         else:
             parsed = [p for future in self._futures for p in future.result()]
         return dict(zip(self._ids, parsed, strict=True))
 
 
-def start_reading(items: Sequence[tuple[int, bytes]]) -> Reading:
-    """Start parsing (id, raw) pairs on the worker processes and return at once, so the
-    caller can fetch and store the next batch meanwhile (a pipeline)."""
-    return Reading([i for i, _ in items], [raw for _, raw in items])
+def start_reading(items: Sequence[tuple[int, bytes]], language: str = "") -> Reading:
+    """Start parsing (id, raw) pairs of one mailbox (read with its `language`) on the
+    worker processes and return at once, so the caller can fetch and store the next batch
+    meanwhile (a pipeline). Mail read without its mailbox's language is read again where
+    that matters (`desk.actions.mail.stored`)."""
+    return Reading([i for i, _ in items], [raw for _, raw in items], language)
 
 
-def _read_chunk(raws: list[bytes]) -> list[Parsed]:
-    return [read_mail(raw) for raw in raws]
+def _read_chunk(raws: Sequence[bytes], language: str = "") -> list[Parsed]:
+    return [read_mail(raw, language) for raw in raws]
+
+
+def _languages(languages: Sequence[str], count: int) -> list[str]:
+    return [*languages[:count], *[""] * (count - len(languages))]
 
 
 def _workers() -> int:

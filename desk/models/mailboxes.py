@@ -26,6 +26,10 @@ class Mailbox(SQLModel, table=True):
     display_name: str = Field(default="", max_length=200)
     team_id: int | None = Field(default=None, foreign_key="team.id")
     enabled: bool = True
+    # The language its customers write in when their mail names no charset (a code of
+    # channels.email.charsets.LANGUAGES; "" none): that language's charsets are preferred
+    # for unlabelled bytes, after what the mail itself declares.
+    language: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
 
     # IMAP (empty imap_host: push-only mailbox, fed by `desk smtpd` or `desk ingest`).
     imap_host: str = Field(default="", max_length=255)

@@ -21,6 +21,7 @@ from desk.mail.parse_pool import Parsed, Unreadable, read_mails
 from desk.models import Mailbox, OutboundMessage, OutboundStatus, RawMessage, RawStatus
 from desk.models.base import now
 from desk.models.tables import RAW, RAW_BYTES
+from desk.queries.mail.mailboxes import mailbox_languages
 from desk.queries.mail.raw import raw_bytes_of
 from desk.settings import Settings
 
@@ -128,12 +129,26 @@ def ingest_stored(session: Session, settings: Settings, ids: Sequence[int],
 
 
 def _read(session: Session, rows: list[RawMessage], ready: Mapping[int, Parsed]) -> list[Parsed]:
-    """Each row's parsed mail: from `ready`, the rest read from the database and parsed now."""
-    missing = [row.id for row in rows if row.id is not None and row.id not in ready]
+    """Each row's parsed mail, read with its mailbox's language: from `ready` unless it was
+    read with another language and had bytes to guess (rare: only those are read again),
+    the rest read from the database and parsed now."""
+    languages = mailbox_languages(session, {row.mailbox for row in rows})
+    wanted = {row.id: languages.get(row.mailbox, "") for row in rows}
+    missing = [row.id for row in rows
+               if row.id is not None and not _fits(ready.get(row.id), wanted[row.id])]
     data = raw_bytes_of(session, missing) if missing else {}
-    fresh = iter(read_mails([data.get(raw_id, b"") for raw_id in missing]))
-    return [ready[row.id] if row.id is not None and row.id in ready else next(fresh)
-            for row in rows]
+    fresh = dict(zip(missing, read_mails([data.get(raw_id, b"") for raw_id in missing],
+                                         [wanted[raw_id] for raw_id in missing]), strict=True))
+    return [fresh[row.id] if row.id in fresh else ready[row.id] for row in rows if row.id is not None]
+
+
+def _fits(parsed: Parsed | None, language: str) -> bool:
+    """Whether mail parsed already stands: read with `language`, or nothing in it guessed."""
+    if parsed is None:
+        return False
+    if isinstance(parsed, Unreadable) or parsed.email is None:
+        return True
+    return not parsed.email.guessed or parsed.email.language == language
 
 
 def _own_addresses(session: Session) -> frozenset[str]:

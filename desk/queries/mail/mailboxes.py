@@ -19,6 +19,14 @@ def list_mailboxes(session: Session) -> list[Mailbox]:
     return list(session.exec(select(Mailbox).order_by(col(Mailbox.name))))
 
 
+def mailbox_languages(session: Session, names: set[str]) -> dict[str, str]:
+    """The language of each mailbox named that has one set (mail is filed by mailbox name)."""
+    if not names:
+        return {}
+    return dict(session.exec(select(Mailbox.name, Mailbox.language).where(
+        col(Mailbox.name).in_(sorted(names)), col(Mailbox.language) != "")).all())
+
+
 def imap_mailboxes(session: Session, name: str | None = None) -> list[tuple[int, str]]:
     """(id, name) of every enabled mailbox with an IMAP server, by name, or of the one
     named (enabled or not)."""

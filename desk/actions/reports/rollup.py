@@ -1,6 +1,7 @@
 """The service report's daily roll-up (`reportday`, `reporttimes`): a day's figures per
 agent, team and channel, made again from the tickets, solves (a survey row is kept for
-every solve, with its snapshot) and messages.
+every solve, with its snapshot) and messages. A ticket closed as spam (tagged `spam`) is no
+service given: it counts in none of them.
 
 A day's figures can still change for a month (a reopen, the customer writing again within a
 week, an answer given or changed within the link's 30 days), so each run makes the last
@@ -18,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import ColumnElement, delete, exists, func, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from desk.actions.jobs import enqueue
+from desk.actions.surveys.eligibility import SPAM_TAG
 from desk.db import committed
 from desk.models import (
     SATISFIED,
@@ -35,6 +37,7 @@ from desk.models import (
     Survey,
     Ticket,
     TicketSla,
+    TicketTag,
 )
 from desk.models.base import aware, now
 from desk.models.reports import (
@@ -89,11 +92,16 @@ def _chunks(values: list[int]) -> Iterator[list[int]]:
         yield values[i:i + _CHUNK]
 
 
+def _not_spam(ticket_id: Any) -> ColumnElement[bool]:
+    return ~exists().where(col(TicketTag.ticket_id) == ticket_id, col(TicketTag.tag) == SPAM_TAG)
+
+
 def _created(session: Session, day: date, into: _Day) -> None:
     start, end = _bounds(day)
     for agent, team, channel, n in session.execute(
             sa_select(col(Ticket.assignee_id), col(Ticket.team_id), col(Ticket.channel), func.count())
-            .where(col(Ticket.created_at) >= start, col(Ticket.created_at) < end)
+            .where(col(Ticket.created_at) >= start, col(Ticket.created_at) < end,
+                   _not_spam(col(Ticket.id)))
             .group_by(col(Ticket.assignee_id), col(Ticket.team_id), col(Ticket.channel))):
         into.created[(agent, team, channel)] += int(n)
 
@@ -145,7 +153,8 @@ def _solves(session: Session, day: date, into: _Day) -> None:
                   col(TicketSla.resolution_met))
         .join(Ticket, col(Ticket.id) == col(Survey.ticket_id))
         .outerjoin(TicketSla, col(TicketSla.ticket_id) == col(Survey.ticket_id))
-        .where(col(Survey.solved_at) >= start, col(Survey.solved_at) < end)).all()
+        .where(col(Survey.solved_at) >= start, col(Survey.solved_at) < end,
+               _not_spam(col(Survey.ticket_id)))).all()
     latest = _later_solves(session, sorted({r[0] for r in rows}))
     wrote = _writings(session, sorted({r[1] for r in rows}), start)
     for ticket_id, customer_id, agent, team, channel, first, resolution, solved_at, status, met in rows:

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from desk.actions.audit import SYSTEM, Actor
 from desk.actions.reports.rollup import JOB, roll_up_reports
-from desk.actions.tickets.changes import add_agent_reply
+from desk.actions.tickets.changes import add_agent_reply, update_ticket
 from desk.actions.users import create_token
 from desk.db import Database, commit
 from desk.models import AuditEntry, DeskSetting, Job, Ticket, User
@@ -225,3 +225,27 @@ def test_every_report_export_is_recorded_in_the_audit_log(
                                .order_by(col(AuditEntry.id))).all()
     assert [(e.actor_id, e.changes["table"], e.changes["filter"]["days"]) for e in entries] == [
         (admin.id, "service/channels", "90"), (admin.id, "service/backlog", "90")]
+
+
+def test_a_ticket_closed_as_spam_counts_in_no_service_figure(
+    db: Database, settings: Settings, client: TestClient, make_user: MakeUser,
+) -> None:
+    ana = make_user("agent", name="Ana")
+    real = mailed_ticket(db, settings, email="dora@example.com")
+    junk = mailed_ticket(db, settings, email="win-a-prize@example.net")
+    for number in (real, junk):
+        _reply(db, settings, ana, number)
+    solve(db, ana, real)
+    solve(db, ana, junk)  # solved first, then seen to be spam
+    run_due_jobs(db)
+    with db.session() as session:
+        ticket = session.get(Ticket, junk)
+        assert ticket is not None
+        update_ticket(session, Actor.of_user(ana), ticket, {"status": "closed"}, tags=["spam"])
+        commit(session)
+    _roll_up(db)
+    sign_in(client, make_user("admin"))
+    page = client.get("/reports/service?days=7").text
+    assert _total(page, "created") == "1" and _total(page, "solved") == "1"
+    agents = page.split('data-table="agents"', 1)[1].split("</table>", 1)[0]
+    assert '<td class="num" data-col="solved">1</td>' in agents

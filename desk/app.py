@@ -61,6 +61,7 @@ from desk.web.surveys import answer as survey_answer
 from desk.web.tickets import board as ticket_board
 from desk.web.tickets import bulk as ticket_bulk
 from desk.web.tickets import follow_ups as ticket_follow_ups
+from desk.web.tickets import formatted as formatted_mail
 from desk.web.tickets import links as ticket_links
 from desk.web.tickets import pages as tickets
 from desk.web.tickets import previews as attachment_previews
@@ -125,6 +126,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *tickets.routes,
         *ticket_links.routes,
         *attachment_previews.routes,
+        *formatted_mail.routes,
         *ticket_bulk.routes,
         *agent_macros.routes,
         *ticket_board.routes,

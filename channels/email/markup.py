@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 import nh3
 
@@ -21,6 +23,37 @@ _URL_SCHEMES = nh3.ALLOWED_URL_SCHEMES | {"cid"}
 def sanitise(html: str) -> str:
     """HTML safe to show an agent: no script, event handlers, javascript: URLs or frames."""
     return nh3.clean(html, url_schemes=_URL_SCHEMES)
+
+
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_URL_ATTRIBUTES = frozenset(("href", "src", "cite"))
+
+
+def for_display(html: str, inline: Mapping[str, str], files: Mapping[str, str]) -> tuple[str, bool]:
+    """Stored mail HTML sanitised again to be shown as it was formatted (it may predate
+    today's `sanitise`), with its ``cid:`` references resolved: an image's to the URL
+    ``inline`` gives its Content-ID, a link's to ``files``' URL; an unknown Content-ID, and
+    any relative URL (it would reach the desk's own pages), are dropped. Returns the HTML and
+    whether it asks for remote images (the page showing it blocks them)."""
+    remote = False
+
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        nonlocal remote
+        if attribute not in _URL_ATTRIBUTES:
+            return value
+        scheme = _SCHEME.match(value.strip())
+        if scheme is None:
+            return None
+        if scheme.group(1).lower() == "cid":  # RFC 2392: the Content-ID, URL-encoded
+            content_id = unquote(value.strip()[4:]).strip("<>")
+            return (inline if tag == "img" else files).get(content_id)
+        if tag == "img":
+            remote = True
+        return value
+
+    cleaned = nh3.clean(html, url_schemes=_URL_SCHEMES, attribute_filter=keep,
+                        set_tag_attribute_values={"a": {"target": "_blank"}})
+    return cleaned, remote
 
 
 class _TextCollector(HTMLParser):

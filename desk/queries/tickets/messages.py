@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from desk.models import Attachment, Customer, Direction, Message, User
+from desk.queries.errors import Forbidden, NotFound
+from desk.queries.tickets.queue import read_ticket
 
 
 @dataclass
@@ -49,3 +51,18 @@ def attachment_of(session: Session, attachment_id: int) -> tuple[Attachment, Mes
     if attachment is None or message is None:
         return None
     return attachment, message
+
+
+
+def access_message(session: Session, user: User, message_id: int) -> tuple[Message, list[Attachment]]:
+    """A message with its own attachments, when ``user`` may read its ticket; `NotFound` for a
+    message of a ticket they may not see (as if there were none)."""
+    message = session.get(Message, message_id)
+    if message is None:
+        raise NotFound(message_id)
+    try:
+        read_ticket(session, user, message.ticket_id)
+    except Forbidden:
+        raise NotFound(message_id) from None
+    query = select(Attachment).where(Attachment.message_id == message_id).order_by(col(Attachment.id))
+    return message, list(session.exec(query))

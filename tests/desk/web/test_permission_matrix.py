@@ -26,7 +26,7 @@ from desk.actions.ingest.one import ingest_message
 from desk.actions.tickets.changes import update_ticket
 from desk.actions.users import add_to_team, create_token, ensure_team, issue_token
 from desk.db import Database, commit
-from desk.models import Customer, Rule, Ticket, User
+from desk.models import Customer, Message, Rule, Ticket, User
 from desk.settings import Settings
 from tests.conftest import csrf_of, sign_in
 
@@ -195,8 +195,9 @@ def test_the_api_checks_role_and_token_scope(
 
 @pytest.fixture
 def objects(db: Database, settings: Settings, people: dict[str, User]) -> dict[str, int]:
-    """One of each object a page names by id: a ticket of a team the agent is not in, its
-    customer, an organisation, a rule, a webhook, a staff member (the agent)."""
+    """One of each object a page names by id: a ticket of a team the agent is not in (its
+    mail has HTML), its customer, an organisation, a rule, a webhook, a staff member (the
+    agent)."""
     from desk.actions.customers.organizations import create_organization
     from desk.actions.rules.manage import create_rule
     from desk.actions.webhooks.manage import WebhookForm, create_webhook
@@ -205,8 +206,10 @@ def objects(db: Database, settings: Settings, people: dict[str, User]) -> dict[s
         mine, theirs = ensure_team(s, SYSTEM, "Mine"), ensure_team(s, SYSTEM, "Theirs")
         add_to_team(s, SYSTEM, people["agent"], mine)
         ticket, _ = ingest_message(s, settings, InboundMessage(
-            "web", Identity("email", "kim@example.com", "Kim"), "Their printer", "Off."))
+            "web", Identity("email", "kim@example.com", "Kim"), "Their printer", "Off.",
+            html="<p>Off.</p>"))
         update_ticket(s, SYSTEM, ticket, {"team_id": theirs.id})
+        message = s.exec(select(Message).where(Message.ticket_id == ticket.id)).one()
         org = create_organization(s, SYSTEM, {"name": "Acme", "domain": "acme.example"})
         rule = create_rule(s, SYSTEM, {"name": "Tag it", "events": ["ticket_created"],
                                        "actions": [{"type": "add_tags", "value": ["x"]}]})
@@ -216,12 +219,14 @@ def objects(db: Database, settings: Settings, people: dict[str, User]) -> dict[s
         commit(s)
         return {"ticket": ticket.id or 0, "customer": ticket.customer_id, "org": org.id or 0,
                 "rule": rule.id or 0, "webhook": made[0].id or 0,
-                "staff": people["agent"].id or 0}
+                "staff": people["agent"].id or 0, "message": message.id or 0}
 
 
 # Pages that name an object, with what each role gets (the ticket is another team's).
 ID_PAGES: dict[str, tuple[object, ...]] = {
     "/agent/tickets/{ticket}": (LOGIN, NO, OK, OK),
+    # A mail as it was formatted: as if there were no such message for who may not see it.
+    "/agent/messages/{message}/formatted": (LOGIN, 404, OK, OK),
     "/agent/customers/{customer}": ALL_STAFF, "/agent/customers/{customer}/edit": ALL_STAFF,
     "/agent/customers/{customer}/duplicates": ALL_STAFF,
     "/agent/customers/{customer}/privacy-export": SUPERVISORS,

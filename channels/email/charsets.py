@@ -329,9 +329,20 @@ def _char_score(char: str, codec: str, run: int, previous: str, hinted: bool) ->
         return 1.0 if run <= 4 else -0.5
     if previous.isascii() and previous.isalpha():
         return -1.0  # "Zaї": another script's letters inside a Latin word
+    if script == "THAI" and (char in _THAI_OBSOLETE or (category == "Mn" and not _thai_base(previous))):
+        return -1.0  # ฃ ฅ (0xA3, 0xA5: GB2312 lead bytes), a vowel or tone mark on nothing
     if script == "CYRILLIC" and category == "Lu" and previous.isalpha():
         return -1.0  # capitals inside a word: cp1251 read as KOI8-R, or CJK bytes as either
     return 1.0
+
+
+_THAI_OBSOLETE = frozenset("ฃฅ")
+
+
+def _thai_base(char: str) -> bool:
+    """A Thai consonant, or a mark on one (a tone mark sits over a vowel mark)."""
+    return "\u0e01" <= char <= "\u0e2e" or ("\u0e31" <= char <= "\u0e4e"
+                                           and unicodedata.category(char) == "Mn")
 
 
 def _cjk_score(char: str, codec: str, hinted: bool) -> float:

@@ -67,3 +67,54 @@ def test_seven_bit_bytes_a_label_cannot_read_are_never_passed_off_as_ascii() -> 
     # would show the escape sequences as the body).
     assert "\x1b" not in charsets.decode(broken, "iso-2022-jp")
     assert charsets.decode(broken, "iso-2022-jp").startswith("テス")
+
+
+# --- the mailbox's language -------------------------------------------------------------
+
+@pytest.mark.parametrize(("language", "codec", "text"), [
+    ("ja", "cp932", "ｱﾝｹｰﾄご協力のお願い"),  # half-width katakana: Cyrillic without the hint
+    ("ja", "euc_jp", "株式会社山田製作所"),  # EUC-JP kanji are GB2312 byte pairs
+    ("zh-hant", "big5hkscs", "請問"),  # a tie that GB18030 wins without the hint
+    ("ru", "cp1251", "Здравствуйте"),
+    ("ru", "koi8_r", "здравствуйте"),
+    ("tr", "cp1254", "Sipariş şikayeti"),  # windows-1252 reads ş as þ
+    ("ko", "cp949", "안녕하세요 주문 확인 부탁드립니다"),
+    ("el", "cp1253", "Καλημέρα, η παραγγελία μου δεν έφτασε"),
+    ("he", "iso8859-8", "שלום, ההזמנה שלי לא הגיעה"),
+    ("central-eu", "cp1250", "Dobrý den, objednávka nedorazila, děkuji"),
+    ("ar", "cp1256", "مرحبا، لم يصل طلبي"),
+    ("th", "cp874", "สวัสดีครับ"),  # Thai vowels and tones are marks (Mn) of the script
+])
+def test_the_mailbox_language_reads_what_the_common_order_gets_wrong(
+        language: str, codec: str, text: str) -> None:
+    data = text.encode(codec)
+    assert charsets.guess(data) != text
+    evidence = charsets.Evidence(language=language)
+    assert charsets.guess(data, evidence) == text
+    assert evidence.guessed
+
+
+def test_the_language_is_a_preference_overwhelming_evidence_still_wins() -> None:
+    german = "Die Lieferung für Größe 42 kam beschädigt an. Grüße aus München".encode("cp1252")
+    chinese = "您好，我们的订单还没有收到，请帮忙查询一下。".encode("gb18030")
+    for language in ("zh-hans", "zh-hant", "ja", "ko", "ru", "th"):
+        assert charsets.guess(german, charsets.Evidence(language=language)).startswith("Die Lieferung für")
+    for language in ("ja", "ru", "west-eu", "el", "th"):
+        assert charsets.guess(chinese, charsets.Evidence(language=language)).startswith("您好")
+
+
+def test_the_language_never_overrules_strict_utf8_or_what_the_mail_declares() -> None:
+    utf8 = "Здравствуйте, 请问".encode()
+    assert charsets.guess(utf8, charsets.Evidence(language="ja")) == "Здравствуйте, 请问"
+    big5 = "請問".encode("big5")  # also GB2312 bytes: the mail that says gb2312 is Chinese
+    declared = charsets.Evidence(["gb2312"], language="zh-hant")
+    assert charsets.guess(big5, declared) == big5.decode("gb18030")
+    assert charsets.decode(big5, "gb2312", declared) == big5.decode("gb18030")
+
+
+def test_no_language_and_an_unknown_one_change_nothing() -> None:
+    data = "請問".encode("big5")
+    assert charsets.guess(data, charsets.Evidence(language="")) == charsets.guess(data)
+    assert charsets.guess(data, charsets.Evidence(language="xx")) == charsets.guess(data)
+    nothing = charsets.Evidence(language="ja")
+    assert charsets.guess(b"plain ascii", nothing) == "plain ascii" and not nothing.guessed

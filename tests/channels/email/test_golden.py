@@ -4,7 +4,9 @@ Keys of the .json: subject, from_address, from_name, text (the new text; or
 text_prefix), full_text_contains, quoted_contains (the history kept for the page to
 fold), text_excludes, attachments (name, size, and sha256 or content_id where given),
 message_id (or message_id_suffix), in_reply_to, references, classification,
-thread_hint, html_excludes, bounce_original, or error (the mail must raise ParseError).
+thread_hint, html_excludes, bounce_original, or error (the mail must raise ParseError);
+language (the mailbox's language the mail is read with) and misread_without_language
+(read without it, its subject comes out wrong: the language is what reads it right).
 A bug report about a mail becomes one more pair.
 """
 
@@ -37,7 +39,7 @@ def test_golden_mail(path: Path) -> None:
         with pytest.raises(ParseError, match=want["error"]):
             parse(raw)
         return
-    result = run_filters(parse(raw), FILTERS)
+    result = run_filters(parse(raw, want.get("language", "")), FILTERS)
     assert not isinstance(result, Drop)
     got = result
     assert got.channel == "email"
@@ -78,3 +80,5 @@ def test_golden_mail(path: Path) -> None:
         assert got.email.delivery_report is not None
         assert got.email.delivery_report.original_message_id == want["bounce_original"]
         assert got.email.delivery_report.recipients == tuple(want["bounce_recipients"])
+    if "misread_without_language" in want:
+        assert (parse(raw).subject != want["subject"]) is want["misread_without_language"]

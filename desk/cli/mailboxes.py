@@ -1,4 +1,4 @@
-"""`desk mailbox add|list|test|enable|disable`: mailboxes from the command line.
+"""`desk mailbox add|list|test|enable|disable|language`: mailboxes from the command line.
 
 Passwords go in through the URLs; nothing printed here ever contains one. Bad input
 exits with 1 and a line on stderr naming the field."""
@@ -56,7 +56,8 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
                 mailbox = create_mailbox(
                     session, settings, SYSTEM, args.name, args.address, args.imap, args.smtp,
                     team_id=team_id, after_fetch=args.after_fetch,
-                    processed_folder=args.processed_folder, acknowledge=args.acknowledge)
+                    processed_folder=args.processed_folder, acknowledge=args.acknowledge,
+                    language=args.language)
             except MailboxError as exc:
                 return _fail(f"{exc.field}: {exc}")
             commit(session)
@@ -81,6 +82,7 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
         success = m.last_success_at.isoformat(timespec="seconds") if m.last_success_at else "never"
         error = m.last_error.splitlines()[0] if m.last_error else "-"
         print(f"{m.name}\t{m.address}\t{'enabled' if m.enabled else 'disabled'}\t"
+              f"language {m.language or '-'}\t"
               f"imap {shown_imap_url(m) or '-'}\tsmtp {shown_smtp_url(m) or '-'}\t"
               f"last success {success}\tlast error {error}")
     return 0
@@ -129,6 +131,30 @@ def _setter(enabled: bool) -> Command:
     return cmd
 
 
+def cmd_language(settings: Settings, args: argparse.Namespace) -> int:
+    from desk.actions.audit import SYSTEM
+    from desk.actions.mail.mailboxes import set_language
+    from desk.db import commit
+    from desk.queries.mail.mailboxes import get_mailbox
+
+    language = "" if args.language == NO_LANGUAGE else args.language
+    db = _database(settings)
+    try:
+        with db.session() as session:
+            mailbox = get_mailbox(session, args.name)
+            if mailbox is None:
+                return _fail(f"there is no mailbox named {args.name!r}")
+            set_language(session, SYSTEM, mailbox, language)
+            commit(session)
+    finally:
+        db.dispose()
+    print(f"mailbox {args.name}: language {language or NO_LANGUAGE}")
+    return 0
+
+
+NO_LANGUAGE = "none"
+
+
 def register(sub: Any) -> None:
     """Add `desk mailbox ...` to the `desk` command's subparsers."""
     mailbox = sub.add_parser("mailbox", help="mailboxes the desk fetches from and sends through")
@@ -144,11 +170,21 @@ def register(sub: Any) -> None:
     add.add_argument("--processed-folder", default="Desk/Processed")
     add.add_argument("--no-acknowledge", dest="acknowledge", action="store_false",
                      help="send no acknowledgement of new requests")
+    # The codes of channels.email.charsets.LANGUAGES (standard library only: cheap to load).
+    from channels.email.charsets import LANGUAGES
+
+    add.add_argument("--language", default="", choices=sorted(LANGUAGES),
+                     help="what its customers write when their mail names no charset: its "
+                          "legacy charsets are preferred then (default: none)")
     add.set_defaults(func=cmd_add)
     cmds.add_parser("list", help="mailboxes and their health").set_defaults(func=cmd_list)
     test = cmds.add_parser("test", help="log in to its IMAP and SMTP servers")
     test.add_argument("name")
     test.set_defaults(func=cmd_test)
+    language = cmds.add_parser("language", help="set the language of mail without a charset")
+    language.add_argument("name")
+    language.add_argument("language", choices=[NO_LANGUAGE, *sorted(LANGUAGES)])
+    language.set_defaults(func=cmd_language)
     for verb, enabled in (("enable", True), ("disable", False)):
         cmd = cmds.add_parser(verb, help=f"{verb} fetching from and sending through it")
         cmd.add_argument("name")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from desk.actions.audit import SYSTEM
 from desk.actions.users import ensure_team
 from desk.cli.main import main
 from desk.db import Database, commit
-from desk.models import Mailbox
+from desk.models import AuditEntry, Mailbox
 from tests.mail_servers import ImapLogin
 from tests.smtp_server import SmtpServer
 
@@ -82,3 +82,21 @@ def test_disable_and_enable(db: Database, capsys: pytest.CaptureFixture[str]) ->
     assert _mailbox(db, "support").enabled
     assert main(["mailbox", "disable", "nowhere"]) == 1
     assert "there is no mailbox named 'nowhere'" in capsys.readouterr().err
+
+
+def test_the_language_is_set_on_add_and_changed_later(
+    db: Database, capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["mailbox", "add", "tokyo", "--address", "jp@example.com", "--language", "ja"]) == 0
+    assert _mailbox(db, "tokyo").language == "ja"
+    assert main(["mailbox", "language", "tokyo", "zh-hant"]) == 0
+    assert main(["mailbox", "list"]) == 0
+    assert "\tlanguage zh-hant\t" in capsys.readouterr().out
+    assert main(["mailbox", "language", "tokyo", "none"]) == 0
+    assert _mailbox(db, "tokyo").language == ""
+    with pytest.raises(SystemExit):
+        main(["mailbox", "language", "tokyo", "tlh"])
+    with db.session() as session:
+        changes = [a.changes for a in session.exec(select(AuditEntry).where(
+            AuditEntry.entity == "mailbox", AuditEntry.action == "updated").order_by(col(AuditEntry.id)))]
+    assert changes == [{"language": ["ja", "zh-hant"]}, {"language": ["zh-hant", ""]}]

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from sqlmodel import Session, col, select
 
+from channels.email.charsets import LANGUAGES
 from channels.email.imap import ImapAccount
 from channels.email.login_check import CheckResult, check_imap, check_smtp
 from channels.email.smtp_account import SmtpAccount
@@ -34,7 +35,24 @@ _AUDITED = ("name", "address", "display_name", "team_id", "enabled", "imap_host"
             "imap_ssl", "imap_user", "imap_folder", "after_fetch", "processed_folder",
             "smtp_host", "smtp_port", "smtp_ssl", "smtp_require_tls", "smtp_user", "acknowledge",
             "ack_per_hour",
-            "ack_subject", "ack_body", "poll_seconds")
+            "ack_subject", "ack_body", "poll_seconds", "language")
+# A mailbox's language, as the admin chooses it: what its customers write when their mail
+# names no charset (channels.email.charsets.LANGUAGES has the charsets of each).
+LANGUAGE_LABELS = {
+    "": _("None: guess from the mail alone"),
+    "zh-hans": _("Simplified Chinese (GB18030, GBK, GB2312)"),
+    "zh-hant": _("Traditional Chinese (Big5)"),
+    "ja": _("Japanese (Shift_JIS, EUC-JP)"),
+    "ko": _("Korean (EUC-KR, CP949)"),
+    "ru": _("Russian and other Cyrillic (windows-1251, KOI8-R)"),
+    "west-eu": _("Western European (windows-1252, ISO-8859-1/15)"),
+    "central-eu": _("Central European (windows-1250, ISO-8859-2)"),
+    "el": _("Greek (windows-1253, ISO-8859-7)"),
+    "he": _("Hebrew (ISO-8859-8, windows-1255)"),
+    "tr": _("Turkish (windows-1254, ISO-8859-9)"),
+    "ar": _("Arabic (windows-1256, ISO-8859-6)"),
+    "th": _("Thai (TIS-620, windows-874)"),
+}
 
 
 class MailboxError(InputError):
@@ -62,6 +80,7 @@ class MailboxOptions:
     ack_subject: str = ""
     ack_body: str = ""
     poll_seconds: int = 60  # between fetches where the server offers no IDLE
+    language: str = ""  # a key of LANGUAGE_LABELS: "" none
 
 
 def imap_account(settings: Settings, mailbox: Mailbox) -> ImapAccount | None:
@@ -149,6 +168,19 @@ def set_enabled(session: Session, actor: Actor, mailbox: Mailbox, enabled: bool)
     _send_waiting_mail(session, mailbox)
 
 
+def set_language(session: Session, actor: Actor, mailbox: Mailbox, language: str) -> None:
+    """The mailbox's language alone (`desk mailbox language`). Raises MailboxError."""
+    assert mailbox.id is not None
+    if language and language not in LANGUAGES:
+        raise MailboxError("language", _("Choose a language from the list."))
+    if mailbox.language == language:
+        return
+    record(session, actor, "mailbox", mailbox.id, "updated", {"language": [mailbox.language, language]})
+    mailbox.language = language
+    mailbox.updated_at = now()
+    session.add(mailbox)
+
+
 def _send_waiting_mail(session: Session, mailbox: Mailbox) -> None:
     """Mail queued while no mailbox could send it leaves once one can."""
     if mailbox.enabled and mailbox.smtp_host:
@@ -204,6 +236,8 @@ def _apply(session: Session, settings: Settings, mailbox: Mailbox, opts: Mailbox
     _check_acknowledgement(opts)
     if not 10 <= opts.poll_seconds <= 86400:
         raise MailboxError("poll_seconds", _("Poll every 10 to 86400 seconds."))
+    if opts.language and opts.language not in LANGUAGES:
+        raise MailboxError("language", _("Choose a language from the list."))
     _apply_imap(settings, mailbox, opts)
     _apply_smtp(settings, mailbox, opts)
     mailbox.address = address
@@ -216,6 +250,7 @@ def _apply(session: Session, settings: Settings, mailbox: Mailbox, opts: Mailbox
     mailbox.ack_subject = opts.ack_subject.strip()
     mailbox.ack_body = opts.ack_body.strip()
     mailbox.poll_seconds = opts.poll_seconds
+    mailbox.language = opts.language
 
 
 _PLACEHOLDERS = frozenset(("number", "subject", "name", "link"))

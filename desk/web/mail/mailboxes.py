@@ -22,6 +22,7 @@ from desk.actions.mail.mailbox_settings import (
     save_new_mailbox,
 )
 from desk.actions.mail.mailboxes import (
+    LANGUAGE_LABELS,
     MailboxError,
     MailboxOptions,
     shown_imap_url,
@@ -37,7 +38,8 @@ from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
 
 _TEXT_FIELDS = ("name", "address", "display_name", "team", "imap_url", "smtp_url", "after_fetch",
-                "processed_folder", "ack_per_hour", "ack_subject", "ack_body", "poll_seconds")
+                "processed_folder", "ack_per_hour", "ack_subject", "ack_body", "poll_seconds",
+                "language")
 
 def _list_page(request: Request, tested: Mailbox | None = None,
                results: list[CheckResult] | None = None) -> Response:
@@ -54,7 +56,8 @@ def _form_page(request: Request, mailbox: Mailbox | None, values: dict[str, str]
     with db_of(request).session() as session:
         teams = list_teams(session)
     return render(request, "mail/mailbox_form.html", status_code=status_code, mailbox=mailbox,
-                  values=values, teams=teams, error=error, after_fetch=[a.value for a in AfterFetch])
+                  values=values, teams=teams, error=error, after_fetch=[a.value for a in AfterFetch],
+                  languages=LANGUAGE_LABELS)
 
 
 def _values_of(mailbox: Mailbox) -> dict[str, str]:
@@ -64,7 +67,8 @@ def _values_of(mailbox: Mailbox) -> dict[str, str]:
             "processed_folder": mailbox.processed_folder,
             "acknowledge": "on" if mailbox.acknowledge else "",
             "ack_per_hour": str(mailbox.ack_per_hour), "ack_subject": mailbox.ack_subject,
-            "ack_body": mailbox.ack_body, "poll_seconds": str(mailbox.poll_seconds)}
+            "ack_body": mailbox.ack_body, "poll_seconds": str(mailbox.poll_seconds),
+            "language": mailbox.language}
 
 
 def _without_password(url: str) -> str:
@@ -89,7 +93,8 @@ def _read_form(form: FormData) -> tuple[dict[str, str], MailboxOptions]:
         display_name=values["display_name"], after_fetch=values["after_fetch"] or AfterFetch.flag,
         processed_folder=values["processed_folder"], acknowledge=bool(values["acknowledge"]),
         ack_per_hour=_number(values["ack_per_hour"], 3), ack_subject=values["ack_subject"],
-        ack_body=values["ack_body"], poll_seconds=_number(values["poll_seconds"], 60))
+        ack_body=values["ack_body"], poll_seconds=_number(values["poll_seconds"], 60),
+        language=values["language"])
     values["imap_url"] = _without_password(values["imap_url"])
     values["smtp_url"] = _without_password(values["smtp_url"])
     return values, options

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.testclient import TestClient
 
 from desk.actions.audit import SYSTEM
@@ -182,3 +182,27 @@ def test_the_acknowledgement_template_and_limit_are_checked_and_saved(
     mailbox = _mailbox(db)
     assert (mailbox.ack_subject, mailbox.ack_body) == ("[#{number}] 收到：{subject}", "{name}，您好：{link}")
     assert (mailbox.ack_per_hour, mailbox.poll_seconds) == (5, 120)
+
+
+def test_the_language_is_chosen_saved_shown_again_and_audited(admin: TestClient, db: Database) -> None:
+    page = admin.get("/admin/mailboxes/new")
+    assert '<option value="ja" >Japanese (Shift_JIS, EUC-JP)</option>' in page.text
+    assert '<option value="" selected>' in page.text  # none by default: guessing as before
+    token = csrf_of(admin, "/admin/mailboxes/new")
+    added = admin.post("/admin/mailboxes", data=_form(token, language="ja"), follow_redirects=False)
+    assert added.status_code == 303, added.text
+    mailbox = _mailbox(db)
+    assert mailbox.language == "ja"
+    assert '<option value="ja" selected>' in admin.get(f"/admin/mailboxes/{mailbox.id}/edit").text
+    saved = admin.post(f"/admin/mailboxes/{mailbox.id}", data=_form(token, language="zh-hant"),
+                       follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    refused = admin.post(f"/admin/mailboxes/{mailbox.id}", data=_form(token, language="tlh"))
+    assert refused.status_code == 400 and 'id="language-error"' in refused.text
+    assert "Choose a language from the list." in refused.text
+    assert _mailbox(db).language == "zh-hant"
+    with db.session() as s:
+        audit = s.exec(select(AuditEntry).where(AuditEntry.entity == "mailbox")
+                       .order_by(col(AuditEntry.id))).all()
+    assert audit[0].action == "created" and audit[0].changes["language"] == [None, "ja"]
+    assert audit[-1].action == "updated" and audit[-1].changes == {"language": ["ja", "zh-hant"]}

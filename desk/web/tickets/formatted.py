@@ -4,7 +4,12 @@ ticket page (a sandboxed frame under "Show formatted").
 The stored HTML is sanitised again on the way out; ``cid:`` references point at the same
 message's own attachments only; the answer's own Content-Security-Policy allows no script,
 no frame, no form and no load from elsewhere (remote images stay blocked), and sandboxes the
-document even when opened on its own."""
+document even when opened on its own.
+
+The sandbox keeps the frame's origin (`allow-same-origin`) but never lets a script run: a
+frame of no origin sends no SameSite=Lax session cookie with its image requests, so the
+inline images would be refused (sent to sign in). Same origin is harmless without
+scripts; the two together would not be."""
 
 from __future__ import annotations
 
@@ -22,10 +27,12 @@ from desk.web.files import preview_kind
 from desk.web.templating import render
 
 # Images from Desk (the message's attachments) and data: only; inline styles for the page's
-# own look; links may open a new tab, nothing else runs or loads.
+# own look; links may open a new tab, nothing else runs or loads. Sandboxed like the page's
+# frame (`SANDBOX`), also when the view is opened on its own.
+SANDBOX = "allow-same-origin allow-popups allow-popups-to-escape-sandbox"
 FORMATTED_POLICY = (
     "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox"
+    f"form-action 'none'; frame-ancestors 'self'; sandbox {SANDBOX}"
 )
 
 

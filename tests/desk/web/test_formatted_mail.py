@@ -28,7 +28,7 @@ from tests.conftest import sign_in
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "email"
 POLICY = ("default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; base-uri 'none'; "
           "form-action 'none'; frame-ancestors 'self'; "
-          "sandbox allow-popups allow-popups-to-escape-sandbox")
+          "sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox")
 
 
 def _ingest(*files: Path) -> None:
@@ -58,7 +58,8 @@ def test_a_mail_with_an_inline_image_shows_formatted_with_its_image(
     assert "Show formatted" in page
     assert f'<iframe src="/agent/messages/{message_id}/formatted"' in page
     frame = re.search(r"<iframe src=\"/agent/messages/\d+/formatted\"[^>]*>", page)
-    assert frame is not None and 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in frame[0]
+    assert frame is not None and "allow-scripts" not in frame[0]
+    assert 'sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"' in frame[0]
     assert 'loading="lazy"' in frame[0]
 
     formatted = agent_client.get(f"/agent/messages/{message_id}/formatted")

@@ -109,47 +109,44 @@ def cmd_test(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+def _change(settings: Settings, name: str, change: Callable[[Any, Any], None], done: str) -> int:
+    """Apply `change(session, mailbox)` to the mailbox named, committed; print `done`."""
+    from desk.db import commit
+    from desk.queries.mail.mailboxes import get_mailbox
+
+    db = _database(settings)
+    try:
+        with db.session() as session:
+            mailbox = get_mailbox(session, name)
+            if mailbox is None:
+                return _fail(f"there is no mailbox named {name!r}")
+            change(session, mailbox)
+            commit(session)
+    finally:
+        db.dispose()
+    print(done)
+    return 0
+
+
 def _setter(enabled: bool) -> Command:
     def cmd(settings: Settings, args: argparse.Namespace) -> int:
         from desk.actions.audit import SYSTEM
         from desk.actions.mail.mailboxes import set_enabled
-        from desk.db import commit
-        from desk.queries.mail.mailboxes import get_mailbox
 
-        db = _database(settings)
-        try:
-            with db.session() as session:
-                mailbox = get_mailbox(session, args.name)
-                if mailbox is None:
-                    return _fail(f"there is no mailbox named {args.name!r}")
-                set_enabled(session, SYSTEM, mailbox, enabled)
-                commit(session)
-        finally:
-            db.dispose()
-        print(f"mailbox {args.name} {'enabled' if enabled else 'disabled'}")
-        return 0
+        return _change(settings, args.name,
+                       lambda session, mailbox: set_enabled(session, SYSTEM, mailbox, enabled),
+                       f"mailbox {args.name} {'enabled' if enabled else 'disabled'}")
     return cmd
 
 
 def cmd_language(settings: Settings, args: argparse.Namespace) -> int:
     from desk.actions.audit import SYSTEM
     from desk.actions.mail.mailboxes import set_language
-    from desk.db import commit
-    from desk.queries.mail.mailboxes import get_mailbox
 
     language = "" if args.language == NO_LANGUAGE else args.language
-    db = _database(settings)
-    try:
-        with db.session() as session:
-            mailbox = get_mailbox(session, args.name)
-            if mailbox is None:
-                return _fail(f"there is no mailbox named {args.name!r}")
-            set_language(session, SYSTEM, mailbox, language)
-            commit(session)
-    finally:
-        db.dispose()
-    print(f"mailbox {args.name}: language {language or NO_LANGUAGE}")
-    return 0
+    return _change(settings, args.name,
+                   lambda session, mailbox: set_language(session, SYSTEM, mailbox, language),
+                   f"mailbox {args.name}: language {language or NO_LANGUAGE}")
 
 
 NO_LANGUAGE = "none"

@@ -76,6 +76,18 @@ def test_a_mail_with_an_inline_image_shows_formatted_with_its_image(
     assert served.status_code == 200 and served.content == part.get_payload(decode=True)
 
 
+@pytest.mark.usefixtures("cli_env")
+def test_outlooks_inline_image_keeps_its_size(
+    agent_client: TestClient, db: Database, capsys: pytest.CaptureFixture[str],
+) -> None:
+    _ingest(GOLDEN / "035-outlook-html-related-inline-image.eml")
+    capsys.readouterr()
+    _, message_id, [image] = _message_of(db, "Screenshot of the error")
+    body = agent_client.get(f"/agent/messages/{message_id}/formatted").text
+    assert f'<img src="/agent/attachments/{image.id}/preview" width="400">' in body
+    assert "The dashboard shows this:" in body
+
+
 def test_what_must_not_run_or_load_does_not_come_out(
     agent_client: TestClient, db: Database, settings: Settings,
 ) -> None:

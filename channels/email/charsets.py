@@ -282,7 +282,8 @@ _EVERYDAY = {"gb18030": "gb2312", "big5hkscs": "big5", "cp932": "cp932", "euc_jp
              "cp949": "euc_kr"}
 _LATIN_PUNCTUATION = frozenset("“”‘’„‚–—…«»°§·• ¿¡")
 _SIGNS = frozenset("€™©®£¥¢")  # real, but also what CJK bytes read as cp1252 turn into
-_SCRIPTS = {"cp1251": "CYRILLIC", "koi8_r": "CYRILLIC", "cp1253": "GREEK", "iso8859-7": "GREEK",
+_SCRIPTS = {"cp1251": "CYRILLIC", "koi8_r": "CYRILLIC", "koi8-r": "CYRILLIC", "koi8-u": "CYRILLIC",
+            "cp1253": "GREEK", "iso8859-7": "GREEK",
             "iso8859-8": "HEBREW", "cp1255": "HEBREW", "cp1256": "ARABIC", "iso8859-6": "ARABIC",
             "cp874": "THAI"}
 

@@ -118,3 +118,12 @@ def test_no_language_and_an_unknown_one_change_nothing() -> None:
     assert charsets.guess(data, charsets.Evidence(language="xx")) == charsets.guess(data)
     nothing = charsets.Evidence(language="ja")
     assert charsets.guess(b"plain ascii", nothing) == "plain ascii" and not nothing.guessed
+
+
+@pytest.mark.parametrize("label", ["koi8-r", "KOI8-R", "koi8_r"])
+def test_a_declared_koi8_r_reads_unlabelled_cyrillic_as_cyrillic(label: str) -> None:
+    # A body part says koi8-r; a raw 8-bit subject in the same charset is read with it, not
+    # scored as if the declared charset were a Latin one.
+    text = "Счёт за март не пришёл"
+    raw = text.encode("koi8_r")
+    assert charsets.guess(raw, charsets.Evidence([label])) == text

@@ -158,13 +158,16 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
         if answer is not None:
             print(summary(answer))
             return 0
-    from sqlalchemy.exc import SQLAlchemyError
+    from desk.mail.raw_import import head_start, import_raw
 
-    from desk.mail.raw_import import import_raw
+    mails = iter(mails)
+    started = head_start(mails)  # parsing while this process loads the ORM
+
+    from sqlalchemy.exc import SQLAlchemyError
 
     try:
         db = _database(settings)
-        stored, report = import_raw(db, settings, args.mailbox, mails, args.acknowledge)
+        stored, report = import_raw(db, settings, args.mailbox, mails, args.acknowledge, started)
         db.dispose()
     except SQLAlchemyError as exc:
         # EX_TEMPFAIL: a mail server piping to this command keeps the mail and tries again

@@ -77,6 +77,14 @@ class Reading:
                              for i in range(0, len(raws), _CHUNK)]
             self._raws = None
 
+    def labelled(self, ids: Sequence[int]) -> Reading:
+        """The same reading, its mails known by `ids` (in order) from now on: a batch whose
+        parse started before it was stored (`desk.mail.raw_import.head_start`)."""
+        if len(ids) != len(self._ids):
+            raise ValueError("one id per mail")
+        self._ids = list(ids)
+        return self
+
     def result(self) -> dict[int, Parsed]:
         """The parsed mail by id (read now, in-process, when the batch was small)."""
         if self._raws is not None:

@@ -9,6 +9,9 @@ report's daily roll-up once (timed: `rollup_s`), and runs --runs times for each 
 for one team, in-process (the database work of the pages, without HTTP and rendering):
 `satisfaction_*`: what /reports/ reads (the report and the chart over time);
 `service_*`: what /reports/service reads (the roll-up and the live backlog).
+Then the pages themselves, as a browser asks for them: `desk serve` on the same
+database, an admin (every team's figures) signed in through the login form, and GET of each page --runs times
+(`page_satisfaction_*`, `page_service_*`: round trip through HTTP, rendering included).
 
     .venv/bin/python -m bench.reports --answers 200000 --tickets 1000000
 
@@ -18,6 +21,7 @@ Prints one JSON line on stdout; progress goes to stderr. Never a pass/fail test.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import shutil
@@ -28,8 +32,9 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from bench.connection import percentile
-from bench.servers import SECRET_KEY, PostgresDatabase, say
+from bench.connection import Connection, percentile
+from bench.queue import EMAIL, PASSWORD, sign_in
+from bench.servers import SECRET_KEY, DeskProcess, PostgresDatabase, desk_env, free_port, run_desk, say
 from desk.actions.inserts import insert_many
 from desk.actions.reports.rollup import roll_up_reports
 from desk.db import make_engine
@@ -92,6 +97,48 @@ def seed(engine: object, answers: int, tickets: int) -> None:
             say(f"seeded {ids[-1]}")
 
 
+PERIODS = (("7d", 7, None), ("30d", 30, None), ("90d", 90, None), ("90d_team", 90, 3))
+PAGES = {"satisfaction": "/reports/", "service": "/reports/service"}
+
+
+async def page_times(port: int, runs: int) -> dict[str, dict[str, float]]:
+    """Each report page for each period, `runs` times after one untimed: round trip in ms."""
+    conn = Connection("127.0.0.1", port)
+    await sign_in(conn)
+    results: dict[str, dict[str, float]] = {}
+    for page, path in PAGES.items():
+        for label, days, team in PERIODS:
+            url = f"{path}?days={days}" + (f"&team={team}" if team else "")
+            times = []
+            for i in range(runs + 1):
+                answer = await conn.get(url)
+                if answer.status != 200:
+                    raise SystemExit(f"GET {url} answered {answer.status}: {answer.body[:300]!r}")
+                if i:
+                    times.append(answer.seconds * 1000)
+            results[f"page_{page}_{label}"] = {"p50_ms": round(percentile(times, 50), 1),
+                                                "p95_ms": round(percentile(times, 95), 1)}
+            say("page", page, label, results[f"page_{page}_{label}"])
+    conn.close()
+    return results
+
+
+def pages(folder: Path, database_url: str | None, runs: int) -> dict[str, dict[str, float]]:
+    """`page_times` against a `desk serve` on the seeded database."""
+    env = desk_env(folder, database_url)
+    # An admin: every team's figures (a supervisor sees only their teams').
+    run_desk(["user", "add", EMAIL, "--name", "Bench Admin", "--role", "admin",
+              "--password", PASSWORD], env)
+    server = DeskProcess.serve(env, folder, free_port())
+    try:
+        server.wait_healthy()
+        server.wait_idle()
+        assert server.port is not None
+        return asyncio.run(page_times(server.port, runs))
+    finally:
+        server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--answers", type=int, default=200_000)
@@ -123,8 +170,7 @@ def main() -> None:
         say(f"rolled up {rolled} days in {rollup_s} s")
         results: dict[str, dict[str, float]] = {}
         for page in ("satisfaction", "service"):
-            for label, days, team in (("7d", 7, None), ("30d", 30, None), ("90d", 90, None),
-                                      ("90d_team", 90, 3)):
+            for label, days, team in PERIODS:
                 times, cpu = [], []
                 with Session(engine) as session:
                     for _ in range(args.runs):
@@ -145,12 +191,13 @@ def main() -> None:
                                               "p95_ms": round(percentile(times, 95), 1),
                                               "p95_cpu_ms": round(percentile(cpu, 95), 1)}
                 say(page, label, results[f"{page}_{label}"])
+        engine.dispose()
+        results.update(pages(folder, pg.url if pg is not None else None, args.runs))
         print(json.dumps({"bench": "reports", "backend": args.backend, "answers": args.answers,
                           "tickets": max(args.answers, args.tickets), "runs": args.runs,
                           "rollup_s": rollup_s,
                           **results, "target_p95_ms": TARGET_P95_MS,
                           "met": all(r["p95_ms"] <= TARGET_P95_MS for r in results.values())}))
-        engine.dispose()
     finally:
         if pg is not None:
             pg.drop()

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlmodel import Session, SQLModel
 from starlette.testclient import TestClient
 
@@ -101,10 +101,34 @@ def db(settings: Settings) -> Iterator[Database]:
     database = Database(settings)
     yield database
     if BACKEND == "postgres":
-        names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
         with database.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            conn.execute(text(_emptying_sql(conn)))
     database.dispose()
+
+
+_EMPTYING: list[str] = []
+
+
+def _emptying_sql(conn: Connection) -> str:
+    """What empties a test's PostgreSQL database as TRUNCATE ... RESTART IDENTITY CASCADE
+    would (every table but alembic_version; each sequence a column owns back at its start),
+    at a tenth of the cost: TRUNCATE makes new files for every table and index, about 0.2 s
+    a test (0.4 s under load), a third of the PostgreSQL run's time. Rows go with DELETE,
+    referencing tables first (the search tables of migration 0014 are not in the metadata)."""
+    if not _EMPTYING:
+        known = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+        present = set(conn.scalars(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")))
+        tables = sorted(present - set(known) - {"alembic_version"}) + [t for t in known if t in present]
+        sequences = conn.execute(text(
+            "SELECT s.oid::regclass::text, q.seqstart FROM pg_class s"
+            " JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')"
+            " JOIN pg_class t ON t.oid = d.refobjid AND t.relkind = 'r'"
+            " JOIN pg_sequence q ON q.seqrelid = s.oid WHERE s.relkind = 'S'")).all()
+        restarts = ", ".join(f"setval('{name}', {start}, false)" for name, start in sequences)
+        _EMPTYING.append("".join(f'DELETE FROM "{t}";' for t in tables)
+                         + (f"SELECT {restarts}" if restarts else ""))
+    return _EMPTYING[0]
 
 
 @pytest.fixture

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from desk.live.notices import Notice
 
 PRESENCE_SECONDS = 40.0  # a viewer unheard of this long has left (pages beat every 15 s)
+HEARING_SECONDS = 5.0  # the longest a new stream waits for the PostgreSQL listener
 QUEUE_SIZE = 200  # notices a slow page may fall behind before it is told to reload
 
 
@@ -39,9 +41,21 @@ class Hub:
         self.by_topic: dict[str, set[Listener]] = {}
         self.presence: dict[int, dict[int, Viewer]] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
+        # Set while notices sent from other connections reach this process (PostgreSQL's
+        # LISTEN is in place); None when they come straight from this process's commits.
+        self.hearing: asyncio.Event | None = None
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+
+    async def heard(self) -> None:
+        """Wait until notices sent from now on reach this process (at most HEARING_SECONDS):
+        just after the start, or after a lost connection, PostgreSQL's LISTEN may not be in
+        place yet, and a notice sent before it is lost. A stream waits here after `listen`
+        and before it reads the database, so what changes after its read reaches it."""
+        if self.hearing is not None and not self.hearing.is_set():
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self.hearing.wait(), HEARING_SECONDS)
 
     def listen(self, topics: frozenset[str]) -> Listener:
         listener = Listener(topics)

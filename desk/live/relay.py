@@ -47,10 +47,12 @@ async def listen(db: Database, hub: Hub) -> None:
     lost connection (pages reload what they missed)."""
     import psycopg
 
+    hearing = hub.hearing = hub.hearing or asyncio.Event()
     while True:
         try:
             async with await psycopg.AsyncConnection.connect(_dsn(db), autocommit=True) as conn:
                 await conn.execute(f"LISTEN {CHANNEL}")
+                hearing.set()
                 async for notify in conn.notifies():
                     try:
                         group = json.loads(notify.payload)
@@ -60,6 +62,7 @@ async def listen(db: Database, hub: Hub) -> None:
         except asyncio.CancelledError:
             raise
         except (psycopg.Error, OSError) as error:
+            hearing.clear()
             log.warning("live updates: PostgreSQL listener lost (%s); reconnecting", error)
             await asyncio.sleep(RECONNECT_SECONDS)
 
@@ -69,6 +72,7 @@ def start(db: Database, hub: Hub) -> asyncio.Task[None] | None:
     event loop; returns the listener task to cancel on shutdown."""
     hub.bind(asyncio.get_running_loop())
     if is_postgres(db):
+        hub.hearing = asyncio.Event()  # not yet: streams opened before LISTEN wait for it
         return asyncio.get_running_loop().create_task(listen(db, hub))
     db.on_live = hub.deliver_threadsafe
     return None

@@ -79,6 +79,7 @@ async def stream(request: Request) -> Response:
         raise HTTPException(400, _("Not found."))
     hub = hub_of(request)
     listener = hub.listen(frozenset(topics))
+    await hub.heard()  # before reading what the page may have missed
     # What changed between the page's render and this stream (a message that arrived while
     # the page loaded, or while the stream reconnected) would be missed: say it at once.
     entry, message = _seen(request, "entry"), _seen(request, "message")

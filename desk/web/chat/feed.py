@@ -133,6 +133,7 @@ class Feed:
         listener = self.hub.listen(frozenset({ticket_topic(self.ticket_id), AVAILABILITY}))
         ends = time.monotonic() + STREAM_SECONDS
         try:
+            await self.hub.heard()  # before the first read: nothing after it is missed
             await self._presence("viewing")
             if self.conversation.left_at is None:  # open: said with the next batch of beats
                 self.still_here.ids.add(self.conversation.id or 0)

@@ -136,6 +136,37 @@ def test_over_a_websocket_the_visitor_writes_hears_replies_and_typing_and_marks_
         assert conversation.read_message_id == reply["id"]
 
 
+def test_a_widget_opened_before_postgresqls_listener_is_in_place_hears_what_follows(
+        settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Just after the start the LISTEN connection may not be up (slow under load): a stream
+    waits for it before its first read, so no notice sent after that read is lost."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("on SQLite notices come from the process's own commits")
+    import asyncio
+
+    import psycopg
+
+    connect = psycopg.AsyncConnection.connect
+
+    async def slow_connect(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(1.5)
+        return await connect(*args, **kwargs)
+
+    monkeypatch.setattr(psycopg.AsyncConnection, "connect", slow_connect)
+    running = _serve(settings, db)
+    try:
+        widget = _widget(db, settings)
+        token = str(_call(running.url, widget, "start", {"name": "Kim", "email": "kim@example.com"})
+                    ["token"])
+        _call(running.url, widget, "messages", {"token": token, "text": "Hi", "id": "w1"})
+        with _socket(running.url, widget, token) as ws:
+            assert _frame(ws, "message")["data"]["text"] == "Hi"
+            ws.send(json.dumps({"type": "message", "text": "Still there?", "id": "w2"}))
+            assert _frame(ws, "message", lambda f: f["data"]["text"] == "Still there?")
+    finally:
+        _stop(running)
+
+
 def test_a_websocket_from_a_site_the_widget_does_not_list_is_refused(
         served: str, db: Database, settings: Settings) -> None:
     from websockets.exceptions import InvalidStatus

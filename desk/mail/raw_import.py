@@ -25,7 +25,16 @@ BATCH = 500
 # once (peak RSS on mail with attachments: see the README's Performance section).
 BATCH_BYTES = 48 * 1024 * 1024
 
-Started = tuple[list[bytes], Reading]
+class HeadStart:
+    """A first batch already being parsed, handed over once (`take`): nothing else keeps it,
+    so its bytes and parsed copies go as soon as the import is done with them."""
+
+    def __init__(self, raws: list[bytes], reading: Reading) -> None:
+        self._batch: tuple[list[bytes], Reading] | None = (raws, reading)
+
+    def take(self) -> tuple[list[bytes], Reading] | None:
+        batch, self._batch = self._batch, None
+        return batch
 
 
 def batches(mails: Iterable[bytes]) -> Iterator[list[bytes]]:
@@ -41,13 +50,13 @@ def batches(mails: Iterable[bytes]) -> Iterator[list[bytes]]:
         yield batch
 
 
-def head_start(mails: Iterator[bytes]) -> Started | None:
+def head_start(mails: Iterator[bytes]) -> HeadStart | None:
     """The first batch, already being parsed (labelled by its place until it is stored);
     `mails` goes on after it (`batches` stops reading as soon as a batch is full)."""
     first = next(batches(mails), None)
     if first is None:
         return None
-    return first, start_reading(list(enumerate(first)))
+    return HeadStart(first, start_reading(list(enumerate(first))))
 
 
 def _file(session: Session, settings: Settings, reading: Reading, acknowledge: bool) -> IngestReport:
@@ -58,7 +67,8 @@ def _file(session: Session, settings: Settings, reading: Reading, acknowledge: b
 
 
 def import_raw(db: Database, settings: Settings, mailbox: str, mails: Iterable[bytes],
-               acknowledge: bool = False, started: Started | None = None) -> tuple[int, IngestReport]:
+               acknowledge: bool = False, started: HeadStart | None = None
+               ) -> tuple[int, IngestReport]:
     """Store, commit and ingest every mail (`started`, then `mails`); how many were stored and
     what became of them. A pipeline: while the parse workers read one batch, the next is
     stored."""
@@ -82,9 +92,11 @@ def import_raw(db: Database, settings: Settings, mailbox: str, mails: Iterable[b
     return stored, total
 
 
-def _readings(started: Started | None, mails: Iterable[bytes]
+def _readings(started: HeadStart | None, mails: Iterable[bytes]
               ) -> Iterator[tuple[list[bytes], Reading | None]]:
-    if started is not None:
-        yield started
+    first = started.take() if started is not None else None
+    if first is not None:
+        yield first
+    del first  # the caller holds the batch while it needs it (peak memory)
     for raws in batches(mails):
         yield raws, None

@@ -1,4 +1,5 @@
-"""Attachment bytes on disk under random names; the row keeps the real name."""
+"""Storing attachments: small ones' bytes in the database, larger ones in files under random
+names (desk.attachment_store says which and why); the row keeps the real name."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from typing import Any
 from sqlmodel import Session
 
 from channels.message import InboundAttachment
-from desk.actions.inserts import insert_many
+from desk.actions.inserts import insert_many, insert_plain, insert_rows
+from desk.attachment_store import INLINE_MAX
 from desk.models import Attachment
-from desk.models.tables import ATTACHMENTS
+from desk.models.tables import ATTACHMENT_BYTES, ATTACHMENTS
 
 # Creating a file costs about a millisecond here, mostly waiting on the file system;
 # a batch's files are written (and hashed: hashlib lets go of the GIL) by a few threads
@@ -28,6 +30,12 @@ _FOLDERS: set[Path] = set()
 def store_attachment(
     session: Session, root: Path, message_id: int, upload: InboundAttachment
 ) -> Attachment:
+    if len(upload.data) <= INLINE_MAX:
+        row = Attachment(message_id=message_id, **_fields(upload, "", _sha256(upload.data)))
+        session.add(row)
+        session.flush()
+        insert_plain(session, ATTACHMENT_BYTES, {"attachment_id": row.id, "data": upload.data})
+        return row
     key, digest = _write(root, upload.data)
     row = Attachment(message_id=message_id, **_fields(upload, key, digest))
     session.add(row)
@@ -36,18 +44,30 @@ def store_attachment(
 
 def store_attachments(session: Session, root: Path,
                       items: Sequence[tuple[int, InboundAttachment]]) -> None:
-    """Store many (message id, attachment) pairs: files first (all written, or an error
-    raised, before any row exists), then one insert."""
+    """Store many (message id, attachment) pairs: the large ones' files first (all written,
+    or an error raised, before any row exists), then the rows, then the small ones' bytes."""
     if not items:
         return
-    data = [upload.data for _, upload in items]
-    if len(items) < _INLINE:
-        written = [_write(root, d) for d in data]
+    large = [upload.data for _, upload in items if len(upload.data) > INLINE_MAX]
+    if len(large) < _INLINE:
+        written = iter([_write(root, d) for d in large])
     else:
-        written = list(_WRITERS.map(_write, [root] * len(data), data))
-    insert_many(session, ATTACHMENTS, [
-        dict(message_id=message_id, **_fields(upload, key, digest))
-        for (message_id, upload), (key, digest) in zip(items, written, strict=True)])
+        written = iter(list(_WRITERS.map(_write, [root] * len(large), large)))
+    rows = [dict(message_id=message_id, **_fields(upload, *(
+        next(written) if len(upload.data) > INLINE_MAX else ("", _sha256(upload.data)))))
+        for message_id, upload in items]
+    if not any(row["storage_key"] == "" for row in rows):
+        insert_many(session, ATTACHMENTS, rows)
+        return
+    ids = insert_rows(session, ATTACHMENTS, rows)
+    insert_many(session, ATTACHMENT_BYTES, [
+        {"attachment_id": attachment_id, "data": upload.data}
+        for attachment_id, row, (_, upload) in zip(ids, rows, items, strict=True)
+        if row["storage_key"] == ""])
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _write(root: Path, data: bytes) -> tuple[str, str]:
@@ -62,7 +82,7 @@ def _write(root: Path, data: bytes) -> tuple[str, str]:
     except FileNotFoundError:  # the folder was removed since: make it again
         folder.mkdir(parents=True, exist_ok=True)
         _create(folder / key, data)
-    return key, hashlib.sha256(data).hexdigest()
+    return key, _sha256(data)
 
 
 def _create(path: Path, data: bytes) -> None:
@@ -81,7 +101,3 @@ def _fields(upload: InboundAttachment, key: str, digest: str) -> dict[str, Any]:
         size=len(upload.data), storage_key=key, sha256=digest,
         content_id=upload.content_id[:255],
     )
-
-
-def attachment_path(root: Path, attachment: Attachment) -> Path:
-    return root / attachment.storage_key[:2] / attachment.storage_key

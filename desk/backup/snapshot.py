@@ -123,7 +123,7 @@ def _facts(conn: Connection) -> tuple[str, dict[str, int]]:
 def _write_keys(conn: Connection, folder: Path) -> Path:
     path = folder / "attachment-keys.txt"
     rows = conn.execution_options(stream_results=True, yield_per=10_000).execute(
-        text("SELECT storage_key FROM attachment ORDER BY id"))
+        text("SELECT storage_key FROM attachment WHERE storage_key <> '' ORDER BY id"))
     with open(path, "w", encoding="ascii") as out:
         for (key,) in rows:
             out.write(key + "\n")

@@ -42,7 +42,6 @@ from sqlmodel import Session
 from channels.email.send import TIMEOUT, Connections, Delivery, Failure
 from channels.message import InboundAttachment
 from channels.message import OutboundMessage as Outgoing
-from desk.actions.attachments import attachment_path
 from desk.actions.chat.conversations import read_in_chat
 from desk.actions.chat.departures import reply_held
 from desk.actions.mail.mailboxes import smtp_account
@@ -54,6 +53,7 @@ from desk.actions.mail.sending import (
     wait_for_mailbox,
 )
 from desk.actions.tickets.outbox import SEND_ATTEMPTS
+from desk.attachment_store import read_attachment
 from desk.db import Database
 from desk.jobs.backoff import backoff
 from desk.models import Mailbox, OutboundKind, OutboundMessage, OutboundStatus
@@ -145,7 +145,7 @@ def _attachments(session: Session, settings: Settings,
                  message_id: int | None) -> tuple[InboundAttachment, ...]:
     """The files of the reply, read from the attachment store under their real names."""
     return tuple(InboundAttachment(a.filename, a.content_type,
-                                   attachment_path(settings.attachments_dir, a).read_bytes())
+                                   read_attachment(session, settings.attachments_dir, a))
                  for a in reply_attachments(session, message_id))
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import Table
 
 from desk.models import (
     Attachment,
+    AttachmentBytes,
     AuditEntry,
     Customer,
     CustomerIdentity,
@@ -29,6 +30,7 @@ def _table(model: type) -> Table:
 
 
 ATTACHMENTS = _table(Attachment)
+ATTACHMENT_BYTES = _table(AttachmentBytes)
 AUDIT = _table(AuditEntry)
 CUSTOMERS = _table(Customer)
 CUSTOMER_TAGS = _table(CustomerTag)

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, Text, false, text
+from sqlalchemy import JSON, Index, LargeBinary, Text, false, text
 from sqlmodel import Field, SQLModel
 
 from desk.models.base import now
@@ -166,8 +166,17 @@ class Attachment(SQLModel, table=True):
     filename: str = Field(max_length=255)
     content_type: str = Field(default="application/octet-stream", max_length=255)
     size: int
-    # Random name under the data folder; never derived from the filename.
+    # Random name of its file under the data folder, never derived from the filename; ""
+    # when the bytes are in the database (AttachmentBytes): see desk/attachment_store.py.
     storage_key: str = Field(max_length=100)
     sha256: str = Field(max_length=64)
     # An inline image's Content-ID (without <>): what the mail's HTML calls it (cid:...).
     content_id: str = Field(default="", max_length=255)
+
+
+class AttachmentBytes(SQLModel, table=True):
+    """The bytes of an attachment kept in the database (up to desk.attachment_store.INLINE_MAX):
+    written once with the attachment's row, gone with it."""
+
+    attachment_id: int = Field(primary_key=True, foreign_key="attachment.id", ondelete="CASCADE")
+    data: bytes = Field(sa_type=LargeBinary)

@@ -5,7 +5,13 @@ which attachments the agent's page previews."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
+from starlette.exceptions import HTTPException
+from starlette.responses import FileResponse, Response
+
+from desk.attachment_store import attachment_path, in_database, read_attachment
+from desk.db import Database
 from desk.i18n import _
 from desk.models import Attachment
 
@@ -43,3 +49,23 @@ def preview_kind(attachment: Attachment) -> str:
                         and attachment.filename.lower().endswith(".pdf")):
         return "pdf"
     return ""
+
+
+def stored_response(db: Database, attachment: Attachment, media_type: str, disposition: str,
+                    headers: dict[str, str]) -> Response:
+    """An attachment's bytes as an answer (`disposition` "inline" or "attachment", under its
+    real name): streamed from its file, or read from the database (desk.attachment_store)."""
+    if not in_database(attachment):
+        return FileResponse(attachment_path(db.settings.attachments_dir, attachment),
+                            media_type=media_type, filename=attachment.filename,
+                            content_disposition_type=disposition, headers=headers)
+    with db.session() as session:
+        try:
+            data = read_attachment(session, db.settings.attachments_dir, attachment)
+        except FileNotFoundError:
+            raise HTTPException(404, _("Not found.")) from None
+    name = quote(attachment.filename)
+    shown = (f"{disposition}; filename*=utf-8''{name}" if name != attachment.filename
+             else f'{disposition}; filename="{attachment.filename}"')
+    return Response(data, media_type=media_type,
+                    headers={**headers, "Content-Disposition": shown})

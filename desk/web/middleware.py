@@ -41,8 +41,9 @@ PUBLIC_UNDER_PRIVATE = ("/requests/new",)
 
 def response_headers(path: str, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """`headers` with the security headers every Desk response carries."""
-    out = [*headers, *SECURITY_HEADERS]
     names = {name.lower() for name, _ in headers}
+    # Once each: a response that sets one itself (a download's nosniff) is not given a second.
+    out = [*headers, *((n, v) for n, v in SECURITY_HEADERS if n not in names)]
     content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
     if content_type.startswith(b"text/html") and b"content-security-policy" not in names:
         out.append((b"content-security-policy", CONTENT_SECURITY_POLICY))

@@ -117,7 +117,7 @@ async def colleague_attachment(request: Request) -> Response:
     if (ticket is None or attachment is None or message is None
             or message.ticket_id != ticket.id or message.direction == Direction.internal):
         raise HTTPException(404, _("Not found."))
-    return attachment_response(_settings(request), attachment)
+    return attachment_response(request.app.state.db, attachment)
 
 
 async def ask_link(request: Request) -> Response:

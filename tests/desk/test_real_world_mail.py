@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
-from desk.actions.attachments import attachment_path
+from desk.attachment_store import read_attachment
 from desk.cli.main import main
 from desk.db import Database
 from desk.models import Attachment, Message, RawMessage, RawStatus, Ticket
@@ -55,9 +55,9 @@ def test_quoted_history_is_folded_on_the_page_and_attachments_keep_bytes_and_con
         forward = session.exec(select(Message).where(Message.text == "See below, please fix.")).one()
         assert "Checkout fails with error 500 when I pay with a voucher." in forward.quoted
         files = {a.filename: a for a in session.exec(select(Attachment)).all()}
+        stored = read_attachment(session, settings.attachments_dir, files["Error 500.eml"])
     raw = (GOLDEN / f"{names[1]}.eml").read_bytes()
     inner = raw[raw.index(b"Received: from mx.example.com"):raw.index(b"\r\n--outer--")]
-    stored = attachment_path(settings.attachments_dir, files["Error 500.eml"]).read_bytes()
     assert hashlib.sha256(stored).hexdigest() == hashlib.sha256(inner).hexdigest()
     assert b"\r\n   oddly, with three spaces\r\n" in stored  # not refolded, CRLF kept
     assert files["shot-1@example.com.png"].content_id == "shot-1@example.com"

@@ -32,7 +32,6 @@ from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
-from desk.actions.attachments import attachment_path
 from desk.actions.audit import Actor, record
 from desk.actions.customers.records import (
     CustomerError,
@@ -43,6 +42,7 @@ from desk.actions.customers.records import (
 )
 from desk.actions.inserts import insert_many
 from desk.actions.tickets.search_index import reindex_tickets
+from desk.attachment_store import attachment_files
 from desk.contacts import InvalidContact, normalise_phone, phone_twin_form
 from desk.i18n import _
 from desk.models import (
@@ -271,7 +271,7 @@ def _delete_attachments(session: Session, customer_id: int,
     theirs = select(MESSAGES.c.id).where(MESSAGES.c.author_customer_id == customer_id,
                                          MESSAGES.c.direction == Direction.inbound.value)
     rows = connection.execute(select(ATTACHMENTS).where(ATTACHMENTS.c.message_id.in_(theirs))).all()
-    paths = [attachment_path(root, Attachment(**row._mapping)) for row in rows]
+    paths = attachment_files(root, [Attachment(**row._mapping) for row in rows])
     if rows:
         connection.execute(delete(ATTACHMENTS).where(ATTACHMENTS.c.id.in_([r.id for r in rows])))
     return paths, len(rows)

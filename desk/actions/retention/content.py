@@ -12,9 +12,9 @@ from pathlib import Path
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
-from desk.actions.attachments import attachment_path
 from desk.actions.audit import Actor, record
 from desk.actions.tickets.search_index import reindex_tickets
+from desk.attachment_store import attachment_files
 from desk.models import Attachment
 from desk.models.base import now
 from desk.models.tables import ATTACHMENTS, MESSAGES, OUTBOX, RAW, RAW_BYTES, TICKETS
@@ -31,7 +31,7 @@ def remove_ticket_content(session: Session, actor: Actor, ticket_id: int,
                                   .values(text="", quoted="", html="")).rowcount
     rows = connection.execute(select(ATTACHMENTS).where(
         ATTACHMENTS.c.message_id.in_(in_ticket))).all()
-    files = [attachment_path(attachments_dir, Attachment(**row._mapping)) for row in rows]
+    files = attachment_files(attachments_dir, [Attachment(**row._mapping) for row in rows])
     if rows:
         connection.execute(delete(ATTACHMENTS).where(ATTACHMENTS.c.id.in_([r.id for r in rows])))
     connection.execute(update(OUTBOX).where(OUTBOX.c.ticket_id == ticket_id).values(body_text=""))

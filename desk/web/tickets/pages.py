@@ -174,7 +174,7 @@ async def download(request: Request) -> Response:
             raise HTTPException(404, _("Not found."))
         attachment, message = found
         read_ticket(session, user, message.ticket_id)
-    return attachment_response(request.app.state.settings, attachment)
+    return attachment_response(db_of(request), attachment)
 
 
 routes = [

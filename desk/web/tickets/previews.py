@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from desk.actions.attachments import attachment_path
 from desk.i18n import _
 from desk.queries.tickets.messages import attachment_of
 from desk.queries.tickets.queue import read_ticket
 from desk.web.auth import db_of, staff
-from desk.web.files import PDF, preview_kind
+from desk.web.files import PDF, preview_kind, stored_response
 
 
 async def preview(request: Request) -> Response:
@@ -32,11 +31,10 @@ async def preview(request: Request) -> Response:
     if not kind:
         raise HTTPException(404, _("Not found."))
     media = PDF if kind == "pdf" else attachment.content_type.split(";")[0].strip().lower()
-    return FileResponse(
-        attachment_path(request.app.state.settings.attachments_dir, attachment),
-        media_type=media, filename=attachment.filename, content_disposition_type="inline",
-        headers={"X-Content-Type-Options": "nosniff",
-                 "Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'"})
+    return stored_response(
+        db_of(request), attachment, media, "inline",
+        {"X-Content-Type-Options": "nosniff",
+         "Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'"})
 
 
 routes = [Route("/agent/attachments/{attachment_id:id}/preview", preview, methods=["GET"])]

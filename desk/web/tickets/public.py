@@ -7,12 +7,12 @@ from typing import Any
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from channels.webform import HONEYPOT, MAX_LENGTHS, message_errors, validate_request
-from desk.actions.attachments import attachment_path
 from desk.actions.ingest.one import reply_from_private_page
+from desk.db import Database
 from desk.i18n import LOCALES, _
 from desk.links import read_request_token, request_token
 from desk.models import Attachment, Customer, Direction, Ticket
@@ -22,6 +22,7 @@ from desk.queries.tickets.messages import attachment_of, conversation
 from desk.queries.tickets.requests import bytes_sent_today, get_request
 from desk.settings import Settings
 from desk.survey_links import survey_expired, survey_token
+from desk.web.files import stored_response
 from desk.web.kb.deflection import form_context
 from desk.web.middleware import LOCALE_COOKIE
 from desk.web.ratelimit import SlidingWindow
@@ -171,17 +172,13 @@ def daily_link_bytes(settings: Settings) -> int:
     return settings.max_attachments * settings.max_attachment_bytes
 
 
-def attachment_response(settings: Settings, attachment: Attachment) -> Response:
+def attachment_response(db: Database, attachment: Attachment) -> Response:
     """Always a download under its real name; never rendered by the browser."""
     media = attachment.content_type
     if media.split(";")[0].strip().lower() in ACTIVE_TYPES:
         media = "application/octet-stream"
-    return FileResponse(
-        attachment_path(settings.attachments_dir, attachment), media_type=media,
-        filename=attachment.filename, content_disposition_type="attachment",
-        headers={"X-Content-Type-Options": "nosniff",
-                 "Content-Security-Policy": "default-src 'none'; sandbox"},
-    )
+    return stored_response(db, attachment, media, "attachment", {
+        "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
 async def request_attachment(request: Request) -> Response:
@@ -192,7 +189,7 @@ async def request_attachment(request: Request) -> Response:
     if (attachment is None or message is None or message.ticket_id != ticket.id
             or message.direction == Direction.internal):
         raise HTTPException(404, _("Not found."))
-    return attachment_response(_settings(request), attachment)
+    return attachment_response(request.app.state.db, attachment)
 
 
 async def switch_locale(request: Request) -> Response:

@@ -18,6 +18,7 @@ from desk.actions.mail.quarantine import (
     retry_quarantined,
 )
 from desk.actions.mail.stored import store_raw
+from desk.attachment_store import INLINE_MAX
 from desk.db import commit
 from desk.models import AuditEntry, RawMessage, Ticket
 from desk.queries.mail.raw import raw_bytes
@@ -34,9 +35,9 @@ def mail(n: int, attachment: bool = False) -> bytes:
     msg["Subject"] = f"Request {n}"
     msg["Message-ID"] = f"<req-{n}@example.com>"
     msg.set_content(f"Help with thing {n}, please.")
-    if attachment:
-        msg.add_attachment(b"%PDF-1.4 invoice", maintype="application", subtype="pdf",
-                           filename="invoice.pdf")
+    if attachment:  # larger than INLINE_MAX: kept as a file, so a broken disk refuses it
+        msg.add_attachment(b"%PDF-1.4 invoice" + b" " * INLINE_MAX, maintype="application",
+                           subtype="pdf", filename="invoice.pdf")
     return msg.as_bytes()
 
 

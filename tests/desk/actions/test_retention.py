@@ -15,6 +15,7 @@ from desk.actions.mail.quarantine import ingest_with_retry
 from desk.actions.mail.stored import store_raw
 from desk.actions.retention.rules import RetentionError, read_rules, save_rules
 from desk.actions.retention.sweep import COMMAND_ACTOR, run_retention
+from desk.attachment_store import INLINE_MAX
 from desk.cli.main import main
 from desk.db import Database, commit
 from desk.jobs.functions import JOBS
@@ -177,7 +178,8 @@ def test_the_content_rule_empties_old_finished_tickets_and_keeps_the_ticket_and_
     bob_ticket = session.get(Ticket, world["bob_old_ticket"])
     assert bob_ticket is not None
     add_customer_reply(session, settings, bob_ticket, customer, "My passport.", attachments=(
-        InboundAttachment("passport.pdf", "application/pdf", b"%PDF secret"),))
+        # Larger than INLINE_MAX: a file, deleted once the sweep commits.
+        InboundAttachment("passport.pdf", "application/pdf", b"%PDF secret" + b" " * INLINE_MAX),))
     commit(session)
     _age(session, world["bob_old_raw"], "solved", 400)  # the reply reopened it: solved again
     (attachment,) = session.exec(select(Attachment)).all()

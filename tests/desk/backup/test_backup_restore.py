@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 from desk.actions.mail.quarantine import ingest_with_retry
 from desk.actions.mail.stored import store_raw
 from desk.app import create_app
+from desk.attachment_store import INLINE_MAX
 from desk.backup.archive import write_backup
 from desk.backup.restore import RestoreError, restore_backup
 from desk.cli.main import main
@@ -37,7 +38,9 @@ def _mail(n: int) -> bytes:
     mail["Subject"] = f"Order {n} arrived broken"
     mail["Message-ID"] = f"<order-{n}-{secrets.token_hex(4)}@example.com>"
     mail.set_content(f"A photo of order {n} is attached.")
-    mail.add_attachment(os.urandom(2000 + n), maintype="application", subtype="octet-stream",
+    # Every fourth photo is larger than INLINE_MAX: a file; the others are kept in the database.
+    size = 2000 + n + (INLINE_MAX if n % 4 == 0 else 0)
+    mail.add_attachment(os.urandom(size), maintype="application", subtype="octet-stream",
                         filename=f"photo-{n}.bin")
     return mail.as_bytes()
 
@@ -70,7 +73,8 @@ class Arrivals(threading.Thread):
 
 
 def _holdings(database_url: str, root: Path) -> dict[str, set[tuple[object, ...]]]:
-    """What a database holds that a user would miss, and the hash of each attachment's file."""
+    """What a database holds that a user would miss, and the hash of each attachment's bytes
+    (its file's, or its row's in attachmentbytes)."""
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
@@ -78,10 +82,12 @@ def _holdings(database_url: str, root: Path) -> dict[str, set[tuple[object, ...]
             messages = {tuple(r) for r in conn.execute(text("SELECT id, ticket_id, text FROM message"))}
             attachments = {tuple(r) for r in conn.execute(text(
                 "SELECT id, message_id, filename, sha256, storage_key FROM attachment"))}
+            kept = dict(conn.execute(text("SELECT attachment_id, data FROM attachmentbytes")).all())
     finally:
         engine.dispose()
-    files = {(row[0], hashlib.sha256((root / str(row[4])[:2] / str(row[4])).read_bytes()).hexdigest())
-             for row in attachments}
+    files = {(row[0], hashlib.sha256(
+        (root / str(row[4])[:2] / str(row[4])).read_bytes() if row[4] else kept[row[0]]
+    ).hexdigest()) for row in attachments}
     return {"tickets": tickets, "messages": messages, "attachments": attachments, "files": files}
 
 

@@ -16,6 +16,7 @@ from desk.models import RawMessage, Ticket, User
 from desk.queries.mail.raw import raw_bytes
 from desk.settings import Settings
 from tests.conftest import csrf_of, sign_in
+from tests.desk.mail_samples import file_attachment_mail
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "email"
 NO_SENDER = (GOLDEN / "024-malformed-no-sender.eml").read_bytes()
@@ -113,7 +114,7 @@ def test_retry_that_succeeds_links_the_new_ticket(
 ) -> None:
     settings.attachments_dir.parent.mkdir(parents=True, exist_ok=True)
     settings.attachments_dir.write_text("a file where a folder belongs")
-    fixed = (GOLDEN / "004-netease-163-base64-gb2312-rfc2231-name.eml").read_bytes()
+    fixed = file_attachment_mail()
     (raw_id,) = quarantine(db, settings, "support", fixed)
     admin_client(client, make_user)
     token = csrf_of(client, "/admin/quarantine")

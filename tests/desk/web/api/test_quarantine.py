@@ -13,6 +13,7 @@ from desk.db import Database, commit
 from desk.models import RawMessage, User
 from desk.queries.mail.raw import raw_bytes
 from desk.settings import Settings
+from tests.desk.mail_samples import file_attachment_mail
 
 from .schema_check import conforms
 
@@ -106,7 +107,7 @@ def test_retry_after_the_fix_answers_with_the_new_ticket(
 ) -> None:
     settings.attachments_dir.parent.mkdir(parents=True, exist_ok=True)
     settings.attachments_dir.write_text("a file where a folder belongs")
-    mail = (GOLDEN / "004-netease-163-base64-gb2312-rfc2231-name.eml").read_bytes()
+    mail = file_attachment_mail()
     (raw_id,) = quarantine(db, settings, "support", mail)
     settings.attachments_dir.unlink()
     retried = client.post(f"{URL}/{raw_id}/retry", headers=auth(make_user("admin")))

@@ -51,8 +51,9 @@ CJK_WORD_RANGES: tuple[tuple[int, int], ...] = (
 _CJK_CLASS = "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in CJK_WORD_RANGES)
 # A run of CJK letters (group 1), or of other letters and digits (group 2).
 _SPLIT = re.compile(f"([{_CJK_CLASS}]+)|([^\\W_{_CJK_CLASS}]+)")
-# An ASCII word cut to MAX_WORD characters.
-_ASCII_WORD = re.compile(f"([^\\W_]{{1,{MAX_WORD}}})[^\\W_]*")
+# A word of folded (lower-case) ASCII text cut to MAX_WORD characters: [^\W_] there is
+# [a-z0-9], which the engine tests faster than the Unicode classes.
+_ASCII_WORD = re.compile(f"([a-z0-9]{{1,{MAX_WORD}}})[a-z0-9]*")
 
 
 def _is_cjk(char: str) -> bool:

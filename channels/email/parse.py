@@ -16,7 +16,7 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses
 
-from channels.email import charsets, envelope, headers, markup, quotes, rawparts
+from channels.email import boundaries, charsets, envelope, headers, markup, quotes, rawparts
 from channels.email.calendar import event_line
 from channels.email.report import delivery_report
 from channels.message import (
@@ -27,6 +27,8 @@ from channels.message import (
     InboundMessage,
     ThreadKeys,
 )
+
+boundaries.install()  # multipart boundaries without a regular expression each
 
 # Headers the filters and ingest read, kept decoded in InboundMessage.headers.
 KEPT_HEADERS = (

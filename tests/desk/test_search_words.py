@@ -39,3 +39,30 @@ def test_a_message_subject_is_read_as_a_ticket_keeps_it() -> None:
     subject, text = message_words("退款 " + "y " * 400, "Body text")
     assert subject.split()[:4] == ["退款", "退", "款", "y"] and subject.split().count("y") == 149
     assert text == "body text"
+
+
+def test_the_words_are_the_same_as_one_unicode_expression_makes() -> None:
+    from desk import search_words
+
+    pieces = ["打印机", "Drucker", "ÉTÉ", "ｆｕｌｌ", "ｶﾀｶﾅ", "カタカナ", "한국어", "123", "x_y", "𠀋𡈽",
+              "々", "ー", "〇", "mixed中文words", "naïve", "Ωμέγα", " ", "\n", "-", "…", "①", "_"]
+    texts = [a + b + c for a in pieces for b in pieces for c in ("", " ", "打", "a")]
+    for text in texts:
+        assert index_words(text) == " ".join(_slow_words(search_words.fold(text))), text
+
+
+def _slow_words(folded: str) -> list[str]:
+    """index_words as it was written first: one expression for every text."""
+    from desk import search_words
+
+    if folded.isascii():
+        return re.findall(f"([^\\W_]{{1,{MAX_WORD}}})[^\\W_]*", folded)
+    words: list[str] = []
+    for cjk, other in search_words._SPLIT.findall(folded):
+        if other:
+            words.append(search_words._plain(other))
+        elif len(cjk) == 1:
+            words.append(cjk)
+        else:
+            words += [cjk[i:i + 2] for i in range(len(cjk) - 1)] + list(cjk)
+    return words

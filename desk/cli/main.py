@@ -7,6 +7,7 @@ It starts fast (bench/startup.py): what a sub-command needs is imported inside i
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -61,6 +62,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     db = _database(settings)
     app = create_app(settings, db, take_handovers=True)
+    _freeze_loaded()
     mode = f"arq on {settings.redis_url}" if settings.redis_url else "in-process job runner"
     print(f"Desk on http://{args.host}:{args.port}/agent/ ({mode}; database "
           f"{db.engine.url.render_as_string(hide_password=True)})", flush=True)
@@ -140,6 +142,13 @@ def _delivery_order(key: str) -> tuple[int, str]:
 EX_TEMPFAIL = 75  # sysexits.h
 
 
+def _freeze_loaded() -> None:
+    """Once the code and tables are loaded: the garbage collector stops walking them (they
+    stay for the process's life), half its time in `desk ingest` (about 3 % of the run).
+    Once per process, at start: frozen objects are never collected."""
+    gc.freeze()
+
+
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """Raw mail through the same path as IMAP: stored and committed, then ingested. A few
     files (or standard input) go to a running `desk serve` when there is one
@@ -167,6 +176,9 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         db = _database(settings)
+        import desk.actions.mail.stored  # noqa: F401 - what import_raw runs: loaded before the freeze
+
+        _freeze_loaded()
         stored, report = import_raw(db, settings, args.mailbox, mails, args.acknowledge, started)
         db.dispose()
     except SQLAlchemyError as exc:

@@ -182,3 +182,27 @@ def test_the_customers_own_page_has_no_formatted_view(
     page = client.get(f"/requests/{token}")
     assert page.status_code == 200 and "Hi." in page.text
     assert "Show formatted" not in page.text and "/formatted" not in page.text
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_a_mails_colours_show_formatted_and_what_could_cover_the_page_does_not(
+    agent_client: TestClient, db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    mail = email.message.EmailMessage()
+    mail["From"] = "Ana <ana@example.com>"
+    mail["To"] = "support@desk.test"
+    mail["Subject"] = "Coloured status"
+    mail["Message-ID"] = "<coloured-1@example.com>"
+    mail.set_content("Status: failed")
+    mail.add_alternative('<p>Status: <b style="color:#c00;position:fixed;top:0">failed</b></p>'
+                         '<p style="background-color:#ffeb3b;z-index:99">Order 1234</p>',
+                         subtype="html")
+    path = tmp_path / "coloured.eml"
+    path.write_bytes(mail.as_bytes())
+    _ingest(path)
+    capsys.readouterr()
+    _number, message_id, _files = _message_of(db, "Coloured status")
+    formatted = agent_client.get(f"/agent/messages/{message_id}/formatted").text
+    assert '<b style="color:#c00">failed</b>' in formatted
+    assert '<p style="background-color:#ffeb3b">Order 1234</p>' in formatted
+    assert "position" not in formatted and "z-index" not in formatted

@@ -12,10 +12,15 @@ A short warm-up, then ``--seconds`` timed.
 
     .venv/bin/python -m bench.webform [--seconds 20] [--connections 50] [--py-spy DIR]
 
-Afterwards each answered submission (wrk keeps the ``Location`` of every 3xx) is
-looked up in its database: ``lost`` counts answered submissions that are not there,
-``kept`` the timed run's rows. The CPU seconds of wrk and of each server during the
-timed window are reported beside each other: a client that costs as much as the
+Desk answers a submission once it is stored; its intake process (desk.form_intake, a
+child of ``desk serve``) opens the ticket moments later. After the timed run the bench
+waits until that process has taken every stored submission (``intake_drain_s``) and
+reports ``desk_tickets_per_s``: the timed run's submissions over the timed seconds plus
+that wait, the rate at which tickets were really opened. Then each answered submission
+(wrk keeps the ``Location`` of every 3xx) is looked up in its database: ``lost`` counts
+answered submissions that are not a ticket, ``kept`` the timed run's tickets (rows for
+the bare form). The CPU seconds of wrk and of each server (with its child processes)
+during the timed window are reported beside each other: a client that costs as much as the
 server it measures would be measuring itself. Prints one JSON line on stdout;
 progress goes to stderr. Not a test: it reports a slow figure, it never fails on one.
 """
@@ -34,6 +39,7 @@ import resource
 import shutil
 import sqlite3
 import subprocess
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +49,7 @@ from bench.servers import (
     SECRET_KEY,
     DeskProcess,
     busy_percent,
+    cpu_seconds,
     desk_env,
     free_port,
     machine_ticks,
@@ -50,7 +57,8 @@ from bench.servers import (
     say,
     scratch,
 )
-from desk.links import read_request_token
+from desk.form_spool import spool_path
+from desk.links import read_submission_token
 
 TARGET_RATIO = 0.75  # Desk's submissions per second against the bare form's, same run
 SCRIPT = REPO / "bench" / "webform.lua"
@@ -79,8 +87,9 @@ class Load:
     counts: dict[str, Any]  # the WEBFORM line of bench/webform.lua
     locations: list[str]  # the Location of every 3xx answer
     client_cpu_s: float
-    server_cpu_s: float
+    server_cpu_s: float  # with its children (desk serve's form intake process)
     machine_busy_pct: float
+    own_cpu_s: float  # the server process alone
 
     @property
     def seconds(self) -> float:
@@ -104,25 +113,52 @@ def drive(wrk: str, server: DeskProcess, seconds: float, connections: int, label
     command = [wrk, "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
                "-s", str(SCRIPT), f"http://127.0.0.1:{server.port}", "--", label,
                str(locations_file)]
-    before = (children_cpu_s(), server.cpu_seconds(), machine_ticks())
+    before = (children_cpu_s(), server.cpu_seconds(), machine_ticks(), cpu_seconds(server.pid))
     done = subprocess.run(command, capture_output=True, text=True, check=False)
-    after = (children_cpu_s(), server.cpu_seconds(), machine_ticks())
+    after = (children_cpu_s(), server.cpu_seconds(), machine_ticks(), cpu_seconds(server.pid))
     line = next((x for x in done.stdout.splitlines() if x.startswith("WEBFORM ")), None)
     if done.returncode != 0 or line is None:
         raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return Load(json.loads(line.removeprefix("WEBFORM ")),
                 [x for x in locations_file.read_text().splitlines() if x],
-                after[0] - before[0], after[1] - before[1], busy_percent(before[2], after[2]))
+                after[0] - before[0], after[1] - before[1], busy_percent(before[2], after[2]),
+                after[3] - before[3])
 
 
-def desk_ticket_ids(locations: list[str]) -> list[int]:
-    """Desk answers ``/requests/<signed token>?received=1``; the token holds the ticket id."""
+def desk_ticket_ids(database: Path, locations: list[str]) -> list[int]:
+    """Desk answers ``/requests/received/<signed submission id>``: the ticket each answered
+    submission became (-1: none), once the intake has taken them all (`drain`)."""
+    with sqlite3.connect(database, timeout=30) as conn:
+        tickets = {(spool, request_id): ticket_id for spool, request_id, ticket_id in conn.execute(
+            "SELECT spool, request_id, ticket_id FROM formsubmission "
+            "WHERE status = 'done' AND ticket_id IS NOT NULL")}
+    conn.close()
     ids = []
     for location in locations:
-        token = location.rsplit("/requests/", 1)[-1].split("?", 1)[0]
-        read = read_request_token(SECRET_KEY, token)
-        ids.append(read[0] if read else -1)
+        token = location.rsplit("/requests/received/", 1)[-1].split("?", 1)[0]
+        found = read_submission_token(SECRET_KEY, token)
+        ids.append(tickets.get(found, -1) if found is not None else -1)
     return ids
+
+
+def drain(folder: Path, timeout: float = 300.0) -> float:
+    """Seconds until desk serve's intake process has taken every request in its spool
+    (its ledger, FormSubmission, holds the newest one stored)."""
+    start = time.monotonic()
+    spool = sqlite3.connect(spool_path(folder), timeout=30)
+    desk = sqlite3.connect(folder / "desk.db", timeout=30)
+    try:
+        while time.monotonic() - start < timeout:
+            stored = spool.execute(
+                "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'request'").fetchone()[0]
+            taken = desk.execute("SELECT coalesce(max(request_id), 0) FROM formsubmission").fetchone()[0]
+            if taken >= stored:
+                break
+            time.sleep(0.02)
+    finally:
+        spool.close()
+        desk.close()
+    return time.monotonic() - start
 
 
 def bare_row_ids(locations: list[str]) -> list[int]:
@@ -172,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         desk = DeskProcess.serve(env, s.folder, free_port())
         bare = DeskProcess.bare(env, s.folder, free_port(), s.folder / "bare.db")
         loads: dict[str, Load] = {}
+        drained = 0.0
         spy: PySpy | None = None
         try:
             for server in (desk, bare):
@@ -181,10 +218,14 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"{name} on port {server.port}: warm-up {args.warmup:.0f}s, "
                     f"then {args.seconds:.0f}s with {args.connections} connections")
                 drive(wrk, server, args.warmup, args.connections, "warmup", s.folder)
+                if name == "desk":  # the timed run starts with nothing waiting
+                    drain(s.folder)
                 if name == "desk" and args.py_spy:
                     spy = PySpy(desk.pid, Path(args.py_spy))
                     spy.start(args.seconds)
                 loads[name] = drive(wrk, server, args.seconds, args.connections, TIMED, s.folder)
+                if name == "desk":
+                    drained = drain(s.folder)
                 say(f"{name}: {loads[name].per_s:.0f} submissions/s")
         finally:
             desk.stop()
@@ -193,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             spy.report()
         desk_load, bare_load = loads["desk"], loads["bare"]
         desk_run = tally(s.folder / "desk.db", "ticket", desk_load,
-                         desk_ticket_ids(desk_load.locations))
+                         desk_ticket_ids(s.folder / "desk.db", desk_load.locations))
         bare_run = tally(s.folder / "bare.db", "submission", bare_load,
                          bare_row_ids(bare_load.locations))
     result = {
@@ -204,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
         "bare_per_s": round(bare_load.per_s, 1),
         "ratio": round(desk_load.per_s / bare_load.per_s, 3) if bare_load.per_s else None,
         "target_ratio": TARGET_RATIO,
+        # After the timed run: how long desk serve's intake process took to open the tickets
+        # of the submissions still waiting, and the tickets a second over the whole time.
+        "intake_drain_s": round(drained, 2),
+        "desk_tickets_per_s": round(int(desk_load.counts["redirects"]) / (desk_load.seconds + drained), 1),
         "sent": desk_run.pop("sent"),
         "answered": desk_run.pop("answered"),
         "kept": desk_run.pop("kept"),
@@ -211,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         "desk": desk_run,
         "bare": bare_run,
         "cpu_s": {name: {"client": round(load.client_cpu_s, 1),
-                         "server": round(load.server_cpu_s, 1)}
+                         "server": round(load.server_cpu_s, 1),
+                         "server_process": round(load.own_cpu_s, 1)}
                   for name, load in loads.items()},
         "server_cpu_ms_per_submission": {
             name: round(1000 * load.server_cpu_s / max(1, int(load.counts["redirects"])), 3)

@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from desk import ROOT
 from desk.actions.ingest import ingest
 from desk.db import Database
+from desk.form_intake import FormIntake
 from desk.group_commit import GroupCommit
 from desk.jobs.arq_backend import ArqEnqueuer
 from desk.jobs.inprocess import InProcessRunner
@@ -71,10 +72,13 @@ from desk.web.tickets import views as saved_views
 
 
 def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = True,
-               poll_mail: bool = True, take_handovers: bool = False) -> Starlette:
+               poll_mail: bool = True, take_handovers: bool = False,
+               form_process: bool = False) -> Starlette:
     """The web app. ``run_jobs=False`` leaves the job backend off (tests drive it); running
     the jobs in-process (no Redis) also runs the mail poller unless ``poll_mail=False``.
-    ``take_handovers`` (`desk serve`) listens for `desk ingest` (desk.mail.handover)."""
+    ``take_handovers`` (`desk serve`) listens for `desk ingest` (desk.mail.handover).
+    ``form_process`` (`desk serve`) stores web-form requests and opens their tickets in a
+    child process (desk.form_intake); without it they are opened in the request."""
     database = db or Database(settings)
 
     @asynccontextmanager
@@ -91,6 +95,9 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
             )
             await backend.start()
             app.state.jobs = backend
+        if form_process:  # after the job backend: its reports start jobs
+            app.state.form_intake = FormIntake(database, settings)
+            await app.state.form_intake.start()
         if run_jobs and poll_mail and not settings.redis_url:
             app.state.mail_poller = MailPoller(database, settings).start()
         if run_jobs:
@@ -102,6 +109,9 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         yield
         if handover is not None:
             await handover.close()
+        if app.state.form_intake is not None:
+            await app.state.form_intake.stop()
+            app.state.form_intake = None
         if getattr(app.state, "rate_redis", None) is not None:
             app.state.rate_redis.close()
         if app.state.mail_poller is not None:
@@ -191,6 +201,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
     app.state.jobs = None
     app.state.mail_poller = None
     app.state.kb_start_up = None
+    app.state.form_intake = None
     # The request form's limit, counted across processes when Redis is set.
     app.state.rate_limiter = shared_window(app.state, "form", settings.form_rate_limit, 60.0)
     app.state.page_cache = {}

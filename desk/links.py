@@ -33,6 +33,31 @@ def read_request_token(secret: str, token: str) -> tuple[int, int] | None:
     return None
 
 
+_SUBMISSION_SALT = "desk.form-submission"
+
+
+@cache
+def _submission_serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt=_SUBMISSION_SALT)
+
+
+def submission_token(secret: str, spool: str, request_id: int) -> str:
+    """The token of a stored web-form request's "received" page (it leads to the ticket's):
+    the spool's id and the request's there (desk.form_spool)."""
+    return _submission_serializer(secret).dumps([spool, request_id])
+
+
+def read_submission_token(secret: str, token: str) -> tuple[str, int] | None:
+    try:
+        value = _submission_serializer(secret).loads(token)
+    except BadSignature:
+        return None
+    if (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
+            and isinstance(value[1], int) and not isinstance(value[1], bool)):
+        return value[0], value[1]
+    return None
+
+
 def request_link(base_url: str, token: str) -> str:
     """The customer's private page for a request token."""
     return f"{base_url}/requests/{token}"

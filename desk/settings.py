@@ -141,3 +141,23 @@ def _read_key(path: Path) -> str:
         raise SettingsError(f"{path} holds no usable secret key: delete it to make a new one, "
                             "or set DESK_SECRET_KEY")
     return key
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The DESK_* variables that make `load_settings` give `settings` back: what a process
+    Desk starts (the form intake's) reads to work on the same data."""
+    return {
+        "DESK_DATA_DIR": str(settings.data_dir),
+        "DESK_DATABASE_URL": settings.database_url,
+        "DESK_REDIS_URL": settings.redis_url or "",
+        "DESK_SECRET_KEY": str(settings.secret_key),
+        "DESK_BASE_URL": settings.base_url,
+        "DESK_SESSION_MAX_AGE": str(settings.session_max_age),
+        "DESK_FORM_RATE_LIMIT": str(settings.form_rate_limit),
+        "DESK_MAX_ATTACHMENT_MB": str(settings.max_attachment_bytes // (1024 * 1024)),
+        "DESK_MAX_ATTACHMENTS": str(settings.max_attachments),
+        "DESK_DEBUG": "1" if settings.debug else "",
+        "DESK_SURVEY_DELAY_MINUTES": str(settings.survey_delay_minutes),
+        "DESK_SURVEY_LOW_RATING": str(settings.survey_low_rating),
+        "DESK_INGEST_SOCKET": str(settings.ingest_socket) if settings.ingest_socket else "off",
+    }

@@ -61,7 +61,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from desk.app import create_app
 
     db = _database(settings)
-    app = create_app(settings, db, take_handovers=True)
+    app = create_app(settings, db, take_handovers=True, form_process=True)
     _freeze_loaded()
     mode = f"arq on {settings.redis_url}" if settings.redis_url else "in-process job runner"
     print(f"Desk on http://{args.host}:{args.port}/agent/ ({mode}; database "

@@ -180,3 +180,28 @@ class AttachmentBytes(SQLModel, table=True):
 
     attachment_id: int = Field(primary_key=True, foreign_key="attachment.id", ondelete="CASCADE")
     data: bytes = Field(sa_type=LargeBinary)
+
+
+class SubmissionStatus(StrEnum):
+    done = "done"  # a ticket holds it (ticket_id, token)
+    failed = "failed"  # the intake failed on it, alone too: its payload and error are kept
+
+
+class FormSubmission(SQLModel, table=True):
+    """What became of a web-form request taken from the spool (desk.form_spool) by the intake
+    process (desk.form_intake): written in the transaction that opens its ticket, so a
+    request is a ticket once, whoever takes it and whenever a process taking it dies."""
+
+    __table_args__ = (Index("ux_formsubmission_spool_request", "spool", "request_id", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    spool: str = Field(max_length=36)  # the spool's own id (one per data folder)
+    request_id: int  # the request's id in that spool
+    status: str = Field(default=SubmissionStatus.done, max_length=12)
+    # The request page's token (desk.links.request_token) when a ticket holds it.
+    token: str = Field(default="", max_length=200)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", ondelete="SET NULL")
+    # Failed: the request as sent (desk.actions.ingest.submissions.to_payload) and why.
+    payload: str = Field(default="", sa_type=Text)
+    error: str = Field(default="", sa_type=Text)
+    created_at: datetime = Field(default_factory=now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import secrets
@@ -74,7 +75,8 @@ def cookie_value(scope: Scope, name: str) -> str:
 
 
 # The token of a customer's private link is as good as a password: never logged.
-_PRIVATE_LINK = re.compile(r"^/requests/([^/]+)")
+_PRIVATE_LINK = re.compile(r"^/requests/(?!received/)([^/]+)")
+_RECEIVED_LINK = re.compile(r"^/requests/received/[^/?]+")  # leads to the private link
 _SURVEY_LINK = re.compile(r"^/surveys/[^/?]+")
 _PORTAL_LINK = re.compile(r"^/portal/enter/[^/?]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -82,16 +84,27 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 def loggable_path(path: str, secret_key: str) -> str:
     """The path as a log line may show it: control characters escaped (a CR/LF would forge
-    a line), a private link's token replaced by its ticket number, a survey's or a portal
-    sign-in link's token by what it is."""
+    a line), a private link's token replaced by its ticket number, a stored request's, a
+    survey's or a portal sign-in link's token by what it is."""
     def ticket(match: re.Match[str]) -> str:
         ids = read_request_token(secret_key, match.group(1))
         return f"/requests/[ticket {ids[0]}]" if ids else "/requests/[not a valid link]"
 
     path = _PRIVATE_LINK.sub(ticket, path, count=1)
+    path = _RECEIVED_LINK.sub("/requests/received/[request link]", path, count=1)
     path = _SURVEY_LINK.sub("/surveys/[survey link]", path, count=1)
     path = _PORTAL_LINK.sub("/portal/enter/[sign-in link]", path, count=1)
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", path)
+
+
+# Request ids: a random prefix per process and a counter (unique, and no system call per
+# request as a random id each would cost).
+_ID_PREFIX = secrets.token_hex(3)
+_ID_COUNTER = itertools.count(1)
+
+
+def _next_request_id() -> str:
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):06x}"
 
 
 class RequestContext:
@@ -109,7 +122,7 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, b"x-request-id")[:64] or secrets.token_hex(6)
+        request_id = _header(scope, b"x-request-id")[:64] or _next_request_id()
         token = current_context.set(f"req={request_id}")
         client = scope.get("client")
         address_token = current_address.set(str(client[0])[:64] if client else "")

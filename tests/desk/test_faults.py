@@ -18,12 +18,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from desk.actions.audit import SYSTEM
 from desk.actions.mail.mailboxes import create_mailbox
 from desk.db import Database, commit
-from desk.models import Message, RawMessage, RawStatus, Survey, Ticket, User
+from desk.form_spool import Spool
+from desk.models import FormSubmission, Message, RawMessage, RawStatus, Survey, Ticket, User
 from desk.settings import Settings
 from tests.browser.conftest import _desk_command, _free_port, _stop, _wait_until_healthy
 from tests.smtp_server import SmtpServer
@@ -95,6 +97,23 @@ def _post_forms(port: int, client: int, acknowledged: list[str], stop: threading
         n += 1
 
 
+def _intake_caught_up(db: Database, settings: Settings, timeout: float = 60.0) -> None:
+    """Until desk serve's form intake has taken every request in the spool."""
+    spool = Spool(settings.data_dir)
+    try:
+        stored = spool.last_stored()
+    finally:
+        spool.close()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.session() as s:
+            taken = s.exec(select(func.max(FormSubmission.request_id))).one() or 0
+        if taken >= stored:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the form intake took requests up to {taken} of {stored} in {timeout} s")
+
+
 def test_a_killed_desk_serve_loses_no_request_it_acknowledged_and_takes_none_twice(
     db: Database, settings: Settings, log: Path,
 ) -> None:
@@ -114,6 +133,7 @@ def test_a_killed_desk_serve_loses_no_request_it_acknowledged_and_takes_none_twi
             thread.join(10)
         assert len(acknowledged) > 10, "the desk answered too few forms to test anything"
         process = _serve(settings, port, log)  # started again on the same data
+        _intake_caught_up(db, settings)  # the requests stored before the kill are tickets
         with db.session() as s:
             subjects = Counter(t.subject for t in s.exec(select(Ticket)))
         assert not [a for a in acknowledged if subjects[a] != 1], "lost or doubled"

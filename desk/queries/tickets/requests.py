@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from desk.models import Attachment, Customer, Message, Ticket
+from desk.models import Attachment, Customer, FormSubmission, Message, Ticket
 from desk.models.base import now
 
 
@@ -27,3 +27,11 @@ def bytes_sent_today(session: Session, ticket_id: int, customer_id: int) -> int:
         col(Message.ticket_id) == ticket_id, col(Message.author_customer_id) == customer_id,
         col(Message.created_at) >= now() - timedelta(days=1))).one()
     return int(total)
+
+
+def submission_state(session: Session, spool: str, request_id: int) -> tuple[str, str] | None:
+    """What became of a stored web-form request (status, its page's token), or None while
+    the intake has not taken it."""
+    row = session.exec(select(FormSubmission.status, FormSubmission.token).where(
+        col(FormSubmission.spool) == spool, col(FormSubmission.request_id) == request_id)).first()
+    return None if row is None else (row[0], row[1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -13,21 +14,26 @@ from starlette.routing import Route
 from channels.webform import HONEYPOT, MAX_LENGTHS, message_errors, validate_request
 from desk.actions.ingest.one import reply_from_private_page
 from desk.db import Database
+from desk.form_intake import FormIntake
 from desk.i18n import LOCALES, _
-from desk.links import read_request_token, request_token
-from desk.models import Attachment, Customer, Direction, Ticket
+from desk.links import read_request_token, read_submission_token, request_token, submission_token
+from desk.models import Attachment, Customer, Direction, SubmissionStatus, Ticket
 from desk.queries.surveys.answering import latest_sent_survey
 from desk.queries.surveys.settings import survey_settings
 from desk.queries.tickets.messages import attachment_of, conversation
-from desk.queries.tickets.requests import bytes_sent_today, get_request
+from desk.queries.tickets.requests import bytes_sent_today, get_request, submission_state
 from desk.settings import Settings
 from desk.survey_links import survey_expired, survey_token
 from desk.web.files import stored_response
 from desk.web.kb.deflection import form_context
 from desk.web.middleware import LOCALE_COOKIE
+from desk.web.multipart import read_form
 from desk.web.ratelimit import SlidingWindow
 from desk.web.templating import render, request_locale
 from desk.web.uploads import read_uploads, upload_limits
+
+RECEIVED_WAIT_SECONDS = 10.0  # a stored request's page waits this long for its ticket
+RECEIVED_POLL_SECONDS = 0.25  # reading the ledger again this often meanwhile
 
 # Content types a browser could run if served as they are; sent as plain downloads.
 ACTIVE_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml", "text/xml",
@@ -71,7 +77,7 @@ async def new_request(request: Request) -> Response:
 
 async def _read_form(request: Request) -> FormData:
     try:
-        return await request.form(max_files=100, max_fields=50)
+        return await read_form(request, max_files=100, max_fields=50)
     except HTTPException as exc:
         raise HTTPException(400, _("The form could not be read.")) from exc
 
@@ -94,8 +100,38 @@ async def submit_request(request: Request) -> Response:
         return render(request, "public/received_spam.html")
     if result.message is None:
         return _form_page(request, result.values, result.errors, status_code=400)
+    form_intake: FormIntake | None = request.app.state.form_intake
+    if form_intake is not None:  # desk serve: stored now, a ticket moments later
+        request_id = await form_intake.submit(result.message)
+        token = submission_token(str(settings.secret_key), form_intake.spool.id, request_id)
+        return RedirectResponse(f"/requests/received/{token}", status_code=303)
     opened = await request.app.state.intake.submit(result.message)
     return RedirectResponse(f"/requests/{opened.token}?received=1", status_code=303)
+
+
+async def received_request(request: Request) -> Response:
+    """A stored request's page: the ticket's, as soon as the intake has opened it."""
+    found = read_submission_token(str(_settings(request).secret_key), request.path_params["token"])
+    form_intake: FormIntake | None = request.app.state.form_intake
+    if found is None or form_intake is None or found[0] != form_intake.spool.id:
+        raise HTTPException(404, _("This link is not valid."))
+    request_id = found[1]
+    state = _submission(request, form_intake.spool.id, request_id)
+    deadline = time.monotonic() + RECEIVED_WAIT_SECONDS
+    while state is None and time.monotonic() < deadline:
+        # Not taken yet: this process's intake reports it in a moment (another desk serve's
+        # on the same data folder does not report here, so the ledger is read again too).
+        await form_intake.wait(request_id, RECEIVED_POLL_SECONDS)
+        state = _submission(request, form_intake.spool.id, request_id)
+    status, token = state or ("pending", "")
+    if status == SubmissionStatus.done and token:
+        return RedirectResponse(f"/requests/{token}?received=1", status_code=303)
+    return render(request, "public/received.html", state=status)
+
+
+def _submission(request: Request, spool: str, request_id: int) -> tuple[str, str] | None:
+    with request.app.state.db.session() as session:
+        return submission_state(session, spool, request_id)
 
 
 def _load(request: Request) -> tuple[str, Ticket, Customer]:
@@ -212,6 +248,7 @@ routes = [
     Route("/", home),
     Route("/requests/new", new_request, methods=["GET"]),
     Route("/requests", submit_request, methods=["POST"]),
+    Route("/requests/received/{token}", received_request, methods=["GET"]),
     Route("/requests/{token}", view_request, methods=["GET"]),
     Route("/requests/{token}/replies", reply_to_request, methods=["POST"]),
     Route("/requests/{token}/attachments/{attachment_id:id}", request_attachment),

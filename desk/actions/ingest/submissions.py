@@ -1,0 +1,108 @@
+"""Web-form requests taken from the spool (desk.form_spool) and made tickets, exactly once.
+
+`ingest_requests` runs stored requests through the one intake (`desk.actions.ingest.ingest`)
+and writes each one's ledger row (`FormSubmission`: its ticket and page token) in the same
+transaction: a request the ledger holds is never taken again, whoever takes it and whenever
+the process taking it dies. `desk.form_intake` is the process that calls it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from channels.message import Identity, InboundAttachment, InboundMessage
+from desk.actions.ingest import ingest
+from desk.actions.inserts import insert_many
+from desk.links import request_token
+from desk.models import FormSubmission, SubmissionStatus
+from desk.models.base import now
+from desk.settings import Settings
+
+FORMAT = 1  # the payload's layout
+
+_TABLE = FormSubmission.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A request the intake has taken: where it went."""
+
+    request_id: int
+    status: str  # SubmissionStatus
+    token: str  # the request page's token; "" when no ticket holds it
+
+
+def to_payload(message: InboundMessage) -> str:
+    """A web-form message as the JSON stored for it (nothing of a mail: the form has none)."""
+    if message.email is not None:
+        raise ValueError("only a message without a mail part is stored as a form request")
+    return json.dumps({
+        "format": FORMAT, "channel": message.channel,
+        "sender": [message.sender.kind, message.sender.value, message.sender.name],
+        "subject": message.subject, "text": message.text, "html": message.html,
+        "quoted": message.quoted, "locale": message.locale,
+        "attachments": [[a.filename, a.content_type, base64.b64encode(a.data).decode("ascii"),
+                         a.content_id, a.inline] for a in message.attachments],
+    }, ensure_ascii=False)
+
+
+def from_payload(payload: str) -> InboundMessage:
+    data: dict[str, Any] = json.loads(payload)
+    if data.get("format") != FORMAT:
+        raise ValueError(f"unknown form payload format {data.get('format')!r}")
+    kind, value, name = data["sender"]
+    return InboundMessage(
+        channel=data["channel"], sender=Identity(kind, value, name), subject=data["subject"],
+        text=data["text"], html=data["html"], quoted=data["quoted"], locale=data["locale"],
+        attachments=tuple(InboundAttachment(filename, content_type, base64.b64decode(data64),
+                                            content_id, inline)
+                          for filename, content_type, data64, content_id, inline in data["attachments"]))
+
+
+def in_ledger(session: Session, spool: str, request_ids: Sequence[int]) -> dict[int, Taken]:
+    """What the ledger already holds of these requests."""
+    if not request_ids:
+        return {}
+    rows = session.exec(select(FormSubmission.request_id, FormSubmission.status,
+                               FormSubmission.token).where(
+        col(FormSubmission.spool) == spool, col(FormSubmission.request_id).in_(request_ids))).all()
+    return {request_id: Taken(request_id, status, token) for request_id, status, token in rows}
+
+
+def ingest_requests(session: Session, settings: Settings, spool: str,
+                    requests: Sequence[tuple[int, str]]) -> list[Taken]:
+    """Open tickets for stored requests (id, payload) and write their ledger rows, in the
+    caller's transaction (the ledger checked first: nothing is taken twice)."""
+    held = in_ledger(session, spool, [request_id for request_id, _payload in requests])
+    todo = [(request_id, payload) for request_id, payload in requests if request_id not in held]
+    results = ingest(session, settings, [from_payload(payload) for _id, payload in todo])
+    taken = []
+    for (request_id, _payload), result in zip(todo, results, strict=True):
+        token = result.token
+        if not token and result.ticket_id is not None and result.customer_id is not None:
+            # Added to a ticket the customer named ("[#N]" in the subject): that ticket's page.
+            token = request_token(str(settings.secret_key), result.ticket_id, result.customer_id)
+        taken.append((Taken(request_id, SubmissionStatus.done, token), result.ticket_id))
+    at = now()
+    insert_many(session, _TABLE, [
+        {"spool": spool, "request_id": t.request_id, "status": t.status, "token": t.token,
+         "ticket_id": ticket_id, "payload": "", "error": "", "created_at": at}
+        for t, ticket_id in taken])
+    return [*held.values(), *(t for t, _ticket_id in taken)]
+
+
+def record_failure(session: Session, spool: str, request_id: int, payload: str,
+                   error: str) -> Taken:
+    """The intake failed on this request alone: it is kept in the ledger, failed, with what
+    the customer sent and why (an administrator can act on it; the spool forgets it)."""
+    insert_many(session, _TABLE, [
+        {"spool": spool, "request_id": request_id, "status": SubmissionStatus.failed,
+         "token": "", "ticket_id": None, "payload": payload, "error": error[:4000],
+         "created_at": now()}])
+    return Taken(request_id, SubmissionStatus.failed, "")

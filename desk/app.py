@@ -62,6 +62,7 @@ from desk.web.surveys import answer as survey_answer
 from desk.web.tickets import board as ticket_board
 from desk.web.tickets import bulk as ticket_bulk
 from desk.web.tickets import follow_ups as ticket_follow_ups
+from desk.web.tickets import form_requests as admin_form_requests
 from desk.web.tickets import formatted as formatted_mail
 from desk.web.tickets import links as ticket_links
 from desk.web.tickets import pages as tickets
@@ -154,6 +155,7 @@ def create_app(settings: Settings, db: Database | None = None, run_jobs: bool = 
         *admin_two_factor.routes,
         *staff_duty.routes,
         *admin_quarantine.routes,
+        *admin_form_requests.routes,
         *admin_mailboxes.routes,
         *admin_rules.routes,
         *admin_retention.routes,

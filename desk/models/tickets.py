@@ -185,6 +185,7 @@ class AttachmentBytes(SQLModel, table=True):
 class SubmissionStatus(StrEnum):
     done = "done"  # a ticket holds it (ticket_id, token)
     failed = "failed"  # the intake failed on it, alone too: its payload and error are kept
+    discarded = "discarded"  # a failed one an admin threw away: its payload is deleted
 
 
 class FormSubmission(SQLModel, table=True):

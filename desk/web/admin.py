@@ -11,6 +11,7 @@ from desk.jobs.runner import retry_job
 from desk.models import Role
 from desk.queries.jobs import dead_jobs, job_counts
 from desk.queries.mail.quarantine import count_quarantined
+from desk.queries.tickets.requests import count_failed_requests
 from desk.queries.users import list_users
 from desk.web.auth import check_csrf, db_of, staff
 from desk.web.templating import render
@@ -22,8 +23,9 @@ def _page(request: Request) -> Response:
         dead = dead_jobs(session)
         counts = job_counts(session)
         quarantined = count_quarantined(session)
+        failed_forms = count_failed_requests(session)
     return render(request, "admin/index.html", users=users, dead=dead, job_counts=counts,
-                  quarantined=quarantined)
+                  quarantined=quarantined, failed_forms=failed_forms)
 
 
 async def index(request: Request) -> Response:

@@ -44,7 +44,8 @@ DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FORMULA = re.compile(r"^[=@\t\r+-]")
 # Where the object of an entry is shown, by kind.
 OBJECT_PAGES = {"ticket": "/agent/tickets/{}", "customer": "/agent/customers/{}",
-                "user": "/admin/staff/{}", "raw_message": "/admin/quarantine"}
+                "user": "/admin/staff/{}", "raw_message": "/admin/quarantine",
+                "form_request": "/admin/form-requests"}
 # What the page says beside a filter it cannot use (the API answers the codes).
 ERRORS = {
     "unknown_parameter": _("Unknown field."),

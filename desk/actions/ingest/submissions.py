@@ -14,11 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from channels.message import Identity, InboundAttachment, InboundMessage
-from desk.actions.ingest import ingest
+from desk.actions.audit import Actor, record
+from desk.actions.ingest import Ingested, ingest
 from desk.actions.inserts import insert_many
+from desk.db import commit
 from desk.links import request_token
 from desk.models import FormSubmission, SubmissionStatus
 from desk.models.base import now
@@ -84,17 +87,22 @@ def ingest_requests(session: Session, settings: Settings, spool: str,
     results = ingest(session, settings, [from_payload(payload) for _id, payload in todo])
     taken = []
     for (request_id, _payload), result in zip(todo, results, strict=True):
-        token = result.token
-        if not token and result.ticket_id is not None and result.customer_id is not None:
-            # Added to a ticket the customer named ("[#N]" in the subject): that ticket's page.
-            token = request_token(str(settings.secret_key), result.ticket_id, result.customer_id)
-        taken.append((Taken(request_id, SubmissionStatus.done, token), result.ticket_id))
+        taken.append((Taken(request_id, SubmissionStatus.done, _page_token(settings, result)),
+                      result.ticket_id))
     at = now()
     insert_many(session, _TABLE, [
         {"spool": spool, "request_id": t.request_id, "status": t.status, "token": t.token,
          "ticket_id": ticket_id, "payload": "", "error": "", "created_at": at}
         for t, ticket_id in taken])
     return [*held.values(), *(t for t, _ticket_id in taken)]
+
+
+def _page_token(settings: Settings, result: Ingested) -> str:
+    """The token of the request's page: the new ticket's, or, when the request was added to
+    a ticket the customer named ("[#N]" in the subject), that ticket's."""
+    if not result.token and result.ticket_id is not None and result.customer_id is not None:
+        return request_token(str(settings.secret_key), result.ticket_id, result.customer_id)
+    return result.token
 
 
 def record_failure(session: Session, spool: str, request_id: int, payload: str,
@@ -106,3 +114,54 @@ def record_failure(session: Session, spool: str, request_id: int, payload: str,
          "token": "", "ticket_id": None, "payload": payload, "error": error[:4000],
          "created_at": now()}])
     return Taken(request_id, SubmissionStatus.failed, "")
+
+
+class NotFailed(LookupError):
+    """No failed web-form request by that id (never, or retried or discarded meanwhile)."""
+
+
+def _failed(session: Session, submission_id: int) -> FormSubmission:
+    row = session.get(FormSubmission, submission_id) if 0 < submission_id < 2**31 else None
+    if row is None or row.status != SubmissionStatus.failed:
+        raise NotFailed(f"no failed web-form request {submission_id}")
+    return row
+
+
+def retry_failed(session: Session, settings: Settings, actor: Actor,
+                 submission_id: int) -> FormSubmission:
+    """Put a failed request through the intake again (an admin, once the cause is fixed);
+    commits. It is a ticket now, or failed again with the new error: the row says which."""
+    row = _failed(session, submission_id)
+    payload = row.payload
+    try:
+        with session.begin_nested():
+            (result,) = ingest(session, settings, [from_payload(payload)])
+            token = _page_token(settings, result)
+            record(session, actor, "form_request", submission_id, "retried",
+                   {"status": [row.status, SubmissionStatus.done], "ticket_id": [None, result.ticket_id]})
+            row.status, row.ticket_id, row.token, row.payload, row.error = (
+                SubmissionStatus.done, result.ticket_id, token, "", "")
+            session.add(row)
+            session.flush()
+    except (SQLAlchemyError, ValueError, KeyError, TypeError) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:4000]
+        session.info.pop("new_jobs", None)  # their rows went with the savepoint
+        session.info.pop("live", None)
+        row = _failed(session, submission_id)
+        record(session, actor, "form_request", submission_id, "retried",
+               {"status": [row.status, row.status], "error": [row.error, error]})
+        row.error = error
+        session.add(row)
+    commit(session)
+    return row
+
+
+def discard_failed(session: Session, actor: Actor, submission_id: int) -> FormSubmission:
+    """Throw a failed request away for good: what the customer sent is deleted; commits."""
+    row = _failed(session, submission_id)
+    record(session, actor, "form_request", submission_id, "discarded",
+           {"status": [row.status, SubmissionStatus.discarded]})
+    row.status, row.payload = SubmissionStatus.discarded, ""
+    session.add(row)
+    commit(session)
+    return row

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -35,3 +37,39 @@ def submission_state(session: Session, spool: str, request_id: int) -> tuple[str
     row = session.exec(select(FormSubmission.status, FormSubmission.token).where(
         col(FormSubmission.spool) == spool, col(FormSubmission.request_id) == request_id)).first()
     return None if row is None else (row[0], row[1])
+
+
+@dataclass(frozen=True)
+class FailedRequest:
+    """A web-form request the intake failed on, as the admin's page lists it."""
+
+    id: int
+    received_at: datetime
+    sender: str  # "Name <address>" as the form gave them
+    subject: str
+    error: str
+    size: int  # characters of the stored request
+
+
+def failed_requests(session: Session, limit: int = 200) -> list[FailedRequest]:
+    """The failed web-form requests, newest first (what the form stored is read leniently:
+    it may be what failed)."""
+    rows = session.exec(select(FormSubmission).where(
+        col(FormSubmission.status) == "failed").order_by(col(FormSubmission.id).desc()).limit(limit))
+    found = []
+    for row in rows:
+        try:
+            data = json.loads(row.payload)
+            _kind, value, name = data["sender"]
+            sender, subject = (f"{name} <{value}>" if name else str(value)), str(data["subject"])
+        except (ValueError, KeyError, TypeError):
+            sender, subject = "", ""
+        assert row.id is not None
+        found.append(FailedRequest(row.id, row.created_at, sender, subject, row.error,
+                                   len(row.payload)))
+    return found
+
+
+def count_failed_requests(session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(FormSubmission).where(
+        col(FormSubmission.status) == "failed")).one())

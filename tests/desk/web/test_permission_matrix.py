@@ -51,6 +51,7 @@ PAGES: dict[str, tuple[object, ...]] = {
     "/admin/rules": SUPERVISORS, "/admin/rules/new": SUPERVISORS, "/admin/sla": SUPERVISORS,
     "/admin/": ADMINS, "/admin/audit": ADMINS, "/admin/audit.csv": ADMINS, "/admin/chat": ADMINS,
     "/admin/customer-fields": ADMINS, "/admin/ticket-fields": ADMINS, "/admin/customers/import": ADMINS,
+    "/admin/form-requests": ADMINS,
     "/admin/mailboxes": ADMINS, "/admin/mailboxes/new": ADMINS, "/admin/quarantine": ADMINS,
     "/admin/retention": ADMINS, "/admin/review-policy": ADMINS, "/admin/security": ADMINS,
     "/admin/staff": ADMINS, "/admin/surveys": ADMINS, "/admin/teams": ADMINS,

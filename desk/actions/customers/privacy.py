@@ -40,6 +40,7 @@ from desk.actions.customers.records import (
     refresh_search_keys,
     tags_of,
 )
+from desk.actions.ingest.submissions import forget_failed_from
 from desk.actions.inserts import insert_many
 from desk.actions.tickets.search_index import reindex_tickets
 from desk.attachment_store import attachment_files
@@ -94,6 +95,7 @@ class Anonymised:
     messages: int = 0
     attachments: int = 0
     raw_mails: int = 0
+    form_requests: int = 0  # failed web-form requests from the customer's addresses, deleted
     # Attachment files to delete once the transaction committed.
     files: list[Path] = field(default_factory=list)
 
@@ -159,6 +161,9 @@ def anonymise_customer(session: Session, actor: Actor, customer: Customer,
     result.messages = _redact_messages(session, redactor, customer.id, ticket_ids)
     result.files, result.attachments = _delete_attachments(session, customer.id, attachments_dir)
     result.raw_mails = _empty_raw_mail(session, ticket_ids)
+    result.form_requests = forget_failed_from(session, list(connection.execute(
+        select(IDENTITIES.c.value).where(IDENTITIES.c.customer_id.in_([customer.id, *merged_ids]),
+                                         IDENTITIES.c.kind == "email")).scalars()))
     _redact_tickets(session, redactor, customer.id, ticket_ids)
     audit_rows = _redact_audit(session, redactor, customer.id, [customer.id, *merged_ids],
                                ticket_ids)
@@ -170,6 +175,7 @@ def anonymise_customer(session: Session, actor: Actor, customer: Customer,
         "identities": [identities, 1], "messages_redacted": [None, result.messages],
         "attachments_deleted": [None, result.attachments],
         "raw_mails_emptied": [None, result.raw_mails],
+        "form_requests_deleted": [None, result.form_requests],
         # The one place Desk rewrites audit entries (erasure): how many, in an entry of its own.
         "audit_entries_redacted": [None, audit_rows]})
     return result

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -30,6 +31,7 @@ from desk.settings import Settings
 FORMAT = 1  # the payload's layout
 
 _TABLE = FormSubmission.__table__  # type: ignore[attr-defined]
+_FORGET = text("UPDATE formsubmission SET status = 'discarded', payload = '' WHERE id = :id")
 
 
 @dataclass(frozen=True)
@@ -165,3 +167,23 @@ def discard_failed(session: Session, actor: Actor, submission_id: int) -> FormSu
     session.add(row)
     commit(session)
     return row
+
+
+def forget_failed_from(session: Session, addresses: Sequence[str]) -> int:
+    """Discard the failed requests sent from these addresses (a customer being anonymised):
+    what they sent is deleted; how many. Failed requests are few: read and matched here."""
+    wanted = {a.strip().lower() for a in addresses if a}
+    if not wanted:
+        return 0
+    ids = []
+    for row in session.exec(select(FormSubmission).where(
+            col(FormSubmission.status) == SubmissionStatus.failed)):
+        try:
+            sender = str(json.loads(row.payload)["sender"][1]).strip().lower()
+        except (ValueError, KeyError, TypeError, IndexError):
+            continue
+        if sender in wanted and row.id is not None:
+            ids.append(row.id)
+    if ids:
+        session.connection().execute(_FORGET, [{"id": i} for i in ids])
+    return len(ids)

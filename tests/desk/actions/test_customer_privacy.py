@@ -200,3 +200,27 @@ def test_anonymising_is_the_one_rewrite_of_audit_entries_and_is_recorded_as_such
         (f"Anonymised customer #{customer.id}", "")}
     (entry,) = session.exec(select(AuditEntry).where(AuditEntry.action == "anonymised")).all()
     assert entry.changes["audit_entries_redacted"][1] >= 2
+
+
+def test_anonymising_deletes_the_customers_failed_web_form_requests_and_no_one_elses(
+    session: Session, settings: Settings, world: World,
+) -> None:
+    """A request the form's intake could not open keeps what the customer sent; erasing the
+    customer erases it too, whichever of their addresses it came from."""
+    from channels.message import Identity, InboundMessage
+    from desk.actions.ingest.submissions import record_failure, to_payload
+    from desk.models import FormSubmission
+
+    def sent(address: str) -> str:
+        return to_payload(InboundMessage("web", Identity("email", address, "Ada"), "Refund",
+                                         "My card ends 4242."))
+    record_failure(session, "spool", 1, sent("Ada@Home.example"), "KeyError: 'x'")
+    record_failure(session, "spool", 2, sent("someone@example.com"), "KeyError: 'x'")
+    commit(session)
+    anonymise_customer(session, SYSTEM, world.customer, settings.attachments_dir)
+    commit(session)
+    rows = {r.request_id: r for r in session.exec(select(FormSubmission))}
+    assert (rows[1].status, rows[1].payload) == ("discarded", "")
+    assert rows[2].status == "failed" and "4242" in rows[2].payload
+    (entry,) = session.exec(select(AuditEntry).where(AuditEntry.action == "anonymised")).all()
+    assert entry.changes["form_requests_deleted"] == [None, 1]

@@ -1,7 +1,7 @@
 """The web form's intake process: requests are stored by `desk serve`, made tickets here.
 
 A form's POST stores the request as sent in the spool (`desk.form_spool`, a SQLite file of
-its own: one row, written with whatever else arrived meanwhile, from a thread) and answers
+its own: one row, written on the loop with whatever else arrived in the same turn) and answers
 303 at once; the intake (customer, ticket, search words, rules,
 SLA, acknowledgement, events) runs in this child process of `desk serve`, on the machine's
 other core, in batches of whatever arrived meanwhile. Measured on a two-core machine, the

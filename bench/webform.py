@@ -57,7 +57,7 @@ from bench.servers import (
     say,
     scratch,
 )
-from desk.form_spool import spool_path
+from desk.form_spool import Spool
 from desk.links import read_submission_token
 
 TARGET_RATIO = 0.75  # Desk's submissions per second against the bare form's, same run
@@ -143,16 +143,14 @@ def desk_ticket_ids(database: Path, locations: list[str]) -> list[int]:
 
 def drain(folder: Path, timeout: float = 300.0) -> float:
     """Seconds until desk serve's intake process has taken every request in its spool
-    (its ledger, FormSubmission, holds the newest one stored)."""
+    (its ledger, FormSubmission, holds the spool's newest request)."""
     start = time.monotonic()
-    spool = sqlite3.connect(spool_path(folder), timeout=30)
+    spool = Spool(folder)
     desk = sqlite3.connect(folder / "desk.db", timeout=30)
     try:
         while time.monotonic() - start < timeout:
-            stored = spool.execute(
-                "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'request'").fetchone()[0]
             taken = desk.execute("SELECT coalesce(max(request_id), 0) FROM formsubmission").fetchone()[0]
-            if taken >= stored:
+            if taken >= spool.last_stored():
                 break
             time.sleep(0.02)
     finally:
